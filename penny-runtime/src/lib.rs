@@ -1,0 +1,20 @@
+//! The Penny runtime: the [`Task`] contract that `#[penny::task]` lowers kernels to,
+//! and (in later modules) the task pool, work-stealing deques and scheduler that run them.
+//!
+//! A task is a plain, `Copy` state struct plus a [`Task::step`] function that runs at most
+//! `budget` loop iterations and stops only at an iteration boundary. Because a suspended
+//! task is nothing but bytes, any worker can resume it, and the scheduler can preempt,
+//! cancel or migrate it between chunks.
+
+#![warn(missing_docs)]
+
+mod io;
+mod pod;
+mod task;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use io::{AtomicElem, In, Out};
+pub use pod::Pod;
+pub use task::{run_to_completion, Progress, Step, Task};
