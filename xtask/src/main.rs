@@ -1,1 +1,166 @@
-fn main(){}
+//! `cargo xtask`: Penny's build, test and benchmark driver. std only, no dependencies.
+//!
+//! Run `cargo xtask help` for the commands; `docs/commands.md` describes what each one runs
+//! and installs.
+
+mod cmd;
+mod report;
+mod setup;
+mod stages;
+
+use std::process::ExitCode;
+
+use report::Report;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  test [--quick] [--no-miri]
+              every test: native tests, loom, threaded wasm build, Miri, and the browser
+              tools (installs what is missing). --quick runs only the native tests;
+              --no-miri skips Miri.
+  demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
+  loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
+  miri        penny-runtime's unit tests under Miri (installs the pinned nightly + miri)
+  wasm        build penny-runtime for wasm32 with threads (atomics, shared memory)
+  bench [ARGS]
+              criterion benchmarks of penny-examples and penny-runtime (ARGS go to criterion)
+  setup       install everything `test` needs, run nothing
+  help        this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match command.as_str() {
+        "test" => test(rest),
+        "demo" => single("demo", |r| {
+            r.stage("demo", || stages::demo(rest));
+        }),
+        "loom" => no_options(command, rest).and_then(|()| {
+            single("loom", |r| {
+                r.stage("loom tests", stages::loom);
+            })
+        }),
+        "miri" => no_options(command, rest).and_then(|()| {
+            single("miri", |r| {
+                r.stage("miri", stages::miri);
+            })
+        }),
+        "wasm" => no_options(command, rest).and_then(|()| {
+            single("wasm", |r| {
+                r.stage("threaded wasm build", stages::wasm);
+            })
+        }),
+        "bench" => single("bench", |r| {
+            r.stage("bench penny-examples", || {
+                stages::bench("penny-examples", rest)
+            });
+            r.stage("bench penny-runtime", || {
+                stages::bench("penny-runtime", rest)
+            });
+        }),
+        "setup" => no_options(command, rest).and_then(|()| single("setup", setup_all)),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(true)
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn no_options(command: &str, rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(arg) => Err(format!(
+            "`cargo xtask {command}` takes no arguments (got `{arg}`)\n\n{USAGE}"
+        )),
+    }
+}
+
+/// Runs the stages `f` adds to a report, prints the summary, returns whether all passed.
+fn single(title: &str, f: impl FnOnce(&mut Report)) -> Result<bool, String> {
+    let mut report = Report::new(&format!("cargo xtask {title}"));
+    f(&mut report);
+    Ok(report.finish())
+}
+
+fn setup_all(report: &mut Report) {
+    report.stage("nightly toolchain", || {
+        setup::toolchain(setup::NIGHTLY)?;
+        setup::component(setup::NIGHTLY, "rust-src")?;
+        setup::target(setup::NIGHTLY, "wasm32-unknown-unknown")?;
+        Ok(setup::NIGHTLY.to_owned())
+    });
+    report.stage("miri toolchain", || {
+        setup::toolchain(setup::MIRI_NIGHTLY)?;
+        setup::component(setup::MIRI_NIGHTLY, "rust-src")?;
+        setup::component(setup::MIRI_NIGHTLY, "miri")?;
+        Ok(setup::MIRI_NIGHTLY.to_owned())
+    });
+    report.stage("wasm-bindgen-cli", setup::wasm_bindgen_cli);
+    report.stage("chromium", setup::chromium);
+}
+
+fn test(rest: &[String]) -> Result<bool, String> {
+    let mut quick = false;
+    let mut miri = true;
+    for arg in rest {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--no-miri" => miri = false,
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask test`\n\n{USAGE}"
+                ))
+            }
+        }
+    }
+    let title = if quick { "test --quick" } else { "test" };
+    single(title, |report| {
+        report.stage(
+            "native tests (cargo test --workspace)",
+            stages::native_tests,
+        );
+        if quick {
+            let why = "--quick";
+            report.skip("loom tests", why);
+            report.skip("threaded wasm build", why);
+            report.skip("miri", why);
+            report.skip("browser tools", why);
+            return;
+        }
+        report.stage("loom tests", stages::loom);
+        report.stage("threaded wasm build", stages::wasm);
+        if miri {
+            report.stage("miri", stages::miri);
+        } else {
+            report.skip("miri", "--no-miri");
+        }
+        report.stage("browser tools (wasm-bindgen-cli, chromium)", || {
+            let bindgen = setup::wasm_bindgen_cli()?;
+            let chromium = setup::chromium()?;
+            let notes: Vec<String> = [bindgen, chromium]
+                .into_iter()
+                .filter(|n| !n.is_empty())
+                .collect();
+            Ok(if notes.is_empty() {
+                "already installed".to_owned()
+            } else {
+                notes.join("; ")
+            })
+        });
+    })
+}

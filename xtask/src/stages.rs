@@ -1,0 +1,214 @@
+//! The stages `cargo xtask` runs. Each returns a short note for the summary table.
+
+use std::path::{Path, PathBuf};
+
+use crate::cmd::{Cmd, Result, TestCounts};
+use crate::setup;
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_owned()
+}
+
+/// `cargo` for the workspace, run from its root.
+fn cargo() -> Cmd {
+    Cmd::cargo().cwd(root())
+}
+
+/// The test suite as on a native target: unit, integration, trybuild UI and insta snapshot
+/// tests, proptest equivalence, doctests. Snapshots and UI expectations must match: nothing is
+/// written back.
+pub fn native_tests() -> Result<String> {
+    let counts = cargo()
+        .env("CI", "true")
+        .env("INSTA_UPDATE", "no")
+        .env_remove("INSTA_FORCE_PASS")
+        .env_remove("TRYBUILD")
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .run_tests()?;
+    Ok(counts.to_string())
+}
+
+/// Where the loom tests live, by convention (as in tokio): any penny-runtime test whose name
+/// contains `loom` (e.g. a `#[cfg(loom)] mod loom_deque`), and every test in
+/// `penny-runtime/tests/loom_*.rs`.
+pub fn loom() -> Result<String> {
+    let rustflags = match std::env::var("RUSTFLAGS") {
+        Ok(flags) if !flags.trim().is_empty() => format!("{flags} --cfg loom"),
+        _ => "--cfg loom".to_owned(),
+    };
+    let loom_cargo = || {
+        cargo()
+            .env("RUSTFLAGS", &rustflags)
+            .env("LOOM_MAX_PREEMPTIONS", "3")
+            .env("CARGO_TARGET_DIR", root().join("target").join("loom"))
+            .args(["test", "-p", "penny-runtime", "--release"])
+    };
+    // 1. Every unit and integration test whose name contains `loom`.
+    let mut counts = loom_cargo()
+        .args(["--lib", "--tests", "--", "loom"])
+        .run_tests()?;
+    // 2. The rest of the tests in `tests/loom_*.rs` (those 1. did not already run).
+    let files = loom_test_files()?;
+    if !files.is_empty() {
+        let mut cmd = loom_cargo();
+        for file in &files {
+            cmd = cmd.args(["--test", file]);
+        }
+        counts.merge(cmd.args(["--", "--skip", "loom"]).run_tests()?);
+    }
+    if counts.ran() == 0 {
+        println!(
+            "warning: no loom tests found (tests named *loom* or in penny-runtime/tests/loom_*.rs)"
+        );
+        return Ok("no loom tests yet".to_owned());
+    }
+    Ok(counts.to_string())
+}
+
+fn loom_test_files() -> Result<Vec<String>> {
+    let dir = root().join("penny-runtime").join("tests");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".rs") {
+            if stem.starts_with("loom_") {
+                files.push(stem.to_owned());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Builds penny-runtime for `wasm32-unknown-unknown` with atomics and shared memory
+/// (`xtask/wasm-threads.toml`) on the pinned nightly, in `target/wasm`.
+pub fn wasm() -> Result<String> {
+    setup::toolchain(setup::NIGHTLY)?;
+    setup::component(setup::NIGHTLY, "rust-src")?;
+    setup::target(setup::NIGHTLY, "wasm32-unknown-unknown")?;
+
+    let target_dir = root().join("target").join("wasm");
+    let config = root().join("xtask").join("wasm-threads.toml");
+    Cmd::cargo()
+        .cwd(root())
+        .arg(format!("+{}", setup::NIGHTLY))
+        // RUSTFLAGS would replace the config's target rustflags (atomics, shared memory).
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args([
+            "build",
+            "-p",
+            "penny-runtime",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .run()?;
+
+    let out = target_dir.join("wasm32-unknown-unknown").join("release");
+    let rlib = out.join("libpenny_runtime.rlib");
+    let size = std::fs::metadata(&rlib)
+        .map_err(|e| format!("the build succeeded but {} is missing: {e}", rlib.display()))?
+        .len();
+    // std must have been rebuilt (build-std), or the wasm config was not applied.
+    let deps = out.join("deps");
+    let rebuilt_std = std::fs::read_dir(&deps)
+        .map_err(|e| format!("reading {}: {e}", deps.display()))?
+        .filter_map(|entry| entry.ok())
+        .any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libstd-") && name.ends_with(".rlib")
+        });
+    if !rebuilt_std {
+        return Err(format!(
+            "no rebuilt std in {}: the threaded config ({}) was not applied",
+            deps.display(),
+            config.display()
+        ));
+    }
+    println!(
+        "artifact: {} ({} KiB), std rebuilt with atomics",
+        rlib.display(),
+        size / 1024
+    );
+    Ok(format!("{} ({} KiB)", relative(&rlib), size / 1024))
+}
+
+/// Runs penny-runtime's unit tests under Miri, on [`setup::MIRI_NIGHTLY`], in `target/miri`.
+pub fn miri() -> Result<String> {
+    let toolchain = setup::MIRI_NIGHTLY;
+    setup::toolchain(toolchain)?;
+    setup::component(toolchain, "rust-src")?;
+    setup::component(toolchain, "miri")?;
+    let counts: TestCounts = Cmd::cargo()
+        .cwd(root())
+        .arg(format!("+{toolchain}"))
+        .env("CARGO_TARGET_DIR", root().join("target").join("miri"))
+        .args(["miri", "test", "-p", "penny-runtime", "--lib"])
+        .run_tests()?;
+    Ok(counts.to_string())
+}
+
+/// The native demo.
+pub fn demo(args: &[String]) -> Result<String> {
+    cargo()
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "penny-examples",
+            "--bin",
+            "demo",
+            "--",
+        ])
+        .args(args)
+        .run()
+        .map_err(|e| {
+            let bin = root().join("penny-examples/src/bin/demo.rs");
+            if bin.exists() {
+                e
+            } else {
+                format!(
+                    "{e}\n(there is no demo yet: {} does not exist)",
+                    relative(&bin)
+                )
+            }
+        })?;
+    Ok(String::new())
+}
+
+/// Criterion benchmarks of one package.
+pub fn bench(package: &str, args: &[String]) -> Result<String> {
+    cargo()
+        .args(["bench", "-p", package])
+        .args(dash_dash(args))
+        .run()?;
+    Ok(String::new())
+}
+
+fn dash_dash(args: &[String]) -> Vec<String> {
+    if args.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once("--".to_owned())
+            .chain(args.iter().cloned())
+            .collect()
+    }
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
