@@ -1,2 +1,167 @@
-//! placeholder
+//! The `#[penny::task]` attribute and its companions.
+//!
+//! `#[penny::task]` keeps the user's function as it is (it is the reference every lowered
+//! task is tested against) and adds a state struct named after it in UpperCamelCase that
+//! implements `penny::Task`. The pipeline, one module each:
+//!
+//! 1. [`attr`] parses the attribute's options;
+//! 2. [`valid`] checks the signature, the yield points and the control flow;
+//! 3. [`ast`] builds the tree of resumable loops;
+//! 4. [`vars`] finds the variables that live across iteration boundaries (with [`types`]
+//!    reading their types);
+//! 5. [`expand`] emits the struct, `new`, and the `Task` impl.
+//!
+//! Every error from every phase is collected and reported at its span; when there is any,
+//! only the user's function is emitted next to the errors, so rustc adds no cascade.
+
+#![forbid(unsafe_code)]
+
 extern crate proc_macro;
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod pod;
+mod types;
+mod valid;
+mod vars;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
+use syn::{FnArg, ItemFn, Pat, ReturnType};
+
+use crate::ctxt::Errors;
+
+/// Lowers the loops of a kernel into a resumable, `Copy` state machine.
+///
+/// For `fn mandel_brot(a: A, b: B) -> R`, adds `struct MandelBrot` with
+/// `MandelBrot::new(a, b)` and `impl penny::Task<Output = R>`; the function itself stays.
+/// Options: `#[penny::task(slot = 512)]` raises the slot size the state must fit (default
+/// 256 bytes).
+#[proc_macro_attribute]
+pub fn task(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    task_impl(attr.into(), item.into()).into()
+}
+
+/// An explicit yield point: written as the last statement of a loop body inside a
+/// `#[penny::task]` kernel, it makes that loop resumable. Anywhere else it is an error.
+#[proc_macro]
+pub fn yield_now(_input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    quote! {
+        ::core::compile_error!(
+            "`penny::yield_now!()` only means something as the last statement of a loop body \
+             inside a `#[penny::task]` function"
+        )
+    }
+    .into()
+}
+
+/// Implements `penny::Pod` for a `Copy` struct whose fields are all `Pod`, so it can live in
+/// a task's state.
+#[proc_macro_derive(Pod)]
+pub fn derive_pod(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    pod::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// The whole expansion of `#[penny::task]`, as a function of tokens (tests call this).
+pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item) {
+        Ok(func) => func,
+        Err(error) => return error.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let options = match syn::parse2::<attr::TaskAttr>(attr) {
+        Ok(options) => options,
+        Err(error) => {
+            errors.push(error);
+            attr::TaskAttr { slot_bytes: attr::DEFAULT_SLOT_BYTES }
+        }
+    };
+    let plain = plain_function(&func);
+
+    valid::check_signature(&func, &mut errors);
+    valid::check_yield_points(&func, &mut errors);
+    valid::check_hidden_control_flow(&func, &mut errors);
+    valid::check_reserved_names(&func, &mut errors);
+    let body = ast::Builder::new(&mut errors).function_body(&func.block);
+    valid::check_hidden_loops(&body, &mut errors);
+    valid::check_range_inputs(&body, &mut errors);
+
+    let mut args = Vec::new();
+    let mut env = types::Env::new();
+    for input in &func.sig.inputs {
+        if let FnArg::Typed(arg) = input {
+            if let Pat::Ident(p) = &*arg.pat {
+                env.insert(p.ident.to_string(), (*arg.ty).clone());
+                args.push(expand::Arg {
+                    name: p.ident.clone(),
+                    ty: (*arg.ty).clone(),
+                    mutable: p.mutability.is_some(),
+                });
+            }
+        }
+    }
+    let vars = vars::analyze(&body, env, &mut errors);
+    if !errors.is_empty() {
+        let errors = errors.into_compile_errors();
+        return quote!(#plain #errors);
+    }
+    let output = match &func.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let kernel = expand::Kernel {
+        func: &func,
+        attr: options,
+        state: state_name(&func.sig.ident),
+        args,
+        output,
+        body,
+        vars,
+    };
+    let expansion = expand::expand(&kernel, &mut errors);
+    if !errors.is_empty() {
+        let errors = errors.into_compile_errors();
+        return quote!(#plain #errors);
+    }
+    quote!(#plain #expansion)
+}
+
+/// The user's function with every `yield_now!()` statement removed: the reference
+/// implementation, unchanged otherwise.
+fn plain_function(func: &ItemFn) -> ItemFn {
+    struct StripYields;
+    impl VisitMut for StripYields {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            block.stmts.retain(|stmt| !ast::is_yield_stmt(stmt));
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    let mut plain = func.clone();
+    StripYields.visit_block_mut(&mut plain.block);
+    plain
+}
+
+/// `mandel_brot` → `MandelBrot`.
+fn state_name(fn_name: &syn::Ident) -> syn::Ident {
+    let name = fn_name.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let mut camel = String::new();
+    for word in name.split('_').filter(|w| !w.is_empty()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            camel.extend(first.to_uppercase());
+            camel.push_str(chars.as_str());
+        }
+    }
+    format_ident!("{}", camel, span = fn_name.span())
+}

@@ -1,0 +1,43 @@
+//! The arguments of `#[penny::task(...)]`.
+
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitInt, Token};
+
+/// Slot payload size a task state must fit in unless the attribute says otherwise; the
+/// runtime's default slot has the same payload.
+pub const DEFAULT_SLOT_BYTES: usize = 256;
+
+/// Parsed `#[penny::task(slot = N)]`.
+pub struct TaskAttr {
+    /// Bytes the state struct may take.
+    pub slot_bytes: usize,
+}
+
+impl Parse for TaskAttr {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut attr = TaskAttr { slot_bytes: DEFAULT_SLOT_BYTES };
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key != "slot" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown option `{key}`; the only option is `slot = <bytes>`"),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let value: LitInt = input.parse()?;
+            let bytes: usize = value.base10_parse()?;
+            if bytes == 0 || bytes % 8 != 0 {
+                return Err(syn::Error::new(
+                    value.span(),
+                    "the slot size must be a positive multiple of 8 bytes, e.g. `slot = 512`",
+                ));
+            }
+            attr.slot_bytes = bytes;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(attr)
+    }
+}

@@ -1,0 +1,872 @@
+//! Emits the state struct, its constructor and its `Task` impl.
+//!
+//! Shape of the generated `step` (see the module docs of `lib.rs` for the whole picture):
+//!
+//! ```text
+//! if already done { return Done(output) }      if budget == 0 { return Yielded }
+//! load arguments and carried variables into locals named like the user's variables
+//! let result = 'penny_resume: loop {
+//!     match self.phase {          // one arm per resume point
+//!         0 => { prologue; enter first loop }
+//!         h => { leaf loop: run min(budget, left) iterations as a plain `for`, then
+//!                yield or leave }
+//!         ...
+//!     }
+//! };
+//! store the locals back; result
+//! ```
+//!
+//! User `break`/`continue`/`return` that leave the code of one arm become assignments to
+//! `self.phase` plus `continue 'penny_resume` (or `break 'penny_resume Done(v)`).
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Ident, Label, Pat, Stmt, Type};
+
+use crate::ast::{Head, Loop, Part, RangeHead, Seq};
+use crate::attr::TaskAttr;
+use crate::ctxt::Errors;
+use crate::vars::{bound_names, used_names_expr, Vars};
+
+/// An argument of the kernel.
+pub struct Arg {
+    /// Its name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Whether it was declared `mut`.
+    pub mutable: bool,
+}
+
+/// Everything the emitter needs.
+pub struct Kernel<'a> {
+    /// The user's function.
+    pub func: &'a syn::ItemFn,
+    /// `#[penny::task(...)]` options.
+    pub attr: TaskAttr,
+    /// Name of the state struct.
+    pub state: Ident,
+    /// The arguments.
+    pub args: Vec<Arg>,
+    /// The return type (`()` when none).
+    pub output: Type,
+    /// The body as a tree of resumable loops.
+    pub body: Seq,
+    /// Carried variables.
+    pub vars: Vars,
+}
+
+/// What the emitter knows about one resumable loop.
+#[derive(Clone)]
+struct LoopInfo {
+    head: u32,
+    exit: u32,
+    /// Field counting finished iterations (`for` loops, and `while`/`loop` phases).
+    done: Option<Ident>,
+    /// Field holding the range length (phases that are `for` loops).
+    len: Option<Ident>,
+    /// Tokens that build the range helper (`for` loops).
+    range: Option<TokenStream>,
+    /// Whether this is a phase (a loop of the function body).
+    phase: bool,
+}
+
+/// How a `break`/`continue` aimed at one resumable loop is rewritten.
+struct Target {
+    label: Option<String>,
+    on_break: TokenStream,
+    /// `None`: the loop is the chunk loop itself, so a plain `continue` already works.
+    on_continue: Option<TokenStream>,
+    used_break: bool,
+}
+
+/// Emits the expansion, or reports errors found while emitting.
+pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
+    let mut emitter = Emitter::new(kernel);
+    emitter.assign_pcs(&kernel.body, 0, &mut 1);
+    let arms = emitter.function_arms();
+    errors_into(&mut emitter.errors, errors);
+    let state = &kernel.state;
+    let fn_name = &kernel.func.sig.ident;
+    let vis = &kernel.func.vis;
+    let output = &kernel.output;
+    let phase = &emitter.phase_field;
+    let output_field = &emitter.output_field;
+
+    // Fields, constructor values, loads and stores.
+    let mut fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut loads = Vec::new();
+    let mut stores = Vec::new();
+    let mut checks = Vec::new();
+    for arg in &kernel.args {
+        let (name, ty) = (&arg.name, &arg.ty);
+        let doc = format!(" Argument `{name}` of [`{fn_name}`].");
+        fields.push(quote!(#[doc = #doc] #name: #ty));
+        inits.push(quote!(#name));
+        if arg.mutable {
+            loads.push(quote!(let mut #name = self.#name;));
+            stores.push(quote!(self.#name = #name;));
+        } else {
+            loads.push(quote!(let #name = self.#name;));
+        }
+        checks.push(quote_spanned!(ty.span()=> ::penny::__private::assert_pod::<#ty>();));
+    }
+    for carried in &kernel.vars.carried {
+        let (name, ty) = (&carried.name, &carried.ty);
+        let doc = format!(" `{name}`, which lives across iteration boundaries.");
+        fields.push(quote!(#[doc = #doc] #name: #ty));
+        inits.push(quote!(#name: <#ty as ::penny::Pod>::ZERO));
+        loads.push(quote!(let mut #name = self.#name;));
+        stores.push(quote!(self.#name = #name;));
+        checks.push(quote_spanned!(ty.span()=> ::penny::__private::assert_pod::<#ty>();));
+    }
+    for info in &emitter.infos {
+        if let Some(done) = &info.done {
+            let doc = format!(" Iterations of a loop finished (`{done}`): its resume cursor.");
+            fields.push(quote!(#[doc = #doc] #done: u64));
+            inits.push(quote!(#done: 0));
+        }
+        if let Some(len) = &info.len {
+            fields.push(quote!(#[doc = " Length of this phase's range, fixed when it starts."] #len: u64));
+            inits.push(quote!(#len: 0));
+        }
+    }
+    fields.push(quote!(
+        #[doc = " Where `step` resumes: 0 is the start of the function, others are loop heads and the code after loops."]
+        #phase: u32
+    ));
+    inits.push(quote!(#phase: 0));
+    fields.push(quote!(
+        #[doc = " The function's result, once `step` returned `Done`."]
+        #output_field: ::core::option::Option<#output>
+    ));
+    inits.push(quote!(#output_field: ::core::option::Option::None));
+    checks.push(quote_spanned!(output.span()=> ::penny::__private::assert_output::<#output>();));
+
+    let params = kernel.args.iter().map(|a| {
+        let (name, ty) = (&a.name, &a.ty);
+        quote!(#name: #ty)
+    });
+    let slot = kernel.attr.slot_bytes;
+    let slot_message = format!(
+        "the state of `{fn_name}` doesn't fit a {slot}-byte task slot: carry less state, or \
+         raise the slot with `#[penny::task(slot = {})]`",
+        slot * 2
+    );
+    let struct_doc = format!(
+        " Resumable state of [`{fn_name}`]: its arguments, the variables its loops carry, and \
+         its loop cursors. Generated by `#[penny::task]`; drive it with [`penny::Task::step`]."
+    );
+    let new_doc = format!(" A task that runs [`{fn_name}`] from the start with these arguments.");
+    let hoisted = &emitter.hoisted;
+    let progress = emitter.progress_body();
+
+    quote! {
+        #[doc = #struct_doc]
+        #[derive(Clone, Copy)]
+        #[repr(C)]
+        #vis struct #state {
+            #(#fields,)*
+        }
+
+        impl #state {
+            #[doc = #new_doc]
+            #vis fn new(#(#params),*) -> Self {
+                Self { #(#inits,)* }
+            }
+        }
+
+        const _: () = {
+            #(#checks)*
+            assert!(::core::mem::size_of::<#state>() <= #slot, #slot_message);
+        };
+
+        impl ::penny::Task for #state {
+            type Output = #output;
+
+            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, clippy::all)]
+            fn step(&mut self, budget: u32) -> ::penny::Step<#output> {
+                if let ::core::option::Option::Some(output) = self.#output_field {
+                    return ::penny::Step::Done(output);
+                }
+                if budget == 0 {
+                    return ::penny::Step::Yielded;
+                }
+                #(#hoisted)*
+                /// `Step` of this task's output (a plain path, so `break 'label value` parses).
+                type PennyStep = ::penny::Step<#output>;
+                let mut penny_budget = u64::from(budget);
+                #(#loads)*
+                let penny_result = 'penny_resume: loop {
+                    match self.#phase {
+                        #(#arms)*
+                        _ => unreachable!("corrupt task state: no such phase"),
+                    }
+                };
+                #(#stores)*
+                if let ::penny::Step::Done(output) = penny_result {
+                    self.#output_field = ::core::option::Option::Some(output);
+                }
+                penny_result
+            }
+
+            #[allow(unused_variables, clippy::all)]
+            fn progress(&self) -> ::penny::Progress {
+                #progress
+            }
+        }
+    }
+}
+
+fn errors_into(from: &mut Errors, into: &mut Errors) {
+    let taken = std::mem::take(from);
+    if !taken.is_empty() {
+        for error in taken.into_errors() {
+            into.push(error);
+        }
+    }
+}
+
+struct Emitter<'k> {
+    kernel: &'k Kernel<'k>,
+    infos: Vec<LoopInfo>,
+    arms: Vec<TokenStream>,
+    hoisted: Vec<Stmt>,
+    phase_field: Ident,
+    output_field: Ident,
+    errors: Errors,
+}
+
+/// One arm of the dispatcher, being filled.
+struct Arm {
+    pc: u32,
+    code: Vec<TokenStream>,
+}
+
+impl<'k> Emitter<'k> {
+    fn new(kernel: &'k Kernel<'k>) -> Self {
+        let mut taken: HashSet<String> = kernel.args.iter().map(|a| a.name.to_string()).collect();
+        taken.extend(kernel.vars.carried.iter().map(|c| c.name.to_string()));
+        let phase_field = fresh("phase", &mut taken);
+        let output_field = fresh("output", &mut taken);
+        let mut emitter = Emitter {
+            kernel,
+            infos: Vec::new(),
+            arms: Vec::new(),
+            hoisted: Vec::new(),
+            phase_field,
+            output_field,
+            errors: Errors::default(),
+        };
+        emitter.collect_infos(&kernel.body, &mut taken);
+        emitter
+    }
+
+    fn collect_infos(&mut self, seq: &Seq, taken: &mut HashSet<String>) {
+        for part in &seq.parts {
+            let Part::Loop(l) = part else { continue };
+            let phase = l.depth == 0;
+            let base = match (&l.label, &l.head) {
+                (Some(label), _) => label.name.ident.to_string(),
+                (None, Head::For { pat: Pat::Ident(p), .. }) => p.ident.to_string(),
+                _ => format!("loop{}", l.id),
+            };
+            let (done, len, range) = match &l.head {
+                Head::For { range, .. } => (
+                    Some(fresh(&format!("{base}_done"), taken)),
+                    phase.then(|| fresh(&format!("{base}_len"), taken)),
+                    Some(range_tokens(range)),
+                ),
+                _ => (phase.then(|| fresh(&format!("{base}_done"), taken)), None, None),
+            };
+            debug_assert_eq!(self.infos.len(), l.id);
+            self.infos.push(LoopInfo { head: 0, exit: 0, done, len, range, phase });
+            self.collect_infos(&l.body, taken);
+        }
+    }
+
+    /// Numbers the arms in the order `function_arms` creates them.
+    fn assign_pcs(&mut self, seq: &Seq, _depth: usize, next: &mut u32) {
+        for part in &seq.parts {
+            let Part::Loop(l) = part else { continue };
+            self.infos[l.id].head = *next;
+            *next += 1;
+            if !l.is_leaf() {
+                self.assign_pcs(&l.body, _depth + 1, next);
+            }
+            self.infos[l.id].exit = *next;
+            *next += 1;
+        }
+    }
+
+    fn function_arms(&mut self) -> Vec<TokenStream> {
+        let kernel: &'k Kernel<'k> = self.kernel;
+        let mut arm = Arm { pc: 0, code: Vec::new() };
+        arm = self.seq(&kernel.body, &mut Vec::new(), arm);
+        let mut tail_stmts = Vec::new();
+        if let Some(tail) = &kernel.body.tail {
+            let mut tail = tail.clone();
+            self.rewrite(&mut tail, &mut Vec::new());
+            tail_stmts.push(quote!(#tail));
+        }
+        let value = if tail_stmts.is_empty() { quote!(()) } else { quote!(#(#tail_stmts)*) };
+        arm.code.push(quote!(break 'penny_resume PennyStep::Done(#value);));
+        self.close(arm);
+        std::mem::take(&mut self.arms)
+    }
+
+    fn close(&mut self, arm: Arm) {
+        let pc = arm.pc;
+        let code = arm.code;
+        self.arms.push(quote!(#pc => { #(#code)* }));
+    }
+
+    /// Emits `seq` starting in `arm`; returns the arm still open at its end.
+    fn seq(&mut self, seq: &'k Seq, stack: &mut Vec<&'k Loop>, mut arm: Arm) -> Arm {
+        let mut segment: Vec<Stmt> = Vec::new();
+        for part in &seq.parts {
+            match part {
+                Part::Stmt(Stmt::Item(item)) => self.hoisted.push(Stmt::Item(item.clone())),
+                Part::Stmt(stmt) => segment.push(stmt.clone()),
+                Part::Loop(l) => {
+                    self.flush(&mut segment, stack, &mut arm);
+                    let info = &self.infos[l.id];
+                    let phase = &self.phase_field;
+                    let head = info.head;
+                    if let Some(done) = &info.done {
+                        arm.code.push(quote!(self.#done = 0;));
+                    }
+                    if let (Some(len), Some(range)) = (&info.len, &info.range) {
+                        arm.code.push(quote!(self.#len = #range.len();));
+                    }
+                    arm.code.push(quote!(self.#phase = #head;));
+                    self.close(arm);
+                    self.loop_arms(l, stack);
+                    arm = Arm { pc: self.infos[l.id].exit, code: self.rebind(stack) };
+                }
+            }
+        }
+        self.flush(&mut segment, stack, &mut arm);
+        arm
+    }
+
+    /// Emits the statements of a segment as one block, so its locals stay inside it.
+    fn flush(&mut self, segment: &mut Vec<Stmt>, stack: &mut Vec<&'k Loop>, arm: &mut Arm) {
+        if segment.is_empty() {
+            return;
+        }
+        let mut stmts = Vec::new();
+        for stmt in segment.drain(..) {
+            if let Some(stmt) = self.carried_let(stmt) {
+                stmts.push(stmt);
+            }
+        }
+        let mut targets = self.segment_targets(stack);
+        let mut block: syn::Block = syn::parse_quote!({ #(#stmts)* });
+        self.rewrite_block(&mut block, &mut targets);
+        arm.code.push(quote!(#block));
+    }
+
+    /// A `let` of carried variables becomes an assignment to the locals `step` loaded.
+    fn carried_let(&mut self, stmt: Stmt) -> Option<Stmt> {
+        let Stmt::Local(local) = &stmt else { return Some(stmt) };
+        let pat = match &local.pat {
+            Pat::Type(pt) => &*pt.pat,
+            other => other,
+        };
+        let names = bound_names(pat);
+        let carried: Vec<bool> = names.iter().map(|n| self.kernel.vars.is_carried(n)).collect();
+        if !carried.iter().any(|c| *c) {
+            return Some(stmt);
+        }
+        if !carried.iter().all(|c| *c) {
+            self.errors.at(
+                pat,
+                "some of these variables live across an iteration boundary and some don't; \
+                 bind them in separate `let` statements",
+            );
+            return None;
+        }
+        let init = local.init.as_ref()?;
+        let target = assignee(pat);
+        let value = &init.expr;
+        Some(syn::parse_quote!(#target = #value;))
+    }
+
+    /// The arms of one resumable loop.
+    fn loop_arms(&mut self, l: &'k Loop, stack: &mut Vec<&'k Loop>) {
+        if l.is_leaf() {
+            self.leaf_arm(l, stack);
+            return;
+        }
+        let info = self.infos[l.id].clone();
+        let (head, exit) = (info.head, info.exit);
+        let phase = self.phase_field.clone();
+        let mut code = self.rebind(stack);
+        match &l.head {
+            Head::For { pat, .. } => {
+                let range = info.range.clone().expect("for loops have a range");
+                let done = info.done.clone().expect("for loops have a cursor");
+                code.push(quote! {
+                    let penny_range = #range;
+                    if self.#done == penny_range.len() {
+                        self.#phase = #exit;
+                        continue 'penny_resume;
+                    }
+                    if penny_budget == 0 {
+                        break 'penny_resume PennyStep::Yielded;
+                    }
+                    penny_budget -= 1;
+                });
+                if !matches!(pat, Pat::Wild(_)) {
+                    code.push(quote!(let #pat = penny_range.nth(self.#done);));
+                }
+            }
+            Head::While { .. } | Head::Loop => {
+                code.push(quote! {
+                    if penny_budget == 0 {
+                        break 'penny_resume PennyStep::Yielded;
+                    }
+                });
+                if let Head::While { cond } = &l.head {
+                    let mut cond = cond.clone();
+                    let mut targets = self.segment_targets(stack);
+                    self.rewrite(&mut cond, &mut targets);
+                    code.push(quote! {
+                        if !(#cond) {
+                            self.#phase = #exit;
+                            continue 'penny_resume;
+                        }
+                    });
+                }
+                code.push(quote!(penny_budget -= 1;));
+                if let Some(done) = &info.done {
+                    code.push(quote!(self.#done += 1;));
+                }
+            }
+        }
+        stack.push(l);
+        let arm = Arm { pc: head, code };
+        let mut arm = self.seq(&l.body, stack, arm);
+        stack.pop();
+        if let (Head::For { .. }, Some(done)) = (&l.head, &self.infos[l.id].done) {
+            arm.code.push(quote!(self.#done += 1;));
+        }
+        arm.code.push(quote!(self.#phase = #head;));
+        self.close(arm);
+    }
+
+    /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
+    fn leaf_arm(&mut self, l: &'k Loop, stack: &mut Vec<&'k Loop>) {
+        let info = self.infos[l.id].clone();
+        let (head, exit) = (info.head, info.exit);
+        let phase = self.phase_field.clone();
+        let mut code = self.rebind(stack);
+        let label = &l.label;
+        let consumed = match l.head {
+            Head::For { .. } => quote!(penny_take),
+            _ => quote!(penny_ran),
+        };
+        let mut targets = self.enclosing_targets(stack, Some(&consumed));
+        let exit_break = match l.label.as_ref() {
+            Some(label) => {
+                let name = &label.name;
+                quote!(break #name)
+            }
+            None => quote!(break),
+        };
+        match &l.head {
+            Head::For { pat, .. } => {
+                let range = info.range.clone().expect("for loops have a range");
+                let done = info.done.clone().expect("for loops have a cursor");
+                targets.push(Target {
+                    label: label_name(label),
+                    on_break: quote!({ penny_exit = true; #exit_break; }),
+                    on_continue: None,
+                    used_break: false,
+                });
+                let mut body = self.leaf_body(l);
+                self.rewrite_block(&mut body, &mut targets);
+                let exits = targets.pop().expect("pushed above").used_break;
+                code.push(quote! {
+                    let penny_range = #range;
+                    let penny_take = ::core::cmp::min(penny_budget, penny_range.len() - self.#done);
+                });
+                if exits {
+                    code.push(quote!(let mut penny_exit = false;));
+                }
+                code.push(quote! {
+                    #label for #pat in penny_range.chunk(self.#done, penny_take) #body
+                    penny_budget -= penny_take;
+                });
+                if exits {
+                    code.push(quote! {
+                        if penny_exit {
+                            self.#phase = #exit;
+                            continue 'penny_resume;
+                        }
+                    });
+                }
+                code.push(quote! {
+                    self.#done += penny_take;
+                    if self.#done < penny_range.len() {
+                        break 'penny_resume PennyStep::Yielded;
+                    }
+                    self.#phase = #exit;
+                });
+            }
+            Head::While { .. } | Head::Loop => {
+                targets.push(Target {
+                    label: label_name(label),
+                    on_break: match l.label.as_ref() {
+                        Some(label) => {
+                            let name = &label.name;
+                            quote!(break #name true)
+                        }
+                        None => quote!(break true),
+                    },
+                    on_continue: None,
+                    used_break: false,
+                });
+                let condition = if let Head::While { cond } = &l.head {
+                    let mut cond = cond.clone();
+                    let mut cond_targets = self.enclosing_targets(stack, Some(&consumed));
+                    self.rewrite(&mut cond, &mut cond_targets);
+                    quote! {
+                        if !(#cond) {
+                            break true;
+                        }
+                    }
+                } else {
+                    quote!()
+                };
+                let mut body = self.leaf_body(l);
+                self.rewrite_block(&mut body, &mut targets);
+                let body_stmts = &body.stmts;
+                code.push(quote! {
+                    let mut penny_ran = 0u64;
+                    let penny_finished = #label loop {
+                        if penny_ran == penny_budget {
+                            break false;
+                        }
+                        #condition
+                        penny_ran += 1;
+                        #(#body_stmts)*
+                    };
+                    penny_budget -= penny_ran;
+                });
+                if let Some(done) = &info.done {
+                    code.push(quote!(self.#done += penny_ran;));
+                }
+                code.push(quote! {
+                    if !penny_finished {
+                        break 'penny_resume PennyStep::Yielded;
+                    }
+                    self.#phase = #exit;
+                });
+            }
+        }
+        let _ = head;
+        self.arms.push({
+            let pc = head;
+            quote!(#pc => { #(#code)* })
+        });
+    }
+
+    fn leaf_body(&mut self, l: &Loop) -> syn::Block {
+        let mut stmts = Vec::new();
+        for part in &l.body.parts {
+            if let Part::Stmt(stmt) = part {
+                stmts.push(stmt.clone());
+            }
+        }
+        syn::parse_quote!({ #(#stmts)* })
+    }
+
+    /// Re-binds the variables of the enclosing `for` loops from their cursors.
+    fn rebind(&self, stack: &[&'k Loop]) -> Vec<TokenStream> {
+        let mut code = Vec::new();
+        for l in stack {
+            if let Head::For { pat, .. } = &l.head {
+                if matches!(pat, Pat::Wild(_)) {
+                    continue;
+                }
+                let info = &self.infos[l.id];
+                let range = info.range.as_ref().expect("for loops have a range");
+                let done = info.done.as_ref().expect("for loops have a cursor");
+                code.push(quote!(let #pat = #range.nth(self.#done);));
+            }
+        }
+        code
+    }
+
+    /// Targets for code that runs in an arm of its own (a segment of a loop body).
+    fn segment_targets(&self, stack: &[&'k Loop]) -> Vec<Target> {
+        self.enclosing_targets(stack, None)
+    }
+
+    /// Jumps out of the current code to the enclosing resumable loops, innermost last.
+    fn enclosing_targets(&self, stack: &[&'k Loop], consumed: Option<&TokenStream>) -> Vec<Target> {
+        let phase = &self.phase_field;
+        let charge = consumed.map(|c| quote!(penny_budget -= #c;));
+        stack
+            .iter()
+            .map(|l| {
+                let info = &self.infos[l.id];
+                let (head, exit) = (info.head, info.exit);
+                let advance = match (&l.head, &info.done) {
+                    (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
+                    _ => quote!(),
+                };
+                Target {
+                    label: label_name(&l.label),
+                    on_break: quote!({ #charge self.#phase = #exit; continue 'penny_resume; }),
+                    on_continue: Some(
+                        quote!({ #charge #advance self.#phase = #head; continue 'penny_resume; }),
+                    ),
+                    used_break: false,
+                }
+            })
+            .collect()
+    }
+
+    fn rewrite_block(&mut self, block: &mut syn::Block, targets: &mut Vec<Target>) {
+        let mut rewriter = Rewriter { targets, plain_labels: Vec::new(), errors: &mut self.errors };
+        rewriter.visit_block_mut(block);
+    }
+
+    fn rewrite(&mut self, expr: &mut Expr, targets: &mut Vec<Target>) {
+        let mut rewriter = Rewriter { targets, plain_labels: Vec::new(), errors: &mut self.errors };
+        rewriter.visit_expr_mut(expr);
+    }
+
+    /// `progress()`: finished phases count in full, the running one by its cursor.
+    fn progress_body(&self) -> TokenStream {
+        let phase = &self.phase_field;
+        let output = &self.output_field;
+        let immutable_args: HashSet<String> = self
+            .kernel
+            .args
+            .iter()
+            .filter(|a| !a.mutable)
+            .map(|a| a.name.to_string())
+            .collect();
+        let mut running = Vec::new();
+        let mut finished = Vec::new();
+        for part in &self.kernel.body.parts {
+            let Part::Loop(l) = part else { continue };
+            let info = &self.infos[l.id];
+            let (head, exit) = (info.head, info.exit);
+            let done = info.done.as_ref().expect("phases have a cursor");
+            match (&l.head, &info.len) {
+                (Head::For { range, .. }, Some(len)) => {
+                    let reads = used_names_expr(&range.expr);
+                    let before_start = if reads.iter().all(|name| immutable_args.contains(name)) {
+                        let loads = reads.iter().map(|name| {
+                            let name = Ident::new(name, Span::call_site());
+                            quote!(let #name = self.#name;)
+                        });
+                        let range = info.range.as_ref().expect("for loops have a range");
+                        quote!({ #(#loads)* total = total.map(|t| t + #range.len()); })
+                    } else {
+                        quote!(total = None;)
+                    };
+                    running.push(quote! {
+                        if self.#phase >= #exit {
+                            done += self.#len;
+                            total = total.map(|t| t + self.#len);
+                        } else if self.#phase >= #head {
+                            done += self.#done;
+                            total = total.map(|t| t + self.#len);
+                        } else #before_start
+                    });
+                    finished.push(quote! {
+                        if self.#phase >= #head {
+                            done += self.#len;
+                        }
+                    });
+                }
+                _ => {
+                    running.push(quote! {
+                        if self.#phase >= #head {
+                            done += self.#done;
+                        }
+                        if self.#phase < #exit {
+                            total = None;
+                        }
+                    });
+                    finished.push(quote! {
+                        if self.#phase >= #head {
+                            done += self.#done;
+                        }
+                    });
+                }
+            }
+        }
+        quote! {
+            let mut done = 0u64;
+            if self.#output.is_some() {
+                #(#finished)*
+                return ::penny::Progress { done, total: Some(done) };
+            }
+            let mut total = Some(0u64);
+            #(#running)*
+            ::penny::Progress { done, total }
+        }
+    }
+}
+
+fn label_name(label: &Option<Label>) -> Option<String> {
+    label.as_ref().map(|l| l.name.ident.to_string())
+}
+
+fn fresh(base: &str, taken: &mut HashSet<String>) -> Ident {
+    let mut name = base.to_string();
+    if taken.contains(&name) {
+        name = format!("penny_{base}");
+    }
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("penny_{base}{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    format_ident!("{}", name)
+}
+
+/// The place expression a carried `let` pattern assigns to.
+fn assignee(pat: &Pat) -> TokenStream {
+    match pat {
+        Pat::Ident(p) => {
+            let name = &p.ident;
+            quote!(#name)
+        }
+        Pat::Tuple(t) => {
+            let elems = t.elems.iter().map(assignee);
+            quote!((#(#elems,)*))
+        }
+        Pat::Type(t) => assignee(&t.pat),
+        Pat::Paren(p) => assignee(&p.pat),
+        other => quote!(#other),
+    }
+}
+
+fn range_tokens(range: &RangeHead) -> TokenStream {
+    let (start, end) = (&range.start, &range.end);
+    let constructor = if range.inclusive {
+        quote!(::penny::__private::range_inclusive)
+    } else {
+        quote!(::penny::__private::range)
+    };
+    let adapters = range.adapters.iter().map(|(method, args)| quote!(.#method(#(#args),*)));
+    quote!(#constructor(#start, #end)#(#adapters)*)
+}
+
+/// Rewrites the control flow of user code that runs inside the dispatcher.
+struct Rewriter<'a> {
+    targets: &'a mut Vec<Target>,
+    /// Labels of the plain loops entered inside the user code (`None` when unlabeled).
+    plain_labels: Vec<Option<String>>,
+    errors: &'a mut Errors,
+}
+
+impl Rewriter<'_> {
+    /// The resumable target of a `break`/`continue` with this label, if any.
+    fn target(&mut self, label: Option<&syn::Lifetime>) -> Option<usize> {
+        match label {
+            Some(lifetime) => {
+                let name = lifetime.ident.to_string();
+                if self.plain_labels.iter().any(|l| l.as_deref() == Some(name.as_str())) {
+                    return None;
+                }
+                self.targets.iter().rposition(|t| t.label.as_deref() == Some(name.as_str()))
+            }
+            None => {
+                if !self.plain_labels.is_empty() {
+                    return None;
+                }
+                self.targets.len().checked_sub(1)
+            }
+        }
+    }
+
+    fn plain_loop(&mut self, label: &Option<Label>, f: impl FnOnce(&mut Self)) {
+        self.plain_labels.push(label_name(label));
+        f(self);
+        self.plain_labels.pop();
+    }
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => {}
+            Expr::ForLoop(e) => {
+                let label = e.label.clone();
+                self.visit_expr_mut(&mut e.expr);
+                self.plain_loop(&label, |this| this.visit_block_mut(&mut e.body));
+            }
+            Expr::While(e) => {
+                let label = e.label.clone();
+                self.plain_loop(&label, |this| {
+                    this.visit_expr_mut(&mut e.cond);
+                    this.visit_block_mut(&mut e.body);
+                });
+            }
+            Expr::Loop(e) => {
+                let label = e.label.clone();
+                self.plain_loop(&label, |this| this.visit_block_mut(&mut e.body));
+            }
+            Expr::Break(b) => {
+                if let Some(inner) = &mut b.expr {
+                    self.visit_expr_mut(inner);
+                }
+                if let Some(index) = self.target(b.label.as_ref()) {
+                    if let Some(value) = &b.expr {
+                        self.errors.at(
+                            value,
+                            "`break` with a value can't leave a resumable loop; assign the \
+                             value to a variable declared before the loop, then `break`",
+                        );
+                    }
+                    let target = &mut self.targets[index];
+                    target.used_break = true;
+                    let tokens = target.on_break.clone();
+                    *expr = syn::parse_quote!(#tokens);
+                }
+            }
+            Expr::Continue(c) => {
+                if let Some(index) = self.target(c.label.as_ref()) {
+                    if let Some(tokens) = self.targets[index].on_continue.clone() {
+                        *expr = syn::parse_quote!(#tokens);
+                    }
+                }
+            }
+            Expr::Return(r) => {
+                if let Some(inner) = &mut r.expr {
+                    self.visit_expr_mut(inner);
+                }
+                let value = match &r.expr {
+                    Some(value) => quote!(#value),
+                    None => quote!(()),
+                };
+                *expr = syn::parse_quote!(break 'penny_resume PennyStep::Done(#value));
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
+
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Macro(_) = stmt {
+            return;
+        }
+        syn::visit_mut::visit_stmt_mut(self, stmt);
+    }
+}

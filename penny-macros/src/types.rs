@@ -1,0 +1,333 @@
+//! Reading types without a type checker.
+//!
+//! A carried variable becomes a field of the state struct, so the macro must write its type.
+//! It reads it from an annotation, or from the initializer when the initializer says it
+//! plainly: a suffixed literal, a cast, another variable of known type, a tuple or array of
+//! those, `Some(..)`, a struct literal, arithmetic on a typed left operand, and a few
+//! same-type methods (`x.min(y)`, `x.sqrt()`). Anything else asks the user for an annotation.
+//! The same module spots types that can never be task state (heap types, references,
+//! pointers, closures) so they get a Penny error instead of a cascade from rustc.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Lit, Type, UnOp};
+
+/// Known types of variables in scope, by name.
+pub type Env = HashMap<String, Type>;
+
+/// Why a type could not be read.
+pub enum Unreadable {
+    /// The value can never be task state; the message says why and what to write.
+    NotPod(Span, String),
+    /// Penny can't tell; the message is a hint for the annotation.
+    Unknown(String),
+}
+
+const PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    "f32", "f64", "bool", "char",
+];
+
+/// Methods of numeric primitives that return the receiver's type.
+const SAME_TYPE_METHODS: &[&str] = &[
+    "min", "max", "clamp", "abs", "signum", "pow", "powi", "powf", "sqrt", "cbrt", "exp",
+    "exp2", "ln", "log", "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
+    "sinh", "cosh", "tanh", "floor", "ceil", "round", "trunc", "fract", "mul_add", "recip",
+    "hypot", "rem_euclid", "div_euclid", "wrapping_add", "wrapping_sub", "wrapping_mul",
+    "wrapping_neg", "wrapping_shl", "wrapping_shr", "saturating_add", "saturating_sub",
+    "saturating_mul", "rotate_left", "rotate_right", "swap_bytes", "reverse_bits", "to_le",
+    "to_be", "abs_diff", "isqrt", "copysign", "to_degrees", "to_radians",
+];
+
+fn parse_type(text: &str) -> Type {
+    syn::parse_str(text).expect("a primitive type name parses")
+}
+
+fn is_primitive(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|id| PRIMITIVES.contains(&id.to_string().as_str())))
+}
+
+/// Reads the type of `expr`, evaluated where the variables in `env` are in scope.
+pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
+    match expr {
+        Expr::Lit(lit) => literal_type(&lit.lit),
+        Expr::Cast(cast) => Ok((*cast.ty).clone()),
+        Expr::Paren(e) => read_type(&e.expr, env),
+        Expr::Group(e) => read_type(&e.expr, env),
+        Expr::Path(path) if path.qself.is_none() => path_type(&path.path, env),
+        Expr::Unary(unary) => match unary.op {
+            UnOp::Neg(_) | UnOp::Not(_) => read_type(&unary.expr, env),
+            _ => Err(Unreadable::Unknown("Penny can't read the type of a dereference".into())),
+        },
+        Expr::Binary(binary) => match binary.op {
+            BinOp::Eq(_) | BinOp::Ne(_) | BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_)
+            | BinOp::Ge(_) | BinOp::And(_) | BinOp::Or(_) => Ok(parse_type("bool")),
+            BinOp::Shl(_) | BinOp::Shr(_) => read_type(&binary.left, env),
+            _ => read_type(&binary.left, env).or_else(|_| read_type(&binary.right, env)),
+        },
+        Expr::Tuple(tuple) => {
+            let elems = tuple
+                .elems
+                .iter()
+                .map(|e| read_type(e, env))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(syn::parse2(quote!((#(#elems,)*))).expect("a tuple type parses"))
+        }
+        Expr::Repeat(repeat) => {
+            let elem = read_type(&repeat.expr, env)?;
+            let len = &repeat.len;
+            Ok(syn::parse2(quote!([#elem; #len])).expect("an array type parses"))
+        }
+        Expr::Array(array) => {
+            let first = array
+                .elems
+                .first()
+                .ok_or_else(|| Unreadable::Unknown("an empty array has no element type".into()))?;
+            let elem = read_type(first, env)?;
+            let len = array.elems.len();
+            Ok(syn::parse2(quote!([#elem; #len])).expect("an array type parses"))
+        }
+        Expr::Call(call) => call_type(call, env),
+        Expr::Struct(lit) if lit.qself.is_none() => {
+            let path = &lit.path;
+            Ok(syn::parse2(quote!(#path)).expect("a struct path is a type"))
+        }
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            let receiver = read_type(&call.receiver, env)?;
+            if !is_primitive(&receiver) {
+                return Err(Unreadable::Unknown(format!(
+                    "Penny can't tell what `.{method}()` returns"
+                )));
+            }
+            match method.as_str() {
+                m if SAME_TYPE_METHODS.contains(&m) => Ok(receiver),
+                "count_ones" | "count_zeros" | "leading_zeros" | "trailing_zeros" => {
+                    Ok(parse_type("u32"))
+                }
+                "is_nan" | "is_finite" | "is_infinite" | "is_power_of_two" => {
+                    Ok(parse_type("bool"))
+                }
+                "to_bits" => {
+                    let bits = if quote!(#receiver).to_string() == "f32" { "u32" } else { "u64" };
+                    Ok(parse_type(bits))
+                }
+                _ => Err(Unreadable::Unknown(format!(
+                    "Penny can't tell what `.{method}()` returns"
+                ))),
+            }
+        }
+        Expr::Index(index) => match read_type(&index.expr, env)? {
+            Type::Array(array) => Ok((*array.elem).clone()),
+            _ => Err(Unreadable::Unknown("Penny can't read the type of this index".into())),
+        },
+        Expr::Field(field) => match (read_type(&field.base, env)?, &field.member) {
+            (Type::Tuple(tuple), syn::Member::Unnamed(index)) => tuple
+                .elems
+                .iter()
+                .nth(index.index as usize)
+                .cloned()
+                .ok_or_else(|| Unreadable::Unknown("no such tuple field".into())),
+            _ => Err(Unreadable::Unknown("Penny can't read the type of a field".into())),
+        },
+        Expr::If(if_expr) => match if_expr.then_branch.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => read_type(tail, env),
+            _ => Err(Unreadable::Unknown("Penny can't read the type of this `if`".into())),
+        },
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => read_type(tail, env),
+            _ => Err(Unreadable::Unknown("Penny can't read the type of this block".into())),
+        },
+        Expr::Closure(closure) => Err(Unreadable::NotPod(
+            closure.span(),
+            "a closure can't be carried across an iteration boundary: its captures are not \
+             plain data. Write a `fn` and call it inside the loop"
+                .into(),
+        )),
+        Expr::Reference(reference) => Err(Unreadable::NotPod(
+            reference.span(),
+            "a reference can't be carried across an iteration boundary: the task may resume \
+             on another worker. Keep an index instead, or use `penny::In<T>` for shared data"
+                .into(),
+        )),
+        Expr::Macro(mac) if mac.mac.path.is_ident("vec") || mac.mac.path.is_ident("format") => {
+            Err(Unreadable::NotPod(
+                mac.span(),
+                "heap data (`Vec`, `String`) can't be carried across an iteration boundary: \
+                 task state is plain bytes. Use a fixed-size array, or `penny::In`/`penny::Out` \
+                 for large buffers"
+                    .into(),
+            ))
+        }
+        _ => Err(Unreadable::Unknown("Penny can't read the type of this expression".into())),
+    }
+}
+
+fn literal_type(lit: &Lit) -> Result<Type, Unreadable> {
+    match lit {
+        Lit::Int(int) if !int.suffix().is_empty() => Ok(parse_type(int.suffix())),
+        Lit::Float(float) if !float.suffix().is_empty() => Ok(parse_type(float.suffix())),
+        Lit::Int(_) => Err(Unreadable::Unknown(
+            "an integer literal without a suffix could be any integer type; write it with a \
+             suffix such as `0u32`"
+                .into(),
+        )),
+        Lit::Float(_) => Err(Unreadable::Unknown(
+            "a float literal without a suffix could be `f32` or `f64`; write it with a suffix \
+             such as `0.0f64`"
+                .into(),
+        )),
+        Lit::Bool(_) => Ok(parse_type("bool")),
+        Lit::Char(_) => Ok(parse_type("char")),
+        Lit::Byte(_) => Ok(parse_type("u8")),
+        Lit::Str(s) => Err(Unreadable::NotPod(
+            s.span(),
+            "a string can't be carried across an iteration boundary: task state is plain \
+             bytes"
+                .into(),
+        )),
+        _ => Err(Unreadable::Unknown("Penny can't read the type of this literal".into())),
+    }
+}
+
+fn path_type(path: &syn::Path, env: &Env) -> Result<Type, Unreadable> {
+    if let Some(ident) = path.get_ident() {
+        return env.get(&ident.to_string()).cloned().ok_or_else(|| {
+            Unreadable::Unknown(format!("Penny doesn't know the type of `{ident}`"))
+        });
+    }
+    // `u32::MAX`, `f64::EPSILON`, `u64::BITS`.
+    if path.segments.len() == 2 {
+        let ty = &path.segments[0].ident;
+        let item = path.segments[1].ident.to_string();
+        if PRIMITIVES.contains(&ty.to_string().as_str()) {
+            if item == "BITS" {
+                return Ok(parse_type("u32"));
+            }
+            if item.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                return Ok(parse_type(&ty.to_string()));
+            }
+        }
+    }
+    if path.is_ident("None") {
+        return Err(Unreadable::Unknown("`None` doesn't say its type".into()));
+    }
+    Err(Unreadable::Unknown("Penny can't read the type of this path".into()))
+}
+
+fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
+    let Expr::Path(func) = &*call.func else {
+        return Err(Unreadable::Unknown("Penny can't read the type of this call".into()));
+    };
+    let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let heap = ["Vec", "String", "Box", "Rc", "Arc", "HashMap", "BTreeMap", "VecDeque"];
+    if let Some(first) = segments.first() {
+        if heap.contains(&first.as_str()) {
+            return Err(Unreadable::NotPod(
+                call.span(),
+                format!(
+                    "a `{first}` can't be carried across an iteration boundary: task state is \
+                     plain bytes. Use a fixed-size array, or `penny::In`/`penny::Out` for large \
+                     buffers"
+                ),
+            ));
+        }
+    }
+    match segments.as_slice() {
+        [some] if some == "Some" && call.args.len() == 1 => {
+            let inner = read_type(&call.args[0], env)?;
+            Ok(syn::parse2(quote!(Option<#inner>)).expect("an Option type parses"))
+        }
+        [ty, from] if PRIMITIVES.contains(&ty.as_str()) && from == "from" => {
+            Ok(parse_type(ty))
+        }
+        [name] if name.starts_with(char::is_uppercase) && name != "Ok" && name != "Err" => {
+            Ok(parse_type(name))
+        }
+        _ => Err(Unreadable::Unknown("Penny can't tell what this call returns".into())),
+    }
+}
+
+/// Why `ty` can never be task state, when that is visible from its spelling.
+pub fn not_pod_reason(ty: &Type) -> Option<(Span, String)> {
+    match ty {
+        Type::Reference(r) => Some((
+            r.span(),
+            "a borrowed value can't be part of a task's state: the task may resume on another \
+             worker after the borrow ended. Pass a `penny::In<T>` (read) or `penny::Out<T>` \
+             (write) for shared buffers, or the value itself"
+                .into(),
+        )),
+        Type::Ptr(p) => Some((
+            p.span(),
+            "a raw pointer can't be part of a task's state: it is not `Send` and Penny can't \
+             check what it points to. Use `penny::In<T>` / `penny::Out<T>`, or an index"
+                .into(),
+        )),
+        Type::ImplTrait(t) => Some((
+            t.span(),
+            "`impl Trait` can't be part of a task's state: write a concrete type".into(),
+        )),
+        Type::TraitObject(t) => Some((
+            t.span(),
+            "a trait object can't be part of a task's state: write a concrete type".into(),
+        )),
+        Type::BareFn(f) => Some((
+            f.span(),
+            "a function pointer can't be part of a task's state: call the function by name \
+             inside the kernel"
+                .into(),
+        )),
+        Type::Paren(p) => not_pod_reason(&p.elem),
+        Type::Group(g) => not_pod_reason(&g.elem),
+        Type::Array(a) => not_pod_reason(&a.elem),
+        Type::Slice(s) => Some((
+            s.span(),
+            "a slice can't be part of a task's state: use a fixed-size array `[T; N]` or \
+             `penny::In<T>`"
+                .into(),
+        )),
+        Type::Tuple(t) => t.elems.iter().find_map(not_pod_reason),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            let heap = ["Vec", "String", "Box", "Rc", "Arc", "HashMap", "HashSet", "BTreeMap",
+                "BTreeSet", "VecDeque", "RefCell", "Cell", "Mutex", "RwLock"];
+            if heap.contains(&name.as_str()) {
+                return Some((
+                    p.span(),
+                    format!(
+                        "`{name}` can't be part of a task's state: state is plain bytes copied \
+                         between workers, and `{name}` owns or shares memory outside it. Use a \
+                         fixed-size array, or `penny::In<T>` / `penny::Out<T>` for buffers"
+                    ),
+                ));
+            }
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                for arg in &args.args {
+                    match arg {
+                        syn::GenericArgument::Lifetime(lt) => {
+                            return Some((
+                                lt.span(),
+                                "a type with a lifetime borrows data, so it can't be part of a \
+                                 task's state: pass owned plain data or `penny::In<T>`"
+                                    .into(),
+                            ))
+                        }
+                        syn::GenericArgument::Type(inner) => {
+                            if let Some(reason) = not_pod_reason(inner) {
+                                return Some(reason);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,488 @@
+//! Checks that run before anything is emitted. Each `check_*` states its rule; every
+//! violation is reported (not just the first) at the user's span, saying what to write.
+
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, FnArg, ItemFn, Pat, ReturnType};
+
+use crate::ast::{self, Head, Loop, Part, Seq};
+use crate::ctxt::Errors;
+use crate::types::not_pod_reason;
+use crate::vars::used_names_expr;
+
+/// Rule: a kernel is a plain, synchronous, non-generic free function whose arguments are
+/// bound by name to plain-data types, and whose return type is plain data.
+pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
+    let sig = &func.sig;
+    if let Some(asyncness) = &sig.asyncness {
+        errors.at(
+            asyncness,
+            "`#[penny::task]` can't lower an `async fn`: a task suspends only at loop iteration \
+             boundaries, never at `.await`. Remove `async` and compute synchronously",
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        errors.at(
+            &sig.generics,
+            "`#[penny::task]` kernels can't be generic or take lifetimes: the state struct needs \
+             concrete plain-data types. Write the concrete types (or one kernel per type)",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(variadic, "`#[penny::task]` kernels can't be variadic");
+    }
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => errors.at(
+                receiver,
+                "`#[penny::task]` kernels are free functions: `self` would be a borrow the task \
+                 outlives. Pass the fields you need as arguments",
+            ),
+            FnArg::Typed(arg) => {
+                if !matches!(&*arg.pat, Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none())
+                {
+                    errors.at(
+                        &arg.pat,
+                        "bind each kernel argument to a plain name (it becomes a field of the \
+                         task's state); destructure it in the body",
+                    );
+                }
+                if let Some((span, reason)) = not_pod_reason(&arg.ty) {
+                    errors.at_span(span, reason);
+                }
+            }
+        }
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if let Some((span, reason)) = not_pod_reason(ty) {
+            errors.at_span(span, format!("the return value is a task's output: {reason}"));
+        }
+    }
+}
+
+/// Rule: `yield_now!()` is only valid as the last statement of a resumable loop's body.
+/// Anywhere else it would split an iteration (or sit outside any loop), so it is reported
+/// with an explanation of where yield points may go.
+pub fn check_yield_points(func: &ItemFn, errors: &mut Errors) {
+    let mut valid = HashSet::new();
+    let mut trailing = HashSet::new();
+    mark_valid_yields(&func.block.stmts, true, &mut valid);
+    TrailingYields(&mut trailing).visit_block(&func.block);
+    let mut finder = YieldFinder {
+        valid: &valid,
+        trailing: &trailing,
+        closures: 0,
+        loops: 0,
+        branches: 0,
+        errors,
+    };
+    finder.visit_block(&func.block);
+}
+
+fn macro_key(mac: &syn::Macro) -> *const syn::Macro {
+    mac as *const syn::Macro
+}
+
+fn stmt_macro(stmt: &syn::Stmt) -> Option<&syn::Macro> {
+    match stmt {
+        syn::Stmt::Macro(m) => Some(&m.mac),
+        syn::Stmt::Expr(Expr::Macro(m), _) => Some(&m.mac),
+        _ => None,
+    }
+}
+
+/// Marks the trailing yields of resumable loops, mirroring `ast::Builder`.
+fn mark_valid_yields(stmts: &[syn::Stmt], fn_level: bool, valid: &mut HashSet<*const syn::Macro>) {
+    for stmt in stmts {
+        let syn::Stmt::Expr(expr, _) = stmt else { continue };
+        let Some((_, body)) = ast::loop_parts(expr) else { continue };
+        let resumable = fn_level || ast::ends_with_yield(body);
+        if !resumable {
+            continue;
+        }
+        if let Some(last) = body.stmts.last().filter(|s| ast::is_yield_stmt(s)) {
+            valid.insert(macro_key(stmt_macro(last).expect("a yield statement is a macro")));
+        }
+        mark_valid_yields(&body.stmts, false, valid);
+    }
+}
+
+struct TrailingYields<'a>(&'a mut HashSet<*const syn::Macro>);
+
+impl<'ast> Visit<'ast> for TrailingYields<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if let Some((_, body)) = ast::loop_parts(expr) {
+            if let Some(last) = body.stmts.last().filter(|s| ast::is_yield_stmt(s)) {
+                self.0.insert(macro_key(stmt_macro(last).expect("a yield statement is a macro")));
+            }
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+}
+
+struct YieldFinder<'a> {
+    valid: &'a HashSet<*const syn::Macro>,
+    trailing: &'a HashSet<*const syn::Macro>,
+    closures: usize,
+    loops: usize,
+    branches: usize,
+    errors: &'a mut Errors,
+}
+
+impl<'ast> Visit<'ast> for YieldFinder<'_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if !ast::is_yield_macro(mac) || self.valid.contains(&macro_key(mac)) {
+            return;
+        }
+        let message = if self.closures > 0 {
+            "`yield_now!()` can't be used inside a closure or nested function: it runs to the \
+             end once called, with no iteration boundary Penny can resume at. Put the yield \
+             point as the last statement of a loop in the kernel itself"
+        } else if self.trailing.contains(&macro_key(mac)) {
+            "this loop can't get yield points: Penny resumes a nested loop only when it is a \
+             statement directly in the body of a resumable loop (a loop of the function body, \
+             or one ending with `yield_now!()`), not inside an `if`, a `match`, an expression \
+             or a plain loop. Move the loop there, or end the enclosing loops with \
+             `penny::yield_now!()` too"
+        } else if self.loops > 0 && self.branches > 0 {
+            "`yield_now!()` can't sit in a branch: a task suspends only at an iteration \
+             boundary, where no iteration is half done, and a yield inside `if`/`match` would \
+             split one. Make it the last statement of the loop body, outside the branch"
+        } else if self.loops > 0 {
+            "`yield_now!()` must be the last statement of a loop body: a task suspends only at \
+             an iteration boundary, where no iteration is half done. Move it to the end of the \
+             loop body"
+        } else {
+            "`yield_now!()` is not at the end of a loop body: a task suspends only at an \
+             iteration boundary, so a yield point before, after or outside a loop means \
+             nothing. Put it as the last statement of the loop body that should yield"
+        };
+        self.errors.at(mac, message);
+    }
+
+    fn visit_expr_closure(&mut self, e: &'ast syn::ExprClosure) {
+        self.closures += 1;
+        syn::visit::visit_expr_closure(self, e);
+        self.closures -= 1;
+    }
+
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        self.closures += 1;
+        syn::visit::visit_item(self, item);
+        self.closures -= 1;
+    }
+
+    fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+        self.loops += 1;
+        let saved = std::mem::replace(&mut self.branches, 0);
+        syn::visit::visit_expr_for_loop(self, e);
+        self.branches = saved;
+        self.loops -= 1;
+    }
+
+    fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+        self.loops += 1;
+        let saved = std::mem::replace(&mut self.branches, 0);
+        syn::visit::visit_expr_while(self, e);
+        self.branches = saved;
+        self.loops -= 1;
+    }
+
+    fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+        self.loops += 1;
+        let saved = std::mem::replace(&mut self.branches, 0);
+        syn::visit::visit_expr_loop(self, e);
+        self.branches = saved;
+        self.loops -= 1;
+    }
+
+    fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
+        self.branches += 1;
+        syn::visit::visit_expr_if(self, e);
+        self.branches -= 1;
+    }
+
+    fn visit_expr_match(&mut self, e: &'ast syn::ExprMatch) {
+        self.branches += 1;
+        syn::visit::visit_expr_match(self, e);
+        self.branches -= 1;
+    }
+}
+
+/// Rule: the code Penny lowers has no `.await`, no `?` (it would return from `step`, not
+/// from the kernel), and no macro whose tokens hide `return`/`break`/`continue`/`?`, which
+/// Penny must rewrite to suspend and resume loops. Closures and nested items are exempt:
+/// they run to completion when called.
+pub fn check_hidden_control_flow(func: &ItemFn, errors: &mut Errors) {
+    ControlFlow { closures: 0, errors }.visit_block(&func.block);
+}
+
+struct ControlFlow<'a> {
+    closures: usize,
+    errors: &'a mut Errors,
+}
+
+impl<'ast> Visit<'ast> for ControlFlow<'_> {
+    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+        self.errors.at(
+            &e.await_token,
+            "`.await` can't appear in a `#[penny::task]` kernel: a task suspends only at loop \
+             iteration boundaries. Compute the value synchronously",
+        );
+        syn::visit::visit_expr_await(self, e);
+    }
+
+    fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
+        if self.closures == 0 {
+            self.errors.at(
+                &e.question_token,
+                "`?` can't be lowered: it would return from the task's `step`, not from the \
+                 kernel. Write a `match` (or `let ... else`) that `return`s explicitly",
+            );
+        }
+        syn::visit::visit_expr_try(self, e);
+    }
+
+    fn visit_expr_closure(&mut self, e: &'ast syn::ExprClosure) {
+        self.closures += 1;
+        syn::visit::visit_expr_closure(self, e);
+        self.closures -= 1;
+    }
+
+    fn visit_expr_async(&mut self, e: &'ast syn::ExprAsync) {
+        self.errors.at(
+            &e.async_token,
+            "`async` blocks can't appear in a `#[penny::task]` kernel: a task suspends only at \
+             loop iteration boundaries",
+        );
+    }
+
+    fn visit_item(&mut self, _item: &'ast syn::Item) {}
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.closures > 0 || ast::is_yield_macro(mac) {
+            return;
+        }
+        if let Some(keyword) = hidden_control_flow(mac.tokens.clone()) {
+            let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            self.errors.at(
+                mac,
+                format!(
+                    "`{name}!` hides `{keyword}` from Penny, which must see every exit from a \
+                     loop to suspend and resume it; write the control flow out in the kernel \
+                     instead of inside a macro"
+                ),
+            );
+        }
+    }
+}
+
+fn hidden_control_flow(tokens: TokenStream) -> Option<String> {
+    let mut previous_was_pipe = false;
+    for tree in tokens {
+        match &tree {
+            TokenTree::Ident(ident)
+                if ["return", "break", "continue", "await", "yield"]
+                    .contains(&ident.to_string().as_str()) =>
+            {
+                return Some(ident.to_string());
+            }
+            TokenTree::Punct(p) if p.as_char() == '?' => return Some("?".into()),
+            TokenTree::Punct(p) if p.as_char() == '|' => {
+                // A closure inside the macro: its body may use control flow freely. Stop
+                // scanning this group conservatively at the closure.
+                if previous_was_pipe {
+                    return None;
+                }
+                previous_was_pipe = true;
+                continue;
+            }
+            TokenTree::Group(group) => {
+                if let Some(found) = hidden_control_flow(group.stream()) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+        previous_was_pipe = false;
+    }
+    None
+}
+
+/// Rule: at the level of the function body, a loop must be a statement of its own. A loop
+/// nested in an `if`, a `match`, a block or a `let` would run with no yield points and hold
+/// its worker until it ends.
+pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
+    let mut finder = HiddenLoops { closures: 0, errors };
+    for part in &body.parts {
+        if let Part::Stmt(stmt) = part {
+            finder.visit_stmt(stmt);
+        }
+    }
+    if let Some(tail) = &body.tail {
+        finder.visit_expr(tail);
+    }
+}
+
+struct HiddenLoops<'a> {
+    closures: usize,
+    errors: &'a mut Errors,
+}
+
+impl HiddenLoops<'_> {
+    fn report(&mut self, keyword: proc_macro2::Span) {
+        if self.closures == 0 {
+            self.errors.at_span(
+                keyword,
+                "this loop is inside an expression, where Penny can't give it yield points: it \
+                 would hold its worker until it ends. Make it a statement of the function body \
+                 (a phase of the task), e.g. hoist the condition into the range: \
+                 `for i in 0..if cond { n } else { 0 } { ... }`",
+            );
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for HiddenLoops<'_> {
+    fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+        self.report(e.for_token.span);
+    }
+    fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+        self.report(e.while_token.span);
+    }
+    fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+        self.report(e.loop_token.span);
+    }
+    fn visit_expr_closure(&mut self, e: &'ast syn::ExprClosure) {
+        self.closures += 1;
+        syn::visit::visit_expr_closure(self, e);
+        self.closures -= 1;
+    }
+    fn visit_item(&mut self, _item: &'ast syn::Item) {}
+}
+
+/// Rule: a resumable `for` loop re-creates its range from the range expression on every
+/// resume, so the loop body must not assign a variable the range expression reads.
+pub fn check_range_inputs(body: &Seq, errors: &mut Errors) {
+    for part in &body.parts {
+        if let Part::Loop(l) = part {
+            check_loop_range(l, errors);
+        }
+    }
+}
+
+fn check_loop_range(l: &Loop, errors: &mut Errors) {
+    if let Head::For { range, .. } = &l.head {
+        let read = used_names_expr(&range.expr);
+        let mut finder = Assignments { read: &read, found: Vec::new() };
+        visit_seq(&l.body, &mut finder);
+        for (name, span) in finder.found {
+            errors.at_span(
+                span,
+                format!(
+                    "`{name}` is read by this loop's range `{}`, which Penny re-creates from it \
+                     when the task resumes, so the loop body must not change it. Copy it before \
+                     the loop (`let end = {name};`) and loop over the copy",
+                    {
+                        let expr = &range.expr;
+                        quote::quote!(#expr).to_string().replace(" . ", ".")
+                    }
+                ),
+            );
+        }
+    }
+    for part in &l.body.parts {
+        if let Part::Loop(inner) = part {
+            check_loop_range(inner, errors);
+        }
+    }
+}
+
+fn visit_seq<'ast, V: Visit<'ast>>(seq: &'ast Seq, v: &mut V) {
+    for part in &seq.parts {
+        match part {
+            Part::Stmt(stmt) => v.visit_stmt(stmt),
+            Part::Loop(l) => {
+                match &l.head {
+                    Head::For { range, .. } => v.visit_expr(&range.expr),
+                    Head::While { cond } => v.visit_expr(cond),
+                    Head::Loop => {}
+                }
+                visit_seq(&l.body, v);
+            }
+        }
+    }
+}
+
+struct Assignments<'a> {
+    read: &'a HashSet<String>,
+    found: Vec<(String, proc_macro2::Span)>,
+}
+
+impl Assignments<'_> {
+    fn target(&mut self, place: &Expr, span: proc_macro2::Span) {
+        let mut root = place;
+        loop {
+            match root {
+                Expr::Field(f) => root = &f.base,
+                Expr::Index(i) => root = &i.expr,
+                Expr::Paren(p) => root = &p.expr,
+                _ => break,
+            }
+        }
+        if let Expr::Path(path) = root {
+            if let Some(ident) = path.path.get_ident() {
+                if self.read.contains(&ident.to_string()) {
+                    self.found.push((ident.to_string(), span));
+                }
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Assignments<'_> {
+    fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
+        self.target(&e.left, e.span());
+        syn::visit::visit_expr_assign(self, e);
+    }
+    fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
+        use syn::BinOp::*;
+        if matches!(
+            e.op,
+            AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+                | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_)
+                | ShrAssign(_)
+        ) {
+            self.target(&e.left, e.span());
+        }
+        syn::visit::visit_expr_binary(self, e);
+    }
+    fn visit_expr_reference(&mut self, e: &'ast syn::ExprReference) {
+        if e.mutability.is_some() {
+            self.target(&e.expr, e.span());
+        }
+        syn::visit::visit_expr_reference(self, e);
+    }
+}
+
+/// Rule: names starting with `penny_` are reserved for the locals of the generated `step`.
+pub fn check_reserved_names(func: &ItemFn, errors: &mut Errors) {
+    struct Reserved<'a>(&'a mut Errors);
+    impl<'ast> Visit<'ast> for Reserved<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if p.ident.to_string().starts_with("penny_") {
+                self.0.at(&p.ident, "names starting with `penny_` are reserved for the code \
+                    `#[penny::task]` generates; rename this variable");
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut reserved = Reserved(errors);
+    for input in &func.sig.inputs {
+        reserved.visit_fn_arg(input);
+    }
+    reserved.visit_block(&func.block);
+}
