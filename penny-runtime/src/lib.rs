@@ -12,6 +12,14 @@ mod io;
 mod pod;
 mod task;
 
+mod deque;
+mod injector;
+mod region;
+mod slot;
+mod sync;
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 #[doc(hidden)]
 pub mod __private;
 
