@@ -1,1 +1,5 @@
-//! kernels
+//! Penny's kernel suite: plain kernels marked `#[penny::task]`, used by the equivalence
+//! tests (each lowered task against its own plain function), the benchmarks and the demo.
+
+pub mod bench_kernels;
+pub mod kernels;

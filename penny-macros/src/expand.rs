@@ -71,8 +71,8 @@ struct LoopInfo {
     len: Option<Ident>,
     /// Tokens that build the range helper (`for` loops).
     range: Option<TokenStream>,
-    /// Whether this is a phase (a loop of the function body).
-    phase: bool,
+    /// How the docs name the loop: `for i`, `while`, `'rows`.
+    name: String,
 }
 
 /// How a `break`/`continue` aimed at one resumable loop is rewritten.
@@ -127,12 +127,13 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     }
     for info in &emitter.infos {
         if let Some(done) = &info.done {
-            let doc = format!(" Iterations of a loop finished (`{done}`): its resume cursor.");
+            let doc = format!(" Iterations of `{}` finished: where the loop resumes.", info.name);
             fields.push(quote!(#[doc = #doc] #done: u64));
             inits.push(quote!(#done: 0));
         }
         if let Some(len) = &info.len {
-            fields.push(quote!(#[doc = " Length of this phase's range, fixed when it starts."] #len: u64));
+            let doc = format!(" Length of `{}`'s range, fixed when the loop starts.", info.name);
+            fields.push(quote!(#[doc = #doc] #len: u64));
             inits.push(quote!(#len: 0));
         }
     }
@@ -284,8 +285,14 @@ impl<'k> Emitter<'k> {
                 ),
                 _ => (phase.then(|| fresh(&format!("{base}_done"), taken)), None, None),
             };
+            let name = match (&l.label, &l.head) {
+                (Some(label), _) => format!("'{}", label.name.ident),
+                (None, Head::For { pat, .. }) => format!("for {}", quote!(#pat)),
+                (None, Head::While { .. }) => "while".to_string(),
+                (None, Head::Loop) => "loop".to_string(),
+            };
             debug_assert_eq!(self.infos.len(), l.id);
-            self.infos.push(LoopInfo { head: 0, exit: 0, done, len, range, phase });
+            self.infos.push(LoopInfo { head: 0, exit: 0, done, len, range, name });
             self.collect_infos(&l.body, taken);
         }
     }
@@ -321,7 +328,7 @@ impl<'k> Emitter<'k> {
     }
 
     fn close(&mut self, arm: Arm) {
-        let pc = arm.pc;
+        let pc = pc_literal(arm.pc);
         let code = arm.code;
         self.arms.push(quote!(#pc => { #(#code)* }));
     }
@@ -337,7 +344,7 @@ impl<'k> Emitter<'k> {
                     self.flush(&mut segment, stack, &mut arm);
                     let info = &self.infos[l.id];
                     let phase = &self.phase_field;
-                    let head = info.head;
+                    let head = pc_literal(info.head);
                     if let Some(done) = &info.done {
                         arm.code.push(quote!(self.#done = 0;));
                     }
@@ -405,7 +412,7 @@ impl<'k> Emitter<'k> {
             return;
         }
         let info = self.infos[l.id].clone();
-        let (head, exit) = (info.head, info.exit);
+        let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
         let phase = self.phase_field.clone();
         let mut code = self.rebind(stack);
         match &l.head {
@@ -451,7 +458,7 @@ impl<'k> Emitter<'k> {
             }
         }
         stack.push(l);
-        let arm = Arm { pc: head, code };
+        let arm = Arm { pc: info.head, code };
         let mut arm = self.seq(&l.body, stack, arm);
         stack.pop();
         if let (Head::For { .. }, Some(done)) = (&l.head, &self.infos[l.id].done) {
@@ -464,7 +471,7 @@ impl<'k> Emitter<'k> {
     /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
     fn leaf_arm(&mut self, l: &'k Loop, stack: &mut Vec<&'k Loop>) {
         let info = self.infos[l.id].clone();
-        let (head, exit) = (info.head, info.exit);
+        let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
         let phase = self.phase_field.clone();
         let mut code = self.rebind(stack);
         let label = &l.label;
@@ -571,11 +578,8 @@ impl<'k> Emitter<'k> {
                 });
             }
         }
-        let _ = head;
-        self.arms.push({
-            let pc = head;
-            quote!(#pc => { #(#code)* })
-        });
+        let pc = head;
+        self.arms.push(quote!(#pc => { #(#code)* }));
     }
 
     fn leaf_body(&mut self, l: &Loop) -> syn::Block {
@@ -618,7 +622,7 @@ impl<'k> Emitter<'k> {
             .iter()
             .map(|l| {
                 let info = &self.infos[l.id];
-                let (head, exit) = (info.head, info.exit);
+                let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
                 let advance = match (&l.head, &info.done) {
                     (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
                     _ => quote!(),
@@ -661,7 +665,7 @@ impl<'k> Emitter<'k> {
         for part in &self.kernel.body.parts {
             let Part::Loop(l) = part else { continue };
             let info = &self.infos[l.id];
-            let (head, exit) = (info.head, info.exit);
+            let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
             let done = info.done.as_ref().expect("phases have a cursor");
             match (&l.head, &info.len) {
                 (Head::For { range, .. }, Some(len)) => {
@@ -719,6 +723,11 @@ impl<'k> Emitter<'k> {
             ::penny::Progress { done, total }
         }
     }
+}
+
+/// Phase numbers print without a suffix.
+fn pc_literal(pc: u32) -> proc_macro2::Literal {
+    proc_macro2::Literal::u32_unsuffixed(pc)
 }
 
 fn label_name(label: &Option<Label>) -> Option<String> {

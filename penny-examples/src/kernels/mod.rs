@@ -1,0 +1,1 @@
+//! The equivalence suite kernels.
