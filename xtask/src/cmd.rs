@@ -92,8 +92,8 @@ impl Cmd {
 
     fn status_error(&self, status: std::process::ExitStatus) -> String {
         match status.code() {
-            Some(code) => format!("`{self}` exited with status {code}"),
-            None => format!("`{self}` was killed by a signal ({status})"),
+            Some(code) => format!("exited with status {code}: `{self}`"),
+            None => format!("killed by a signal ({status}): `{self}`"),
         }
     }
 
@@ -134,7 +134,7 @@ impl Cmd {
         if status.success() {
             Ok(counts)
         } else {
-            Err(format!("{} ({counts})", self.status_error(status)))
+            Err(format!("{counts}; {}", self.status_error(status)))
         }
     }
 

@@ -134,8 +134,16 @@ impl Report {
     }
 }
 
+/// The first line of an error, cut to fit the summary table.
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
+    const MAX: usize = 72;
+    let line = s.lines().next().unwrap_or_default();
+    if line.chars().count() <= MAX {
+        line.to_owned()
+    } else {
+        let cut: String = line.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    }
 }
 
 pub fn fmt_duration(d: Duration) -> String {
