@@ -123,7 +123,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         inits.push(quote!(#name: <#ty as ::penny::Pod>::ZERO));
         loads.push(quote!(let mut #name = self.#name;));
         stores.push(quote!(self.#name = #name;));
-        checks.push(quote_spanned!(ty.span()=> ::penny::__private::assert_pod::<#ty>();));
+        // `<#ty as Pod>::ZERO` above already proves (and reports) that the type is `Pod`.
     }
     for info in &emitter.infos {
         if let Some(done) = &info.done {
@@ -678,7 +678,7 @@ impl<'k> Emitter<'k> {
                         let range = info.range.as_ref().expect("for loops have a range");
                         quote!({ #(#loads)* total = total.map(|t| t + #range.len()); })
                     } else {
-                        quote!(total = None;)
+                        quote!({ total = None; })
                     };
                     running.push(quote! {
                         if self.#phase >= #exit {

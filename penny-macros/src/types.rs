@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, Lit, Type, UnOp};
@@ -252,31 +252,31 @@ fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
 }
 
 /// Why `ty` can never be task state, when that is visible from its spelling.
-pub fn not_pod_reason(ty: &Type) -> Option<(Span, String)> {
+pub fn not_pod_reason(ty: &Type) -> Option<(TokenStream, String)> {
     match ty {
         Type::Reference(r) => Some((
-            r.span(),
+            quote!(#r),
             "a borrowed value can't be part of a task's state: the task may resume on another \
              worker after the borrow ended. Pass a `penny::In<T>` (read) or `penny::Out<T>` \
              (write) for shared buffers, or the value itself"
                 .into(),
         )),
         Type::Ptr(p) => Some((
-            p.span(),
+            quote!(#p),
             "a raw pointer can't be part of a task's state: it is not `Send` and Penny can't \
              check what it points to. Use `penny::In<T>` / `penny::Out<T>`, or an index"
                 .into(),
         )),
         Type::ImplTrait(t) => Some((
-            t.span(),
+            quote!(#t),
             "`impl Trait` can't be part of a task's state: write a concrete type".into(),
         )),
         Type::TraitObject(t) => Some((
-            t.span(),
+            quote!(#t),
             "a trait object can't be part of a task's state: write a concrete type".into(),
         )),
         Type::BareFn(f) => Some((
-            f.span(),
+            quote!(#f),
             "a function pointer can't be part of a task's state: call the function by name \
              inside the kernel"
                 .into(),
@@ -285,7 +285,7 @@ pub fn not_pod_reason(ty: &Type) -> Option<(Span, String)> {
         Type::Group(g) => not_pod_reason(&g.elem),
         Type::Array(a) => not_pod_reason(&a.elem),
         Type::Slice(s) => Some((
-            s.span(),
+            quote!(#s),
             "a slice can't be part of a task's state: use a fixed-size array `[T; N]` or \
              `penny::In<T>`"
                 .into(),
@@ -298,7 +298,7 @@ pub fn not_pod_reason(ty: &Type) -> Option<(Span, String)> {
                 "BTreeSet", "VecDeque", "RefCell", "Cell", "Mutex", "RwLock"];
             if heap.contains(&name.as_str()) {
                 return Some((
-                    p.span(),
+            quote!(#p),
                     format!(
                         "`{name}` can't be part of a task's state: state is plain bytes copied \
                          between workers, and `{name}` owns or shares memory outside it. Use a \
@@ -311,7 +311,7 @@ pub fn not_pod_reason(ty: &Type) -> Option<(Span, String)> {
                     match arg {
                         syn::GenericArgument::Lifetime(lt) => {
                             return Some((
-                                lt.span(),
+            quote!(#lt),
                                 "a type with a lifetime borrows data, so it can't be part of a \
                                  task's state: pass owned plain data or `penny::In<T>`"
                                     .into(),

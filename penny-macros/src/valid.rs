@@ -50,15 +50,15 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
                          task's state); destructure it in the body",
                     );
                 }
-                if let Some((span, reason)) = not_pod_reason(&arg.ty) {
-                    errors.at_span(span, reason);
+                if let Some((tokens, reason)) = not_pod_reason(&arg.ty) {
+                    errors.at(tokens, reason);
                 }
             }
         }
     }
     if let ReturnType::Type(_, ty) = &sig.output {
-        if let Some((span, reason)) = not_pod_reason(ty) {
-            errors.at_span(span, format!("the return value is a task's output: {reason}"));
+        if let Some((tokens, reason)) = not_pod_reason(ty) {
+            errors.at(tokens, format!("the return value is a task's output: {reason}"));
         }
     }
 }
@@ -266,6 +266,18 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
         if self.closures > 0 || ast::is_yield_macro(mac) {
             return;
         }
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if !TRANSPARENT_MACROS.contains(&name.as_str()) {
+            self.errors.at(
+                &mac.path,
+                format!(
+                    "Penny can't see what `{name}!` expands to: it could hide a `break`, \
+                     `continue` or `return`, which Penny must rewrite to suspend and resume \
+                     loops. Call a function instead, or write the code out in the kernel"
+                ),
+            );
+            return;
+        }
         if let Some(keyword) = hidden_control_flow(mac.tokens.clone()) {
             let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
             self.errors.at(
@@ -279,6 +291,15 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
         }
     }
 }
+
+/// Standard macros whose expansion has no control flow of its own; Penny only has to check
+/// the tokens passed to them.
+const TRANSPARENT_MACROS: &[&str] = &[
+    "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
+    "print", "println", "eprint", "eprintln", "format", "format_args", "write", "writeln",
+    "panic", "unreachable", "todo", "unimplemented", "matches", "dbg", "concat", "stringify",
+    "line", "column", "file", "module_path", "cfg", "env", "option_env", "vec",
+];
 
 fn hidden_control_flow(tokens: TokenStream) -> Option<String> {
     let mut previous_was_pipe = false;
@@ -385,10 +406,14 @@ fn check_loop_range(l: &Loop, errors: &mut Errors) {
                 format!(
                     "`{name}` is read by this loop's range `{}`, which Penny re-creates from it \
                      when the task resumes, so the loop body must not change it. Copy it before \
-                     the loop (`let end = {name};`) and loop over the copy",
+                     the loop (`let {name}_at_start = {name};`) and loop over the copy",
                     {
                         let expr = &range.expr;
-                        quote::quote!(#expr).to_string().replace(" . ", ".")
+                        quote::quote!(#expr)
+                            .to_string()
+                            .replace(" . ", ".")
+                            .replace(" .. ", "..")
+                            .replace(" ..= ", "..=")
                     }
                 ),
             );

@@ -163,8 +163,8 @@ fn analyze_local(
         }
         match ty {
             Ok(ty) => {
-                if let Some((span, reason)) = not_pod_reason(&ty) {
-                    errors.at_span(span, reason);
+                if let Some((tokens, reason)) = not_pod_reason(&ty) {
+                    errors.at(tokens, reason);
                     continue;
                 }
                 env.insert(name.to_string(), ty.clone());
