@@ -153,11 +153,13 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         let (name, ty) = (&a.name, &a.ty);
         quote!(#name: #ty)
     });
-    let slot = kernel.attr.slot_bytes;
+    let slot = proc_macro2::Literal::usize_unsuffixed(kernel.attr.slot_bytes);
+    let slot_bytes = kernel.attr.slot_bytes;
     let slot_message = format!(
         "the state of `{fn_name}` doesn't fit a {slot}-byte task slot: carry less state, or \
-         raise the slot with `#[penny::task(slot = {})]`",
-        slot * 2
+         raise the slot with `#[penny::task(slot = {bigger})]`",
+        slot = slot_bytes,
+        bigger = slot_bytes * 2
     );
     let struct_doc = format!(
         " Resumable state of [`{fn_name}`]: its arguments, the variables its loops carry, and \
@@ -184,7 +186,9 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
 
         const _: () = {
             #(#checks)*
-            assert!(::core::mem::size_of::<#state>() <= #slot, #slot_message);
+            if ::core::mem::size_of::<#state>() > #slot {
+                panic!(#slot_message);
+            }
         };
 
         impl ::penny::Task for #state {
