@@ -1,0 +1,115 @@
+//! Array, tuple, `Option` and user-struct state, and output through `penny::Out`.
+
+use penny::{In, Out};
+
+/// A `[u32; 16]` histogram of a xorshift stream, then a `for i in 0..16` phase indexing it.
+#[penny::task]
+pub fn histogram(n: u32, seed: u32) -> [u32; 16] {
+    let mut bins = [0u32; 16];
+    let mut state = seed | 1;
+    for _ in 0..n {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        bins[(state % 16) as usize] += 1;
+    }
+    let mut folded = [0u32; 16];
+    for i in 0..16 {
+        folded[i] = bins[i] * 3 + bins[15 - i];
+    }
+    folded
+}
+
+/// Four `f64` accumulators in an array (a manually unrolled sum), combined at the end.
+#[penny::task]
+pub fn four_lanes(n: u32, step: f64) -> [f64; 4] {
+    let mut lanes = [0.0f64; 4];
+    for i in 0..n {
+        let x = i as f64 * step;
+        lanes[(i % 4) as usize] += x * x - x.sin();
+    }
+    for i in 1..4 {
+        lanes[i] += lanes[i - 1] * 0.5;
+    }
+    lanes
+}
+
+/// Tuple state updated as a whole and element-wise.
+#[penny::task]
+pub fn fibonacci_pair(n: u32) -> (u64, u64, i32) {
+    let mut pair = (0u64, 1u64);
+    let mut sign = (1i32,);
+    for _ in 0..n {
+        pair = (pair.1, pair.0.wrapping_add(pair.1));
+        sign.0 = -sign.0;
+    }
+    (pair.0, pair.1, sign.0)
+}
+
+/// `Option` state: the last value seen that passed a filter, and the largest gap between them.
+#[penny::task]
+pub fn last_match(n: u32, modulus: u32) -> (Option<u32>, Option<u32>) {
+    let mut last: Option<u32> = None;
+    let mut widest: Option<u32> = None;
+    for i in 0..n {
+        if (i * i + 1) % modulus.max(1) == 0 {
+            if let Some(prev) = last {
+                let gap = i - prev;
+                widest = Some(widest.map_or(gap, |w| w.max(gap)));
+            }
+            last = Some(i);
+        }
+    }
+    (last, widest)
+}
+
+/// Running statistics kept in a user struct.
+#[derive(Clone, Copy, Debug, PartialEq, penny::Pod)]
+pub struct Stats {
+    /// Values seen.
+    pub count: u32,
+    /// Their sum.
+    pub sum: f64,
+    /// The largest.
+    pub max: f64,
+    /// The index of the largest.
+    pub argmax: u32,
+}
+
+/// A `#[derive(penny::Pod)]` struct as carried state.
+#[penny::task]
+pub fn running_stats(n: u32, freq: f64) -> Stats {
+    let mut stats: Stats = Stats { count: 0, sum: 0.0, max: f64::MIN, argmax: 0 };
+    for i in 0..n {
+        let v = (i as f64 * freq).sin() * (i as f64).sqrt();
+        stats.count += 1;
+        stats.sum += v;
+        if v > stats.max {
+            stats.max = v;
+            stats.argmax = i;
+        }
+    }
+    stats
+}
+
+/// Writes per-index results into a shared output buffer; returns how many were written.
+#[penny::task]
+pub fn squares_out(out: Out<u64>, offset: u64) -> u32 {
+    let mut written = 0u32;
+    for i in 0..out.len() {
+        out.set(i, (i as u64 + offset) * (i as u64 + offset));
+        written += 1;
+    }
+    written
+}
+
+/// Reads one buffer and writes a prefix sum into another; an `f32` output buffer.
+#[penny::task]
+pub fn prefix_sum_out(input: In<f32>, out: Out<f32>) -> f32 {
+    let mut running = 0.0f32;
+    for i in 0..input.len().min(out.len()) {
+        running += input[i];
+        out.set(i, running);
+    }
+    running
+}

@@ -1,0 +1,226 @@
+//! Control flow: `while`, `loop` with `break`, early `return`, `continue`, and labeled
+//! `break`/`continue` out of plain inner loops.
+
+/// Collatz steps from `start`, giving up (`u32::MAX`) after `limit` steps.
+#[penny::task]
+pub fn collatz_steps(start: u64, limit: u32) -> u32 {
+    let mut x = start;
+    let mut steps = 0u32;
+    while x != 1 {
+        if steps == limit {
+            return u32::MAX;
+        }
+        x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+        steps += 1;
+    }
+    steps
+}
+
+/// Euclid by subtraction: the gcd and how many steps it took.
+#[penny::task]
+pub fn gcd_steps(a: u64, b: u64) -> (u64, u32) {
+    let mut x = a;
+    let mut y = b;
+    let mut steps = 0u32;
+    while x != 0 && y != 0 {
+        if x >= y {
+            x -= y;
+        } else {
+            y -= x;
+        }
+        steps += 1;
+    }
+    (x.max(y), steps)
+}
+
+/// Bisection for the cube root of `target` in `f64`.
+#[penny::task]
+pub fn cube_root(target: f64, max_iter: u32) -> (f64, u32) {
+    let mut lo = 0.0f64;
+    let mut hi = target.max(1.0f64);
+    let mut iter = 0u32;
+    while hi - lo > 1e-12 && iter < max_iter {
+        let mid = 0.5 * (lo + hi);
+        if mid * mid * mid < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        iter += 1;
+    }
+    (0.5 * (lo + hi), iter)
+}
+
+/// Early `return` from inside a `for` loop: the first index whose hash is below a threshold.
+#[penny::task]
+pub fn find_first(n: u32, seed: u32, threshold: u32) -> Option<u32> {
+    let mut state = seed | 1;
+    for i in 0..n {
+        state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+        if state < threshold {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Early `return` from inside a plain inner loop, out of the resumable outer loop.
+#[penny::task]
+pub fn find_in_grid(n: u32, m: u32, needle: u32) -> i64 {
+    let mut visited = 0i64;
+    for i in 0..n {
+        for j in 0..m {
+            visited += 1;
+            if (i * 7919 + j * 104729) % 1000 == needle {
+                return visited * 1000 + (i * m + j) as i64;
+            }
+        }
+    }
+    -visited
+}
+
+/// Labeled `break` out of the resumable loop from inside a plain inner loop.
+#[penny::task]
+pub fn first_pair_with_sum(n: u32, target: u32) -> Option<(u32, u32)> {
+    let mut found: Option<(u32, u32)> = None;
+    'search: for a in 0..n {
+        for b in a..n {
+            if a * a + b * b == target {
+                found = Some((a, b));
+                break 'search;
+            }
+        }
+    }
+    found
+}
+
+/// Labeled `continue` of the resumable loop from inside a plain inner loop; the outer tail
+/// runs only for rows that don't hit the skip condition.
+#[penny::task]
+pub fn skip_rows(n: u32, m: u32, modulus: u32) -> (u64, u32) {
+    let mut acc = 0u64;
+    let mut full_rows = 0u32;
+    'rows: for i in 0..n {
+        for j in 0..m {
+            if (i + j * j) % modulus.max(2) == 1 {
+                acc += j as u64;
+                continue 'rows;
+            }
+            acc = acc.wrapping_mul(5).wrapping_add(i as u64);
+        }
+        full_rows += 1;
+    }
+    (acc, full_rows)
+}
+
+/// Labeled `continue` and `break` from a plain inner loop to a resumable (yielding) middle
+/// loop, and `break` of the outer loop from the middle one.
+#[penny::task]
+pub fn labeled_resumable(n: u32, m: u32, stop: u64) -> u64 {
+    let mut acc = 0u64;
+    'outer: for i in 0..n {
+        'mid: for j in 0..m {
+            for k in 0..8u32 {
+                if (i + j + k) % 5 == 0 {
+                    acc += 3;
+                    continue 'mid;
+                }
+                if (i ^ j ^ k) == 13 {
+                    acc += 100;
+                    break 'mid;
+                }
+                acc += k as u64;
+            }
+            if acc > stop {
+                break 'outer;
+            }
+            penny::yield_now!();
+        }
+        acc = acc.wrapping_mul(3);
+    }
+    acc
+}
+
+/// A `loop` phase that ends with `break`, with `continue` inside it.
+#[penny::task]
+pub fn newton_sqrt(value: f64, max_steps: u32) -> (f64, u32) {
+    let mut guess = value.max(1.0f64);
+    let mut steps = 0u32;
+    loop {
+        steps += 1;
+        let next = 0.5 * (guess + value / guess);
+        if steps < 3 {
+            guess = next;
+            continue;
+        }
+        if (next - guess).abs() < 1e-12 || steps >= max_steps {
+            break;
+        }
+        guess = next;
+    }
+    (guess, steps)
+}
+
+/// `loop` with `break` on a generated condition, counting events.
+#[penny::task]
+pub fn lcg_until(seed: u32, limit: u32) -> (u32, u32) {
+    let mut state = seed;
+    let mut count = 0u32;
+    let mut small = 0u32;
+    loop {
+        state = state.wrapping_mul(22695477).wrapping_add(1);
+        count += 1;
+        if state >> 24 == 0 {
+            small += 1;
+        }
+        if count >= limit || state % 1000 == 7 {
+            break;
+        }
+    }
+    (count, small)
+}
+
+/// `continue` inside a `while` loop.
+#[penny::task]
+pub fn while_continue(n: u32) -> (u64, u32) {
+    let mut i = 0u32;
+    let mut sum = 0u64;
+    let mut skipped = 0u32;
+    while i < n {
+        i += 1;
+        if i % 3 == 0 || i % 7 == 0 {
+            skipped += 1;
+            continue;
+        }
+        sum += (i as u64) * (i as u64);
+    }
+    (sum, skipped)
+}
+
+/// `match` and `if` inside the loop body, with a `bool` and a `char` carried.
+#[penny::task]
+pub fn state_machine(n: u32, seed: u32) -> (u32, bool, char) {
+    let mut mode = 0u8;
+    let mut flips = 0u32;
+    let mut odd = false;
+    let mut last: char = 'a';
+    let mut state = seed;
+    for _ in 0..n {
+        state ^= state << 7;
+        state ^= state >> 9;
+        mode = match (mode, state % 3) {
+            (0, 0) => 1,
+            (1, 1) => 2,
+            (2, _) => {
+                flips += 1;
+                0
+            }
+            (m, _) => m,
+        };
+        if mode == 2 {
+            odd = !odd;
+            last = char::from(b'a' + (state % 26) as u8);
+        }
+    }
+    (flips, odd, last)
+}

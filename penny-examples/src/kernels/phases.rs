@@ -1,0 +1,126 @@
+//! Several sequential phases with state flowing between them, and every range shape:
+//! inclusive, `.rev()`, `.step_by(k)`, negative `i64` bounds, `u8` ranges ending at 255, and
+//! empty ranges.
+
+/// Two phases: the mean, then the mean absolute deviation from it.
+#[penny::task]
+pub fn mean_deviation(n: u32, seed: u32) -> f64 {
+    let mut sum = 0.0f64;
+    for i in 0..n {
+        sum += ((i ^ seed) % 97) as f64;
+    }
+    let mean = sum / n.max(1) as f64;
+    let mut deviation = 0.0f64;
+    for i in 0..n {
+        deviation += (((i ^ seed) % 97) as f64 - mean).abs();
+    }
+    deviation / n.max(1) as f64
+}
+
+/// Three phases: a `for` that finds a range, a `while` that walks it, a reversed `for` that
+/// folds, with an epilogue mixing everything.
+#[penny::task]
+pub fn three_phases(n: u32, seed: u64) -> (u64, u64, u32) {
+    let mut lo = u64::MAX as u64;
+    let mut hi = 0u64;
+    let mut state = seed;
+    for _ in 0..n {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let v = state >> 54;
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    let mut walk = lo;
+    let mut hops = 0u32;
+    while walk < hi {
+        walk += 1 + walk / 4;
+        hops += 1;
+    }
+    let mut fold = walk;
+    for i in (0..hops as u64).rev() {
+        fold = fold.rotate_left(3) ^ i;
+    }
+    (fold, hi.wrapping_sub(lo), hops)
+}
+
+/// `.rev()` and `.step_by(k)` on `i64` ranges that go negative.
+#[penny::task]
+pub fn strided(n: i64, k: usize) -> i64 {
+    let mut acc = 0i64;
+    for i in (0..n).rev().step_by(k) {
+        acc = acc.wrapping_mul(31).wrapping_add(i);
+    }
+    for j in (-n..=n).step_by(k) {
+        acc ^= j;
+    }
+    for j in (-n * 2..-n).rev() {
+        acc = acc.wrapping_sub(j * 3);
+    }
+    acc
+}
+
+/// `.step_by` then `.rev()` on an exclusive range, and `.rev().step_by` on an inclusive one.
+#[penny::task]
+pub fn range_shapes(a: i32, b: i32, k: usize) -> (i64, i64) {
+    let mut first = 0i64;
+    for i in (a..b).step_by(k).rev() {
+        first = first * 7 % 1_000_003 + i as i64;
+    }
+    let mut second = 0i64;
+    for i in (a..=b).rev().step_by(k) {
+        second = second * 5 % 1_000_003 + i as i64;
+    }
+    (first, second)
+}
+
+/// `u8` ranges that end at 255: the full `0..=255u8`, and `lo..=hi` from arguments.
+#[penny::task]
+pub fn u8_ranges(lo: u8, hi: u8) -> (u32, u32, u32) {
+    let mut all = 0u32;
+    for b in 0..=255u8 {
+        all = all.wrapping_mul(31) ^ b as u32;
+    }
+    let mut part = 0u32;
+    for b in lo..=hi {
+        part = part.wrapping_mul(17).wrapping_add(b as u32);
+    }
+    let mut down = 0u32;
+    for b in (lo..=255u8).rev().step_by(3) {
+        down = down.wrapping_mul(13) ^ b as u32;
+    }
+    (all, part, down)
+}
+
+/// Ranges that may be empty: `n..m` with `n > m`, `0..n` with `n == 0`, and a loop between
+/// them.
+#[penny::task]
+pub fn maybe_empty(n: u32, m: u32) -> (u64, u32) {
+    let mut acc = 7u64;
+    for i in n..m {
+        acc = acc.wrapping_mul(3) + i as u64;
+    }
+    let mut count = 0u32;
+    for i in 0..n {
+        count += i % 2;
+    }
+    for i in (m..n).rev() {
+        acc ^= i as u64;
+    }
+    (acc, count)
+}
+
+/// A `usize` range over a computed length, with a prologue and epilogue around the phases.
+#[penny::task]
+pub fn prologue_epilogue(n: usize, bias: i32) -> i64 {
+    let start = (bias as i64).abs() % 5;
+    let mut acc: i64 = start * 100;
+    for i in 0..n * 2 + 1 {
+        acc += if i % 2 == 0 { i as i64 } else { -(i as i64) / 2 };
+    }
+    let scaled = acc * 3;
+    let mut tail = scaled;
+    for i in 0..start as usize {
+        tail -= i as i64;
+    }
+    tail + bias as i64
+}

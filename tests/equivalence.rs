@@ -1,0 +1,341 @@
+//! Equivalence suite: every kernel in `penny_examples::kernels`, lowered by `#[penny::task]`
+//! and driven with random budget sequences, must return exactly the bits its plain function
+//! returns (and write exactly the same `Out` buffer).
+//!
+//! Besides the output, each run checks the parts of the `Task` contract a driver can observe:
+//! `step(0)` does no work (it returns `Yielded` and leaves `progress()` unchanged), and once a
+//! task returned `Done(v)`, every later `step` returns `Done(v)` again.
+
+use std::fmt::Debug;
+
+use penny::{In, Out, Step, Task};
+use penny_examples::kernels::arrays::*;
+use penny_examples::kernels::control::*;
+use penny_examples::kernels::nested::*;
+use penny_examples::kernels::phases::*;
+use penny_examples::kernels::reductions::*;
+use penny_examples::kernels::BitEq;
+use proptest::prelude::*;
+
+/// More `step` calls than any bounded input here needs: a task that takes more is stuck.
+const MAX_STEPS: usize = 2_000_000;
+
+/// One budget: mostly tiny (every boundary is a suspension), sometimes large or unlimited.
+fn budget() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        3 => Just(1u32),
+        2 => Just(2u32),
+        4 => 1..64u32,
+        2 => 64..10_000u32,
+        1 => Just(u32::MAX),
+    ]
+}
+
+/// A budget sequence; the driver cycles through it until the task is done.
+fn budgets() -> impl Strategy<Value = Vec<u32>> {
+    prop::collection::vec(budget(), 1..8)
+}
+
+/// Drives `make()` with `budgets` (cycled) until it returns `Done`, and checks the output is
+/// bit-identical to `reference`. Before every step it checks that `step(0)` is a no-op; after
+/// `Done` it checks that further steps keep returning the same output.
+fn check<T: Task>(make: impl Fn() -> T, reference: T::Output, budgets: &[u32])
+where
+    T::Output: BitEq + Debug,
+{
+    assert!(!budgets.is_empty());
+    let mut task = make();
+    let mut steps = 0usize;
+    let output = loop {
+        let before = task.progress();
+        assert!(
+            matches!(task.step(0), Step::Yielded),
+            "step(0) finished the task after {steps} steps"
+        );
+        assert_eq!(task.progress(), before, "step(0) changed progress after {steps} steps");
+
+        let budget = budgets[steps % budgets.len()];
+        steps += 1;
+        assert!(steps <= MAX_STEPS, "task did not finish in {MAX_STEPS} steps ({budgets:?})");
+        if let Step::Done(output) = task.step(budget) {
+            break output;
+        }
+    };
+    assert!(
+        output.bit_eq(&reference),
+        "lowered task returned {output:?}, plain function {reference:?} (budgets {budgets:?}, {steps} steps)"
+    );
+    for again in [0, 1, 7, u32::MAX] {
+        match task.step(again) {
+            Step::Done(repeat) => assert!(
+                repeat.bit_eq(&output),
+                "step({again}) after Done returned Done({repeat:?}), first Done({output:?})"
+            ),
+            Step::Yielded => panic!("step({again}) after Done returned Yielded"),
+        }
+    }
+}
+
+/// `check`, then `check` again with a budget of 1 everywhere and with an unlimited budget.
+fn check_extremes<T: Task>(make: impl Fn() -> T, reference: T::Output, budgets: &[u32])
+where
+    T::Output: BitEq + Debug,
+{
+    check(&make, reference, budgets);
+    check(&make, reference, &[1]);
+    check(&make, reference, &[u32::MAX]);
+}
+
+fn leak<T>(items: Vec<T>) -> In<T> {
+    In::new(Vec::leak(items))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    // ---- reductions -------------------------------------------------------------------
+
+    #[test]
+    fn sum_squares_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| SumSquares::new(n), sum_squares(n), &b);
+    }
+
+    #[test]
+    fn sum_sqrt_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| SumSqrt::new(n), sum_sqrt(n), &b);
+    }
+
+    #[test]
+    fn harmonic_f32_matches(n in 0..2000u32, scale in -100.0f32..100.0, b in budgets()) {
+        check_extremes(|| HarmonicF32::new(n, scale), harmonic_f32(n, scale), &b);
+    }
+
+    #[test]
+    fn wrapping_product_matches(n in 0..2000u32, seed in any::<u64>(), b in budgets()) {
+        check_extremes(|| WrappingProduct::new(n, seed), wrapping_product(n, seed), &b);
+    }
+
+    #[test]
+    fn min_max_matches(n in 0..2000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| MinMax::new(n, seed), min_max(n, seed), &b);
+    }
+
+    #[test]
+    fn dot_matches(
+        a in prop::collection::vec(-1e3f64..1e3, 0..300),
+        c in prop::collection::vec(-1e3f64..1e3, 0..300),
+        b in budgets(),
+    ) {
+        let (a, c) = (leak(a), leak(c));
+        check_extremes(|| Dot::new(a, c), dot(a, c), &b);
+    }
+
+    #[test]
+    fn prefix_min_matches(values in prop::collection::vec(any::<i64>(), 0..300), b in budgets()) {
+        let values = leak(values);
+        check_extremes(|| PrefixMin::new(values), prefix_min(values), &b);
+    }
+
+    // ---- nested loops -----------------------------------------------------------------
+
+    #[test]
+    fn row_checksum_matches(n in 0..40u32, m in 0..40u32, b in budgets()) {
+        check_extremes(|| RowChecksum::new(n, m), row_checksum(n, m), &b);
+    }
+
+    #[test]
+    fn matmul_sum_matches(n in 0..12u32, b in budgets()) {
+        check_extremes(|| MatmulSum::new(n), matmul_sum(n), &b);
+    }
+
+    #[test]
+    fn triangular_matches(n in 0..60u32, b in budgets()) {
+        check_extremes(|| Triangular::new(n), triangular(n), &b);
+    }
+
+    #[test]
+    fn resumable_inner_matches(n in 0..20u32, m in 0..30u32, b in budgets()) {
+        check_extremes(|| ResumableInner::new(n, m), resumable_inner(n, m), &b);
+    }
+
+    #[test]
+    fn resumable_middle_matches(n in 0..20u32, m in 0..20u32, b in budgets()) {
+        check_extremes(|| ResumableMiddle::new(n, m), resumable_middle(n, m), &b);
+    }
+
+    #[test]
+    fn collatz_total_matches(n in 0..40u32, b in budgets()) {
+        check_extremes(|| CollatzTotal::new(n), collatz_total(n), &b);
+    }
+
+    // ---- control flow -----------------------------------------------------------------
+
+    #[test]
+    fn collatz_steps_matches(start in 0..100_000u64, limit in 0..300u32, b in budgets()) {
+        check_extremes(|| CollatzSteps::new(start, limit), collatz_steps(start, limit), &b);
+    }
+
+    #[test]
+    fn gcd_steps_matches(x in 0..5000u64, y in 0..5000u64, b in budgets()) {
+        check_extremes(|| GcdSteps::new(x, y), gcd_steps(x, y), &b);
+    }
+
+    #[test]
+    fn cube_root_matches(target in 0.0f64..1e6, max_iter in 0..200u32, b in budgets()) {
+        check_extremes(|| CubeRoot::new(target, max_iter), cube_root(target, max_iter), &b);
+    }
+
+    #[test]
+    fn find_first_matches(
+        n in 0..2000u32,
+        seed in any::<u32>(),
+        threshold in prop_oneof![Just(0u32), 0..1_000_000u32, any::<u32>()],
+        b in budgets(),
+    ) {
+        check_extremes(|| FindFirst::new(n, seed, threshold), find_first(n, seed, threshold), &b);
+    }
+
+    #[test]
+    fn find_in_grid_matches(n in 0..30u32, m in 0..30u32, needle in 0..1000u32, b in budgets()) {
+        check_extremes(|| FindInGrid::new(n, m, needle), find_in_grid(n, m, needle), &b);
+    }
+
+    #[test]
+    fn first_pair_with_sum_matches(n in 0..40u32, target in 0..3200u32, b in budgets()) {
+        check_extremes(
+            || FirstPairWithSum::new(n, target),
+            first_pair_with_sum(n, target),
+            &b,
+        );
+    }
+
+    #[test]
+    fn skip_rows_matches(n in 0..40u32, m in 0..20u32, modulus in 0..10u32, b in budgets()) {
+        check_extremes(|| SkipRows::new(n, m, modulus), skip_rows(n, m, modulus), &b);
+    }
+
+    #[test]
+    fn labeled_resumable_matches(
+        n in 0..20u32,
+        m in 0..20u32,
+        stop in 0..20_000u64,
+        b in budgets(),
+    ) {
+        check_extremes(|| LabeledResumable::new(n, m, stop), labeled_resumable(n, m, stop), &b);
+    }
+
+    #[test]
+    fn newton_sqrt_matches(value in 0.0f64..1e9, max_steps in 0..100u32, b in budgets()) {
+        check_extremes(|| NewtonSqrt::new(value, max_steps), newton_sqrt(value, max_steps), &b);
+    }
+
+    #[test]
+    fn lcg_until_matches(seed in any::<u32>(), limit in 0..3000u32, b in budgets()) {
+        check_extremes(|| LcgUntil::new(seed, limit), lcg_until(seed, limit), &b);
+    }
+
+    #[test]
+    fn while_continue_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| WhileContinue::new(n), while_continue(n), &b);
+    }
+
+    #[test]
+    fn state_machine_matches(n in 0..2000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| StateMachine::new(n, seed), state_machine(n, seed), &b);
+    }
+
+    // ---- phases and range shapes ------------------------------------------------------
+
+    #[test]
+    fn mean_deviation_matches(n in 0..2000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| MeanDeviation::new(n, seed), mean_deviation(n, seed), &b);
+    }
+
+    #[test]
+    fn three_phases_matches(n in 0..500u32, seed in any::<u64>(), b in budgets()) {
+        check_extremes(|| ThreePhases::new(n, seed), three_phases(n, seed), &b);
+    }
+
+    #[test]
+    fn strided_matches(n in -300..300i64, k in 1..10usize, b in budgets()) {
+        check_extremes(|| Strided::new(n, k), strided(n, k), &b);
+    }
+
+    #[test]
+    fn range_shapes_matches(lo in -200..200i32, hi in -200..200i32, k in 1..8usize, b in budgets()) {
+        check_extremes(|| RangeShapes::new(lo, hi, k), range_shapes(lo, hi, k), &b);
+    }
+
+    #[test]
+    fn u8_ranges_matches(lo in any::<u8>(), hi in any::<u8>(), b in budgets()) {
+        check_extremes(|| U8Ranges::new(lo, hi), u8_ranges(lo, hi), &b);
+    }
+
+    #[test]
+    fn maybe_empty_matches(
+        n in prop_oneof![Just(0u32), 0..500u32],
+        m in prop_oneof![Just(0u32), 0..500u32],
+        b in budgets(),
+    ) {
+        check_extremes(|| MaybeEmpty::new(n, m), maybe_empty(n, m), &b);
+    }
+
+    #[test]
+    fn prologue_epilogue_matches(n in 0..1000usize, bias in any::<i32>(), b in budgets()) {
+        check_extremes(|| PrologueEpilogue::new(n, bias), prologue_epilogue(n, bias), &b);
+    }
+
+    // ---- array, tuple, Option and struct state; In/Out buffers --------------------------
+
+    #[test]
+    fn histogram_matches(n in 0..3000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| Histogram::new(n, seed), histogram(n, seed), &b);
+    }
+
+    #[test]
+    fn four_lanes_matches(n in 0..2000u32, step in -10.0f64..10.0, b in budgets()) {
+        check_extremes(|| FourLanes::new(n, step), four_lanes(n, step), &b);
+    }
+
+    #[test]
+    fn fibonacci_pair_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| FibonacciPair::new(n), fibonacci_pair(n), &b);
+    }
+
+    #[test]
+    fn last_match_matches(n in 0..2000u32, modulus in 0..50u32, b in budgets()) {
+        check_extremes(|| LastMatch::new(n, modulus), last_match(n, modulus), &b);
+    }
+
+    #[test]
+    fn running_stats_matches(n in 0..2000u32, freq in -5.0f64..5.0, b in budgets()) {
+        check_extremes(|| RunningStats::new(n, freq), running_stats(n, freq), &b);
+    }
+
+    #[test]
+    fn squares_out_matches(len in 0..500usize, offset in 0..1u64 << 20, b in budgets()) {
+        let expected_out = Out::leak_filled(len, u64::MAX);
+        let expected = squares_out(expected_out, offset);
+        for budgets in [&b[..], &[1], &[u32::MAX]] {
+            let out = Out::leak_filled(len, u64::MAX);
+            check(|| SquaresOut::new(out, offset), expected, budgets);
+            prop_assert_eq!(out.to_vec(), expected_out.to_vec());
+        }
+    }
+
+    #[test]
+    fn prefix_sum_out_matches(
+        input in prop::collection::vec(-1e3f32..1e3, 0..300),
+        len in 0..300usize,
+        b in budgets(),
+    ) {
+        let input = leak(input);
+        let expected_out = Out::leak_filled(len, f32::NAN);
+        let expected = prefix_sum_out(input, expected_out);
+        for budgets in [&b[..], &[1], &[u32::MAX]] {
+            let out = Out::leak_filled(len, f32::NAN);
+            check(|| PrefixSumOut::new(input, out), expected, budgets);
+            prop_assert!(out.to_vec().bit_eq(&expected_out.to_vec()));
+        }
+    }
+}
