@@ -2,4 +2,5 @@
 //! tests (each lowered task against its own plain function), the benchmarks and the demo.
 
 pub mod bench_kernels;
+pub mod demo_kernels;
 pub mod kernels;

@@ -1,0 +1,42 @@
+//! Kernels the native demo runs: a band of Mandelbrot rows, and a short urgent task.
+
+use penny::Out;
+
+/// Writes the escape counts of rows `row_start..row_end` of a `width` x `height` view.
+#[penny::task]
+pub fn mandelbrot_band(
+    out: Out<u32>,
+    width: u32,
+    height: u32,
+    row_start: u32,
+    row_end: u32,
+    max_iter: u32,
+) -> u64 {
+    let mut escaped = 0u64;
+    for px in row_start * width..row_end * width {
+        let cx = (px % width) as f64 / width as f64 * 3.5 - 2.5;
+        let cy = (px / width) as f64 / height as f64 * 2.0 - 1.0;
+        let (mut x, mut y, mut iter) = (0.0f64, 0.0f64, 0u32);
+        while x * x + y * y <= 4.0 && iter < max_iter {
+            let xt = x * x - y * y + cx;
+            y = 2.0 * x * y + cy;
+            x = xt;
+            iter += 1;
+        }
+        if iter < max_iter {
+            escaped += 1;
+        }
+        out.set(px as usize, iter);
+    }
+    escaped
+}
+
+/// A small, urgent computation: the checksum a UI would wait for.
+#[penny::task]
+pub fn checksum(n: u64, seed: u64) -> u64 {
+    let mut hash = seed;
+    for i in 0..n {
+        hash = (hash ^ i).wrapping_mul(0x100_0000_01b3);
+    }
+    hash
+}
