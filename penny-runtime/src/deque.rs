@@ -116,6 +116,7 @@ impl Deque {
     }
 
     /// A racy size estimate (exact when no operation is in flight).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn len(&self, r: &Region) -> usize {
         let t = self.top(r).load(Relaxed);
         let b = self.bottom(r).load(Relaxed);

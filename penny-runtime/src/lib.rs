@@ -12,8 +12,19 @@ mod io;
 mod pod;
 mod task;
 
+#[cfg(not(loom))]
+mod backend;
+#[cfg(not(loom))]
+mod budget;
 mod deque;
+#[cfg(not(loom))]
+mod handle;
 mod injector;
+#[cfg(not(loom))]
+mod kind;
+#[cfg(not(loom))]
+mod pool;
+mod priority;
 mod region;
 mod slot;
 mod sync;
@@ -26,3 +37,9 @@ pub mod __private;
 pub use io::{AtomicElem, In, Out};
 pub use pod::Pod;
 pub use task::{run_to_completion, Progress, Step, Task};
+
+#[cfg(not(loom))]
+pub use handle::TaskHandle;
+#[cfg(not(loom))]
+pub use pool::{Pool, PoolBuilder, SpawnBuilder, MAX_SLOTS, MAX_WORKERS};
+pub use priority::{Priority, TaskError, TaskStatus, TrySpawnError};

@@ -65,6 +65,7 @@ impl Header {
         (self.0 >> 4 & 0xF) as u8
     }
     #[inline]
+    #[cfg_attr(not(any(test, loom)), allow(dead_code))]
     pub(crate) fn owner(self) -> u16 {
         (self.0 >> 8) as u16
     }

@@ -1,0 +1,137 @@
+//! [`TaskHandle`]: the spawner's view of one task.
+
+use crate::kind::{Completion, COMPLETE, NO_SLOT, PENDING, PENDING_JOINER};
+use crate::pool::Shared;
+use crate::priority::{Priority, TaskError, TaskStatus};
+use crate::slot;
+use crate::sync::Ordering::*;
+use crate::Progress;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::sync::Arc;
+
+/// The handle of a spawned task: wait for its output ([`join`](Self::join) or `.await`),
+/// cancel it, read its progress and status.
+///
+/// Dropping a handle detaches the task: it still runs to completion.
+#[must_use = "dropping a TaskHandle detaches the task; call .join() or .await to get its output"]
+pub struct TaskHandle<T> {
+    shared: Arc<Shared>,
+    cell: Arc<Completion<T>>,
+}
+
+impl<T> core::fmt::Debug for TaskHandle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TaskHandle").field("cell", &self.cell).finish()
+    }
+}
+
+impl<T: Copy + Send + 'static> TaskHandle<T> {
+    pub(crate) fn new(shared: Arc<Shared>, cell: Arc<Completion<T>>) -> Self {
+        TaskHandle { shared, cell }
+    }
+
+    /// Blocks until the task ends and returns its output, or why there is none.
+    ///
+    /// Native only in spirit: on the web's main thread blocking is not allowed; `.await` the
+    /// handle instead.
+    pub fn join(self) -> Result<T, TaskError> {
+        let state = &self.cell.header.state;
+        loop {
+            match state.load(Acquire) {
+                COMPLETE => break,
+                PENDING => {
+                    let _ = state.compare_exchange(PENDING, PENDING_JOINER, AcqRel, Acquire);
+                }
+                _ => self.shared.backend.wait(state, PENDING_JOINER),
+            }
+        }
+        self.cell.result()
+    }
+
+    /// Asks the task to stop: a queued task is cancelled at once, a running one at its next
+    /// chunk boundary. Its result becomes `Err(TaskError::Cancelled)` unless it already
+    /// finished.
+    pub fn cancel(&self) {
+        if !self.cell.header.is_complete() {
+            self.shared.cancel(&self.cell.header);
+        }
+    }
+
+    /// How far the task got, as published by its worker after each chunk.
+    pub fn progress(&self) -> Progress {
+        let h = &self.cell.header;
+        if !h.is_complete() {
+            let at = h.slot.load(Acquire);
+            if at != NO_SLOT {
+                if let Some((_, progress)) = self.shared.slot_progress((at >> 32) as u32, at as u32) {
+                    return progress;
+                }
+            }
+        }
+        crate::kind::decode_progress(h.progress_done.load(Acquire), h.progress_total.load(Acquire))
+    }
+
+    /// Where the task is now.
+    pub fn status(&self) -> TaskStatus {
+        let h = &self.cell.header;
+        if h.is_complete() {
+            return match h.outcome.load(Relaxed) as u64 {
+                slot::DONE => TaskStatus::Done,
+                slot::FAILED => TaskStatus::Failed,
+                _ => TaskStatus::Cancelled,
+            };
+        }
+        let at = h.slot.load(Acquire);
+        if at == NO_SLOT {
+            return TaskStatus::Queued;
+        }
+        match self.shared.slot_header((at >> 32) as u32, at as u32) {
+            Some(header) if header.state() == slot::QUEUED || header.state() == slot::CANCELLED => {
+                TaskStatus::Queued
+            }
+            // Running, or finishing right now (the slot was freed, the cell is being filled).
+            _ => TaskStatus::Running,
+        }
+    }
+
+    /// Whether the task ended (its result is ready).
+    pub fn is_finished(&self) -> bool {
+        self.cell.header.is_complete()
+    }
+
+    /// The priority the task was spawned with, while it holds a slot.
+    pub fn priority(&self) -> Option<Priority> {
+        let at = self.cell.header.slot.load(Acquire);
+        if at == NO_SLOT || self.cell.header.is_complete() {
+            return None;
+        }
+        self.shared
+            .slot_header((at >> 32) as u32, at as u32)
+            .map(|h| Priority::from_index(h.priority()))
+    }
+}
+
+impl<T: Copy + Send + 'static> Future for TaskHandle<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let h = &self.cell.header;
+        if h.is_complete() {
+            return Poll::Ready(self.cell.result());
+        }
+        {
+            let mut waker = h.waker.lock().unwrap_or_else(|e| e.into_inner());
+            match &mut *waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                slot => *slot = Some(cx.waker().clone()),
+            }
+        }
+        // The completer stores COMPLETE before taking the waker: re-check after registering.
+        if h.is_complete() {
+            return Poll::Ready(self.cell.result());
+        }
+        Poll::Pending
+    }
+}

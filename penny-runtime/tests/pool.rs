@@ -1,0 +1,240 @@
+//! The pool's public API: spawn/join, priorities, try_spawn, progress, status, cancellation,
+//! panics, futures, size checks and shutdown.
+
+mod common;
+
+use common::*;
+use penny_runtime::{Pool, Priority, Progress, Step, Task, TaskError, TaskStatus, TrySpawnError};
+use std::time::{Duration, Instant};
+
+#[test]
+fn spawn_and_join_give_the_plain_loop_result() {
+    let pool = Pool::builder().workers(2).slots(16).build();
+    let handles: Vec<_> = (0..200u64).map(|i| (i, pool.spawn(SumRange::new(i, i * 1000)))).collect();
+    for (i, h) in handles {
+        assert_eq!(h.join(), Ok(SumRange::reference(i, i * 1000)));
+    }
+    assert!(eventually(Duration::from_secs(5), || pool.free_slots() == 16));
+}
+
+#[test]
+fn builder_form_and_priorities() {
+    let pool = Pool::builder().workers(1).slots(8).time_slice(Duration::from_micros(200)).build();
+    let a = pool.task(SumRange::new(0, 10)).priority(Priority::UserBlocking).spawn();
+    let b = pool.spawn_with_priority(SumRange::new(0, 20), Priority::Background);
+    let c = pool.task(SumRange::new(0, 30)).spawn();
+    assert_eq!(a.join(), Ok(45));
+    assert_eq!(b.join(), Ok(190));
+    assert_eq!(c.join(), Ok(435));
+    assert_eq!(Priority::default(), Priority::UserVisible);
+}
+
+#[test]
+fn try_spawn_hands_the_task_back_when_full() {
+    let pool = Pool::builder().workers(1).slots(2).build();
+    let long = [pool.spawn(Spin::new(300)), pool.spawn(Spin::new(300))];
+    let task = SumRange::new(5, 9);
+    match pool.try_spawn(task) {
+        Err(TrySpawnError::Full(back)) => assert_eq!(back.start, 5),
+        Ok(_) => panic!("no slot should be free"),
+    }
+    let err = pool.try_spawn(task).unwrap_err();
+    assert_eq!(err.to_string(), "every task slot of the pool is taken");
+    assert_eq!(err.into_task().end, 9);
+    for h in long {
+        h.cancel();
+        assert_eq!(h.join(), Err(TaskError::Cancelled));
+    }
+    assert!(eventually(Duration::from_secs(5), || pool.free_slots() == 2));
+    assert_eq!(pool.try_spawn(task).map(|h| h.join()).ok(), Some(Ok(26)));
+}
+
+#[test]
+fn spawn_waits_in_the_spawner_queue_instead_of_failing() {
+    // 2 slots, queue of 2: the fifth spawn blocks until a slot frees.
+    let pool = Pool::builder().workers(1).slots(2).queue(2).build();
+    let handles: Vec<_> = (0..50u64).map(|i| pool.spawn(SumRange::new(0, i * 100))).collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.join(), Ok(SumRange::reference(0, i as u64 * 100)));
+    }
+}
+
+#[test]
+fn progress_and_status_follow_the_task() {
+    let pool = Pool::builder().workers(1).slots(4).time_slice(Duration::from_micros(100)).build();
+    let blocker = pool.spawn(Spin::new(100));
+    let h = pool.spawn(SumRange::new(0, 1_000_000_000));
+    // The one worker is busy with `blocker`: `h` waits with its initial progress.
+    assert_eq!(h.status(), TaskStatus::Queued);
+    assert_eq!(h.progress(), Progress { done: 0, total: Some(1_000_000_000) });
+    assert!(eventually(Duration::from_secs(5), || h.status() == TaskStatus::Running));
+    assert!(eventually(Duration::from_secs(5), || h.progress().done > 0));
+    let seen = h.progress();
+    assert_eq!(seen.total, Some(1_000_000_000));
+    h.cancel();
+    assert_eq!(h.status_after_join(), TaskStatus::Cancelled);
+    assert_eq!(blocker.join().map(|n| n > 0), Ok(true));
+}
+
+trait StatusAfterJoin {
+    fn status_after_join(self) -> TaskStatus;
+}
+impl<T: Copy + Send + 'static + std::fmt::Debug> StatusAfterJoin for penny_runtime::TaskHandle<T> {
+    fn status_after_join(self) -> TaskStatus {
+        while !self.is_finished() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let status = self.status();
+        let progress = self.progress();
+        assert!(progress.done > 0 || status != TaskStatus::Done);
+        status
+    }
+}
+
+#[test]
+fn cancelling_a_queued_task_completes_it_at_once() {
+    let pool = Pool::builder().workers(1).slots(4).build();
+    let blocker = pool.spawn(Spin::new(200));
+    std::thread::sleep(Duration::from_millis(20));
+    let queued = pool.spawn(SumRange::new(0, 10));
+    assert_eq!(queued.status(), TaskStatus::Queued);
+    let t = Instant::now();
+    queued.cancel();
+    assert_eq!(queued.status(), TaskStatus::Cancelled);
+    assert_eq!(queued.join(), Err(TaskError::Cancelled));
+    assert!(t.elapsed() < Duration::from_millis(150), "did not wait for the blocker");
+    blocker.cancel();
+    let _ = blocker.join();
+    assert!(eventually(Duration::from_secs(5), || pool.free_slots() == 4));
+}
+
+#[test]
+fn cancelling_a_finished_task_changes_nothing() {
+    let pool = Pool::builder().workers(1).slots(4).build();
+    let h = pool.spawn(SumRange::new(0, 10));
+    assert!(eventually(Duration::from_secs(5), || h.is_finished()));
+    h.cancel();
+    assert_eq!(h.status(), TaskStatus::Done);
+    assert_eq!(h.progress(), Progress { done: 10, total: Some(10) });
+    assert_eq!(h.join(), Ok(45));
+}
+
+#[test]
+fn a_panicking_task_fails_only_its_own_handle() {
+    let pool = Pool::builder().workers(2).slots(8).build();
+    let before = pool.spawn(SumRange::new(0, 100_000));
+    let bad = pool.spawn(Panicker { after: 1000, i: 0, message: "kernel blew up" });
+    let after = pool.spawn(SumRange::new(0, 1000));
+    assert_eq!(bad.join(), Err(TaskError::Panicked("kernel blew up".to_owned())));
+    assert_eq!(before.join(), Ok(SumRange::reference(0, 100_000)));
+    assert_eq!(after.join(), Ok(499_500));
+    // The workers survived: more tasks still run.
+    let again: Vec<_> = (0..20).map(|_| pool.spawn(SumRange::new(0, 100))).collect();
+    assert!(again.into_iter().all(|h| h.join() == Ok(4950)));
+    let bad = pool.spawn(Panicker { after: 0, i: 0, message: "again" });
+    assert_eq!(bad.status_after_join(), TaskStatus::Failed);
+}
+
+#[test]
+fn handles_are_futures() {
+    let pool = Pool::builder().workers(2).slots(8).build();
+    let a = pool.spawn(SumRange::new(0, 1_000_000));
+    let b = pool.spawn(SumRange::new(0, 10));
+    let total = block_on(async { a.await.unwrap() + b.await.unwrap() });
+    assert_eq!(total, SumRange::reference(0, 1_000_000) + 45);
+    let c = pool.spawn(Spin::new(10_000));
+    c.cancel();
+    assert_eq!(block_on(c), Err(TaskError::Cancelled));
+}
+
+#[derive(Clone, Copy)]
+struct Big {
+    _bytes: [u64; 40],
+}
+impl Task for Big {
+    type Output = u8;
+    fn step(&mut self, _: u32) -> Step<u8> {
+        Step::Done(1)
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+}
+
+#[test]
+fn tasks_larger_than_a_slot_are_rejected_with_the_sizes() {
+    let pool = Pool::builder().workers(1).slots(2).build();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = pool.spawn(Big { _bytes: [0; 40] });
+    }))
+    .unwrap_err();
+    let message = err.downcast_ref::<String>().unwrap();
+    assert!(message.contains("needs 320 bytes"), "{message}");
+    assert!(message.contains("slots hold 256 bytes"), "{message}");
+    assert!(message.contains(".slot_bytes(320)"), "{message}");
+    let roomy = Pool::builder().workers(1).slots(2).slot_bytes(512).build();
+    assert_eq!(roomy.spawn(Big { _bytes: [0; 40] }).join(), Ok(1));
+}
+
+#[test]
+fn dropping_the_pool_cancels_what_is_left() {
+    let pool = Pool::builder().workers(1).slots(4).queue(8).build();
+    let running = pool.spawn(Spin::new(60_000));
+    let queued: Vec<_> = (0..10).map(|_| pool.spawn(Spin::new(60_000))).collect();
+    std::thread::sleep(Duration::from_millis(20));
+    let t = Instant::now();
+    drop(pool);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(running.join(), Err(TaskError::Cancelled));
+    for h in queued {
+        assert_eq!(h.join(), Err(TaskError::Cancelled));
+    }
+}
+
+#[test]
+#[should_panic(expected = "1 to 4096 workers, not 0")]
+fn zero_workers_is_refused() {
+    let _ = Pool::builder().workers(0).build();
+}
+
+#[test]
+fn chunks_respect_the_budget_and_budgets_grow() {
+    // A task that records the largest budget it was given.
+    #[derive(Clone, Copy)]
+    struct Budgets {
+        chunks: u32,
+        max_budget: u32,
+        min_budget: u32,
+        left: u64,
+    }
+    impl Task for Budgets {
+        type Output = (u32, u32, u32);
+        fn step(&mut self, budget: u32) -> Step<(u32, u32, u32)> {
+            self.chunks += 1;
+            self.max_budget = self.max_budget.max(budget);
+            self.min_budget = self.min_budget.min(budget);
+            let take = self.left.min(budget as u64);
+            // ~1 ns of "work" per iteration.
+            let mut x = 0u64;
+            for i in 0..take {
+                x = x.wrapping_add(std::hint::black_box(i));
+            }
+            std::hint::black_box(x);
+            self.left -= take;
+            if self.left == 0 {
+                Step::Done((self.chunks, self.min_budget, self.max_budget))
+            } else {
+                Step::Yielded
+            }
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+    let pool = Pool::builder().workers(1).slots(2).time_slice(Duration::from_micros(500)).build();
+    let h = pool.spawn(Budgets { chunks: 0, max_budget: 0, min_budget: u32::MAX, left: 50_000_000 });
+    let (chunks, min, max) = h.join().unwrap();
+    assert_eq!(min, 64, "first chunk starts small");
+    assert!(max >= 8 * 1024, "budget grew to {max}");
+    assert!(chunks < 5_000, "{chunks} chunks: budget did not adapt");
+}
