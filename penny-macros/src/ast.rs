@@ -6,8 +6,6 @@
 //! Every other loop is plain code that runs within one iteration. A resumable loop whose
 //! body holds no resumable loop is a *leaf*: it runs as a strip-mined chunk.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Block, Expr, ExprMacro, Ident, Label, Pat, Stmt, StmtMacro};
 
 use crate::ctxt::Errors;
@@ -21,6 +19,7 @@ pub struct Seq {
 }
 
 /// One element of a [`Seq`].
+#[allow(clippy::large_enum_variant)] // built once per kernel; boxing adds noise, not speed
 pub enum Part {
     /// A statement that runs as plain code.
     Stmt(Stmt),
@@ -40,11 +39,10 @@ pub struct Loop {
     pub head: Head,
     /// The loop body, without a trailing `yield_now!()`.
     pub body: Seq,
-    /// Where to point errors about the loop.
-    pub span: Span,
 }
 
 /// What drives a resumable loop.
+#[allow(clippy::large_enum_variant)] // built once per loop
 pub enum Head {
     /// `for pat in range`.
     For {
@@ -170,7 +168,6 @@ impl<'e> Builder<'e> {
     fn resumable_loop(&mut self, expr: &Expr, depth: usize) -> Loop {
         let id = self.next_id;
         self.next_id += 1;
-        let span = loop_keyword_span(expr);
         let (label, head, body) = match expr {
             Expr::ForLoop(e) => {
                 if !matches!(&*e.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none())
@@ -206,7 +203,6 @@ impl<'e> Builder<'e> {
             // A bad head was reported; keep building so later errors surface too.
             head: head.unwrap_or(Head::Loop),
             body,
-            span,
         }
     }
 
@@ -264,15 +260,5 @@ fn strip_parens(expr: &Expr) -> &Expr {
         Expr::Paren(paren) => strip_parens(&paren.expr),
         Expr::Group(group) => strip_parens(&group.expr),
         other => other,
-    }
-}
-
-/// The span of the `for` / `while` / `loop` keyword (or label), for short error arrows.
-fn loop_keyword_span(expr: &Expr) -> Span {
-    match expr {
-        Expr::ForLoop(e) => e.for_token.span,
-        Expr::While(e) => e.while_token.span,
-        Expr::Loop(e) => e.loop_token.span,
-        other => other.span(),
     }
 }

@@ -87,7 +87,7 @@ struct Target {
 /// Emits the expansion, or reports errors found while emitting.
 pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let mut emitter = Emitter::new(kernel);
-    emitter.assign_pcs(&kernel.body, 0, &mut 1);
+    emitter.assign_pcs(&kernel.body, &mut 1);
     let arms = emitter.function_arms();
     errors_into(&mut emitter.errors, errors);
     let state = &kernel.state;
@@ -302,13 +302,13 @@ impl<'k> Emitter<'k> {
     }
 
     /// Numbers the arms in the order `function_arms` creates them.
-    fn assign_pcs(&mut self, seq: &Seq, _depth: usize, next: &mut u32) {
+    fn assign_pcs(&mut self, seq: &Seq, next: &mut u32) {
         for part in &seq.parts {
             let Part::Loop(l) = part else { continue };
             self.infos[l.id].head = *next;
             *next += 1;
             if !l.is_leaf() {
-                self.assign_pcs(&l.body, _depth + 1, next);
+                self.assign_pcs(&l.body, next);
             }
             self.infos[l.id].exit = *next;
             *next += 1;
@@ -673,7 +673,9 @@ impl<'k> Emitter<'k> {
             let done = info.done.as_ref().expect("phases have a cursor");
             match (&l.head, &info.len) {
                 (Head::For { range, .. }, Some(len)) => {
-                    let reads = used_names_expr(&range.expr);
+                    // Sorted, so the expansion is the same on every run.
+                    let mut reads: Vec<String> = used_names_expr(&range.expr).into_iter().collect();
+                    reads.sort();
                     let before_start = if reads.iter().all(|name| immutable_args.contains(name)) {
                         let loads = reads.iter().map(|name| {
                             let name = Ident::new(name, Span::call_site());

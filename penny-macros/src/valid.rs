@@ -228,7 +228,7 @@ struct ControlFlow<'a> {
 impl<'ast> Visit<'ast> for ControlFlow<'_> {
     fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
         self.errors.at(
-            &e.await_token,
+            e.await_token,
             "`.await` can't appear in a `#[penny::task]` kernel: a task suspends only at loop \
              iteration boundaries. Compute the value synchronously",
         );
@@ -238,7 +238,7 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
     fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
         if self.closures == 0 {
             self.errors.at(
-                &e.question_token,
+                e.question_token,
                 "`?` can't be lowered: it would return from the task's `step`, not from the \
                  kernel. Write a `match` (or `let ... else`) that `return`s explicitly",
             );
@@ -254,7 +254,7 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
 
     fn visit_expr_async(&mut self, e: &'ast syn::ExprAsync) {
         self.errors.at(
-            &e.async_token,
+            e.async_token,
             "`async` blocks can't appear in a `#[penny::task]` kernel: a task suspends only at \
              loop iteration boundaries",
         );
