@@ -338,4 +338,92 @@ proptest! {
             prop_assert!(out.to_vec().bit_eq(&expected_out.to_vec()));
         }
     }
+
+    // ---- more shapes: resumable inner loops with return/labels, full-width ranges, ... ---
+
+    #[test]
+    fn return_inner_matches(n in 0..12u32, m in 0..12u32, needle in 0..120u64, b in budgets()) {
+        check_extremes(|| ReturnInner::new(n, m, needle), return_inner(n, m, needle), &b);
+    }
+
+    #[test]
+    fn break_resumable_matches(n in 0..16u32, m in 0..16u32, b in budgets()) {
+        check_extremes(|| BreakResumable::new(n, m), break_resumable(n, m), &b);
+    }
+
+    #[test]
+    fn three_levels_matches(n in 0..16u32, b in budgets()) {
+        check_extremes(|| ThreeLevels::new(n), three_levels(n), &b);
+    }
+
+    #[test]
+    fn while_outer_matches(limit in prop_oneof![0..4u64, 0..100_000u64], b in budgets()) {
+        check_extremes(|| WhileOuter::new(limit), while_outer(limit), &b);
+    }
+
+    #[test]
+    fn loop_outer_matches(n in 0..40u32, b in budgets()) {
+        check_extremes(|| LoopOuter::new(n), loop_outer(n), &b);
+    }
+
+    #[test]
+    fn i8_full_matches(k in 1..300usize, b in budgets()) {
+        check_extremes(|| I8Full::new(k), i8_full(k), &b);
+    }
+
+    #[test]
+    fn early_prologue_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| EarlyPrologue::new(n), early_prologue(n), &b);
+    }
+
+    #[test]
+    fn prologue_range_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| PrologueRange::new(n), prologue_range(n), &b);
+    }
+
+    #[test]
+    fn empty_body_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| EmptyBody::new(n), empty_body(n), &b);
+    }
+
+    #[test]
+    fn mut_arg_matches(x in any::<u64>(), n in 0..2000u32, b in budgets()) {
+        check_extremes(|| MutArg::new(x, n), mut_arg(x, n), &b);
+    }
+
+    #[test]
+    fn macros_in_body_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| MacrosInBody::new(n), macros_in_body(n), &b);
+    }
+
+    #[test]
+    fn destructure_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| Destructure::new(n), destructure(n), &b);
+    }
+
+    #[test]
+    fn wide_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| Wide::new(n), wide(n), &b);
+    }
+
+    #[test]
+    fn grid_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| Grid::new(n), grid(n), &b);
+    }
+
+    #[test]
+    fn option_take_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| OptionTake::new(n), option_take(n), &b);
+    }
+
+    #[test]
+    fn fill_out_matches(len in 0..500usize, k in -1000..1000i32, b in budgets()) {
+        let expected_out = Out::leak_filled(len, i32::MIN);
+        fill_out(expected_out, k);
+        for budgets in [&b[..], &[1], &[u32::MAX]] {
+            let out = Out::leak_filled(len, i32::MIN);
+            check(|| FillOut::new(out, k), (), budgets);
+            prop_assert_eq!(out.to_vec(), expected_out.to_vec());
+        }
+    }
 }

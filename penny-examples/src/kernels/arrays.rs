@@ -113,3 +113,62 @@ pub fn prefix_sum_out(input: In<f32>, out: Out<f32>) -> f32 {
     }
     running
 }
+
+/// Carried variables declared by destructuring a tuple.
+#[penny::task]
+pub fn destructure(n: u32) -> (u64, u64) {
+    let (mut a, mut b) = (0u64, 1u64);
+    for _ in 0..n {
+        let t = a.wrapping_add(b);
+        a = b;
+        b = t;
+    }
+    (a, b)
+}
+
+/// 128-bit state (16-byte aligned fields in the `#[repr(C)]` state).
+#[penny::task]
+pub fn wide(n: u32) -> (u128, i128) {
+    let mut a = 1u128;
+    let mut b = -1i128;
+    for i in 0..n {
+        a = a.wrapping_mul(0x9E3779B97F4A7C15u128) ^ i as u128;
+        b = b.wrapping_mul(3) - i as i128;
+    }
+    (a, b)
+}
+
+/// A 2D array `[[u8; 4]; 4]` carried across iterations.
+#[penny::task]
+pub fn grid(n: u32) -> [[u8; 4]; 4] {
+    let mut g = [[0u8; 4]; 4];
+    for i in 0..n {
+        let r = (i % 4) as usize;
+        let c = (i / 4 % 4) as usize;
+        g[r][c] = g[r][c].wrapping_add(i as u8);
+    }
+    g
+}
+
+/// `Option::take` on carried state.
+#[penny::task]
+pub fn option_take(n: u32) -> (u32, Option<u32>) {
+    let mut pending: Option<u32> = None;
+    let mut pairs = 0u32;
+    for i in 0..n {
+        if let Some(p) = pending.take() {
+            pairs += p ^ i;
+        } else if i % 3 == 0 {
+            pending = Some(i);
+        }
+    }
+    (pairs, pending)
+}
+
+/// Returns nothing, only writes an `Out` buffer.
+#[penny::task]
+pub fn fill_out(out: Out<i32>, k: i32) {
+    for i in 0..out.len() {
+        out.set(i, i as i32 * k - 3);
+    }
+}

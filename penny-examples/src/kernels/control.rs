@@ -224,3 +224,18 @@ pub fn state_machine(n: u32, seed: u32) -> (u32, bool, char) {
     }
     (flips, odd, last)
 }
+
+/// Common macros that don't hide control flow (`assert!`, `debug_assert!`, `matches!`) in a loop
+/// body.
+#[penny::task]
+pub fn macros_in_body(n: u32) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..n {
+        debug_assert!(i < n);
+        assert!(acc < u32::MAX, "overflow");
+        if matches!(i % 4, 0 | 3) {
+            acc += i;
+        }
+    }
+    acc
+}

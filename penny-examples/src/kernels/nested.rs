@@ -91,3 +91,100 @@ pub fn collatz_total(n: u32) -> u64 {
     }
     total
 }
+
+/// `return` from inside a resumable inner loop.
+#[penny::task]
+pub fn return_inner(n: u32, m: u32, needle: u64) -> i64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        for j in 0..m {
+            acc = acc.wrapping_mul(7).wrapping_add((i ^ j) as u64);
+            if acc % 101 == needle {
+                return (i * 1000 + j) as i64;
+            }
+            penny::yield_now!();
+        }
+    }
+    -(acc as i64 % 1000)
+}
+
+/// `continue`, `continue 'outer` and `break 'outer` from inside a resumable inner loop.
+#[penny::task]
+pub fn break_resumable(n: u32, m: u32) -> u64 {
+    let mut acc = 0u64;
+    'outer: for i in 0..n {
+        for j in 0..m {
+            if j % 3 == 1 {
+                acc += 1;
+                continue;
+            }
+            if i * j == 12 {
+                break 'outer;
+            }
+            if j > i + 5 {
+                continue 'outer;
+            }
+            acc = acc * 3 % 1_000_007 + j as u64;
+            penny::yield_now!();
+        }
+        acc += 1000;
+    }
+    acc
+}
+
+/// Three levels of loops, the two inner ones resumable; `row` lives across inner boundaries.
+#[penny::task]
+pub fn three_levels(n: u32) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        let mut row = 0u64;
+        for j in 0..i {
+            for k in 0..j {
+                row = row.wrapping_mul(3).wrapping_add((i + j + k) as u64);
+                penny::yield_now!();
+            }
+            row ^= j as u64;
+            penny::yield_now!();
+        }
+        acc = acc.wrapping_add(row);
+    }
+    acc
+}
+
+/// A `while` outer loop around a resumable `for` inner loop.
+#[penny::task]
+pub fn while_outer(limit: u64) -> u64 {
+    let mut x = 1u64;
+    let mut acc = 0u64;
+    while x < limit {
+        for k in 0..x % 17 {
+            acc = acc.wrapping_add(k * x);
+            penny::yield_now!();
+        }
+        x = x * 2 + 1;
+    }
+    acc
+}
+
+/// A `loop` outer loop around a resumable `loop` inner loop, both ending with `break`.
+#[penny::task]
+pub fn loop_outer(n: u32) -> u32 {
+    let mut i = 0u32;
+    let mut acc = 0u32;
+    loop {
+        if i >= n {
+            break;
+        }
+        let mut j = 0u32;
+        loop {
+            if j >= i {
+                break;
+            }
+            acc = acc.wrapping_add(i * j);
+            j += 1;
+            penny::yield_now!();
+        }
+        i += 1;
+    }
+    acc
+}

@@ -124,3 +124,66 @@ pub fn prologue_epilogue(n: usize, bias: i32) -> i64 {
     }
     tail + bias as i64
 }
+
+/// Full-width `i8` ranges, reversed and strided: every value from -128 to 127.
+#[penny::task]
+pub fn i8_full(k: usize) -> i64 {
+    let mut acc = 0i64;
+    for i in (-128..=127i8).rev().step_by(k) {
+        acc = acc * 3 % 1000003 + i as i64;
+    }
+    for i in (i8::MIN..i8::MAX).step_by(k) {
+        acc = acc * 5 % 1000003 + i as i64;
+    }
+    acc
+}
+
+/// `return` in the prologue (before any loop) and in the epilogue.
+#[penny::task]
+pub fn early_prologue(n: u32) -> u32 {
+    if n == 3 {
+        return 42;
+    }
+    let mut acc = 1u32;
+    for i in 0..n {
+        acc = acc.wrapping_mul(i + 3);
+    }
+    if acc % 2 == 0 {
+        return acc / 2;
+    }
+    acc
+}
+
+/// Ranges that read a prologue variable (not an argument).
+#[penny::task]
+pub fn prologue_range(n: u32) -> u32 {
+    let half = n / 2;
+    let mut acc = 0u32;
+    for i in half..n {
+        acc += i;
+    }
+    for i in 0..half {
+        acc ^= i;
+    }
+    acc
+}
+
+/// An empty loop body, and a `while` whose counter is the result.
+#[penny::task]
+pub fn empty_body(n: u32) -> u32 {
+    for _ in 0..n {}
+    let mut i = 0u32;
+    while i < n {
+        i += 1;
+    }
+    i
+}
+
+/// A `mut` argument updated in the loop.
+#[penny::task]
+pub fn mut_arg(mut x: u64, n: u32) -> u64 {
+    for i in 0..n {
+        x = x.wrapping_mul(3) ^ i as u64;
+    }
+    x
+}
