@@ -105,18 +105,26 @@ pub struct ForwardRange<T> {
 /// `start..end`, as the head of a resumable `for` loop.
 #[inline(always)]
 pub fn range<T: RangeInt>(start: T, end: T) -> ForwardRange<T> {
-    ForwardRange { start, len: T::steps_between(start, end) }
+    ForwardRange {
+        start,
+        len: T::steps_between(start, end),
+    }
 }
 
 /// `start..=end`, as the head of a resumable `for` loop.
 #[inline(always)]
 pub fn range_inclusive<T: RangeInt + PartialOrd>(start: T, end: T) -> Progression<T> {
-    let len = if end < start {
-        0
+    let last = if end < start {
+        None
     } else {
-        T::steps_between(start, end).saturating_add(1)
+        Some(T::steps_between(start, end))
     };
-    Progression { first: start, len, stride: 1, descending: false }
+    Progression {
+        first: start,
+        last,
+        stride: 1,
+        descending: false,
+    }
 }
 
 impl<T: RangeInt> ForwardRange<T> {
@@ -146,36 +154,49 @@ impl<T: RangeInt> ForwardRange<T> {
 
     /// Same as `Iterator::rev` on the range.
     pub fn rev(self) -> Progression<T> {
-        Progression { first: self.start, len: self.len, stride: 1, descending: false }.rev()
+        self.progression().rev()
     }
 
     /// Same as `Iterator::step_by` on the range. Panics when `step` is 0, as std does.
     pub fn step_by(self, step: usize) -> Progression<T> {
-        Progression { first: self.start, len: self.len, stride: 1, descending: false }
-            .step_by(step)
+        self.progression().step_by(step)
+    }
+
+    fn progression(self) -> Progression<T> {
+        Progression {
+            first: self.start,
+            last: self.len.checked_sub(1),
+            stride: 1,
+            descending: false,
+        }
     }
 }
 
 /// Any chain of `rev()` and `step_by(k)` over an integer range: an arithmetic progression.
+///
+/// It keeps the index of its last element rather than its length: a full-width inclusive
+/// range (`0..=u64::MAX`) has 2^64 elements, which a `u64` can't count, but its last index
+/// fits, so `rev()` and `step_by()` stay exact.
 #[derive(Clone, Copy, Debug)]
 pub struct Progression<T> {
     first: T,
-    len: u64,
+    /// Index of the last element; `None` when empty.
+    last: Option<u64>,
     stride: u64,
     descending: bool,
 }
 
 impl<T: RangeInt> Progression<T> {
-    /// Number of iterations.
+    /// Number of iterations, saturating at `u64::MAX` (a loop that long never finishes).
     #[inline(always)]
     pub fn len(&self) -> u64 {
-        self.len
+        self.last.map_or(0, |last| last.saturating_add(1))
     }
 
     /// Whether the progression is empty.
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.last.is_none()
     }
 
     /// The loop variable of iteration `index` (`index < len`).
@@ -193,7 +214,11 @@ impl<T: RangeInt> Progression<T> {
     #[inline(always)]
     pub fn chunk(&self, done: u64, take: u64) -> ProgressionChunk<T> {
         ProgressionChunk {
-            next: if take == 0 { self.first } else { self.nth(done) },
+            next: if take == 0 {
+                self.first
+            } else {
+                self.nth(done)
+            },
             remaining: take,
             stride: self.stride,
             descending: self.descending,
@@ -202,12 +227,10 @@ impl<T: RangeInt> Progression<T> {
 
     /// Same as `Iterator::rev`.
     pub fn rev(self) -> Self {
-        if self.len == 0 {
-            return self;
-        }
+        let Some(last) = self.last else { return self };
         Progression {
-            first: self.nth(self.len - 1),
-            len: self.len,
+            first: self.nth(last),
+            last: self.last,
             stride: self.stride,
             descending: !self.descending,
         }
@@ -219,7 +242,8 @@ impl<T: RangeInt> Progression<T> {
         let step = step as u64;
         Progression {
             first: self.first,
-            len: self.len.div_ceil(step),
+            // Elements at indices 0, step, 2*step, ... <= last.
+            last: self.last.map(|last| last / step),
             stride: self.stride.saturating_mul(step),
             descending: self.descending,
         }
@@ -305,9 +329,30 @@ mod tests {
     }
 
     #[test]
+    fn full_width_inclusive_ranges_reverse_and_step_exactly() {
+        let first: Vec<u64> = collect_first(range_inclusive(0u64, u64::MAX).rev(), 3);
+        assert_eq!(first, (0..=u64::MAX).rev().take(3).collect::<Vec<_>>());
+        let std: Vec<i64> = (i64::MIN..=i64::MAX).rev().step_by(1usize << 62).collect();
+        assert_eq!(
+            collect(range_inclusive(i64::MIN, i64::MAX).rev().step_by(1 << 62)),
+            std
+        );
+        // 3 divides 2^64 - 1, so the last element of `(0..=u64::MAX).step_by(3)` is u64::MAX.
+        let top = collect_first(range_inclusive(0u64, u64::MAX).step_by(3).rev(), 2);
+        assert_eq!(top, vec![u64::MAX, u64::MAX - 3]);
+    }
+
+    fn collect_first<T: RangeInt>(p: Progression<T>, n: u64) -> Vec<T> {
+        p.chunk(0, n).collect()
+    }
+
+    #[test]
     fn full_width_ranges_do_not_overflow() {
         assert_eq!(range_inclusive(0u8, 255).len(), 256);
-        assert_eq!(collect(range_inclusive(250u8, 255).rev()), vec![255, 254, 253, 252, 251, 250]);
+        assert_eq!(
+            collect(range_inclusive(250u8, 255).rev()),
+            vec![255, 254, 253, 252, 251, 250]
+        );
         assert_eq!(range(i64::MIN, i64::MAX).len(), u64::MAX);
         assert_eq!(collect(range_inclusive(i8::MIN, i8::MAX)).len(), 256);
     }
