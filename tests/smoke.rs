@@ -141,3 +141,35 @@ fn zero_budget_does_nothing_and_done_repeats() {
     assert_eq!(t2.step(0), Step::Done(v));
     assert_eq!(t2.step(9), Step::Done(v));
 }
+
+#[penny::task]
+fn shadowing(n: u32, scale: u64) -> u64 {
+    let n = n / 2 + 1;
+    let mut acc = 0u64;
+    for i in 0..n {
+        acc += i as u64 * scale;
+    }
+    let acc = acc * 3;
+    let mut extra = 0u64;
+    for j in 0..n {
+        extra += acc ^ j as u64;
+    }
+    acc + extra + n as u64
+}
+
+#[test]
+fn function_level_shadowing_reuses_the_field() {
+    for b in [1, 2, 7, u32::MAX] {
+        for n in 0..20 {
+            assert_eq!(drive(Shadowing::new(n, 3), b), shadowing(n, 3));
+            let mut task = Shadowing::new(n, 3);
+            let mut last = task.progress().done;
+            while task.step(b) == Step::Yielded {
+                assert!(task.progress().done >= last);
+                last = task.progress().done;
+            }
+            let end = task.progress();
+            assert_eq!(Some(end.done), end.total);
+        }
+    }
+}

@@ -108,7 +108,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         let doc = format!(" Argument `{name}` of [`{fn_name}`].");
         fields.push(quote!(#[doc = #doc] #name: #ty));
         inits.push(quote!(#name));
-        if arg.mutable {
+        if arg.mutable || kernel.vars.shadowed_args.contains(&name.to_string()) {
             loads.push(quote!(let mut #name = self.#name;));
             stores.push(quote!(self.#name = #name;));
         } else {
@@ -663,6 +663,7 @@ impl<'k> Emitter<'k> {
             .iter()
             .filter(|a| !a.mutable)
             .map(|a| a.name.to_string())
+            .filter(|name| !self.kernel.vars.shadowed_args.contains(name))
             .collect();
         let mut running = Vec::new();
         let mut finished = Vec::new();

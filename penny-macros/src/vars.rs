@@ -28,12 +28,17 @@ pub struct Carried {
 pub struct Vars {
     /// Carried variables, in declaration order.
     pub carried: Vec<Carried>,
+    /// Arguments that a function-level `let` shadows with a value of the same type: the
+    /// `let` becomes an assignment to the argument's field.
+    pub shadowed_args: HashSet<String>,
+    /// Every name a carried `let` assigns (carried variables and shadowed arguments).
+    assigned: HashSet<String>,
 }
 
 impl Vars {
-    /// Whether `name` is carried.
+    /// Whether a `let` binding `name` assigns a field of the state.
     pub fn is_carried(&self, name: &Ident) -> bool {
-        self.carried.iter().any(|c| c.name == *name)
+        self.assigned.contains(&name.to_string())
     }
 }
 
@@ -42,7 +47,8 @@ pub fn analyze(body: &Seq, mut env: Env, errors: &mut Errors) -> Vars {
     let mut vars = Vars::default();
     let taken: HashSet<String> = env.keys().cloned().collect();
     let mut seen = taken;
-    analyze_seq(body, &mut env, &mut vars, &mut seen, errors);
+    let args = env.clone();
+    analyze_seq(body, &mut env, &mut vars, &mut seen, errors, &args, true);
     vars
 }
 
@@ -52,12 +58,14 @@ fn analyze_seq(
     vars: &mut Vars,
     seen: &mut HashSet<String>,
     errors: &mut Errors,
+    args: &Env,
+    fn_level: bool,
 ) {
     for (index, part) in seq.parts.iter().enumerate() {
         match part {
             Part::Stmt(Stmt::Local(local)) => {
                 let later = used_after_next_loop(seq, index);
-                analyze_local(local, &later, env, vars, seen, errors);
+                analyze_local(local, &later, env, vars, seen, errors, args, fn_level);
             }
             Part::Stmt(_) => {}
             Part::Loop(l) => {
@@ -73,7 +81,7 @@ fn analyze_seq(
                         }
                     }
                     let mut inner_env = env.clone();
-                    analyze_seq(&l.body, &mut inner_env, vars, seen, errors);
+                    analyze_seq(&l.body, &mut inner_env, vars, seen, errors, args, false);
                 }
             }
         }
@@ -87,6 +95,8 @@ fn analyze_local(
     vars: &mut Vars,
     seen: &mut HashSet<String>,
     errors: &mut Errors,
+    args: &Env,
+    fn_level: bool,
 ) {
     let (pat, annotated) = match &local.pat {
         Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
@@ -150,13 +160,31 @@ fn analyze_local(
             continue;
         }
         let name = &id.ident;
+        // Shadowing at the function level with the same type: the old value is unreachable
+        // from here on, so the `let` can assign the existing field. (Inside a loop body the
+        // old value is needed again by the next iteration, so that case stays an error.)
+        if fn_level && seen.contains(&name.to_string()) {
+            let known = args
+                .get(&name.to_string())
+                .or_else(|| vars.carried.iter().find(|c| c.name == *name).map(|c| &c.ty))
+                .map(|t| quote::quote!(#t).to_string());
+            let new = ty.as_ref().ok().map(|t| quote::quote!(#t).to_string());
+            if known.is_some() && known == new {
+                if args.contains_key(&name.to_string()) {
+                    vars.shadowed_args.insert(name.to_string());
+                }
+                vars.assigned.insert(name.to_string());
+                continue;
+            }
+        }
         if !seen.insert(name.to_string()) {
             errors.at(
                 name,
                 format!(
                     "`{name}` lives across an iteration boundary, so it becomes a field of the \
-                     task's state, but another argument or variable named `{name}` does too; \
-                     rename one of them"
+                     task's state, but another argument or variable named `{name}` does too \
+                     (Penny reuses the field only for a same-type shadowing at the function \
+                     level); rename one of them"
                 ),
             );
             continue;
@@ -168,6 +196,7 @@ fn analyze_local(
                     continue;
                 }
                 env.insert(name.to_string(), ty.clone());
+                vars.assigned.insert(name.to_string());
                 vars.carried.push(Carried { name: name.clone(), ty });
             }
             Err(Unreadable::NotPod(span, reason)) => errors.at_span(span, reason),
