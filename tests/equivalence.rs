@@ -426,4 +426,23 @@ proptest! {
             prop_assert_eq!(out.to_vec(), expected_out.to_vec());
         }
     }
+    #[test]
+    fn full_rev_matches(limit in 0..3000u32, b in budgets()) {
+        check_extremes(|| FullRev::new(limit), full_rev(limit), &b);
+    }
+
+    #[test]
+    fn full_rev_step_matches(k in any::<u32>(), b in budgets()) {
+        check_extremes(|| FullRevStep::new(k), full_rev_step(k), &b);
+    }
+
+    #[test]
+    fn shadow_arg_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| ShadowArg::new(n), shadow_arg(n), &b);
+    }
+
+    #[test]
+    fn two_phase_early_matches(n in 0..2000u32, stop in 0..2500u32, b in budgets()) {
+        check_extremes(|| TwoPhaseEarly::new(n, stop), two_phase_early(n, stop), &b);
+    }
 }

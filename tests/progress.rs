@@ -159,6 +159,10 @@ progress_tests! {
     option_take_progress: OptionTake(n in 0..2000u32) total Some(n.into());
     state_machine_progress: StateMachine(n in 0..2000u32, seed in any::<u32>()) total Some(n.into());
     macros_in_body_progress: MacrosInBody(n in 0..2000u32) total Some(n.into());
+    full_rev_step_progress: FullRevStep(k in any::<u32>()) total Some(
+        (i64::MIN..=i64::MAX).rev().step_by((1usize << 62) + k as usize).count() as u64
+    );
+    shadow_arg_progress: ShadowArg(n in 0..3000u32) total None;
     squares_out_progress: SquaresOut(
         out in (0..500usize).prop_map(|len| Out::leak_filled(len, 0u64)),
         offset in 0..1u64 << 20,
@@ -176,6 +180,7 @@ progress_tests! {
     labeled_resumable_progress: LabeledResumable(n in 0..20u32, m in 0..20u32, stop in 0..20_000u64) total None;
     return_inner_progress: ReturnInner(n in 0..12u32, m in 0..12u32, needle in 0..120u64) total None;
     break_resumable_progress: BreakResumable(n in 0..16u32, m in 0..16u32) total None;
+    full_rev_progress: FullRev(limit in 0..3000u32) total None;
 
     // Ranges that read prologue variables, and while/loop phases: no total required up front.
     prologue_range_progress: PrologueRange(n in 0..2000u32) total None;

@@ -208,6 +208,10 @@ relocation_tests! {
     wide_relocates: Wide / wide(n in 0..2000u32);
     grid_relocates: Grid / grid(n in 0..2000u32);
     option_take_relocates: OptionTake / option_take(n in 0..2000u32);
+    full_rev_relocates: FullRev / full_rev(limit in 0..3000u32);
+    full_rev_step_relocates: FullRevStep / full_rev_step(k in any::<u32>());
+    shadow_arg_relocates: ShadowArg / shadow_arg(n in 0..3000u32);
+    two_phase_early_relocates: TwoPhaseEarly / two_phase_early(n in 0..2000u32, stop in 0..2500u32);
 }
 
 proptest! {

@@ -239,3 +239,19 @@ pub fn macros_in_body(n: u32) -> u32 {
     }
     acc
 }
+
+/// Early `return` from the first of two phases.
+#[penny::task]
+pub fn two_phase_early(n: u32, stop: u32) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..n {
+        if i == stop {
+            return acc;
+        }
+        acc = acc.wrapping_mul(3).wrapping_add(i);
+    }
+    for i in 0..n {
+        acc ^= i.rotate_left(i % 32);
+    }
+    acc
+}

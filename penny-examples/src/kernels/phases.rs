@@ -187,3 +187,41 @@ pub fn mut_arg(mut x: u64, n: u32) -> u64 {
     }
     x
 }
+
+/// Counting down from `u64::MAX`: a full-width inclusive range, reversed, left by `break`.
+#[penny::task]
+pub fn full_rev(limit: u32) -> (u64, u32) {
+    let mut acc = 0u64;
+    let mut count = 0u32;
+    for i in (0..=u64::MAX).rev() {
+        acc = acc.rotate_left(5) ^ i;
+        count += 1;
+        if count >= limit {
+            break;
+        }
+    }
+    (acc, count)
+}
+
+/// The whole `i64` range, reversed, with a stride of about 2^62.
+#[penny::task]
+pub fn full_rev_step(k: u32) -> i64 {
+    let mut acc = 0i64;
+    for i in (i64::MIN..=i64::MAX).rev().step_by((1usize << 62) + k as usize) {
+        acc = acc.wrapping_mul(31).wrapping_add(i);
+    }
+    acc
+}
+
+/// An argument shadowed by a prologue variable of the same type, which the range reads, and
+/// shadowed again inside the loop body.
+#[penny::task]
+pub fn shadow_arg(n: u32) -> u64 {
+    let n = n / 2 + 1;
+    let mut acc = 0u64;
+    for i in 0..n {
+        let n = i * 3;
+        acc += n as u64;
+    }
+    acc + n as u64
+}
