@@ -445,4 +445,62 @@ proptest! {
     fn two_phase_early_matches(n in 0..2000u32, stop in 0..2500u32, b in budgets()) {
         check_extremes(|| TwoPhaseEarly::new(n, stop), two_phase_early(n, stop), &b);
     }
+    #[test]
+    fn closure_return_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| ClosureReturn::new(n), closure_return(n), &b);
+    }
+
+    #[test]
+    fn inner_fn_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| InnerFn::new(n), inner_fn(n), &b);
+    }
+
+    #[test]
+    fn plain_breaks_matches(n in 0..40u32, m in 0..40u32, b in budgets()) {
+        check_extremes(|| PlainBreaks::new(n, m), plain_breaks(n, m), &b);
+    }
+
+    #[test]
+    fn checked_sum_matches(
+        n in 0..2000u32,
+        cap in prop_oneof![0..1000u32, Just(u32::MAX)],
+        b in budgets(),
+    ) {
+        check_extremes(|| CheckedSum::new(n, cap), checked_sum(n, cap), &b);
+    }
+
+    #[test]
+    fn labeled_block_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| LabeledBlock::new(n), labeled_block(n), &b);
+    }
+
+    #[test]
+    fn inner_range_reads_outer_body_matches(n in 0..60u32, b in budgets()) {
+        check_extremes(
+            || InnerRangeReadsOuterBody::new(n),
+            inner_range_reads_outer_body(n),
+            &b,
+        );
+    }
+
+    #[test]
+    fn heap_in_iteration_matches(n in 0..500u32, b in budgets()) {
+        check_extremes(|| HeapInIteration::new(n), heap_in_iteration(n), &b);
+    }
+
+    #[test]
+    fn tuple_struct_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| TupleStruct::new(n), tuple_struct(n), &b);
+    }
+
+    #[test]
+    fn unit_return_matches(len in 0..500usize, stop in 0..600u32, b in budgets()) {
+        let expected_out = Out::leak_filled(len, 0u32);
+        unit_return(expected_out, stop);
+        for budgets in [&b[..], &[1], &[u32::MAX]] {
+            let out = Out::leak_filled(len, 0u32);
+            check(|| UnitReturn::new(out, stop), (), budgets);
+            prop_assert_eq!(out.to_vec(), expected_out.to_vec());
+        }
+    }
 }

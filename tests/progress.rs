@@ -162,6 +162,13 @@ progress_tests! {
     full_rev_step_progress: FullRevStep(k in any::<u32>()) total Some(
         (i64::MIN..=i64::MAX).rev().step_by((1usize << 62) + k as usize).count() as u64
     );
+    closure_return_progress: ClosureReturn(n in 0..2000u32) total Some(n.into());
+    inner_fn_progress: InnerFn(n in 0..2000u32) total Some(n.into());
+    plain_breaks_progress: PlainBreaks(n in 0..40u32, m in 0..40u32) total Some(n.into());
+    labeled_block_progress: LabeledBlock(n in 0..2000u32) total Some(n.into());
+    inner_range_reads_outer_body_progress: InnerRangeReadsOuterBody(n in 0..60u32) total Some(n.into());
+    tuple_struct_progress: TupleStruct(n in 0..2000u32) total Some(n.into());
+    heap_in_iteration_progress: HeapInIteration(n in 0..500u32) total None;
     shadow_arg_progress: ShadowArg(n in 0..3000u32) total None;
     squares_out_progress: SquaresOut(
         out in (0..500usize).prop_map(|len| Out::leak_filled(len, 0u64)),
@@ -180,6 +187,11 @@ progress_tests! {
     labeled_resumable_progress: LabeledResumable(n in 0..20u32, m in 0..20u32, stop in 0..20_000u64) total None;
     return_inner_progress: ReturnInner(n in 0..12u32, m in 0..12u32, needle in 0..120u64) total None;
     break_resumable_progress: BreakResumable(n in 0..16u32, m in 0..16u32) total None;
+    checked_sum_progress: CheckedSum(n in 0..2000u32, cap in prop_oneof![0..1000u32, Just(u32::MAX)]) total None;
+    unit_return_progress: UnitReturn(
+        out in (0..500usize).prop_map(|len| Out::leak_filled(len, 0u32)),
+        stop in 0..600u32,
+    ) total None;
     full_rev_progress: FullRev(limit in 0..3000u32) total None;
 
     // Ranges that read prologue variables, and while/loop phases: no total required up front.

@@ -211,6 +211,14 @@ relocation_tests! {
     full_rev_relocates: FullRev / full_rev(limit in 0..3000u32);
     full_rev_step_relocates: FullRevStep / full_rev_step(k in any::<u32>());
     shadow_arg_relocates: ShadowArg / shadow_arg(n in 0..3000u32);
+    closure_return_relocates: ClosureReturn / closure_return(n in 0..2000u32);
+    inner_fn_relocates: InnerFn / inner_fn(n in 0..2000u32);
+    plain_breaks_relocates: PlainBreaks / plain_breaks(n in 0..40u32, m in 0..40u32);
+    checked_sum_relocates: CheckedSum / checked_sum(n in 0..2000u32, cap in prop_oneof![0..1000u32, Just(u32::MAX)]);
+    labeled_block_relocates: LabeledBlock / labeled_block(n in 0..2000u32);
+    inner_range_reads_outer_body_relocates: InnerRangeReadsOuterBody / inner_range_reads_outer_body(n in 0..60u32);
+    heap_in_iteration_relocates: HeapInIteration / heap_in_iteration(n in 0..500u32);
+    tuple_struct_relocates: TupleStruct / tuple_struct(n in 0..2000u32);
     two_phase_early_relocates: TwoPhaseEarly / two_phase_early(n in 0..2000u32, stop in 0..2500u32);
 }
 

@@ -172,3 +172,44 @@ pub fn fill_out(out: Out<i32>, k: i32) {
         out.set(i, i as i32 * k - 3);
     }
 }
+
+/// Heap values (`Vec`, `String`) that live only in the prologue or inside one iteration never
+/// enter the state, so they are allowed.
+#[penny::task]
+pub fn heap_in_iteration(n: u32) -> u64 {
+    let v: Vec<u32> = (0..n % 7).collect();
+    let base: u64 = v.iter().map(|&x| x as u64).sum();
+    let mut acc = base;
+    for i in 0..n {
+        let w = vec![i; 3];
+        let s = format!("{i}");
+        acc += w.len() as u64 + s.len() as u64;
+    }
+    acc
+}
+
+/// A tuple struct of plain data.
+#[derive(Clone, Copy, Debug, PartialEq, penny::Pod)]
+pub struct Pair(pub u32, pub i64);
+
+/// A `#[derive(penny::Pod)]` tuple struct as carried state.
+#[penny::task]
+pub fn tuple_struct(n: u32) -> Pair {
+    let mut p: Pair = Pair(0, 0);
+    for i in 0..n {
+        p.0 += i;
+        p.1 -= i as i64;
+    }
+    p
+}
+
+/// `return;` from inside the loop of a kernel that returns nothing.
+#[penny::task]
+pub fn unit_return(out: Out<u32>, stop: u32) {
+    for i in 0..out.len() {
+        if i as u32 == stop {
+            return;
+        }
+        out.set(i, i as u32 + 1);
+    }
+}

@@ -255,3 +255,107 @@ pub fn two_phase_early(n: u32, stop: u32) -> u32 {
     }
     acc
 }
+
+/// A closure with its own `return` inside the loop body: that `return` leaves the closure only.
+#[penny::task]
+pub fn closure_return(n: u32) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..n {
+        let g = |x: u32| -> u32 {
+            if x > 5 {
+                return 1;
+            }
+            x
+        };
+        acc = acc.wrapping_add(g(i));
+    }
+    acc
+}
+
+/// A nested `fn` item with its own loop and `return`, which the macro must leave alone.
+#[penny::task]
+pub fn inner_fn(n: u32) -> u32 {
+    fn helper(x: u32) -> u32 {
+        let mut s = 0;
+        for k in 0..x {
+            if k > 3 {
+                return s;
+            }
+            s += k;
+        }
+        s
+    }
+    let mut acc = 0u32;
+    for i in 0..n {
+        acc = acc.wrapping_add(helper(i));
+    }
+    acc
+}
+
+/// Unlabeled `break`/`continue` in plain inner `for`/`while` loops (and in a `match` arm)
+/// leave only those loops; an unlabeled `break` in a resumable inner loop leaves only it.
+#[penny::task]
+pub fn plain_breaks(n: u32, m: u32) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        for j in 0..m {
+            if j == i {
+                break;
+            }
+            if j % 2 == 1 {
+                continue;
+            }
+            acc += j as u64;
+        }
+        let mut k = 0u32;
+        while k < 10 {
+            k += 1;
+            match k % 4 {
+                0 => break,
+                1 => continue,
+                _ => acc += 1,
+            }
+        }
+        for j in 0..m {
+            if j * 2 > i {
+                break;
+            }
+            acc = acc * 3 % 1_000_003 + j as u64;
+            penny::yield_now!();
+        }
+        acc += 7;
+    }
+    acc
+}
+
+/// `let ... else { return None; }` inside the loop (the lowering-friendly spelling of `?`).
+#[penny::task]
+pub fn checked_sum(n: u32, cap: u32) -> Option<u32> {
+    let mut acc = 0u32;
+    for i in 0..n {
+        let Some(next) = acc.checked_add(i.wrapping_mul(100_000)) else {
+            return None;
+        };
+        acc = next;
+        if acc > cap {
+            return None;
+        }
+    }
+    Some(acc)
+}
+
+/// A labeled block with `break 'blk` inside the loop body.
+#[penny::task]
+pub fn labeled_block(n: u32) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..n {
+        'blk: {
+            if i % 3 == 0 {
+                break 'blk;
+            }
+            acc += i;
+        }
+        acc ^= 1;
+    }
+    acc
+}

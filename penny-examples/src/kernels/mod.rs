@@ -89,3 +89,9 @@ impl BitEq for arrays::Stats {
         (count, sum, max, argmax).bit_eq(&(other.count, other.sum, other.max, other.argmax))
     }
 }
+
+impl BitEq for arrays::Pair {
+    fn bit_eq(&self, other: &Self) -> bool {
+        (self.0, self.1).bit_eq(&(other.0, other.1))
+    }
+}

@@ -188,3 +188,20 @@ pub fn loop_outer(n: u32) -> u32 {
     }
     acc
 }
+
+/// A resumable inner loop whose range reads a variable the outer body computed (and mutated)
+/// before it.
+#[penny::task]
+pub fn inner_range_reads_outer_body(n: u32) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        let mut lim: u32 = i % 5;
+        lim += 2;
+        for j in 0..lim {
+            acc = acc * 7 % 1_000_003 + (i * j) as u64;
+            penny::yield_now!();
+        }
+        acc += lim as u64;
+    }
+    acc
+}
