@@ -220,3 +220,34 @@ fn single_phase_totals_are_known_up_front() {
     assert!(task.step(1000).done().is_some());
     assert_eq!(task.progress(), Progress { done: 1234, total: Some(1234) });
 }
+
+/// Calls of `step(budget)` until `Done`.
+fn steps_to_finish<T: Task>(mut task: T, budget: u32) -> u64 {
+    let mut steps = 1;
+    while !task.step(budget).is_done() {
+        steps += 1;
+    }
+    steps
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Each iteration boundary of a resumable loop costs exactly one unit of budget: a kernel
+    /// with `B` boundaries finishes in `ceil(B / budget)` steps (at least one), so a step runs
+    /// neither more nor fewer iterations than its budget allows.
+    #[test]
+    fn a_step_runs_exactly_its_budget(n in 0..200u32, m in 0..20u32, budget in 1..50u32) {
+        let expected = |boundaries: u64| boundaries.div_ceil(u64::from(budget)).max(1);
+        prop_assert_eq!(steps_to_finish(SumSqrt::new(n), budget), expected(n.into()));
+        prop_assert_eq!(steps_to_finish(MeanDeviation::new(n, m), budget), expected(2 * u64::from(n)));
+        // Plain inner loops run inside their outer iteration: only the outer loop counts.
+        prop_assert_eq!(steps_to_finish(RowChecksum::new(n, m), budget), expected(n.into()));
+        // A resumable inner loop adds one boundary per inner iteration.
+        let inner: u64 = (0..n).map(|i| u64::from(m + i)).sum();
+        prop_assert_eq!(
+            steps_to_finish(ResumableInner::new(n, m), budget),
+            expected(u64::from(n) + inner)
+        );
+    }
+}
