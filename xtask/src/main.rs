@@ -150,17 +150,11 @@ fn test(rest: &[String]) -> Result<bool, String> {
             report.skip("miri", "--no-miri");
         }
         report.stage("browser tools (wasm-bindgen-cli, chromium)", || {
-            let bindgen = setup::wasm_bindgen_cli()?;
-            let chromium = setup::chromium()?;
-            let notes: Vec<String> = [bindgen, chromium]
-                .into_iter()
-                .filter(|n| !n.is_empty())
-                .collect();
-            Ok(if notes.is_empty() {
-                "already installed".to_owned()
-            } else {
-                notes.join("; ")
-            })
+            Ok(format!(
+                "{}; {}",
+                setup::wasm_bindgen_cli()?,
+                setup::chromium()?
+            ))
         });
     })
 }

@@ -113,7 +113,7 @@ pub fn wasm_bindgen_cli() -> Result<String> {
     let have = Cmd::new(&bin.to_string_lossy()).arg("--version").probe();
     if have.as_deref().map(str::trim) == Some(want.as_str()) {
         println!("{want}: already installed at {}", bin.display());
-        return Ok(String::new());
+        return Ok(format!("{want} already installed"));
     }
     if let Some(have) = have {
         println!("{} has `{}`; installing {want}", bin.display(), have.trim());
@@ -215,7 +215,7 @@ pub fn chromium() -> Result<String> {
     let driver = std::path::Path::new("/usr/bin/chromedriver");
     if chromium.exists() && driver.exists() {
         println!("chromium and chromedriver: already installed");
-        return Ok(String::new());
+        return Ok("chromium already installed".to_owned());
     }
     let root = Cmd::new("id")
         .arg("-u")
