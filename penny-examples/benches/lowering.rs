@@ -125,10 +125,52 @@ fn drive<T: Task>(mut task: T, budget: u32) -> T::Output {
     }
 }
 
-/// Both criterion instances: wall clock and thread CPU time.
+/// Both criterion instances: wall clock and thread CPU time; and the paired results.
 struct Clocks {
     wall: Criterion<WallTime>,
     cpu: Criterion<ThreadCpuTime>,
+    paired: Vec<String>,
+}
+
+/// Rounds of the paired measurement.
+const PAIRED_ROUNDS: usize = 31;
+
+/// Drift-robust cross-check of criterion's sequential groups: `PAIRED_ROUNDS` rounds, each
+/// running plain, task_max and task_chunked once in a rotating order, timed on the thread's
+/// CPU clock; reports the ratio of medians and the ratio of minima to plain.
+fn paired<O, T: Task<Output = O>>(
+    name: &str,
+    budget: u32,
+    plain: &impl Fn() -> O,
+    task: &impl Fn() -> T,
+) -> String {
+    let mut times: [Vec<u64>; 3] = Default::default();
+    for round in 0..PAIRED_ROUNDS {
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            let start = thread_cpu_ns();
+            match which {
+                0 => drop(black_box(plain())),
+                1 => drop(black_box(run_to_completion(task()))),
+                _ => drop(black_box(drive(task(), black_box(budget)))),
+            }
+            times[which].push(thread_cpu_ns() - start);
+        }
+    }
+    for t in &mut times {
+        t.sort_unstable();
+    }
+    let med = |t: &Vec<u64>| t[t.len() / 2] as f64;
+    let min = |t: &Vec<u64>| t[0] as f64;
+    format!(
+        "{name:16} plain median {:9.3} ms | task_max / plain: median {:.3}, min {:.3} | \
+         task_chunked / plain: median {:.3}, min {:.3} (budget {budget})",
+        med(&times[0]) / 1e6,
+        med(&times[1]) / med(&times[0]),
+        min(&times[1]) / min(&times[0]),
+        med(&times[2]) / med(&times[0]),
+        min(&times[2]) / min(&times[0]),
+    )
 }
 
 /// The three variants of one kernel, side by side in one group, on both clocks.
@@ -141,6 +183,9 @@ fn group<O, T: Task<Output = O>>(
 ) {
     group_on(&mut c.wall, name, budget, &plain, &task);
     group_on(&mut c.cpu, &format!("{name}_cpu"), budget, &plain, &task);
+    let line = paired(name, budget, &plain, &task);
+    println!("paired (CPU time, {PAIRED_ROUNDS} interleaved rounds): {line}");
+    c.paired.push(line);
 }
 
 fn group_on<M: Measurement, O, T: Task<Output = O>>(
@@ -268,6 +313,7 @@ fn main() {
     let mut clocks = Clocks {
         wall: Criterion::default().configure_from_args(),
         cpu: Criterion::default().with_measurement(ThreadCpuTime).configure_from_args(),
+        paired: Vec::new(),
     };
     bench_sum_sqrt(&mut clocks);
     bench_dot(&mut clocks);
@@ -276,4 +322,8 @@ fn main() {
     bench_matmul(&mut clocks);
     clocks.wall.final_summary();
     clocks.cpu.final_summary();
+    println!("\npaired (CPU time, {PAIRED_ROUNDS} interleaved rounds):");
+    for line in &clocks.paired {
+        println!("  {line}");
+    }
 }
