@@ -503,4 +503,32 @@ proptest! {
             prop_assert_eq!(out.to_vec(), expected_out.to_vec());
         }
     }
+    #[test]
+    fn shadow_in_iteration_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| ShadowInIteration::new(n), shadow_in_iteration(n), &b);
+    }
+
+    #[test]
+    fn loop_var_named_like_carried_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(
+            || LoopVarNamedLikeCarried::new(n),
+            loop_var_named_like_carried(n),
+            &b,
+        );
+    }
+
+    #[test]
+    fn closure_mutates_carried_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| ClosureMutatesCarried::new(n), closure_mutates_carried(n), &b);
+    }
+
+    #[test]
+    fn match_guard_loop_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| MatchGuardLoop::new(n), match_guard_loop(n), &b);
+    }
+
+    #[test]
+    fn literals_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| Literals::new(n), literals(n), &b);
+    }
 }

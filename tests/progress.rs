@@ -169,6 +169,11 @@ progress_tests! {
     inner_range_reads_outer_body_progress: InnerRangeReadsOuterBody(n in 0..60u32) total Some(n.into());
     tuple_struct_progress: TupleStruct(n in 0..2000u32) total Some(n.into());
     heap_in_iteration_progress: HeapInIteration(n in 0..500u32) total None;
+    shadow_in_iteration_progress: ShadowInIteration(n in 0..2000u32) total Some(n.into());
+    closure_mutates_carried_progress: ClosureMutatesCarried(n in 0..2000u32) total Some(n.into());
+    literals_progress: Literals(n in 0..2000u32) total Some(n.into());
+    loop_var_named_like_carried_progress: LoopVarNamedLikeCarried(n in 0..2000u32) total None;
+    match_guard_loop_progress: MatchGuardLoop(n in 0..2000u32) total None;
     shadow_arg_progress: ShadowArg(n in 0..3000u32) total None;
     squares_out_progress: SquaresOut(
         out in (0..500usize).prop_map(|len| Out::leak_filled(len, 0u64)),

@@ -219,6 +219,11 @@ relocation_tests! {
     inner_range_reads_outer_body_relocates: InnerRangeReadsOuterBody / inner_range_reads_outer_body(n in 0..60u32);
     heap_in_iteration_relocates: HeapInIteration / heap_in_iteration(n in 0..500u32);
     tuple_struct_relocates: TupleStruct / tuple_struct(n in 0..2000u32);
+    shadow_in_iteration_relocates: ShadowInIteration / shadow_in_iteration(n in 0..2000u32);
+    loop_var_named_like_carried_relocates: LoopVarNamedLikeCarried / loop_var_named_like_carried(n in 0..2000u32);
+    closure_mutates_carried_relocates: ClosureMutatesCarried / closure_mutates_carried(n in 0..2000u32);
+    match_guard_loop_relocates: MatchGuardLoop / match_guard_loop(n in 0..2000u32);
+    literals_relocates: Literals / literals(n in 0..2000u32);
     two_phase_early_relocates: TwoPhaseEarly / two_phase_early(n in 0..2000u32, stop in 0..2500u32);
 }
 

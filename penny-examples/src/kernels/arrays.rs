@@ -213,3 +213,23 @@ pub fn unit_return(out: Out<u32>, stop: u32) {
         out.set(i, i as u32 + 1);
     }
 }
+
+/// Hex, underscored, negative, exponent and `char` literals as carried state; `f64` NaNs
+/// (compared by their bits) once `sqrt` goes negative.
+#[penny::task]
+pub fn literals(n: u32) -> ([(u8, u16); 3], i32, char, f64, u64) {
+    let mut arr = [(0xFFu8, 1_000u16); 3];
+    let mut neg = -5i32;
+    let mut c = 'a';
+    let mut nan = 1e3f64;
+    let mut big = 1_000_000u64;
+    for i in 0..n {
+        arr[(i % 3) as usize].0 = arr[(i % 3) as usize].0.wrapping_add(i as u8);
+        arr[(i % 3) as usize].1 ^= i as u16;
+        neg -= 1;
+        c = if c == 'z' { 'a' } else { char::from(c as u8 + 1) };
+        nan = (nan - 500.0).sqrt();
+        big = big.wrapping_mul(big | 1);
+    }
+    (arr, neg, c, nan, big)
+}

@@ -359,3 +359,65 @@ pub fn labeled_block(n: u32) -> u32 {
     }
     acc
 }
+
+/// A carried variable shadowed by a `let` inside the iteration: the carried one keeps its
+/// value.
+#[penny::task]
+pub fn shadow_in_iteration(n: u32) -> (u32, u64) {
+    let mut x = 7u32;
+    let mut acc = 0u64;
+    for i in 0..n {
+        let x = i * 2;
+        acc += x as u64;
+    }
+    x += 1;
+    (x, acc)
+}
+
+/// A loop variable named like a carried variable, which a later range reads.
+#[penny::task]
+pub fn loop_var_named_like_carried(n: u32) -> (u32, u32) {
+    let i = 5u32;
+    let mut acc = 0u32;
+    for i in 0..n {
+        acc += i;
+    }
+    for j in 0..i {
+        acc ^= j;
+    }
+    (i, acc)
+}
+
+/// A closure inside the loop body that mutates a carried variable.
+#[penny::task]
+pub fn closure_mutates_carried(n: u32) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        let mut bump = |d: u64| acc = acc.wrapping_mul(3).wrapping_add(d);
+        bump(i as u64);
+        bump(1);
+    }
+    acc
+}
+
+/// A `loop` driven by `match` with guards on an `Option`, with `break` and `continue` in arms.
+#[penny::task]
+pub fn match_guard_loop(n: u32) -> u32 {
+    let mut acc = 0u32;
+    let mut mode: Option<u32> = None;
+    loop {
+        match mode {
+            Some(m) if m >= n => break,
+            Some(m) if m % 5 == 0 => {
+                mode = Some(m + 1);
+                continue;
+            }
+            Some(m) => {
+                acc = acc.wrapping_mul(7).wrapping_add(m);
+                mode = Some(m + 1);
+            }
+            None => mode = Some(0),
+        }
+    }
+    acc
+}

@@ -82,6 +82,8 @@ bit_eq_tuple!(A 0);
 bit_eq_tuple!(A 0 B 1);
 bit_eq_tuple!(A 0 B 1 C 2);
 bit_eq_tuple!(A 0 B 1 C 2 D 3);
+bit_eq_tuple!(A 0 B 1 C 2 D 3 E 4);
+bit_eq_tuple!(A 0 B 1 C 2 D 3 E 4 F 5);
 
 impl BitEq for arrays::Stats {
     fn bit_eq(&self, other: &Self) -> bool {
