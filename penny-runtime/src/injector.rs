@@ -2,9 +2,10 @@
 //!
 //! Dmitry Vyukov's bounded MPMC queue: every cell carries a sequence number that says
 //! whether it is ready to be written (`seq == pos`) or read (`seq == pos + 1`), so producers
-//! and consumers only contend on `tail` and `head` respectively. The capacity is at least the
-//! number of slots, and a slot index is in at most one queue at a time, so a push never finds
-//! the injector full in the pool (it still reports it, for the tests).
+//! and consumers only contend on `tail` and `head` respectively. In the pool the capacity is
+//! twice the number of slots and a slot index is in at most one queue at a time, so a push that
+//! reports `Full` has only met a cell whose consumer claimed it and has not yet released it
+//! (Vyukov's queue is not lock-free); the pool retries such a push.
 //!
 //! Region layout: `head: u32` at +0, `tail: u32` at +64, then cells of
 //! (`seq: u32`, `value: u32`) from +128. The sequence numbers are initialised by [`Injector::init`].

@@ -7,6 +7,8 @@
 //! cancel or migrate it between chunks.
 
 #![warn(missing_docs)]
+// The wasm backend parks on `memory.atomic.wait32` (threaded wasm builds are nightly-only).
+#![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
 
 mod io;
 mod pod;

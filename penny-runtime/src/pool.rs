@@ -140,7 +140,7 @@ impl PoolBuilder {
             payload_bytes: self.slot_bytes as u32,
             output_bytes: self.output_bytes as u32,
             deque_cap: slots_pow2.min(MAX_DEQUE),
-            injector_cap: slots_pow2,
+            injector_cap: slots_pow2 * 2,
         });
         let shared = Arc::new(Shared::new(
             layout,
@@ -521,10 +521,19 @@ impl Shared {
         slot::set_owned(&self.region, index, queued);
         cell.slot.store((index as u64) << 32 | generation as u64, SeqCst);
         self.count(priority.index(), 1);
-        if let Err(index) = self.injectors[priority.index()].push(&self.region, index) {
-            unreachable!("penny: injector full with slot {index} (capacity >= slots)");
-        }
+        self.inject(priority.index(), index);
         self.notify_work();
+    }
+
+    /// Pushes `index` to the injector of priority `p`. The injector has room for twice the
+    /// slots, so it is never full of queued tasks; a push can only find its cell still held
+    /// by a consumer that claimed it and has not released it yet (a thread descheduled between
+    /// two instructions), so it retries until that consumer moves on.
+    fn inject(&self, p: usize, mut index: u32) {
+        while let Err(back) = self.injectors[p].push(&self.region, index) {
+            index = back;
+            self.backend.yield_now();
+        }
     }
 
     fn install_pending(&self, index: u32, entry: Pending) {
@@ -687,7 +696,7 @@ impl Shared {
                 for _ in 0..batch {
                     let Some(more) = self.injectors[p].pop(&self.region) else { break };
                     if let Err(more) = own.push(&self.region, more) {
-                        let _ = self.injectors[p].push(&self.region, more);
+                        self.inject(p, more);
                         break;
                     }
                 }
@@ -778,7 +787,7 @@ impl Shared {
                 slot::set_owned(&self.region, index, header.with_state(QUEUED, NO_OWNER));
                 self.count(priority, 1);
                 if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
-                    let _ = self.injectors[priority].push(&self.region, index);
+                    self.inject(priority, index);
                 }
                 self.notify_work();
                 return;

@@ -9,7 +9,8 @@
 //!
 //! All offsets are in bytes from the start of the region; the region is 64-byte aligned and
 //! every group below starts on a 64-byte line. `S` = slots, `W` = workers, `P` = 3
-//! priorities, `D` = deque capacity, `I` = injector capacity (both powers of two).
+//! priorities, `D` = deque capacity, `I` = injector capacity (both powers of two; in a pool `D` = min(S rounded up, 1024)
+//! and `I` = 2 × S rounded up).
 //!
 //! | offset | size | what |
 //! |---|---|---|

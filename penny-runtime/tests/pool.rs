@@ -1,3 +1,4 @@
+#![cfg(not(loom))]
 //! The pool's public API: spawn/join, priorities, try_spawn, progress, status, cancellation,
 //! panics, futures, size checks and shutdown.
 
