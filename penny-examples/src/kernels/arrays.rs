@@ -181,7 +181,7 @@ pub fn heap_in_iteration(n: u32) -> u64 {
     let base: u64 = v.iter().map(|&x| x as u64).sum();
     let mut acc = base;
     for i in 0..n {
-        let w = vec![i; 3];
+        let w: Vec<u32> = std::iter::repeat_n(i, 3).collect();
         let s = format!("{i}");
         acc += w.len() as u64 + s.len() as u64;
     }

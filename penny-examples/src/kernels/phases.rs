@@ -21,7 +21,7 @@ pub fn mean_deviation(n: u32, seed: u32) -> f64 {
 /// folds, with an epilogue mixing everything.
 #[penny::task]
 pub fn three_phases(n: u32, seed: u64) -> (u64, u64, u32) {
-    let mut lo = u64::MAX as u64;
+    let mut lo: u64 = u64::MAX;
     let mut hi = 0u64;
     let mut state = seed;
     for _ in 0..n {
