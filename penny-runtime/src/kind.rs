@@ -160,7 +160,18 @@ pub(crate) const MAX_KINDS: usize = 1024;
 pub(crate) struct Kinds {
     table: Box<[AtomicPtr<Kind>]>,
     len: AtomicU32,
+    /// Serialises registrations.
     register: Mutex<()>,
+}
+
+impl Drop for Kinds {
+    fn drop(&mut self) {
+        for entry in &self.table[..self.len.load(Acquire) as usize] {
+            // SAFETY: registered entries come from `Box::into_raw` and are freed only here,
+            // once, when no worker or handle can reach the table any more (`&mut self`).
+            drop(unsafe { Box::from_raw(entry.load(Acquire)) });
+        }
+    }
 }
 
 impl core::fmt::Debug for Kinds {
@@ -179,7 +190,7 @@ impl Kinds {
     }
 
     /// The index and kind of `T`, registering it on first use.
-    pub(crate) fn index_of<T: Task>(&self) -> (u32, &'static Kind) {
+    pub(crate) fn index_of<T: Task>(&self) -> (u32, &Kind) {
         let id = TypeId::of::<T>();
         if let Some(found) = self.find(id) {
             return found;
@@ -193,14 +204,13 @@ impl Kinds {
             (index as usize) < MAX_KINDS,
             "penny: more than {MAX_KINDS} task types spawned on one pool"
         );
-        // Kinds live as long as the program: a handful of small structs per task type.
-        let kind: &'static Kind = Box::leak(Box::new(Kind::of::<T>()));
-        self.table[index as usize].store(kind as *const Kind as *mut Kind, Release);
+        let ptr = Box::into_raw(Box::new(Kind::of::<T>()));
+        self.table[index as usize].store(ptr, Release);
         self.len.store(index + 1, Release);
-        (index, kind)
+        (index, self.get(index))
     }
 
-    fn find(&self, id: TypeId) -> Option<(u32, &'static Kind)> {
+    fn find(&self, id: TypeId) -> Option<(u32, &Kind)> {
         let len = self.len.load(Acquire);
         (0..len).find_map(|i| {
             let kind = self.get(i);
@@ -209,10 +219,11 @@ impl Kinds {
     }
 
     /// The kind at `index`, which was registered before the index was published.
-    pub(crate) fn get(&self, index: u32) -> &'static Kind {
+    pub(crate) fn get(&self, index: u32) -> &Kind {
         let ptr = self.table[index as usize].load(Acquire);
         assert!(!ptr.is_null(), "penny: unknown task kind {index}");
-        // SAFETY: non-null entries point to leaked, never-freed `Kind`s.
+        // SAFETY: non-null entries come from `Box::into_raw`, are never mutated, and are
+        // freed only when `self` is dropped.
         unsafe { &*ptr }
     }
 }

@@ -317,7 +317,6 @@ impl<T: Task> SpawnBuilder<'_, T> {
 /// A task waiting in the spawner-side queue for a slot.
 struct Pending {
     kind_index: u32,
-    kind: &'static Kind,
     priority: Priority,
     cell: u64,
     write: Writer,
@@ -383,7 +382,7 @@ impl Shared {
 
     // ---- spawning -------------------------------------------------------------------------
 
-    fn kind_for<T: Task>(&self) -> (u32, &'static Kind) {
+    fn kind_for<T: Task>(&self) -> (u32, &Kind) {
         let (index, kind) = self.kinds.index_of::<T>();
         let c = self.layout.config;
         if kind.size > c.payload_bytes as usize || kind.align > region::MAX_ALIGN {
@@ -427,7 +426,7 @@ impl Shared {
                 return handle;
             }
         }
-        let mut entry = Pending { kind_index, kind, priority, cell: addr, write: kind::writer(task) };
+        let mut entry = Pending { kind_index, priority, cell: addr, write: kind::writer(task) };
         let freed = self.word(region::H_FREED_EPOCH);
         let waiters = self.word(region::H_FREED_WAITERS);
         loop {
@@ -492,7 +491,7 @@ impl Shared {
         &self,
         index: u32,
         kind_index: u32,
-        kind: &'static Kind,
+        kind: &Kind,
         priority: Priority,
         cell_addr: u64,
         write: impl FnOnce(*mut u8),
@@ -537,8 +536,8 @@ impl Shared {
     }
 
     fn install_pending(&self, index: u32, entry: Pending) {
-        let Pending { kind_index, kind, priority, cell, write } = entry;
-        self.install(index, kind_index, kind, priority, cell, write);
+        let Pending { kind_index, priority, cell, write } = entry;
+        self.install(index, kind_index, self.kinds.get(kind_index), priority, cell, write);
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
@@ -830,7 +829,7 @@ impl Shared {
             self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
         for entry in pending {
             self.pending_len.fetch_sub(1, SeqCst);
-            self.complete(entry.kind, entry.cell, slot::CANCELLED, None, None);
+            self.complete(self.kinds.get(entry.kind_index), entry.cell, slot::CANCELLED, None, None);
         }
         let workers = self.layout.config.workers as usize;
         for p in 0..PRIORITIES {
@@ -887,6 +886,89 @@ impl Shared {
             // slot (and drop the slot's reference to the cell); the handle completes it.
             // SAFETY: winning `cancel_queued` makes this call the cell's only completer.
             unsafe { cell.complete(slot::CANCELLED, None, progress, |w| self.backend.wake_all(w)) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Small end-to-end runs of the pool, sized so Miri checks the unsafe paths (region
+    //! accesses, type-erased steps, completion cells) in reasonable time.
+    use super::*;
+    use crate::{Step, TaskError, TaskStatus};
+
+    #[derive(Clone, Copy)]
+    struct Sum {
+        next: u64,
+        end: u64,
+        total: u64,
+    }
+    impl Task for Sum {
+        type Output = u64;
+        fn step(&mut self, budget: u32) -> Step<u64> {
+            let stop = self.end.min(self.next + budget as u64);
+            while self.next < stop {
+                self.total += self.next;
+                self.next += 1;
+            }
+            if self.next == self.end {
+                Step::Done(self.total)
+            } else {
+                Step::Yielded
+            }
+        }
+        fn progress(&self) -> Progress {
+            Progress { done: self.next, total: Some(self.end) }
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    struct Boom;
+    impl Task for Boom {
+        type Output = (u8, u32);
+        fn step(&mut self, _: u32) -> Step<(u8, u32)> {
+            panic!("boom")
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+
+    fn sum(n: u64) -> Sum {
+        Sum { next: 0, end: n, total: 0 }
+    }
+
+    #[test]
+    fn spawn_join_cancel_panic_and_backpressure() {
+        let n: u64 = if cfg!(miri) { 12 } else { 200 };
+        let pool = Pool::builder().workers(2).slots(3).queue(2).build();
+        let handles: Vec<_> = (0..n).map(|i| pool.spawn(sum(i * 10))).collect();
+        let cancelled = pool.spawn_with_priority(sum(1 << 40), Priority::Background);
+        cancelled.cancel();
+        let failed = pool.task(Boom).priority(Priority::UserBlocking).spawn();
+        for (i, h) in handles.into_iter().enumerate() {
+            let n = i as u64 * 10;
+            assert_eq!(h.join(), Ok(n * n.saturating_sub(1) / 2));
+        }
+        assert_eq!(cancelled.join(), Err(TaskError::Cancelled));
+        assert_eq!(failed.join(), Err(TaskError::Panicked("boom".into())));
+        let last = pool.spawn(sum(3));
+        while !last.is_finished() {
+            std::thread::yield_now();
+        }
+        assert_eq!(last.status(), TaskStatus::Done);
+        assert_eq!(last.progress(), Progress { done: 3, total: Some(3) });
+    }
+
+    #[test]
+    fn drop_cancels_queued_and_pending_tasks() {
+        let pool = Pool::builder().workers(1).slots(2).queue(4).build();
+        let handles: Vec<_> = (0..6).map(|_| pool.spawn(sum(1 << 40))).collect();
+        let detached = pool.try_spawn(sum(5));
+        assert!(matches!(detached, Err(TrySpawnError::Full(_))));
+        drop(pool);
+        for h in handles {
+            assert_eq!(h.join(), Err(TaskError::Cancelled));
         }
     }
 }

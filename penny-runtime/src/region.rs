@@ -55,6 +55,9 @@
 //!
 //! Only this module and [`crate::kind`] contain `unsafe`.
 
+// Under loom only the data structures are built, not the pool that uses every field.
+#![cfg_attr(loom, allow(dead_code))]
+
 use crate::sync::{AtomicU32, AtomicU64};
 
 /// Number of priority levels.

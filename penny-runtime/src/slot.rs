@@ -32,6 +32,9 @@
 //! acts on the slot only while the generation still matches the one it was given, so a stale
 //! handle can never cancel or read a later task in the same slot.
 
+// Under loom only the data structures are built, not the pool that uses every field.
+#![cfg_attr(loom, allow(dead_code))]
+
 use crate::region::{Region, H_FREE_COUNT, H_FREE_HEAD, S_HEADER, S_NEXT_FREE};
 use crate::sync::{AtomicU64, Ordering::*};
 
