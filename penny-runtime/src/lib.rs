@@ -18,14 +18,17 @@ mod task;
 mod backend;
 #[cfg(not(loom))]
 mod budget;
+#[cfg_attr(loom, allow(dead_code))]
 mod deque;
 #[cfg(not(loom))]
 mod handle;
+#[cfg_attr(loom, allow(dead_code))]
 mod injector;
 #[cfg(not(loom))]
 mod kind;
 #[cfg(not(loom))]
 mod pool;
+#[cfg_attr(loom, allow(dead_code))]
 mod priority;
 mod region;
 mod slot;
