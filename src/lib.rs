@@ -9,6 +9,8 @@
 //! boundary, so a scheduler can preempt, migrate, cancel and report progress of any task.
 //!
 //! ```
+//! use penny::Task;
+//!
 //! #[penny::task]
 //! fn sum_of_squares(n: u64) -> u64 {
 //!     let mut total = 0u64;

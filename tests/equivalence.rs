@@ -252,6 +252,11 @@ proptest! {
     }
 
     #[test]
+    fn epilogue_let_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(|| EpilogueLet::new(n), epilogue_let(n), &b);
+    }
+
+    #[test]
     fn three_phases_matches(n in 0..500u32, seed in any::<u64>(), b in budgets()) {
         check_extremes(|| ThreePhases::new(n, seed), three_phases(n, seed), &b);
     }

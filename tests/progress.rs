@@ -199,6 +199,13 @@ progress_tests! {
     ) total None;
     full_rev_progress: FullRev(limit in 0..3000u32) total None;
 
+    // Early exits that skip a later phase, and a `while` phase between two `for` phases:
+    // the total known up front (or once the `while` ends) must not change afterwards.
+    three_phases_progress: ThreePhases(n in 0..500u32, seed in any::<u64>()) total None;
+    early_prologue_progress: EarlyPrologue(n in 0..2000u32) total Some(n.into());
+    two_phase_early_progress: TwoPhaseEarly(n in 0..2000u32, stop in 0..2500u32) total Some(2 * u64::from(n));
+    epilogue_let_progress: EpilogueLet(n in 0..2000u32) total Some(n.into());
+
     // Ranges that read prologue variables, and while/loop phases: no total required up front.
     prologue_range_progress: PrologueRange(n in 0..2000u32) total None;
     prologue_epilogue_progress: PrologueEpilogue(n in 0..1000usize, bias in any::<i32>()) total None;

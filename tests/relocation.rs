@@ -188,6 +188,7 @@ relocation_tests! {
     macros_in_body_relocates: MacrosInBody / macros_in_body(n in 0..2000u32);
     mean_deviation_relocates: MeanDeviation / mean_deviation(n in 0..2000u32, seed in any::<u32>());
     three_phases_relocates: ThreePhases / three_phases(n in 0..500u32, seed in any::<u64>());
+    epilogue_let_relocates: EpilogueLet / epilogue_let(n in 0..2000u32);
     strided_relocates: Strided / strided(n in -300..300i64, k in 1..10usize);
     range_shapes_relocates: RangeShapes / range_shapes(a in -200..200i32, b in -200..200i32, k in 1..8usize);
     u8_ranges_relocates: U8Ranges / u8_ranges(lo in any::<u8>(), hi in any::<u8>());

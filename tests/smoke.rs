@@ -173,3 +173,23 @@ fn function_level_shadowing_reuses_the_field() {
         }
     }
 }
+
+#[penny::task]
+fn epilogue_lets(n: u32) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        acc += i as u64;
+    }
+    let doubled = acc * 2;
+    if doubled > 100 {
+        return doubled;
+    }
+    doubled + 1
+}
+
+#[test]
+fn the_tail_sees_the_epilogue() {
+    for n in 0..30 {
+        assert_eq!(drive(EpilogueLets::new(n), 4), epilogue_lets(n));
+    }
+}

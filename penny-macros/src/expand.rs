@@ -281,6 +281,14 @@ impl<'k> Emitter<'k> {
                 (None, Head::For { pat: Pat::Ident(p), .. }) => p.ident.to_string(),
                 _ => format!("loop{}", l.id),
             };
+            // A second loop over `i` gets `i2_done`, a third `i3_done`, ...
+            let mut base = base;
+            let stem = base.clone();
+            let mut n = 2;
+            while taken.contains(&format!("{base}_done")) || taken.contains(&format!("{base}_len")) {
+                base = format!("{stem}{n}");
+                n += 1;
+            }
             let (done, len, range) = match &l.head {
                 Head::For { range, .. } => (
                     Some(fresh(&format!("{base}_done"), taken)),
@@ -317,18 +325,29 @@ impl<'k> Emitter<'k> {
 
     fn function_arms(&mut self) -> Vec<TokenStream> {
         let kernel: &'k Kernel<'k> = self.kernel;
-        let mut arm = Arm { pc: 0, code: Vec::new() };
-        arm = self.seq(&kernel.body, &mut Vec::new(), arm);
-        let mut tail_stmts = Vec::new();
-        if let Some(tail) = &kernel.body.tail {
-            let mut tail = tail.clone();
-            self.rewrite(&mut tail, &mut Vec::new());
-            tail_stmts.push(quote!(#tail));
-        }
-        let value = if tail_stmts.is_empty() { quote!(()) } else { quote!(#(#tail_stmts)*) };
-        arm.code.push(quote!(break 'penny_resume PennyStep::Done(#value);));
+        let arm = Arm { pc: 0, code: Vec::new() };
+        let arm = self.seq(&kernel.body, &mut Vec::new(), arm);
         self.close(arm);
         std::mem::take(&mut self.arms)
+    }
+
+    /// The epilogue: the statements after the last phase and the tail, in one block so
+    /// the tail sees the epilogue's `let`s; its value is the task's output.
+    fn epilogue(&mut self, segment: &mut Vec<Stmt>, arm: &mut Arm) {
+        let mut stmts = Vec::new();
+        for stmt in segment.drain(..) {
+            if let Some(stmt) = self.carried_let(stmt) {
+                stmts.push(stmt);
+            }
+        }
+        let mut value: Expr = match (&self.kernel.body.tail, stmts.is_empty()) {
+            (Some(tail), true) => tail.clone(),
+            (Some(tail), false) => syn::parse_quote!({ #(#stmts)* #tail }),
+            (None, true) => syn::parse_quote!(()),
+            (None, false) => syn::parse_quote!({ #(#stmts)* }),
+        };
+        self.rewrite(&mut value, &mut Vec::new());
+        arm.code.push(quote!(break 'penny_resume PennyStep::Done(#value);));
     }
 
     fn close(&mut self, arm: Arm) {
@@ -362,7 +381,11 @@ impl<'k> Emitter<'k> {
                 }
             }
         }
-        self.flush(&mut segment, stack, &mut arm);
+        if stack.is_empty() {
+            self.epilogue(&mut segment, &mut arm);
+        } else {
+            self.flush(&mut segment, stack, &mut arm);
+        }
         arm
     }
 
@@ -654,6 +677,11 @@ impl<'k> Emitter<'k> {
     }
 
     /// `progress()`: finished phases count in full, the running one by its cursor.
+    ///
+    /// `total` is the sum of the phases' lengths: known once a `for` phase started (or
+    /// before, when its range reads only immutable arguments), and for a `while`/`loop`
+    /// phase only once it ended. A phase skipped by an early `return` counts as done, so
+    /// `done == total` at the end and `total` never changes once known.
     fn progress_body(&self) -> TokenStream {
         let phase = &self.phase_field;
         let output = &self.output_field;
@@ -665,8 +693,7 @@ impl<'k> Emitter<'k> {
             .map(|a| a.name.to_string())
             .filter(|name| !self.kernel.vars.shadowed_args.contains(name))
             .collect();
-        let mut running = Vec::new();
-        let mut finished = Vec::new();
+        let mut phases = Vec::new();
         for part in &self.kernel.body.parts {
             let Part::Loop(l) = part else { continue };
             let info = &self.infos[l.id];
@@ -675,7 +702,8 @@ impl<'k> Emitter<'k> {
             match (&l.head, &info.len) {
                 (Head::For { range, .. }, Some(len)) => {
                     // Sorted, so the expansion is the same on every run.
-                    let mut reads: Vec<String> = used_names_expr(&range.expr).into_iter().collect();
+                    let mut reads: Vec<String> =
+                        used_names_expr(&range.expr).into_iter().collect();
                     reads.sort();
                     let before_start = if reads.iter().all(|name| immutable_args.contains(name)) {
                         let loads = reads.iter().map(|name| {
@@ -683,50 +711,40 @@ impl<'k> Emitter<'k> {
                             quote!(let #name = self.#name;)
                         });
                         let range = info.range.as_ref().expect("for loops have a range");
-                        quote!({ #(#loads)* total = total.map(|t| t + #range.len()); })
+                        quote!({ #(#loads)* Some(#range.len()) })
                     } else {
-                        quote!({ total = None; })
+                        quote!({ None })
                     };
-                    running.push(quote! {
-                        if self.#phase >= #exit {
-                            done += self.#len;
-                            total = total.map(|t| t + self.#len);
+                    phases.push(quote! {
+                        let len = if self.#phase >= #head { Some(self.#len) } else #before_start;
+                        if finished || self.#phase >= #exit {
+                            done += len.unwrap_or(0);
                         } else if self.#phase >= #head {
                             done += self.#done;
-                            total = total.map(|t| t + self.#len);
-                        } else #before_start
-                    });
-                    finished.push(quote! {
-                        if self.#phase >= #head {
-                            done += self.#len;
                         }
+                        total = total.zip(len).map(|(t, l)| t + l);
                     });
                 }
-                _ => {
-                    running.push(quote! {
-                        if self.#phase >= #head {
-                            done += self.#done;
-                        }
-                        if self.#phase < #exit {
-                            total = None;
-                        }
-                    });
-                    finished.push(quote! {
-                        if self.#phase >= #head {
-                            done += self.#done;
-                        }
-                    });
-                }
+                _ => phases.push(quote! {
+                    if self.#phase >= #head {
+                        done += self.#done;
+                    }
+                    total = if finished || self.#phase >= #exit {
+                        total.map(|t| t + self.#done)
+                    } else {
+                        None
+                    };
+                }),
             }
         }
         quote! {
+            let finished = self.#output.is_some();
             let mut done = 0u64;
-            if self.#output.is_some() {
-                #(#finished)*
-                return ::penny::Progress { done, total: Some(done) };
-            }
             let mut total = Some(0u64);
-            #(#running)*
+            #(#phases)*
+            if finished {
+                total = Some(done);
+            }
             ::penny::Progress { done, total }
         }
     }

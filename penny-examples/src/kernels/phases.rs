@@ -225,3 +225,17 @@ pub fn shadow_arg(n: u32) -> u64 {
     }
     acc + n as u64
 }
+
+/// `let`s after the last phase, read by the tail expression (and an early `return` there).
+#[penny::task]
+pub fn epilogue_let(n: u32) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        acc += i as u64;
+    }
+    let doubled = acc * 2;
+    if doubled % 3 == 0 {
+        return doubled / 3;
+    }
+    doubled + 1
+}
