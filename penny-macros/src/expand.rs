@@ -527,15 +527,29 @@ impl<'k> Emitter<'k> {
                 let mut body = self.leaf_body(l);
                 self.rewrite_block(&mut body, &mut targets);
                 let exits = targets.pop().expect("pushed above").used_break;
+                let written = match &l.head {
+                    Head::For { range, .. } => &range.expr,
+                    _ => unreachable!("matched a for loop above"),
+                };
+                // The chunk ends at `min(done + budget, len)`, written so LLVM sees that every
+                // index is below the range's end (and drops bounds checks). When the whole
+                // loop fits the budget, it runs exactly as the user wrote it, so a task run
+                // with a large budget compiles to the plain function's loop.
                 code.push(quote! {
                     let penny_range = #range;
-                    let penny_take = ::core::cmp::min(penny_budget, penny_range.len() - self.#done);
+                    let penny_len = penny_range.len();
+                    let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
+                    let penny_take = penny_end - self.#done;
                 });
                 if exits {
                     code.push(quote!(let mut penny_exit = false;));
                 }
                 code.push(quote! {
-                    #label for #pat in penny_range.chunk(self.#done, penny_take) #body
+                    if penny_take == penny_len {
+                        #label for #pat in #written #body
+                    } else {
+                        #label for #pat in penny_range.chunk(self.#done, penny_end) #body
+                    }
                     penny_budget -= penny_take;
                 });
                 if exits {
@@ -547,8 +561,8 @@ impl<'k> Emitter<'k> {
                     });
                 }
                 code.push(quote! {
-                    self.#done += penny_take;
-                    if self.#done < penny_range.len() {
+                    self.#done = penny_end;
+                    if penny_end < penny_len {
                         break 'penny_resume PennyStep::Yielded;
                     }
                     self.#phase = #exit;

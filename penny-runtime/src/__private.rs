@@ -146,10 +146,10 @@ impl<T: RangeInt> ForwardRange<T> {
         self.start.forward(index)
     }
 
-    /// Iterations `done..done + take` (`done + take <= len`) as a plain range.
+    /// Iterations `from..to` (`from <= to <= len`) as a plain range.
     #[inline(always)]
-    pub fn chunk(&self, done: u64, take: u64) -> Range<T> {
-        self.start.forward(done)..self.start.forward(done + take)
+    pub fn chunk(&self, from: u64, to: u64) -> Range<T> {
+        self.start.forward(from)..self.start.forward(to)
     }
 
     /// Same as `Iterator::rev` on the range.
@@ -210,16 +210,16 @@ impl<T: RangeInt> Progression<T> {
         }
     }
 
-    /// Iterations `done..done + take` (`done + take <= len`).
+    /// Iterations `from..to` (`from <= to <= len`).
     #[inline(always)]
-    pub fn chunk(&self, done: u64, take: u64) -> ProgressionChunk<T> {
+    pub fn chunk(&self, from: u64, to: u64) -> ProgressionChunk<T> {
         ProgressionChunk {
-            next: if take == 0 {
+            next: if to == from {
                 self.first
             } else {
-                self.nth(done)
+                self.nth(from)
             },
-            remaining: take,
+            remaining: to - from,
             stride: self.stride,
             descending: self.descending,
         }
@@ -320,12 +320,12 @@ mod tests {
         let mut done = 0;
         while done < p.len() {
             let take = (p.len() - done).min(4);
-            pieces.extend(p.chunk(done, take));
+            pieces.extend(p.chunk(done, done + take));
             done += take;
         }
         assert_eq!(pieces, whole);
         let r = range(250u8, 255);
-        assert_eq!(r.chunk(1, 4).collect::<Vec<_>>(), vec![251, 252, 253, 254]);
+        assert_eq!(r.chunk(1, 5).collect::<Vec<_>>(), vec![251, 252, 253, 254]);
     }
 
     #[test]

@@ -8,8 +8,7 @@
 use core::fmt;
 use core::ops::Deref;
 use core::sync::atomic::{
-    AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicU16, AtomicU32, AtomicU64, AtomicU8,
-    Ordering,
+    AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering,
 };
 
 use crate::Pod;
@@ -42,6 +41,7 @@ impl<T: 'static> Copy for In<T> {}
 
 impl<T: 'static> Deref for In<T> {
     type Target = [T];
+    #[inline]
     fn deref(&self) -> &[T] {
         self.items
     }
@@ -73,8 +73,12 @@ macro_rules! atomic_elem {
     ($($ty:ty => $cell:ty),* $(,)?) => {$(
         impl AtomicElem for $ty {
             type Cell = $cell;
-            fn new_cell(value: Self) -> Self::Cell { <$cell>::new(value) }
+            #[inline]
+            #[inline]
+    fn new_cell(value: Self) -> Self::Cell { <$cell>::new(value) }
+            #[inline]
             fn load(cell: &Self::Cell) -> Self { cell.load(Ordering::Relaxed) }
+            #[inline]
             fn store(cell: &Self::Cell, value: Self) { cell.store(value, Ordering::Relaxed) }
         }
     )*};
@@ -87,12 +91,15 @@ atomic_elem! {
 
 impl AtomicElem for f32 {
     type Cell = AtomicU32;
+    #[inline]
     fn new_cell(value: Self) -> Self::Cell {
         AtomicU32::new(value.to_bits())
     }
+    #[inline]
     fn load(cell: &Self::Cell) -> Self {
         f32::from_bits(cell.load(Ordering::Relaxed))
     }
+    #[inline]
     fn store(cell: &Self::Cell, value: Self) {
         cell.store(value.to_bits(), Ordering::Relaxed)
     }
@@ -100,12 +107,15 @@ impl AtomicElem for f32 {
 
 impl AtomicElem for f64 {
     type Cell = AtomicU64;
+    #[inline]
     fn new_cell(value: Self) -> Self::Cell {
         AtomicU64::new(value.to_bits())
     }
+    #[inline]
     fn load(cell: &Self::Cell) -> Self {
         f64::from_bits(cell.load(Ordering::Relaxed))
     }
+    #[inline]
     fn store(cell: &Self::Cell, value: Self) {
         cell.store(value.to_bits(), Ordering::Relaxed)
     }
@@ -129,7 +139,9 @@ impl<T: AtomicElem> Out<T> {
     /// Allocates `len` cells holding `value` and leaks them, so the handle lives forever.
     pub fn leak_filled(len: usize, value: T) -> Self {
         let cells: Vec<T::Cell> = (0..len).map(|_| T::new_cell(value)).collect();
-        Out { cells: Vec::leak(cells) }
+        Out {
+            cells: Vec::leak(cells),
+        }
     }
 
     /// Copies every element out (relaxed loads).
@@ -145,6 +157,7 @@ impl<T: AtomicElem> Out<T> {
     }
 
     /// Number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
         self.cells.len()
     }
@@ -176,7 +189,9 @@ impl<T: AtomicElem> Copy for Out<T> {}
 
 impl<T: AtomicElem + fmt::Debug> fmt::Debug for Out<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Out").field("len", &self.cells.len()).finish()
+        f.debug_struct("Out")
+            .field("len", &self.cells.len())
+            .finish()
     }
 }
 
