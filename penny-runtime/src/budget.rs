@@ -1,7 +1,9 @@
 //! Adaptive chunk budgets: how many iterations a task runs before it returns to the
 //! scheduler.
 //!
-//! A task starts at [`INITIAL`] iterations. While a chunk takes less than a quarter of the
+//! The first task of a kind starts at [`INITIAL`] iterations; later tasks of the same kind
+//! start where the previous one got to (the kind's budget hint), so short tasks of a
+//! well-known kind do not pay for the ramp every time. While a chunk takes less than a quarter of the
 //! time slice the budget doubles (a cheap body reaches a 0.5 ms slice in a dozen chunks);
 //! after that it follows an exponentially weighted moving average toward the budget that
 //! would take exactly the slice, so one slow chunk (a page fault, a preempted thread) moves

@@ -33,6 +33,8 @@ pub(crate) struct Kind {
     pub deliver: unsafe fn(cell: *const CellHeader, out: *const u8),
     /// Drops one strong reference to the completion cell `cell`.
     pub release: unsafe fn(cell: *const CellHeader),
+    /// The budget the last task of this kind converged to: where the next one starts.
+    pub budget_hint: AtomicU32,
 }
 
 impl core::fmt::Debug for Kind {
@@ -98,6 +100,7 @@ impl Kind {
             progress: progress_erased::<T>,
             deliver: deliver_erased::<T>,
             release: release_erased::<T>,
+            budget_hint: AtomicU32::new(crate::budget::INITIAL),
         }
     }
 }

@@ -513,7 +513,7 @@ impl Shared {
         let progress = unsafe { kind::progress(kind, payload) };
         self.publish_progress(off, progress);
         self.region.u32(off + region::S_KIND).store(kind_index, Relaxed);
-        self.region.u32(off + region::S_BUDGET).store(budget::INITIAL, Relaxed);
+        self.region.u32(off + region::S_BUDGET).store(kind.budget_hint.load(Relaxed), Relaxed);
         self.region.u64(off + region::S_COMPLETION).store(cell_addr, Relaxed);
         let generation = Header(slot::header(&self.region, index).load(Relaxed)).generation();
         let queued = Header::new(QUEUED, priority.index() as u8, NO_OWNER, generation);
@@ -770,6 +770,9 @@ impl Shared {
                 }
             };
             if done {
+                if budget != kind.budget_hint.load(Relaxed) {
+                    kind.budget_hint.store(budget, Relaxed);
+                }
                 return self.finish(index, header, kind, cell_addr, slot::DONE, None);
             }
             if let (Some(then), Some(now)) = (start, self.backend.now_nanos()) {
@@ -783,6 +786,7 @@ impl Shared {
             // Preemption: one relaxed load; any queued work more urgent than ours?
             let more_urgent = self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
             if more_urgent != 0 {
+                kind.budget_hint.store(budget, Relaxed);
                 slot::set_owned(&self.region, index, header.with_state(QUEUED, NO_OWNER));
                 self.count(priority, 1);
                 if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
