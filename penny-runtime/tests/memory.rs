@@ -47,7 +47,7 @@ fn a_million_spawns_keep_memory_flat() {
         }
         // Every tenth task is detached (handle dropped right away).
         if i % 10 == 0 {
-            let _ = pool.spawn(SumRange::new(0, 3));
+            drop(pool.spawn(SumRange::new(0, 3)));
         }
         if i == total / 10 {
             baseline = Some(LIVE.load(Relaxed));

@@ -166,7 +166,7 @@ impl Task for Big {
 fn tasks_larger_than_a_slot_are_rejected_with_the_sizes() {
     let pool = Pool::builder().workers(1).slots(2).build();
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _ = pool.spawn(Big { _bytes: [0; 40] });
+        drop(pool.spawn(Big { _bytes: [0; 40] }));
     }))
     .unwrap_err();
     let message = err.downcast_ref::<String>().unwrap();
