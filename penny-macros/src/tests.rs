@@ -68,3 +68,18 @@ fn state_names_are_upper_camel_case() {
     assert_eq!(name("sum2d"), "Sum2d");
     assert_eq!(name("dot"), "Dot");
 }
+
+/// The README shows the real expansion of `tests/expand/sum_sqrt.rs`; keep it current.
+#[test]
+fn readme_shows_the_current_expansion() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let source = std::fs::read_to_string(expand_dir().join("sum_sqrt.rs")).expect("kernel");
+    let expansion = expand_source(&source);
+    let generated = &expansion[expansion.find("/// Resumable state").expect("struct doc")..];
+    assert!(
+        readme.contains(generated.trim()),
+        "README.md's worked example is out of date: paste the expansion of \
+         tests/expand/sum_sqrt.rs (tests/expand/snapshots/sum_sqrt.snap) into it"
+    );
+}
