@@ -74,8 +74,7 @@ macro_rules! atomic_elem {
         impl AtomicElem for $ty {
             type Cell = $cell;
             #[inline]
-            #[inline]
-    fn new_cell(value: Self) -> Self::Cell { <$cell>::new(value) }
+            fn new_cell(value: Self) -> Self::Cell { <$cell>::new(value) }
             #[inline]
             fn load(cell: &Self::Cell) -> Self { cell.load(Ordering::Relaxed) }
             #[inline]
