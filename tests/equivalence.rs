@@ -17,24 +17,12 @@ use penny_examples::kernels::reductions::*;
 use penny_examples::kernels::BitEq;
 use proptest::prelude::*;
 
+mod support;
+use support::budgets;
+
 /// More `step` calls than any bounded input here needs: a task that takes more is stuck.
 const MAX_STEPS: usize = 2_000_000;
 
-/// One budget: mostly tiny (every boundary is a suspension), sometimes large or unlimited.
-fn budget() -> impl Strategy<Value = u32> {
-    prop_oneof![
-        3 => Just(1u32),
-        2 => Just(2u32),
-        4 => 1..64u32,
-        2 => 64..10_000u32,
-        1 => Just(u32::MAX),
-    ]
-}
-
-/// A budget sequence; the driver cycles through it until the task is done.
-fn budgets() -> impl Strategy<Value = Vec<u32>> {
-    prop::collection::vec(budget(), 1..8)
-}
 
 /// Drives `make()` with `budgets` (cycled) until it returns `Done`, and checks the output is
 /// bit-identical to `reference`. Before every step it checks that `step(0)` is a no-op; after

@@ -12,19 +12,9 @@ use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
 use proptest::prelude::*;
 
-fn budget() -> impl Strategy<Value = u32> {
-    prop_oneof![
-        3 => Just(1u32),
-        2 => Just(2u32),
-        4 => 1..64u32,
-        2 => 64..10_000u32,
-        1 => Just(u32::MAX),
-    ]
-}
+mod support;
+use support::budgets;
 
-fn budgets() -> impl Strategy<Value = Vec<u32>> {
-    prop::collection::vec(budget(), 1..8)
-}
 
 /// Drives `task` with `budgets` (cycled) and checks every `progress()` reading. When
 /// `known_total` is `Some`, the task must report exactly that total from the start.

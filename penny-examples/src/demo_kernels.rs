@@ -1,5 +1,6 @@
 //! Kernels the native demo runs: a band of Mandelbrot rows, and a short urgent task.
 
+use crate::fractal::escape_time;
 use penny::Out;
 
 /// Writes the escape counts of rows `row_start..row_end` of a `width` x `height` view.
@@ -16,13 +17,7 @@ pub fn mandelbrot_band(
     for px in row_start * width..row_end * width {
         let cx = (px % width) as f64 / width as f64 * 3.5 - 2.5;
         let cy = (px / width) as f64 / height as f64 * 2.0 - 1.0;
-        let (mut x, mut y, mut iter) = (0.0f64, 0.0f64, 0u32);
-        while x * x + y * y <= 4.0 && iter < max_iter {
-            let xt = x * x - y * y + cx;
-            y = 2.0 * x * y + cy;
-            x = xt;
-            iter += 1;
-        }
+        let iter = escape_time(cx, cy, max_iter);
         if iter < max_iter {
             escaped += 1;
         }

@@ -3,4 +3,5 @@
 
 pub mod bench_kernels;
 pub mod demo_kernels;
+pub mod fractal;
 pub mod kernels;
