@@ -38,27 +38,13 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
     /// handle instead.
     pub fn join(self) -> Result<T, TaskError> {
         let state = &self.cell.header.state;
-        // Short tasks finish within microseconds: spin a little, then yield (a worker may share
-        // this core), for ~20 µs in all before parking.
-        let start = self.shared.backend.now_nanos();
-        for spin in 0u32.. {
+        // Short tasks finish within microseconds: spin a little before parking.
+        for round in 0..12 {
             if state.load(Acquire) == COMPLETE {
                 return self.cell.result();
             }
-            if spin < 16 {
-                for _ in 0..32 {
-                    core::hint::spin_loop();
-                }
-            } else {
-                // Let a worker that shares this core run.
-                self.shared.backend.yield_now();
-            }
-            if spin % 16 == 15 || spin >= 16 {
-                match (start, self.shared.backend.now_nanos()) {
-                    (Some(a), Some(b)) if b.saturating_sub(a) < 20_000 => {}
-                    (None, _) if spin < 1024 => {}
-                    _ => break,
-                }
+            for _ in 0..1u32 << round.min(7) {
+                core::hint::spin_loop();
             }
         }
         loop {

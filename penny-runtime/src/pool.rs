@@ -11,10 +11,8 @@
 //!
 //! The region's queued word holds, per priority, the number of slot indices sitting in any
 //! queue. It is raised *before* an index is pushed and lowered *after* one is popped, so it
-//! never under-counts. An idle worker first spins briefly, but only one at a time (the
-//! spinning word); a spawner pushes, bumps the work epoch and wakes one parked worker if no
-//! worker is spinning and the sleeper count is non-zero (a worker that takes a task while
-//! more are queued does the same, so work fans out). A worker about to park raises the sleeper count, reads
+//! never under-counts. A spawner pushes, bumps the work epoch and wakes one parked worker
+//! if the sleeper count is non-zero. A worker about to park raises the sleeper count, reads
 //! the epoch, re-reads the queued word and only then waits on the epoch word. All of these
 //! are `SeqCst`: either the worker sees the new count, or the spawner sees the sleeper and
 //! the changed epoch makes the wait return.
@@ -62,8 +60,7 @@ const DEFAULT_OUTPUT_BYTES: usize = 64;
 const DEFAULT_TIME_SLICE: Duration = Duration::from_micros(500);
 const MAX_DEQUE: u32 = 1024;
 const INJECT_BATCH: u64 = 8;
-/// How long one idle worker spins before it parks.
-const SPIN_NS: u64 = 100_000;
+const SPINS_BEFORE_PARK: u32 = 64;
 
 /// Configures and builds a [`Pool`]; see [`Pool::builder`].
 #[derive(Debug, Clone)]
@@ -583,14 +580,10 @@ impl Shared {
         }
     }
 
-    /// New work was queued: wake a parked worker, unless one is spinning (it will see the
-    /// work: a spinner re-checks the queued word with SeqCst before it parks).
     fn notify_work(&self) {
         let epoch = self.word(region::H_WORK_EPOCH);
         epoch.fetch_add(1, SeqCst);
-        if self.word(region::H_SPINNING).load(SeqCst) == 0
-            && self.word(region::H_SLEEPERS).load(SeqCst) != 0
-        {
+        if self.word(region::H_SLEEPERS).load(SeqCst) != 0 {
             self.backend.wake_one(epoch);
         }
     }
@@ -645,10 +638,6 @@ impl Shared {
                 return;
             }
             if let Some(index) = self.find_task(me as usize, &mut rng) {
-                // More work than this worker can take: make sure someone else looks at it.
-                if self.queued().load(Relaxed) != 0 {
-                    self.notify_work();
-                }
                 self.run(me, index);
                 continue;
             }
@@ -658,41 +647,19 @@ impl Shared {
         }
     }
 
-    /// Spins briefly (only one idle worker at a time, so spinners never crowd out the
-    /// threads that spawn and join), then parks. Returns false on shutdown.
+    /// Spins briefly, then parks. Returns false on shutdown.
     fn idle(&self, _me: usize, _rng: &mut u32) -> bool {
-        let spinning = self.word(region::H_SPINNING);
-        if spinning.fetch_add(1, SeqCst) == 0 {
-            let mut found = false;
-            let start = self.backend.now_nanos();
-            for spin in 0u32.. {
-                if self.queued().load(Relaxed) != 0 || self.is_shut_down() {
-                    found = true;
-                    break;
-                }
-                if spin < 64 {
-                    for _ in 0..32 {
-                        core::hint::spin_loop();
-                    }
-                } else {
-                    // Let a spawner or joiner that shares this core run.
-                    self.backend.yield_now();
-                }
-                // Spin for SPIN_NS of wall time (or a fixed count without a clock).
-                if spin % 16 == 15 {
-                    match (start, self.backend.now_nanos()) {
-                        (Some(a), Some(b)) if b.saturating_sub(a) < SPIN_NS => {}
-                        (None, _) if spin < 4096 => {}
-                        _ => break,
-                    }
-                }
-            }
-            spinning.fetch_sub(1, SeqCst);
-            if found {
+        for spin in 0..SPINS_BEFORE_PARK {
+            if self.queued().load(Relaxed) != 0 || self.is_shut_down() {
                 return !self.is_shut_down();
             }
-        } else {
-            spinning.fetch_sub(1, SeqCst);
+            if spin < SPINS_BEFORE_PARK / 2 {
+                for _ in 0..32 {
+                    core::hint::spin_loop();
+                }
+            } else {
+                self.backend.yield_now();
+            }
         }
         let sleepers = self.word(region::H_SLEEPERS);
         let epoch_word = self.word(region::H_WORK_EPOCH);

@@ -29,7 +29,6 @@
 //! | 56 | 4 | number of free slots |
 //! | 64 | 4 | work epoch: the parking word idle workers wait on |
 //! | 68 | 4 | number of parked (or parking) workers |
-//! | 72 | 4 | number of idle workers spinning before they park (at most one) |
 //! | 128 | 4 | freed epoch: the parking word spawners blocked on backpressure wait on |
 //! | 132 | 4 | number of blocked spawners |
 //! | 256 | `S * stride` | slots (below) |
@@ -87,7 +86,6 @@ pub(crate) const H_QUEUED: usize = 48;
 pub(crate) const H_FREE_COUNT: usize = 56;
 pub(crate) const H_WORK_EPOCH: usize = 64;
 pub(crate) const H_SLEEPERS: usize = 68;
-pub(crate) const H_SPINNING: usize = 72;
 pub(crate) const H_FREED_EPOCH: usize = 128;
 pub(crate) const H_FREED_WAITERS: usize = 132;
 const HEADER_BYTES: usize = 256;
