@@ -89,6 +89,11 @@ impl<T> TrySpawnError<T> {
             TrySpawnError::Full(task) => task,
         }
     }
+
+    /// The task that was not spawned (same as [`into_task`](Self::into_task)).
+    pub fn into_inner(self) -> T {
+        self.into_task()
+    }
 }
 
 impl<T> fmt::Debug for TrySpawnError<T> {
