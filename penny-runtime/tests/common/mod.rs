@@ -57,6 +57,17 @@ pub struct Probe {
     pub overlaps: AtomicU32,
     pub steps: AtomicU64,
     pub done: AtomicU32,
+    /// The thread that ran the last chunk (a small per-thread number, 0 = none yet).
+    pub last_thread: AtomicU64,
+    /// Chunks that ran on a different thread than the chunk before: the task migrated.
+    pub migrations: AtomicU32,
+}
+
+/// A small number unique to the calling thread.
+pub fn thread_number() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local!(static ME: u64 = NEXT.fetch_add(1, Relaxed));
+    ME.with(|me| *me)
 }
 
 /// A leaked array of probes, one per task.
@@ -100,6 +111,11 @@ impl Task for Watched {
             self.probe.overlaps.fetch_add(1, SeqCst);
         }
         self.probe.steps.fetch_add(1, Relaxed);
+        let me = thread_number();
+        let before = self.probe.last_thread.swap(me, Relaxed);
+        if before != 0 && before != me {
+            self.probe.migrations.fetch_add(1, Relaxed);
+        }
         let stop = self.n.min(self.i + budget as u64);
         while self.i < stop {
             self.acc = mix(self.acc, self.i);
