@@ -23,8 +23,7 @@ fn preempted_and_stolen_tasks_are_never_stepped_twice_at_once() {
     // A stream of urgent tasks preempts the background ones at their chunk boundaries;
     // the preempted tasks go back to their worker's deque, where idle workers steal them.
     let urgent_probes = probes_for_urgent();
-    for round in 0..100 {
-        let p = &urgent_probes[round];
+    for p in urgent_probes {
         let h = pool.task(Watched::new(p, 5_000)).priority(Priority::UserBlocking).spawn();
         assert_eq!(h.join(), Ok(Watched::reference(5_000)));
     }
