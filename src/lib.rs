@@ -27,3 +27,8 @@
 
 pub use penny_macros::{task, yield_now, Pod};
 pub use penny_runtime::*;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
