@@ -44,170 +44,182 @@ impl Vars {
 
 /// Finds the carried variables of `body`, reading their types with `env` (the arguments).
 pub fn analyze(body: &Seq, mut env: Env, errors: &mut Errors) -> Vars {
-    let mut vars = Vars::default();
-    let taken: HashSet<String> = env.keys().cloned().collect();
-    let mut seen = taken;
-    let args = env.clone();
-    analyze_seq(body, &mut env, &mut vars, &mut seen, errors, &args, true);
-    vars
+    let mut analyzer = Analyzer {
+        seen: env.keys().cloned().collect(),
+        args: env.clone(),
+        vars: Vars::default(),
+        errors,
+    };
+    analyzer.seq(body, &mut env, true);
+    analyzer.vars
 }
 
-fn analyze_seq(
-    seq: &Seq,
-    env: &mut Env,
-    vars: &mut Vars,
-    seen: &mut HashSet<String>,
-    errors: &mut Errors,
-    args: &Env,
-    fn_level: bool,
-) {
-    for (index, part) in seq.parts.iter().enumerate() {
-        match part {
-            Part::Stmt(Stmt::Local(local)) => {
-                let later = used_after_next_loop(seq, index);
-                analyze_local(local, &later, env, vars, seen, errors, args, fn_level);
-            }
-            Part::Stmt(_) => {}
-            Part::Loop(l) => {
-                if !l.is_leaf() {
-                    if let Head::For { pat: Pat::Ident(p), .. } = &l.head {
-                        if p.mutability.is_some() {
-                            errors.at(
-                                p,
-                                "the variable of a loop that holds a resumable loop is \
+/// The walk's state: what it found so far, and the names already taken by fields.
+struct Analyzer<'e> {
+    /// The kernel's arguments and their types.
+    args: Env,
+    /// Names of arguments and carried variables seen so far.
+    seen: HashSet<String>,
+    vars: Vars,
+    errors: &'e mut Errors,
+}
+
+impl Analyzer<'_> {
+    fn seq(&mut self, seq: &Seq, env: &mut Env, fn_level: bool) {
+        for (index, part) in seq.parts.iter().enumerate() {
+            match part {
+                Part::Stmt(Stmt::Local(local)) => {
+                    let later = used_after_next_loop(seq, index);
+                    self.local(local, &later, env, fn_level);
+                }
+                Part::Stmt(_) => {}
+                Part::Loop(l) => {
+                    if !l.is_leaf() {
+                        if let Head::For {
+                            pat: Pat::Ident(p), ..
+                        } = &l.head
+                        {
+                            if p.mutability.is_some() {
+                                self.errors.at(
+                                    p,
+                                    "the variable of a loop that holds a resumable loop is \
                                  re-derived from the loop cursor after every resume, so it \
                                  can't be `mut`: copy it into a local (`let mut x = i;`)",
-                            );
+                                );
+                            }
                         }
+                        let mut inner_env = env.clone();
+                        self.seq(&l.body, &mut inner_env, false);
                     }
-                    let mut inner_env = env.clone();
-                    analyze_seq(&l.body, &mut inner_env, vars, seen, errors, args, false);
                 }
             }
         }
     }
-}
 
-fn analyze_local(
-    local: &Local,
-    later: &HashSet<String>,
-    env: &mut Env,
-    vars: &mut Vars,
-    seen: &mut HashSet<String>,
-    errors: &mut Errors,
-    args: &Env,
-    fn_level: bool,
-) {
-    let (pat, annotated) = match &local.pat {
-        Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
-        other => (other, None),
-    };
-    let init = local.init.as_ref().map(|init| &*init.expr);
-    let whole_type = match (&annotated, init) {
-        (Some(ty), _) => Ok(ty.clone()),
-        (None, Some(init)) => read_type(init, env),
-        (None, None) => Err(Unreadable::Unknown("it is declared without a value".into())),
-    };
-    let names = bound_names(pat);
-    let is_carried = names.iter().any(|n| later.contains(&n.to_string()));
-    // Record what is known, carried or not, so later initializers can use it.
-    if let (Ok(ty), Pat::Ident(id)) = (&whole_type, pat) {
-        env.insert(id.ident.to_string(), ty.clone());
-    }
-    if !is_carried {
-        return;
-    }
-    if let Some(diverge) = local.init.as_ref().and_then(|init| init.diverge.as_ref()) {
-        errors.at(
-            &diverge.1,
-            "a `let ... else` whose variables live across an iteration boundary can't be \
-             lowered: declare the variable first, then assign it in a `match`",
-        );
-        return;
-    }
-    let element_types: Vec<Result<Type, Unreadable>> = match pat {
-        Pat::Ident(_) => vec![whole_type],
-        Pat::Tuple(tuple) => match whole_type {
-            Ok(Type::Tuple(ty)) if ty.elems.len() == tuple.elems.len() => {
-                ty.elems.into_iter().map(Ok).collect()
-            }
-            Ok(_) => {
-                errors.at(pat, "the tuple pattern and its type have different lengths");
-                return;
-            }
-            Err(why) => tuple.elems.iter().map(|_| Err(clone_why(&why))).collect(),
-        },
-        other => {
+    fn local(&mut self, local: &Local, later: &HashSet<String>, env: &mut Env, fn_level: bool) {
+        let Analyzer {
+            args,
+            seen,
+            vars,
+            errors,
+        } = self;
+        let (pat, annotated) = match &local.pat {
+            Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
+            other => (other, None),
+        };
+        let init = local.init.as_ref().map(|init| &*init.expr);
+        let whole_type = match (&annotated, init) {
+            (Some(ty), _) => Ok(ty.clone()),
+            (None, Some(init)) => read_type(init, env),
+            (None, None) => Err(Unreadable::Unknown("it is declared without a value".into())),
+        };
+        let names = bound_names(pat);
+        let is_carried = names.iter().any(|n| later.contains(&n.to_string()));
+        // Record what is known, carried or not, so later initializers can use it.
+        if let (Ok(ty), Pat::Ident(id)) = (&whole_type, pat) {
+            env.insert(id.ident.to_string(), ty.clone());
+        }
+        if !is_carried {
+            return;
+        }
+        if let Some(diverge) = local.init.as_ref().and_then(|init| init.diverge.as_ref()) {
             errors.at(
-                other,
-                "a variable that lives across an iteration boundary must be bound by a plain \
-                 name or a tuple of names",
+                &diverge.1,
+                "a `let ... else` whose variables live across an iteration boundary can't be \
+             lowered: declare the variable first, then assign it in a `match`",
             );
             return;
         }
-    };
-    let element_pats: Vec<&Pat> = match pat {
-        Pat::Tuple(tuple) => tuple.elems.iter().collect(),
-        other => vec![other],
-    };
-    for (elem, ty) in element_pats.into_iter().zip(element_types) {
-        let Pat::Ident(id) = elem else {
-            errors.at(elem, "bind each element of a carried tuple to a plain name");
-            continue;
-        };
-        if id.by_ref.is_some() || id.subpat.is_some() {
-            errors.at(id, "a carried variable must be bound by value, without `ref` or `@`");
-            continue;
-        }
-        let name = &id.ident;
-        // Shadowing at the function level with the same type: the old value is unreachable
-        // from here on, so the `let` can assign the existing field. (Inside a loop body the
-        // old value is needed again by the next iteration, so that case stays an error.)
-        if fn_level && seen.contains(&name.to_string()) {
-            let known = args
-                .get(&name.to_string())
-                .or_else(|| vars.carried.iter().find(|c| c.name == *name).map(|c| &c.ty))
-                .map(|t| quote::quote!(#t).to_string());
-            let new = ty.as_ref().ok().map(|t| quote::quote!(#t).to_string());
-            if known.is_some() && known == new {
-                if args.contains_key(&name.to_string()) {
-                    vars.shadowed_args.insert(name.to_string());
+        let element_types: Vec<Result<Type, Unreadable>> = match pat {
+            Pat::Ident(_) => vec![whole_type],
+            Pat::Tuple(tuple) => match whole_type {
+                Ok(Type::Tuple(ty)) if ty.elems.len() == tuple.elems.len() => {
+                    ty.elems.into_iter().map(Ok).collect()
                 }
-                vars.assigned.insert(name.to_string());
+                Ok(_) => {
+                    errors.at(pat, "the tuple pattern and its type have different lengths");
+                    return;
+                }
+                Err(why) => tuple.elems.iter().map(|_| Err(clone_why(&why))).collect(),
+            },
+            other => {
+                errors.at(
+                    other,
+                    "a variable that lives across an iteration boundary must be bound by a plain \
+                 name or a tuple of names",
+                );
+                return;
+            }
+        };
+        let element_pats: Vec<&Pat> = match pat {
+            Pat::Tuple(tuple) => tuple.elems.iter().collect(),
+            other => vec![other],
+        };
+        for (elem, ty) in element_pats.into_iter().zip(element_types) {
+            let Pat::Ident(id) = elem else {
+                errors.at(elem, "bind each element of a carried tuple to a plain name");
+                continue;
+            };
+            if id.by_ref.is_some() || id.subpat.is_some() {
+                errors.at(
+                    id,
+                    "a carried variable must be bound by value, without `ref` or `@`",
+                );
                 continue;
             }
-        }
-        if !seen.insert(name.to_string()) {
-            errors.at(
-                name,
-                format!(
+            let name = &id.ident;
+            // Shadowing at the function level with the same type: the old value is unreachable
+            // from here on, so the `let` can assign the existing field. (Inside a loop body the
+            // old value is needed again by the next iteration, so that case stays an error.)
+            if fn_level && seen.contains(&name.to_string()) {
+                let known = args
+                    .get(&name.to_string())
+                    .or_else(|| vars.carried.iter().find(|c| c.name == *name).map(|c| &c.ty))
+                    .map(|t| quote::quote!(#t).to_string());
+                let new = ty.as_ref().ok().map(|t| quote::quote!(#t).to_string());
+                if known.is_some() && known == new {
+                    if args.contains_key(&name.to_string()) {
+                        vars.shadowed_args.insert(name.to_string());
+                    }
+                    vars.assigned.insert(name.to_string());
+                    continue;
+                }
+            }
+            if !seen.insert(name.to_string()) {
+                errors.at(
+                    name,
+                    format!(
                     "`{name}` lives across an iteration boundary, so it becomes a field of the \
                      task's state, but another argument or variable named `{name}` does too \
                      (Penny reuses the field only for a same-type shadowing at the function \
                      level); rename one of them"
                 ),
-            );
-            continue;
-        }
-        match ty {
-            Ok(ty) => {
-                if let Some((tokens, reason)) = not_pod_reason(&ty) {
-                    errors.at(tokens, reason);
-                    continue;
-                }
-                env.insert(name.to_string(), ty.clone());
-                vars.assigned.insert(name.to_string());
-                vars.carried.push(Carried { name: name.clone(), ty });
+                );
+                continue;
             }
-            Err(Unreadable::NotPod(span, reason)) => errors.at_span(span, reason),
-            Err(Unreadable::Unknown(hint)) => errors.at(
-                name,
-                format!(
+            match ty {
+                Ok(ty) => {
+                    if let Some((tokens, reason)) = not_pod_reason(&ty) {
+                        errors.at(tokens, reason);
+                        continue;
+                    }
+                    env.insert(name.to_string(), ty.clone());
+                    vars.assigned.insert(name.to_string());
+                    vars.carried.push(Carried {
+                        name: name.clone(),
+                        ty,
+                    });
+                }
+                Err(Unreadable::NotPod(span, reason)) => errors.at_span(span, reason),
+                Err(Unreadable::Unknown(hint)) => errors.at(
+                    name,
+                    format!(
                     "`{name}` lives across an iteration boundary, so it becomes a field of the \
                      task's state, and Penny needs its type: {hint}. Annotate it: \
                      `let {name}: T = ...;`"
                 ),
-            ),
+                ),
+            }
         }
     }
 }
