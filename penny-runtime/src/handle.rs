@@ -11,6 +11,9 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::sync::Arc;
 
+/// Polls of the completion word before `join` parks.
+const JOIN_SPINS: u32 = 768;
+
 /// The handle of a spawned task: wait for its output ([`join`](Self::join) or `.await`),
 /// cancel it, read its progress and status.
 ///
@@ -39,13 +42,12 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
     pub fn join(self) -> Result<T, TaskError> {
         let state = &self.cell.header.state;
         // Short tasks finish within microseconds: spin a little before parking.
-        for round in 0..12 {
+        // Poll after every pause (~30 ns each on x86), about 25 µs in all.
+        for _ in 0..JOIN_SPINS {
             if state.load(Acquire) == COMPLETE {
                 return self.cell.result();
             }
-            for _ in 0..1u32 << round.min(7) {
-                core::hint::spin_loop();
-            }
+            core::hint::spin_loop();
         }
         loop {
             match state.load(Acquire) {

@@ -60,7 +60,10 @@ const DEFAULT_OUTPUT_BYTES: usize = 64;
 const DEFAULT_TIME_SLICE: Duration = Duration::from_micros(500);
 const MAX_DEQUE: u32 = 1024;
 const INJECT_BATCH: u64 = 8;
-const SPINS_BEFORE_PARK: u32 = 64;
+/// Idle polls (one pause each, ~30 µs in all) before a worker starts yielding...
+const SPINS_BEFORE_PARK: u32 = 1024;
+/// ...and yields (each one poll) before it parks.
+const YIELDS_BEFORE_PARK: u32 = 32;
 
 /// Configures and builds a [`Pool`]; see [`Pool::builder`].
 #[derive(Debug, Clone)]
@@ -649,14 +652,15 @@ impl Shared {
 
     /// Spins briefly, then parks. Returns false on shutdown.
     fn idle(&self, _me: usize, _rng: &mut u32) -> bool {
-        for spin in 0..SPINS_BEFORE_PARK {
+        // Poll the queued word after every pause (a pause is ~30 ns on current x86; a read
+        // of an unchanged line is a local cache hit), so a spawn is noticed within tens of
+        // nanoseconds rather than one poll period later.
+        for spin in 0..SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
             if self.queued().load(Relaxed) != 0 || self.is_shut_down() {
                 return !self.is_shut_down();
             }
-            if spin < SPINS_BEFORE_PARK / 2 {
-                for _ in 0..32 {
-                    core::hint::spin_loop();
-                }
+            if spin < SPINS_BEFORE_PARK {
+                core::hint::spin_loop();
             } else {
                 self.backend.yield_now();
             }
