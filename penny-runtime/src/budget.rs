@@ -7,7 +7,9 @@
 //! time slice the budget doubles (a cheap body reaches a 0.5 ms slice in a dozen chunks);
 //! after that it follows an exponentially weighted moving average toward the budget that
 //! would take exactly the slice, so one slow chunk (a page fault, a preempted thread) moves
-//! it by a quarter of the way, not all of it. The worker reads the clock once per chunk.
+//! it by a quarter of the way, not all of it. The worker reads the clock once per chunk that yields
+//! (a chunk is timed from the end of the one before), so a task that finishes in its first
+//! chunk never reads it.
 //! The budget lives in the task's slot, so it travels with the task when it is stolen.
 
 /// Budget of a task's first chunk.

@@ -139,8 +139,10 @@ impl<T: Copy + Send + 'static> Future for TaskHandle<T> {
                 slot => *slot = Some(cx.waker().clone()),
             }
         }
-        // The completer stores COMPLETE before taking the waker: re-check after registering.
-        if h.is_complete() {
+        // The completer stores COMPLETE, then reads `has_waker` (both SeqCst): after raising
+        // the flag, re-check, so one of the two sides sees the other.
+        h.has_waker.store(1, SeqCst);
+        if h.state.load(SeqCst) == crate::kind::COMPLETE {
             return Poll::Ready(self.cell.result());
         }
         Poll::Pending

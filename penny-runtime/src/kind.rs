@@ -258,6 +258,9 @@ pub(crate) struct CellHeader {
     pub progress_done: AtomicU64,
     pub progress_total: AtomicU64,
     pub waker: Mutex<Option<Waker>>,
+    /// Set (SeqCst) once a waker was stored, so a completer with no async waiter skips the
+    /// lock.
+    pub has_waker: AtomicU32,
     /// The panic message of a failed task; written by the completer before `state` is
     /// released as COMPLETE, read only after.
     panic: UnsafeCell<Option<String>>,
@@ -305,6 +308,7 @@ impl<O: Copy + Send + 'static> Completion<O> {
                 progress_done: AtomicU64::new(done),
                 progress_total: AtomicU64::new(total),
                 waker: Mutex::new(None),
+                has_waker: AtomicU32::new(0),
                 panic: UnsafeCell::new(None),
             },
             output: UnsafeCell::new(MaybeUninit::uninit()),
@@ -355,14 +359,18 @@ impl CellHeader {
         // SAFETY: the caller is the only completer and nobody reads `panic` before COMPLETE.
         unsafe { *self.panic.get() = panic };
         self.outcome.store(outcome as u32, Relaxed);
-        let before = self.state.swap(COMPLETE, AcqRel);
+        // SeqCst, paired with `poll`'s SeqCst store of `has_waker` and load of `state`:
+        // either this load sees the flag, or that load sees COMPLETE.
+        let before = self.state.swap(COMPLETE, SeqCst);
         assert_ne!(before, COMPLETE, "penny: a task completed twice");
         if before == PENDING_JOINER {
             wake_all(&self.state);
         }
-        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(waker) = waker {
-            waker.wake();
+        if self.has_waker.load(SeqCst) != 0 {
+            let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
         }
     }
 }

@@ -756,7 +756,10 @@ impl Shared {
         let out = self.region.bytes(off + region::S_OUTPUT, kind.output_size);
         let budget_word = self.region.u32(off + region::S_BUDGET);
         let mut budget = budget_word.load(Relaxed);
-        let mut start = self.backend.now_nanos();
+        // The clock is read after each chunk that yields, never before the first: a task
+        // that finishes in its first chunk reads it not at all, and a later chunk is timed
+        // from the end of the one before.
+        let mut start = None;
         loop {
             if cell.cancel.load(Relaxed) != 0 || self.is_shut_down() {
                 return self.finish(index, header, kind, cell_addr, slot::CANCELLED, None);
@@ -779,9 +782,11 @@ impl Shared {
                 }
                 return self.finish(index, header, kind, cell_addr, slot::DONE, None);
             }
-            if let (Some(then), Some(now)) = (start, self.backend.now_nanos()) {
-                budget = budget::next(budget, now.saturating_sub(then), self.time_slice_ns);
-                budget_word.store(budget, Relaxed);
+            if let Some(now) = self.backend.now_nanos() {
+                if let Some(then) = start {
+                    budget = budget::next(budget, now.saturating_sub(then), self.time_slice_ns);
+                    budget_word.store(budget, Relaxed);
+                }
                 start = Some(now);
             }
             // SAFETY: this worker owns the slot; nobody writes the payload meanwhile.
