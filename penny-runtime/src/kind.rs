@@ -3,9 +3,9 @@
 //!
 //! A slot stores only a task-kind index. The first time a task type is spawned on a pool its
 //! [`Kind`] (monomorphized `step`, `progress`, `deliver` and `release` functions plus sizes) is
-//! registered in the pool's [`Kinds`] table; workers look kinds up by index. This module and
-//! [`crate::region`] are the only ones with `unsafe`: every function here that dereferences a
-//! raw pointer states what its caller guarantees.
+//! registered in the pool's [`Kinds`] table; workers look kinds up by index. This module,
+//! [`crate::region`] and [`crate::owned`] are the only ones with `unsafe`: every function here that dereferences a
+//! raw pointer states what its caller guarantees; [`crate::owned`] is the one caller.
 
 use crate::sync::{AtomicU32, AtomicU64, Ordering::*};
 use crate::{Progress, Step, Task};
@@ -115,24 +115,48 @@ pub(crate) unsafe fn write_task<T: Task>(dst: *mut u8, task: T) {
     unsafe { dst.cast::<T>().write(task) }
 }
 
-/// A task waiting in the spawner-side queue: writes itself into a slot's payload.
-pub(crate) type Writer = Box<dyn FnOnce(*mut u8) + Send>;
+/// A task on its way into a slot: writes itself into a slot's payload. It remembers the
+/// task's type, so the slot code can check it against the kind it installs.
+pub(crate) struct Writer<F = Box<dyn FnOnce(*mut u8) + Send>> {
+    type_id: TypeId,
+    write: F,
+}
 
 /// Boxes `task` so it can wait for a slot.
 pub(crate) fn writer<T: Task>(task: T) -> Writer {
-    Box::new(move |dst: *mut u8| {
-        // SAFETY: the pool calls writers only with a payload pointer of a slot it owns,
-        // after checking the kind's size and alignment fit the payload.
-        unsafe { write_task(dst, task) }
-    })
+    Writer {
+        type_id: TypeId::of::<T>(),
+        write: Box::new(move |dst: *mut u8| {
+            // SAFETY: this closure is only called by `Writer::write`, whose caller guarantees
+            // what `write_task::<T>` needs.
+            unsafe { write_task(dst, task) }
+        }),
+    }
 }
 
-/// `task` as a closure that writes it into a slot's payload.
-pub(crate) fn writer_in_place<T: Task>(task: T) -> impl FnOnce(*mut u8) {
-    move |dst: *mut u8| {
-        // SAFETY: the pool calls writers only with a payload pointer of a slot it owns,
-        // after checking the kind's size and alignment fit the payload.
-        unsafe { write_task(dst, task) }
+/// `task` as a writer that needs no allocation.
+pub(crate) fn writer_in_place<T: Task>(task: T) -> Writer<impl FnOnce(*mut u8)> {
+    Writer {
+        type_id: TypeId::of::<T>(),
+        write: move |dst: *mut u8| {
+            // SAFETY: as in `writer`.
+            unsafe { write_task(dst, task) }
+        },
+    }
+}
+
+impl<F: FnOnce(*mut u8)> Writer<F> {
+    /// The type of the task this writer holds.
+    pub(crate) fn type_id(&self) -> TypeId {
+        self.type_id
+    }
+
+    /// Writes the task to `dst`.
+    ///
+    /// # Safety
+    /// As for [`write_task`] with the task's type (the one [`Writer::type_id`] names).
+    pub(crate) unsafe fn write(self, dst: *mut u8) {
+        (self.write)(dst)
     }
 }
 
@@ -387,16 +411,6 @@ pub(crate) fn into_addr<O>(cell: Arc<Completion<O>>) -> u64 {
 pub(crate) unsafe fn cell_at<'a>(addr: u64) -> &'a CellHeader {
     // SAFETY: guaranteed by the caller; the header is the first field of the `repr(C)` cell.
     unsafe { &*core::ptr::with_exposed_provenance::<CellHeader>(addr as usize) }
-}
-
-/// Drops the slot's reference to the cell at `addr`.
-///
-/// # Safety
-/// As for [`cell_at`], and the reference is not used again.
-pub(crate) unsafe fn release(kind: &Kind, addr: u64) {
-    // SAFETY: guaranteed by the caller; `kind` is the task's kind, so `release` has the
-    // cell's real type.
-    unsafe { (kind.release)(core::ptr::with_exposed_provenance::<CellHeader>(addr as usize)) }
 }
 
 /// Copies a finished task's output from its slot into its cell.

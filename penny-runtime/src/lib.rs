@@ -27,6 +27,8 @@ mod injector;
 #[cfg(not(loom))]
 mod kind;
 #[cfg(not(loom))]
+mod owned;
+#[cfg(not(loom))]
 mod pool;
 #[cfg_attr(loom, allow(dead_code))]
 mod priority;

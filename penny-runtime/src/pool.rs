@@ -38,9 +38,10 @@ use crate::deque::{Deque, Steal};
 use crate::handle::TaskHandle;
 use crate::injector::Injector;
 use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer};
+use crate::owned::{self, CellRef, Fresh, Popped, Running};
 use crate::priority::{Priority, TrySpawnError};
 use crate::region::{self, Config, Layout, Region, PRIORITIES};
-use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
+use crate::slot::{self, Header, NO_OWNER};
 use crate::sync::{AtomicU32, AtomicU64, Ordering::*};
 use crate::{Progress, Task};
 use core::time::Duration;
@@ -321,7 +322,7 @@ impl<T: Task> SpawnBuilder<'_, T> {
 struct Pending {
     kind_index: u32,
     priority: Priority,
-    cell: u64,
+    cell: CellRef,
     write: Writer,
 }
 
@@ -422,14 +423,14 @@ impl Shared {
         let (kind_index, kind) = self.kind_for::<T>();
         let cell = Self::new_cell(&task);
         let handle = TaskHandle::new(this.clone(), cell.clone());
-        let addr = kind::into_addr(cell);
+        let cell = CellRef::new::<T>(cell, kind);
         if self.pending_len.load(SeqCst) == 0 {
-            if let Some(index) = slot::pop_free(&self.region) {
-                self.install(index, kind_index, kind, priority, addr, kind::writer_in_place(task));
+            if let Some(fresh) = Fresh::pop(&self.region) {
+                self.install(fresh, kind_index, kind, priority, cell, kind::writer_in_place(task));
                 return handle;
             }
         }
-        let mut entry = Pending { kind_index, priority, cell: addr, write: kind::writer(task) };
+        let mut entry = Pending { kind_index, priority, cell, write: kind::writer(task) };
         let freed = self.word(region::H_FREED_EPOCH);
         let waiters = self.word(region::H_FREED_WAITERS);
         loop {
@@ -461,8 +462,8 @@ impl Shared {
     /// Used by `spawn`'s wait loop: if a slot is free now, installs `entry` directly.
     fn take_back(&self, entry: Pending) -> Option<Pending> {
         if self.pending_len.load(SeqCst) == 0 {
-            if let Some(index) = slot::pop_free(&self.region) {
-                self.install_pending(index, entry);
+            if let Some(fresh) = Fresh::pop(&self.region) {
+                self.install_pending(fresh, entry);
                 return None;
             }
         }
@@ -479,49 +480,35 @@ impl Shared {
         if self.pending_len.load(SeqCst) != 0 {
             return Err(TrySpawnError::Full(task));
         }
-        let Some(index) = slot::pop_free(&self.region) else {
+        let Some(fresh) = Fresh::pop(&self.region) else {
             return Err(TrySpawnError::Full(task));
         };
         let cell = Self::new_cell(&task);
         let handle = TaskHandle::new(this.clone(), cell.clone());
-        let addr = kind::into_addr(cell);
-        self.install(index, kind_index, kind, priority, addr, kind::writer_in_place(task));
+        let cell = CellRef::new::<T>(cell, kind);
+        self.install(fresh, kind_index, kind, priority, cell, kind::writer_in_place(task));
         Ok(handle)
     }
 
-    /// Fills slot `index` (owned by the caller, fresh from the free list) and queues it.
-    fn install(
+    /// Fills `fresh` and queues it.
+    fn install<F: FnOnce(*mut u8)>(
         &self,
-        index: u32,
+        fresh: Fresh,
         kind_index: u32,
         kind: &Kind,
         priority: Priority,
-        cell_addr: u64,
-        write: impl FnOnce(*mut u8),
+        cell: CellRef,
+        write: Writer<F>,
     ) {
-        let off = self.layout.slot(index);
-        // SAFETY: `cell_addr` holds the slot's reference, not released yet.
-        let cell = unsafe { kind::cell_at(cell_addr) };
-        if cell.cancel.load(SeqCst) != 0 {
+        if cell.header().cancel.load(SeqCst) != 0 {
             // Cancelled while waiting for a slot: it never runs.
             // (Only `drain_pending` meets this; its loop goes on with the freed slot.)
-            self.complete(kind, cell_addr, crate::slot::CANCELLED, None, None);
-            slot::push_free(&self.region, index);
+            owned::cancel_unslotted(cell, |w| self.backend.wake_all(w));
+            fresh.give_back(&self.region);
             self.bump_freed();
             return;
         }
-        let payload = self.region.bytes(off + self.layout.payload_off, kind.size);
-        write(payload);
-        // SAFETY: this thread owns the unpublished slot; `payload` holds a task of `kind`.
-        let progress = unsafe { kind::progress(kind, payload) };
-        self.publish_progress(off, progress);
-        self.region.u32(off + region::S_KIND).store(kind_index, Relaxed);
-        self.region.u32(off + region::S_BUDGET).store(kind.budget_hint.load(Relaxed), Relaxed);
-        self.region.u64(off + region::S_COMPLETION).store(cell_addr, Relaxed);
-        let generation = Header(slot::header(&self.region, index).load(Relaxed)).generation();
-        let queued = Header::new(QUEUED, priority.index() as u8, NO_OWNER, generation);
-        slot::set_owned(&self.region, index, queued);
-        cell.slot.store((index as u64) << 32 | generation as u64, SeqCst);
+        let index = fresh.install(&self.region, kind_index, kind, priority.index() as u8, write, cell);
         self.count(priority.index(), 1);
         self.inject(priority.index(), index);
         self.notify_work();
@@ -538,22 +525,22 @@ impl Shared {
         }
     }
 
-    fn install_pending(&self, index: u32, entry: Pending) {
+    fn install_pending(&self, fresh: Fresh, entry: Pending) {
         let Pending { kind_index, priority, cell, write } = entry;
-        self.install(index, kind_index, self.kinds.get(kind_index), priority, cell, write);
+        self.install(fresh, kind_index, self.kinds.get(kind_index), priority, cell, write);
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
     fn drain_pending(&self) {
         while self.pending_len.load(SeqCst) != 0 {
-            let Some(index) = slot::pop_free(&self.region) else { return };
+            let Some(fresh) = Fresh::pop(&self.region) else { return };
             let entry = self.pending.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
             let Some(entry) = entry else {
-                slot::push_free(&self.region, index);
+                fresh.give_back(&self.region);
                 return;
             };
             self.pending_len.fetch_sub(1, SeqCst);
-            self.install_pending(index, entry);
+            self.install_pending(fresh, entry);
             self.bump_freed();
         }
     }
@@ -591,12 +578,6 @@ impl Shared {
         }
     }
 
-    fn publish_progress(&self, off: usize, progress: Progress) {
-        let (done, total) = kind::encode_progress(progress);
-        self.region.u64(off + region::S_PROGRESS_DONE).store(done, Release);
-        self.region.u64(off + region::S_PROGRESS_TOTAL).store(total, Release);
-    }
-
     /// The progress published in slot `index`, if it still holds generation `generation`.
     pub(crate) fn slot_progress(&self, index: u32, generation: u32) -> Option<(Header, Progress)> {
         let off = self.layout.slot(index);
@@ -616,20 +597,6 @@ impl Shared {
     pub(crate) fn slot_header(&self, index: u32, generation: u32) -> Option<Header> {
         let h = Header(slot::header(&self.region, index).load(Acquire));
         (h.generation() == generation).then_some(h)
-    }
-
-    /// A handle cancels a queued task; true when it won and must complete the cell itself.
-    pub(crate) fn cancel_queued(&self, index: u32, generation: u32) -> bool {
-        slot::cancel_queued(&self.region, index, generation)
-    }
-
-    fn complete(&self, kind: &Kind, cell_addr: u64, outcome: u64, panic: Option<String>, progress: Option<Progress>) {
-        // SAFETY: the caller holds the slot's (or the queue entry's) reference to the cell and
-        // is its only completer; for DONE it delivered the output.
-        unsafe {
-            kind::cell_at(cell_addr).complete(outcome, panic, progress, |w| self.backend.wake_all(w));
-            kind::release(kind, cell_addr);
-        }
     }
 
     // ---- workers --------------------------------------------------------------------------
@@ -733,54 +700,39 @@ impl Shared {
     /// Runs the task in slot `index` (just popped by this worker) until it ends or is
     /// preempted.
     fn run(&self, me: u16, index: u32) {
-        let off = self.layout.slot(index);
-        let claim = slot::claim(&self.region, index, me);
-        let kind = self.kinds.get(self.region.u32(off + region::S_KIND).load(Relaxed));
-        let cell_addr = self.region.u64(off + region::S_COMPLETION).load(Relaxed);
-        let header = match claim {
-            Claim::Run(header) => header,
-            Claim::Reclaim(_) => {
-                // Cancelled while queued: the handle completed the cell; drop the slot's
-                // reference and free the slot.
-                // SAFETY: the slot's reference to the cell, given up exactly once, here.
-                unsafe { kind::release(kind, cell_addr) };
-                slot::free(&self.region, index);
+        let mut task = match owned::claim(&self.region, &self.kinds, index, me) {
+            Popped::Run(task) => task,
+            Popped::Reclaimed => {
+                // Cancelled while queued: the handle completed the cell, the slot is free.
                 self.slot_freed();
                 return;
             }
         };
-        let priority = header.priority() as usize;
-        // SAFETY: the slot holds its reference to the cell until `finish` releases it.
-        let cell = unsafe { kind::cell_at(cell_addr) };
-        let payload = self.region.bytes(off + self.layout.payload_off, kind.size);
-        let out = self.region.bytes(off + region::S_OUTPUT, kind.output_size);
-        let budget_word = self.region.u32(off + region::S_BUDGET);
+        let kind = task.kind();
+        let priority = task.header().priority() as usize;
+        let budget_word = self.region.u32(self.layout.slot(index) + region::S_BUDGET);
         let mut budget = budget_word.load(Relaxed);
         // The clock is read after each chunk that yields, never before the first: a task
         // that finishes in its first chunk reads it not at all, and a later chunk is timed
         // from the end of the one before.
         let mut start = None;
         loop {
-            if cell.cancel.load(Relaxed) != 0 || self.is_shut_down() {
-                return self.finish(index, header, kind, cell_addr, slot::CANCELLED, None);
+            if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
+                return self.finish(task, slot::CANCELLED, None);
             }
-            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                // SAFETY: this worker owns the RUNNING slot; `payload`/`out` are its areas and
-                // `kind` is the kind it was installed with.
-                unsafe { kind::step(kind, payload, budget, out) }
-            }));
+            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.step(&self.region, budget)));
             let done = match stepped {
                 Ok(done) => done,
                 Err(panic) => {
                     let message = panic_message(&*panic);
-                    return self.finish(index, header, kind, cell_addr, slot::FAILED, Some(message));
+                    return self.finish(task, slot::FAILED, Some(message));
                 }
             };
             if done {
                 if budget != kind.budget_hint.load(Relaxed) {
                     kind.budget_hint.store(budget, Relaxed);
                 }
-                return self.finish(index, header, kind, cell_addr, slot::DONE, None);
+                return self.finish(task, slot::DONE, None);
             }
             if let Some(now) = self.backend.now_nanos() {
                 if let Some(then) = start {
@@ -789,14 +741,12 @@ impl Shared {
                 }
                 start = Some(now);
             }
-            // SAFETY: this worker owns the slot; nobody writes the payload meanwhile.
-            let progress = unsafe { kind::progress(kind, payload) };
-            self.publish_progress(off, progress);
+            task.publish_progress(&self.region);
             // Preemption: one relaxed load; any queued work more urgent than ours?
             let more_urgent = self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
             if more_urgent != 0 {
                 kind.budget_hint.store(budget, Relaxed);
-                slot::set_owned(&self.region, index, header.with_state(QUEUED, NO_OWNER));
+                let index = task.requeue(&self.region);
                 self.count(priority, 1);
                 if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
                     self.inject(priority, index);
@@ -807,22 +757,8 @@ impl Shared {
         }
     }
 
-    fn finish(&self, index: u32, header: Header, kind: &Kind, cell_addr: u64, outcome: u64, panic: Option<String>) {
-        let off = self.layout.slot(index);
-        if outcome == slot::DONE {
-            let out = self.region.bytes(off + region::S_OUTPUT, kind.output_size);
-            // SAFETY: this worker owns the slot and its cell reference; `step` just wrote the
-            // output; the cell is not complete (only this worker can complete it now).
-            unsafe { kind::deliver(kind, cell_addr, out) };
-        }
-        let payload = self.region.bytes(off + self.layout.payload_off, kind.size);
-        // A panicking step may leave the state half-updated; its progress is still plain data.
-        // SAFETY: this worker owns the slot.
-        let progress = unsafe { kind::progress(kind, payload) };
-        slot::set_owned(&self.region, index, header.with_state(outcome, NO_OWNER));
-        // Free the slot before completing, so a joiner that wakes sees it free.
-        slot::free(&self.region, index);
-        self.complete(kind, cell_addr, outcome, panic, Some(progress));
+    fn finish(&self, task: Running<'_>, outcome: u64, panic: Option<String>) {
+        task.finish(&self.region, outcome, panic, |w| self.backend.wake_all(w));
         self.slot_freed();
     }
 
@@ -842,7 +778,7 @@ impl Shared {
             self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
         for entry in pending {
             self.pending_len.fetch_sub(1, SeqCst);
-            self.complete(self.kinds.get(entry.kind_index), entry.cell, slot::CANCELLED, None, None);
+            owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
         }
         let workers = self.layout.config.workers as usize;
         for p in 0..PRIORITIES {
@@ -857,16 +793,8 @@ impl Shared {
             }
             for index in popped {
                 self.count(p, -1);
-                let off = self.layout.slot(index);
-                let kind = self.kinds.get(self.region.u32(off + region::S_KIND).load(Relaxed));
-                let cell_addr = self.region.u64(off + region::S_COMPLETION).load(Relaxed);
-                match slot::claim(&self.region, index, NO_OWNER - 1) {
-                    Claim::Run(header) => self.finish(index, header, kind, cell_addr, slot::CANCELLED, None),
-                    Claim::Reclaim(_) => {
-                        // SAFETY: the slot's reference, given up once.
-                        unsafe { kind::release(kind, cell_addr) };
-                        slot::free(&self.region, index);
-                    }
+                if let Popped::Run(task) = owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1) {
+                    self.finish(task, slot::CANCELLED, None);
                 }
             }
         }
@@ -894,12 +822,11 @@ impl Shared {
         }
         let (index, generation) = ((at >> 32) as u32, at as u32);
         let progress = self.slot_progress(index, generation).map(|(_, p)| p);
-        if self.cancel_queued(index, generation) {
-            // We won the race with the worker that will pop the index: it will only free the
-            // slot (and drop the slot's reference to the cell); the handle completes it.
-            // SAFETY: winning `cancel_queued` makes this call the cell's only completer.
-            unsafe { cell.complete(slot::CANCELLED, None, progress, |w| self.backend.wake_all(w)) };
-        }
+        // On a win (the task is still queued) the handle completes the cell; the worker that
+        // pops the index only frees the slot and drops the slot's reference to the cell.
+        owned::cancel_queued(&self.region, index, generation, cell, progress, |w| {
+            self.backend.wake_all(w)
+        });
     }
 }
 

@@ -1,0 +1,289 @@
+//! Slots and completion-cell references the caller owns, as values.
+//!
+//! The pool reads and writes a slot's payload and output bytes, and completes a task's
+//! completion cell, only through the types here. Each one is made only where ownership is
+//! established and is consumed by the step that gives it up:
+//!
+//! - [`Fresh`]: a slot popped from the free list and not yet published (the Treiber pop hands
+//!   an index to one thread);
+//! - [`Running`]: a slot whose claim CAS (QUEUED → RUNNING) this worker won, so no other
+//!   worker runs it and no handle can cancel it before it is finished;
+//! - [`CellRef`]: the one strong reference to a completion cell that a slot or a
+//!   spawner-side queue entry holds (released when dropped).
+//!
+//! So the `unsafe` calls into [`crate::kind`] below rest on invariants these types carry, not
+//! on what their callers remember to do. Together with [`crate::region`] and
+//! [`crate::kind`], this is the only module with `unsafe`.
+
+use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer, NO_SLOT};
+use crate::region::{self, Region};
+use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
+use crate::sync::{AtomicU32, Ordering::*};
+use crate::{Progress, Task};
+use core::any::TypeId;
+use std::sync::Arc;
+
+/// One strong reference to a task's completion cell: the one its slot (or its entry in the
+/// spawner-side queue) holds. Dropping it releases the reference.
+pub(crate) struct CellRef {
+    addr: u64,
+    release: unsafe fn(*const CellHeader),
+}
+
+impl core::fmt::Debug for CellRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CellRef").field("addr", &self.addr).finish()
+    }
+}
+
+impl CellRef {
+    /// Takes over `cell`'s reference; `kind` must be `T`'s kind.
+    pub(crate) fn new<T: Task>(cell: Arc<Completion<T::Output>>, kind: &Kind) -> CellRef {
+        assert_eq!(kind.type_id, TypeId::of::<T>(), "penny: cell and kind disagree");
+        CellRef { addr: kind::into_addr(cell), release: kind.release }
+    }
+
+    /// The cell's header.
+    pub(crate) fn header(&self) -> &CellHeader {
+        // SAFETY: `addr` came from `into_addr` and this value holds that reference until it
+        // is dropped, so the cell outlives the borrow.
+        unsafe { kind::cell_at(self.addr) }
+    }
+
+    /// Hands the reference to a slot: the address goes into the slot's completion word and
+    /// is taken back by [`claim`].
+    fn into_slot(self) -> u64 {
+        let addr = self.addr;
+        core::mem::forget(self);
+        addr
+    }
+
+    /// Completes the cell and releases this reference.
+    ///
+    /// Every caller in this module is the cell's only completer: the owner of its RUNNING
+    /// slot, or the holder of a reference that never reached a slot (no handle can cancel
+    /// such a task into completion, see [`cancel_unslotted`]).
+    fn complete(self, outcome: u64, panic: Option<String>, progress: Option<Progress>, wake_all: impl FnOnce(&AtomicU32)) {
+        // SAFETY: see above: the callers are the only completer; for DONE, `Running::finish`
+        // delivered the output first.
+        unsafe { self.header().complete(outcome, panic, progress, wake_all) };
+    }
+}
+
+impl Drop for CellRef {
+    fn drop(&mut self) {
+        // SAFETY: this value holds one reference from `into_addr`, given up exactly once
+        // here; `release` is the cell's kind's, so it drops the cell's real type.
+        unsafe { (self.release)(core::ptr::with_exposed_provenance::<CellHeader>(self.addr as usize)) }
+    }
+}
+
+/// Completes, as cancelled, the cell of a task that never got a slot (it waited in the
+/// spawner-side queue).
+pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32)) {
+    // Handles complete a cell only after winning `cancel_queued` on its slot; with no slot
+    // recorded in the cell there is none, so this holder is the only completer.
+    assert_eq!(cell.header().slot.load(SeqCst), NO_SLOT, "penny: cell already has a slot");
+    cell.complete(slot::CANCELLED, None, None, wake_all);
+}
+
+/// A slot taken from the free list, not yet published: only this value touches it.
+#[derive(Debug)]
+pub(crate) struct Fresh {
+    index: u32,
+}
+
+impl Fresh {
+    /// Takes a free slot, if any.
+    pub(crate) fn pop(r: &Region) -> Option<Fresh> {
+        slot::pop_free(r).map(|index| Fresh { index })
+    }
+
+    /// Returns the slot to the free list unused.
+    pub(crate) fn give_back(self, r: &Region) {
+        slot::push_free(r, self.index);
+    }
+
+    /// Writes the task into the slot, records kind, budget, progress and cell, publishes it
+    /// as QUEUED at `priority` and records the slot in the cell. Returns the slot index, for
+    /// the caller to push to a queue.
+    pub(crate) fn install<F: FnOnce(*mut u8)>(
+        self,
+        r: &Region,
+        kind_index: u32,
+        kind: &Kind,
+        priority: u8,
+        write: Writer<F>,
+        cell: CellRef,
+    ) -> u32 {
+        let layout = r.layout();
+        assert_eq!(write.type_id(), kind.type_id, "penny: writer and kind disagree");
+        assert!(
+            kind.size <= layout.config.payload_bytes as usize && kind.align <= region::MAX_ALIGN,
+            "penny: task does not fit the slot"
+        );
+        let off = layout.slot(self.index);
+        let payload = r.bytes(off + layout.payload_off, kind.size);
+        // SAFETY: `payload` is this unpublished slot's payload area (only this value touches
+        // it), 16-byte aligned and at least `kind.size` bytes (checked above); the writer
+        // holds a task of `kind`'s type (checked above).
+        unsafe { write.write(payload) };
+        // SAFETY: the slot is still unpublished; `payload` now holds a task of `kind`.
+        let progress = unsafe { kind::progress(kind, payload) };
+        publish_progress(r, off, progress);
+        r.u32(off + region::S_KIND).store(kind_index, Relaxed);
+        r.u32(off + region::S_BUDGET).store(kind.budget_hint.load(Relaxed), Relaxed);
+        r.u64(off + region::S_COMPLETION).store(cell.addr, Relaxed);
+        let generation = Header(slot::header(r, self.index).load(Relaxed)).generation();
+        slot::set_owned(r, self.index, Header::new(QUEUED, priority, NO_OWNER, generation));
+        // Tell the handle where its task is. The index is in no queue yet, so the reference
+        // is still ours here; from now on it is the slot's.
+        cell.header().slot.store((self.index as u64) << 32 | generation as u64, SeqCst);
+        let _ = cell.into_slot();
+        self.index
+    }
+}
+
+/// Publishes a task's progress in its slot (offset `off`).
+pub(crate) fn publish_progress(r: &Region, off: usize, progress: Progress) {
+    let (done, total) = kind::encode_progress(progress);
+    r.u64(off + region::S_PROGRESS_DONE).store(done, Release);
+    r.u64(off + region::S_PROGRESS_TOTAL).store(total, Release);
+}
+
+/// What the worker that popped an index from a queue got.
+#[derive(Debug)]
+pub(crate) enum Popped<'k> {
+    /// It runs the task.
+    Run(Running<'k>),
+    /// The task was cancelled while queued: the slot was freed (and the cell reference
+    /// released) already.
+    Reclaimed,
+}
+
+/// The worker that popped `index` from a queue takes it (see [`slot::claim`]).
+pub(crate) fn claim<'k>(r: &Region, kinds: &'k Kinds, index: u32, worker: u16) -> Popped<'k> {
+    let claim = slot::claim(r, index, worker);
+    let off = r.layout().slot(index);
+    // The claim's Acquire saw the installer's writes, made before it released QUEUED.
+    let kind = kinds.get(r.u32(off + region::S_KIND).load(Relaxed));
+    let addr = r.u64(off + region::S_COMPLETION).load(Relaxed);
+    // The slot's reference to its cell passes to this worker: a queued index is popped by one
+    // thread only, and the slot keeps no other use of the address.
+    let cell = CellRef { addr, release: kind.release };
+    match claim {
+        Claim::Run(header) => Popped::Run(Running { index, header, kind, cell }),
+        Claim::Reclaim(_) => {
+            // Cancelled while queued: the handle completed the cell; drop our reference.
+            drop(cell);
+            slot::free(r, index);
+            Popped::Reclaimed
+        }
+    }
+}
+
+/// A slot this worker runs: it won the claim CAS, so it alone touches the payload and output
+/// until it gives the slot up ([`Running::requeue`] or [`Running::finish`]).
+#[derive(Debug)]
+pub(crate) struct Running<'k> {
+    index: u32,
+    header: Header,
+    kind: &'k Kind,
+    cell: CellRef,
+}
+
+impl<'k> Running<'k> {
+    /// The header as this worker set it (RUNNING, owned).
+    pub(crate) fn header(&self) -> Header {
+        self.header
+    }
+
+    /// The task's kind.
+    pub(crate) fn kind(&self) -> &'k Kind {
+        self.kind
+    }
+
+    /// The task's completion cell (for the cancel flag).
+    pub(crate) fn cell(&self) -> &CellHeader {
+        self.cell.header()
+    }
+
+    fn payload(&self, r: &Region) -> *mut u8 {
+        let layout = r.layout();
+        r.bytes(layout.slot(self.index) + layout.payload_off, self.kind.size)
+    }
+
+    fn output(&self, r: &Region) -> *mut u8 {
+        r.bytes(r.layout().slot(self.index) + region::S_OUTPUT, self.kind.output_size)
+    }
+
+    /// Runs one chunk of at most `budget` iterations; true when the task finished (its
+    /// output is in the slot).
+    pub(crate) fn step(&mut self, r: &Region, budget: u32) -> bool {
+        let (payload, out) = (self.payload(r), self.output(r));
+        // SAFETY: this worker owns the RUNNING slot; `payload`/`out` are its areas, sized and
+        // aligned for `kind` (checked by `Fresh::install`), and `kind` is the kind it was
+        // installed with.
+        unsafe { kind::step(self.kind, payload, budget, out) }
+    }
+
+    /// The task's progress, read from its state.
+    pub(crate) fn progress(&self, r: &Region) -> Progress {
+        // SAFETY: this worker owns the slot, so nobody writes the payload meanwhile; it holds
+        // a task of `kind` (a panicking step may leave it half-updated, but it is plain data).
+        unsafe { kind::progress(self.kind, self.payload(r)) }
+    }
+
+    /// Publishes the task's progress in its slot.
+    pub(crate) fn publish_progress(&self, r: &Region) {
+        publish_progress(r, r.layout().slot(self.index), self.progress(r));
+    }
+
+    /// Puts the task back to QUEUED (its budget stays in the slot); the caller pushes the
+    /// index to a queue. The slot keeps its cell reference.
+    pub(crate) fn requeue(self, r: &Region) -> u32 {
+        slot::set_owned(r, self.index, self.header.with_state(QUEUED, NO_OWNER));
+        let _ = self.cell.into_slot();
+        self.index
+    }
+
+    /// Ends the task with `outcome` (DONE after a `step` returned true, FAILED, CANCELLED):
+    /// delivers the output, frees the slot and completes the cell.
+    pub(crate) fn finish(self, r: &Region, outcome: u64, panic: Option<String>, wake_all: impl FnOnce(&AtomicU32)) {
+        if outcome == slot::DONE {
+            let out = self.output(r);
+            // SAFETY: this worker owns the slot and the cell's only completer reference;
+            // `step` just wrote the output (the caller passes DONE only then), and the cell
+            // is not complete (only this worker can complete it now).
+            unsafe { kind::deliver(self.kind, self.cell.addr, out) };
+        }
+        let progress = self.progress(r);
+        slot::set_owned(r, self.index, self.header.with_state(outcome, NO_OWNER));
+        // Free the slot before completing, so a joiner that wakes sees it free.
+        slot::free(r, self.index);
+        self.cell.complete(outcome, panic, Some(progress), wake_all);
+    }
+}
+
+/// A handle cancels its task if it is still queued in slot `index` at `generation`; on a
+/// win it completes `cell` (the task's) as cancelled and returns true. The worker that pops
+/// the index then only frees the slot.
+pub(crate) fn cancel_queued(
+    r: &Region,
+    index: u32,
+    generation: u32,
+    cell: &CellHeader,
+    progress: Option<Progress>,
+    wake_all: impl FnOnce(&AtomicU32),
+) -> bool {
+    if !slot::cancel_queued(r, index, generation) {
+        return false;
+    }
+    // The CAS (AcqRel) saw the installer's writes: the slot must hold this very cell.
+    let addr = r.u64(r.layout().slot(index) + region::S_COMPLETION).load(Relaxed);
+    assert_eq!(addr, cell as *const CellHeader as usize as u64, "penny: handle and slot disagree");
+    // SAFETY: winning the QUEUED -> CANCELLED CAS makes this call the cell's only completer:
+    // no worker will run the task, and the popper only frees the slot.
+    unsafe { cell.complete(slot::CANCELLED, None, progress, wake_all) };
+    true
+}
