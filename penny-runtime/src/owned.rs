@@ -276,14 +276,17 @@ pub(crate) fn cancel_queued(
     progress: Option<Progress>,
     wake_all: impl FnOnce(&AtomicU32),
 ) -> bool {
-    if !slot::cancel_queued(r, index, generation) {
+    // The handle read `(index, generation)` from its cell after the installer stored the
+    // cell's address in the slot, so the slot holds this cell's address, or a later task's
+    // (and then the generation moved on and the CAS below fails anyway). Checked before the
+    // CAS: after it, the slot may already be freed and reused.
+    let addr = r.u64(r.layout().slot(index) + region::S_COMPLETION).load(Acquire);
+    if addr != cell as *const CellHeader as usize as u64 || !slot::cancel_queued(r, index, generation) {
         return false;
     }
-    // The CAS (AcqRel) saw the installer's writes: the slot must hold this very cell.
-    let addr = r.u64(r.layout().slot(index) + region::S_COMPLETION).load(Relaxed);
-    assert_eq!(addr, cell as *const CellHeader as usize as u64, "penny: handle and slot disagree");
-    // SAFETY: winning the QUEUED -> CANCELLED CAS makes this call the cell's only completer:
-    // no worker will run the task, and the popper only frees the slot.
+    // SAFETY: the slot held this cell (checked above) and this call won the QUEUED(generation)
+    // -> CANCELLED CAS, which makes it the cell's only completer: no worker will run the
+    // task, and the popper only frees the slot.
     unsafe { cell.complete(slot::CANCELLED, None, progress, wake_all) };
     true
 }
