@@ -5,7 +5,8 @@
 //! For each priority from `UserBlocking` down to `Background`, skipping priorities whose
 //! queued counter is zero: pop its own deque (LIFO), then the injector (taking a small batch
 //! into its deque so idle workers can steal it), then steal (FIFO) from the other workers'
-//! deques. With nothing anywhere it spins briefly, then parks on the work-epoch word.
+//! deques. With nothing anywhere it polls the work-epoch word (after every pause, ~30 µs in
+//! all), yields a few times, then parks on that word.
 //!
 //! # Counters and parking (no lost wake-ups)
 //!
