@@ -13,7 +13,8 @@
 //!
 //! So the `unsafe` calls into [`crate::kind`] below rest on invariants these types carry, not
 //! on what their callers remember to do. Together with [`crate::region`] and
-//! [`crate::kind`], this is the only module with `unsafe`.
+//! [`crate::kind`] (and the wasm backend's parking intrinsics), this is the only module with
+//! `unsafe`.
 
 use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer, NO_SLOT};
 use crate::region::{self, Region};
