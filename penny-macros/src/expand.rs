@@ -922,5 +922,15 @@ impl VisitMut for Rewriter<'_> {
             return;
         }
         syn::visit_mut::visit_stmt_mut(self, stmt);
+        // `break;` rewritten to `{ ...; break; }` needs no `;` after the block (it diverges).
+        if let Stmt::Expr(Expr::Block(block), semi @ Some(_)) = stmt {
+            let diverges = matches!(
+                block.block.stmts.last(),
+                Some(Stmt::Expr(Expr::Break(_) | Expr::Continue(_), _))
+            );
+            if diverges {
+                *semi = None;
+            }
+        }
     }
 }
