@@ -87,7 +87,7 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
                 .first()
                 .ok_or_else(|| Unreadable::Unknown("an empty array has no element type".into()))?;
             let elem = read_type(first, env)?;
-            let len = array.elems.len();
+            let len = proc_macro2::Literal::usize_unsuffixed(array.elems.len());
             Ok(syn::parse2(quote!([#elem; #len])).expect("an array type parses"))
         }
         Expr::Call(call) => call_type(call, env),
@@ -329,5 +329,74 @@ pub fn not_pod_reason(ty: &Type) -> Option<(TokenStream, String)> {
             None
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(expr: &str, env: &[(&str, &str)]) -> Result<String, String> {
+        let env: Env = env
+            .iter()
+            .map(|(name, ty)| (name.to_string(), syn::parse_str(ty).expect("type")))
+            .collect();
+        let expr: Expr = syn::parse_str(expr).expect("expression");
+        match read_type(&expr, &env) {
+            Ok(ty) => Ok(quote!(#ty).to_string().replace(' ', "")),
+            Err(Unreadable::NotPod(_, why)) => Err(format!("not pod: {why}")),
+            Err(Unreadable::Unknown(why)) => Err(why),
+        }
+    }
+
+    #[test]
+    fn reads_what_the_code_says() {
+        assert_eq!(read("0u32", &[]), Ok("u32".into()));
+        assert_eq!(read("1.5f32", &[]), Ok("f32".into()));
+        assert_eq!(read("n as f64", &[]), Ok("f64".into()));
+        assert_eq!(read("n * 2 + 1", &[("n", "u64")]), Ok("u64".into()));
+        assert_eq!(read("x < y", &[]), Ok("bool".into()));
+        assert_eq!(read("(0u8, 'a', true)", &[]), Ok("(u8,char,bool,)".into()));
+        assert_eq!(read("[0i16; 8]", &[]), Ok("[i16;8]".into()));
+        assert_eq!(read("[a, a]", &[("a", "f64")]), Ok("[f64;2]".into()));
+        assert_eq!(read("Some(n)", &[("n", "u32")]), Ok("Option<u32>".into()));
+        assert_eq!(read("u32::MAX", &[]), Ok("u32".into()));
+        assert_eq!(read("u64::BITS", &[]), Ok("u32".into()));
+        assert_eq!(read("seed.wrapping_mul(3)", &[("seed", "u64")]), Ok("u64".into()));
+        assert_eq!(read("bins[3]", &[("bins", "[u32; 16]")]), Ok("u32".into()));
+        assert_eq!(read("pair.1", &[("pair", "(u8, f32)")]), Ok("f32".into()));
+        assert_eq!(read("Point { x: 0.0, y: 0.0 }", &[]), Ok("Point".into()));
+    }
+
+    #[test]
+    fn asks_when_the_code_does_not_say() {
+        assert!(read("0", &[]).unwrap_err().contains("suffix"));
+        assert!(read("0.0", &[]).unwrap_err().contains("f32` or `f64"));
+        assert!(read("None", &[]).is_err());
+        assert!(read("v.len()", &[("v", "In<u32>")]).is_err());
+        assert!(read("unknown_var", &[]).unwrap_err().contains("unknown_var"));
+    }
+
+    #[test]
+    fn spots_values_that_are_never_plain_data() {
+        assert!(read("|x: u32| x + 1", &[]).unwrap_err().starts_with("not pod: a closure"));
+        assert!(read("&data", &[]).unwrap_err().starts_with("not pod: a reference"));
+        assert!(read("Vec::new()", &[]).unwrap_err().contains("`Vec`"));
+        assert!(read("vec![1u32]", &[]).unwrap_err().starts_with("not pod: heap data"));
+        assert!(read("\"text\"", &[]).unwrap_err().starts_with("not pod: a string"));
+    }
+
+    #[test]
+    fn spots_types_that_are_never_plain_data() {
+        let reason = |ty: &str| not_pod_reason(&syn::parse_str(ty).expect("type")).map(|r| r.1);
+        assert!(reason("&[f32]").unwrap().contains("borrowed"));
+        assert!(reason("*const u8").unwrap().contains("raw pointer"));
+        assert!(reason("Box<u64>").unwrap().contains("`Box`"));
+        assert!(reason("[String; 2]").unwrap().contains("`String`"));
+        assert!(reason("Option<Vec<u8>>").unwrap().contains("`Vec`"));
+        assert!(reason("View<'a>").unwrap().contains("lifetime"));
+        assert!(reason("(u32, f64)").is_none());
+        assert!(reason("penny::In<f32>").is_none());
+        assert!(reason("MyPodStruct").is_none());
     }
 }
