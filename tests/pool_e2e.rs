@@ -1,0 +1,197 @@
+//! End to end: lowered kernels from the equivalence suite run on a `penny::Pool` — small
+//! pools, more tasks than slots, mixed priorities, cancellations — and every task that
+//! finishes returns exactly what its plain function returns.
+
+use std::time::Duration;
+
+use penny::{Pool, Priority, TaskError, TaskHandle, TaskStatus};
+use penny_examples::kernels::arrays::*;
+use penny_examples::kernels::control::*;
+use penny_examples::kernels::nested::*;
+use penny_examples::kernels::phases::*;
+use penny_examples::kernels::BitEq;
+
+/// A spawned task with the plain function's output to compare against.
+trait Pending {
+    /// Joins the task: `Ok` when it returned the reference output (or was cancelled as asked).
+    fn check(self: Box<Self>, cancelled: bool) -> Result<(), String>;
+    fn cancel(&self);
+}
+
+struct Spawned<T: Copy + Send + 'static> {
+    handle: TaskHandle<T>,
+    reference: T,
+    name: &'static str,
+}
+
+impl<T: Copy + Send + BitEq + std::fmt::Debug + 'static> Pending for Spawned<T> {
+    fn check(self: Box<Self>, cancelled: bool) -> Result<(), String> {
+        let name = self.name;
+        match self.handle.join() {
+            Ok(output) if output.bit_eq(&self.reference) => Ok(()),
+            Ok(output) => Err(format!(
+                "{name}: got {output:?}, plain fn gave {:?}",
+                self.reference
+            )),
+            Err(TaskError::Cancelled) if cancelled => Ok(()),
+            Err(error) => Err(format!("{name}: {error:?}")),
+        }
+    }
+
+    fn cancel(&self) {
+        self.handle.cancel();
+    }
+}
+
+fn spawn<T>(
+    pool: &Pool,
+    task: impl penny::Task<Output = T>,
+    reference: T,
+    name: &'static str,
+    priority: Priority,
+) -> Box<dyn Pending>
+where
+    T: Copy + Send + BitEq + std::fmt::Debug + 'static,
+{
+    let handle = pool.task(task).priority(priority).spawn();
+    Box::new(Spawned {
+        handle,
+        reference,
+        name,
+    })
+}
+
+/// A small deterministic generator, so a failure names a reproducible case.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+fn run_mix(workers: usize, slots: usize, tasks: usize, seed: u64) {
+    let pool = Pool::builder()
+        .workers(workers)
+        .slots(slots)
+        .time_slice(Duration::from_micros(200))
+        .build();
+    let mut rng = seed;
+    let mut pending: Vec<(Box<dyn Pending>, bool)> = Vec::new();
+    for i in 0..tasks {
+        let r = next(&mut rng);
+        let priority = match r % 3 {
+            0 => Priority::UserBlocking,
+            1 => Priority::UserVisible,
+            _ => Priority::Background,
+        };
+        let a = (r >> 8) as u32;
+        let job = match i % 8 {
+            0 => spawn(
+                &pool,
+                CollatzSteps::new(u64::from(a % 10_000) + 1, 500),
+                collatz_steps(u64::from(a % 10_000) + 1, 500),
+                "collatz_steps",
+                priority,
+            ),
+            1 => spawn(
+                &pool,
+                MeanDeviation::new(a % 3000, a),
+                mean_deviation(a % 3000, a),
+                "mean_deviation",
+                priority,
+            ),
+            2 => spawn(
+                &pool,
+                Histogram::new(a % 5000, a | 1),
+                histogram(a % 5000, a | 1),
+                "histogram",
+                priority,
+            ),
+            3 => spawn(
+                &pool,
+                FirstPairWithSum::new(a % 60, a % 5000),
+                first_pair_with_sum(a % 60, a % 5000),
+                "first_pair_with_sum",
+                priority,
+            ),
+            4 => spawn(
+                &pool,
+                Strided::new(i64::from(a % 2000) - 1000, (a % 7 + 1) as usize),
+                strided(i64::from(a % 2000) - 1000, (a % 7 + 1) as usize),
+                "strided",
+                priority,
+            ),
+            5 => spawn(
+                &pool,
+                ResumableInner::new(a % 40, a % 50),
+                resumable_inner(a % 40, a % 50),
+                "resumable_inner",
+                priority,
+            ),
+            6 => spawn(
+                &pool,
+                LabeledResumable::new(a % 30, a % 30, u64::from(a % 20_000)),
+                labeled_resumable(a % 30, a % 30, u64::from(a % 20_000)),
+                "labeled_resumable",
+                priority,
+            ),
+            _ => spawn(
+                &pool,
+                NewtonSqrt::new(f64::from(a % 1_000_000), a % 80),
+                newton_sqrt(f64::from(a % 1_000_000), a % 80),
+                "newton_sqrt",
+                priority,
+            ),
+        };
+        let cancel = r % 11 == 0;
+        if cancel {
+            job.cancel();
+        }
+        pending.push((job, cancel));
+    }
+    let failures: Vec<String> = pending
+        .into_iter()
+        .filter_map(|(job, cancelled)| job.check(cancelled).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} tasks wrong, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+}
+
+#[test]
+fn lowered_kernels_on_small_pools_match_their_plain_functions() {
+    run_mix(1, 4, 400, 0x9e37_79b9_7f4a_7c15);
+    run_mix(2, 8, 800, 0x1234_5678_9abc_def1);
+    run_mix(3, 16, 800, 0x0f0f_f0f0_1357_9bdf);
+}
+
+#[test]
+fn progress_through_the_handle_reaches_the_total() {
+    let pool = Pool::builder().workers(2).build();
+    let handle = pool
+        .task(MeanDeviation::new(200_000, 7))
+        .priority(Priority::Background)
+        .spawn();
+    let mut last = 0;
+    while !handle.status().is_finished() {
+        let progress = handle.progress();
+        assert!(
+            progress.done >= last,
+            "progress went back: {last} -> {}",
+            progress.done
+        );
+        last = progress.done;
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    assert_eq!(handle.status(), TaskStatus::Done);
+    let end = handle.progress();
+    assert_eq!(Some(end.done), end.total);
+    assert_eq!(end.total, Some(400_000));
+    assert!(handle
+        .join()
+        .expect("finishes")
+        .bit_eq(&mean_deviation(200_000, 7)));
+}
