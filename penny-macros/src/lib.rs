@@ -4,12 +4,12 @@
 //! task is tested against) and adds a state struct named after it in UpperCamelCase that
 //! implements `penny::Task`. The pipeline, one module each:
 //!
-//! 1. [`attr`] parses the attribute's options;
-//! 2. [`valid`] checks the signature, the yield points and the control flow;
-//! 3. [`ast`] builds the tree of resumable loops;
-//! 4. [`vars`] finds the variables that live across iteration boundaries (with [`types`]
+//! 1. `attr` parses the attribute's options;
+//! 2. `valid` checks the signature, the yield points and the control flow;
+//! 3. `ast` builds the tree of resumable loops;
+//! 4. `vars` finds the variables that live across iteration boundaries (with `types`
 //!    reading their types);
-//! 5. [`expand`] emits the struct, `new`, and the `Task` impl.
+//! 5. `expand` emits the struct, `new`, and the `Task` impl.
 //!
 //! Every error from every phase is collected and reported at its span; when there is any,
 //! only the user's function is emitted next to the errors, so rustc adds no cascade.
