@@ -77,7 +77,11 @@ pub struct RangeHead {
 impl Loop {
     /// Whether no resumable loop is nested in this one.
     pub fn is_leaf(&self) -> bool {
-        !self.body.parts.iter().any(|part| matches!(part, Part::Loop(_)))
+        !self
+            .body
+            .parts
+            .iter()
+            .any(|part| matches!(part, Part::Loop(_)))
     }
 }
 
@@ -92,7 +96,10 @@ pub fn is_yield_stmt(stmt: &Stmt) -> bool {
 
 /// Whether `mac` is `yield_now!` (written with any path).
 pub fn is_yield_macro(mac: &syn::Macro) -> bool {
-    mac.path.segments.last().is_some_and(|seg| seg.ident == "yield_now")
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|seg| seg.ident == "yield_now")
 }
 
 /// Whether a loop's body ends with `yield_now!()`.
@@ -180,7 +187,14 @@ impl<'e> Builder<'e> {
                     );
                 }
                 let range = self.range_head(&e.expr);
-                (&e.label, range.map(|range| Head::For { pat: (*e.pat).clone(), range }), &e.body)
+                (
+                    &e.label,
+                    range.map(|range| Head::For {
+                        pat: (*e.pat).clone(),
+                        range,
+                    }),
+                    &e.body,
+                )
             }
             Expr::While(e) => {
                 if let Expr::Let(let_expr) = &*e.cond {
@@ -190,7 +204,13 @@ impl<'e> Builder<'e> {
                          break }; ... }`",
                     );
                 }
-                (&e.label, Some(Head::While { cond: (*e.cond).clone() }), &e.body)
+                (
+                    &e.label,
+                    Some(Head::While {
+                        cond: (*e.cond).clone(),
+                    }),
+                    &e.body,
+                )
             }
             Expr::Loop(e) => (&e.label, Some(Head::Loop), &e.body),
             _ => unreachable!("resumable_loop is called on loops only"),

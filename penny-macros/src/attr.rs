@@ -15,7 +15,9 @@ pub struct TaskAttr {
 
 impl Parse for TaskAttr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut attr = TaskAttr { slot_bytes: DEFAULT_SLOT_BYTES };
+        let mut attr = TaskAttr {
+            slot_bytes: DEFAULT_SLOT_BYTES,
+        };
         while !input.is_empty() {
             let key: Ident = input.parse()?;
             if key != "slot" {

@@ -15,7 +15,8 @@ pub struct Errors {
 impl Errors {
     /// Records an error spanning the tokens of `node`.
     pub fn at<T: ToTokens, M: Display>(&mut self, node: T, message: M) {
-        self.errors.push(syn::Error::new_spanned(node.into_token_stream(), message));
+        self.errors
+            .push(syn::Error::new_spanned(node.into_token_stream(), message));
     }
 
     /// Records an error at `span`.
@@ -40,6 +41,9 @@ impl Errors {
 
     /// All errors as `compile_error!` invocations.
     pub fn into_compile_errors(self) -> TokenStream {
-        self.errors.iter().map(syn::Error::to_compile_error).collect()
+        self.errors
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
     }
 }

@@ -9,7 +9,9 @@
 //! 3. `ast` builds the tree of resumable loops;
 //! 4. `vars` finds the variables that live across iteration boundaries (with `types`
 //!    reading their types);
-//! 5. `expand` emits the struct, `new`, and the `Task` impl.
+//! 5. `expand` emits the struct, `new`, and the `Task` impl, with `machine` building the
+//!    dispatcher arms of `step` and `progress()`, and `rewrite` redirecting the user's
+//!    `break`/`continue`/`return`.
 //!
 //! Every error from every phase is collected and reported at its span; when there is any,
 //! only the user's function is emitted next to the errors, so rustc adds no cascade.
@@ -22,7 +24,9 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod machine;
 mod pod;
+mod rewrite;
 mod types;
 mod valid;
 mod vars;
@@ -69,7 +73,9 @@ pub fn yield_now(_input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 #[proc_macro_derive(Pod)]
 pub fn derive_pod(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    pod::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    pod::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// The whole expansion of `#[penny::task]`, as a function of tokens (tests call this).
@@ -83,7 +89,9 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(options) => options,
         Err(error) => {
             errors.push(error);
-            attr::TaskAttr { slot_bytes: attr::DEFAULT_SLOT_BYTES }
+            attr::TaskAttr {
+                slot_bytes: attr::DEFAULT_SLOT_BYTES,
+            }
         }
     };
     let plain = plain_function(&func);

@@ -56,7 +56,10 @@ fn snapshotted_kernels() -> Vec<(PathBuf, String)> {
 #[test]
 fn expansions_match_snapshots() {
     let kernels = snapshotted_kernels();
-    assert!(kernels.len() >= 8, "at least 8 representative kernels are snapshotted");
+    assert!(
+        kernels.len() >= 8,
+        "at least 8 representative kernels are snapshotted"
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(expand_dir().join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
@@ -87,7 +90,9 @@ fn readme_shows_the_current_expansion() {
     // The body of `step` has no derives, so cargo expand prints it as is, but for the one
     // `unreachable!` it expands.
     let start = expansion.find("    fn step(").expect("a step fn");
-    let end = expansion.find("    #[allow(unused_variables").expect("the progress fn");
+    let end = expansion
+        .find("    #[allow(unused_variables")
+        .expect("the progress fn");
     let lines = expansion[start..end].lines();
     for line in lines.filter(|l| !l.trim().is_empty() && !l.contains("unreachable!")) {
         assert!(

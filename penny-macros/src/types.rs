@@ -27,19 +27,68 @@ pub enum Unreadable {
 }
 
 const PRIMITIVES: &[&str] = &[
-    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
-    "f32", "f64", "bool", "char",
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char",
 ];
 
 /// Methods of numeric primitives that return the receiver's type.
 const SAME_TYPE_METHODS: &[&str] = &[
-    "min", "max", "clamp", "abs", "signum", "pow", "powi", "powf", "sqrt", "cbrt", "exp",
-    "exp2", "ln", "log", "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
-    "sinh", "cosh", "tanh", "floor", "ceil", "round", "trunc", "fract", "mul_add", "recip",
-    "hypot", "rem_euclid", "div_euclid", "wrapping_add", "wrapping_sub", "wrapping_mul",
-    "wrapping_neg", "wrapping_shl", "wrapping_shr", "saturating_add", "saturating_sub",
-    "saturating_mul", "rotate_left", "rotate_right", "swap_bytes", "reverse_bits", "to_le",
-    "to_be", "abs_diff", "isqrt", "copysign", "to_degrees", "to_radians",
+    "min",
+    "max",
+    "clamp",
+    "abs",
+    "signum",
+    "pow",
+    "powi",
+    "powf",
+    "sqrt",
+    "cbrt",
+    "exp",
+    "exp2",
+    "ln",
+    "log",
+    "log2",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fract",
+    "mul_add",
+    "recip",
+    "hypot",
+    "rem_euclid",
+    "div_euclid",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_mul",
+    "wrapping_neg",
+    "wrapping_shl",
+    "wrapping_shr",
+    "saturating_add",
+    "saturating_sub",
+    "saturating_mul",
+    "rotate_left",
+    "rotate_right",
+    "swap_bytes",
+    "reverse_bits",
+    "to_le",
+    "to_be",
+    "abs_diff",
+    "isqrt",
+    "copysign",
+    "to_degrees",
+    "to_radians",
 ];
 
 fn parse_type(text: &str) -> Type {
@@ -60,11 +109,19 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
         Expr::Path(path) if path.qself.is_none() => path_type(&path.path, env),
         Expr::Unary(unary) => match unary.op {
             UnOp::Neg(_) | UnOp::Not(_) => read_type(&unary.expr, env),
-            _ => Err(Unreadable::Unknown("Penny can't read the type of a dereference".into())),
+            _ => Err(Unreadable::Unknown(
+                "Penny can't read the type of a dereference".into(),
+            )),
         },
         Expr::Binary(binary) => match binary.op {
-            BinOp::Eq(_) | BinOp::Ne(_) | BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_)
-            | BinOp::Ge(_) | BinOp::And(_) | BinOp::Or(_) => Ok(parse_type("bool")),
+            BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::And(_)
+            | BinOp::Or(_) => Ok(parse_type("bool")),
             BinOp::Shl(_) | BinOp::Shr(_) => read_type(&binary.left, env),
             _ => read_type(&binary.left, env).or_else(|_| read_type(&binary.right, env)),
         },
@@ -112,7 +169,11 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
                     Ok(parse_type("bool"))
                 }
                 "to_bits" => {
-                    let bits = if quote!(#receiver).to_string() == "f32" { "u32" } else { "u64" };
+                    let bits = if quote!(#receiver).to_string() == "f32" {
+                        "u32"
+                    } else {
+                        "u64"
+                    };
                     Ok(parse_type(bits))
                 }
                 _ => Err(Unreadable::Unknown(format!(
@@ -122,7 +183,9 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
         }
         Expr::Index(index) => match read_type(&index.expr, env)? {
             Type::Array(array) => Ok((*array.elem).clone()),
-            _ => Err(Unreadable::Unknown("Penny can't read the type of this index".into())),
+            _ => Err(Unreadable::Unknown(
+                "Penny can't read the type of this index".into(),
+            )),
         },
         Expr::Field(field) => match (read_type(&field.base, env)?, &field.member) {
             (Type::Tuple(tuple), syn::Member::Unnamed(index)) => tuple
@@ -131,15 +194,21 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
                 .nth(index.index as usize)
                 .cloned()
                 .ok_or_else(|| Unreadable::Unknown("no such tuple field".into())),
-            _ => Err(Unreadable::Unknown("Penny can't read the type of a field".into())),
+            _ => Err(Unreadable::Unknown(
+                "Penny can't read the type of a field".into(),
+            )),
         },
         Expr::If(if_expr) => match if_expr.then_branch.stmts.last() {
             Some(syn::Stmt::Expr(tail, None)) => read_type(tail, env),
-            _ => Err(Unreadable::Unknown("Penny can't read the type of this `if`".into())),
+            _ => Err(Unreadable::Unknown(
+                "Penny can't read the type of this `if`".into(),
+            )),
         },
         Expr::Block(block) => match block.block.stmts.last() {
             Some(syn::Stmt::Expr(tail, None)) => read_type(tail, env),
-            _ => Err(Unreadable::Unknown("Penny can't read the type of this block".into())),
+            _ => Err(Unreadable::Unknown(
+                "Penny can't read the type of this block".into(),
+            )),
         },
         Expr::Closure(closure) => Err(Unreadable::NotPod(
             closure.span(),
@@ -162,7 +231,9 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
                     .into(),
             ))
         }
-        _ => Err(Unreadable::Unknown("Penny can't read the type of this expression".into())),
+        _ => Err(Unreadable::Unknown(
+            "Penny can't read the type of this expression".into(),
+        )),
     }
 }
 
@@ -189,7 +260,9 @@ fn literal_type(lit: &Lit) -> Result<Type, Unreadable> {
              bytes"
                 .into(),
         )),
-        _ => Err(Unreadable::Unknown("Penny can't read the type of this literal".into())),
+        _ => Err(Unreadable::Unknown(
+            "Penny can't read the type of this literal".into(),
+        )),
     }
 }
 
@@ -215,15 +288,26 @@ fn path_type(path: &syn::Path, env: &Env) -> Result<Type, Unreadable> {
     if path.is_ident("None") {
         return Err(Unreadable::Unknown("`None` doesn't say its type".into()));
     }
-    Err(Unreadable::Unknown("Penny can't read the type of this path".into()))
+    Err(Unreadable::Unknown(
+        "Penny can't read the type of this path".into(),
+    ))
 }
 
 fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
     let Expr::Path(func) = &*call.func else {
-        return Err(Unreadable::Unknown("Penny can't read the type of this call".into()));
+        return Err(Unreadable::Unknown(
+            "Penny can't read the type of this call".into(),
+        ));
     };
-    let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let heap = ["Vec", "String", "Box", "Rc", "Arc", "HashMap", "BTreeMap", "VecDeque"];
+    let segments: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let heap = [
+        "Vec", "String", "Box", "Rc", "Arc", "HashMap", "BTreeMap", "VecDeque",
+    ];
     if let Some(first) = segments.first() {
         if heap.contains(&first.as_str()) {
             return Err(Unreadable::NotPod(
@@ -241,13 +325,13 @@ fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
             let inner = read_type(&call.args[0], env)?;
             Ok(syn::parse2(quote!(Option<#inner>)).expect("an Option type parses"))
         }
-        [ty, from] if PRIMITIVES.contains(&ty.as_str()) && from == "from" => {
-            Ok(parse_type(ty))
-        }
+        [ty, from] if PRIMITIVES.contains(&ty.as_str()) && from == "from" => Ok(parse_type(ty)),
         [name] if name.starts_with(char::is_uppercase) && name != "Ok" && name != "Err" => {
             Ok(parse_type(name))
         }
-        _ => Err(Unreadable::Unknown("Penny can't tell what this call returns".into())),
+        _ => Err(Unreadable::Unknown(
+            "Penny can't tell what this call returns".into(),
+        )),
     }
 }
 
@@ -294,11 +378,13 @@ pub fn not_pod_reason(ty: &Type) -> Option<(TokenStream, String)> {
         Type::Path(p) => {
             let last = p.path.segments.last()?;
             let name = last.ident.to_string();
-            let heap = ["Vec", "String", "Box", "Rc", "Arc", "HashMap", "HashSet", "BTreeMap",
-                "BTreeSet", "VecDeque", "RefCell", "Cell", "Mutex", "RwLock"];
+            let heap = [
+                "Vec", "String", "Box", "Rc", "Arc", "HashMap", "HashSet", "BTreeMap", "BTreeSet",
+                "VecDeque", "RefCell", "Cell", "Mutex", "RwLock",
+            ];
             if heap.contains(&name.as_str()) {
                 return Some((
-            quote!(#p),
+                    quote!(#p),
                     format!(
                         "`{name}` can't be part of a task's state: state is plain bytes copied \
                          between workers, and `{name}` owns or shares memory outside it. Use a \
@@ -311,7 +397,7 @@ pub fn not_pod_reason(ty: &Type) -> Option<(TokenStream, String)> {
                     match arg {
                         syn::GenericArgument::Lifetime(lt) => {
                             return Some((
-            quote!(#lt),
+                                quote!(#lt),
                                 "a type with a lifetime borrows data, so it can't be part of a \
                                  task's state: pass owned plain data or `penny::In<T>`"
                                     .into(),
@@ -362,7 +448,10 @@ mod tests {
         assert_eq!(read("Some(n)", &[("n", "u32")]), Ok("Option<u32>".into()));
         assert_eq!(read("u32::MAX", &[]), Ok("u32".into()));
         assert_eq!(read("u64::BITS", &[]), Ok("u32".into()));
-        assert_eq!(read("seed.wrapping_mul(3)", &[("seed", "u64")]), Ok("u64".into()));
+        assert_eq!(
+            read("seed.wrapping_mul(3)", &[("seed", "u64")]),
+            Ok("u64".into())
+        );
         assert_eq!(read("bins[3]", &[("bins", "[u32; 16]")]), Ok("u32".into()));
         assert_eq!(read("pair.1", &[("pair", "(u8, f32)")]), Ok("f32".into()));
         assert_eq!(read("Point { x: 0.0, y: 0.0 }", &[]), Ok("Point".into()));
@@ -374,16 +463,26 @@ mod tests {
         assert!(read("0.0", &[]).unwrap_err().contains("f32` or `f64"));
         assert!(read("None", &[]).is_err());
         assert!(read("v.len()", &[("v", "In<u32>")]).is_err());
-        assert!(read("unknown_var", &[]).unwrap_err().contains("unknown_var"));
+        assert!(read("unknown_var", &[])
+            .unwrap_err()
+            .contains("unknown_var"));
     }
 
     #[test]
     fn spots_values_that_are_never_plain_data() {
-        assert!(read("|x: u32| x + 1", &[]).unwrap_err().starts_with("not pod: a closure"));
-        assert!(read("&data", &[]).unwrap_err().starts_with("not pod: a reference"));
+        assert!(read("|x: u32| x + 1", &[])
+            .unwrap_err()
+            .starts_with("not pod: a closure"));
+        assert!(read("&data", &[])
+            .unwrap_err()
+            .starts_with("not pod: a reference"));
         assert!(read("Vec::new()", &[]).unwrap_err().contains("`Vec`"));
-        assert!(read("vec![1u32]", &[]).unwrap_err().starts_with("not pod: heap data"));
-        assert!(read("\"text\"", &[]).unwrap_err().starts_with("not pod: a string"));
+        assert!(read("vec![1u32]", &[])
+            .unwrap_err()
+            .starts_with("not pod: heap data"));
+        assert!(read("\"text\"", &[])
+            .unwrap_err()
+            .starts_with("not pod: a string"));
     }
 
     #[test]

@@ -42,8 +42,7 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
                  outlives. Pass the fields you need as arguments",
             ),
             FnArg::Typed(arg) => {
-                if !matches!(&*arg.pat, Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none())
-                {
+                if !matches!(&*arg.pat, Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none()) {
                     errors.at(
                         &arg.pat,
                         "bind each kernel argument to a plain name (it becomes a field of the \
@@ -58,7 +57,10 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         if let Some((tokens, reason)) = not_pod_reason(ty) {
-            errors.at(tokens, format!("the return value is a task's output: {reason}"));
+            errors.at(
+                tokens,
+                format!("the return value is a task's output: {reason}"),
+            );
         }
     }
 }
@@ -97,14 +99,20 @@ fn stmt_macro(stmt: &syn::Stmt) -> Option<&syn::Macro> {
 /// Marks the trailing yields of resumable loops, mirroring `ast::Builder`.
 fn mark_valid_yields(stmts: &[syn::Stmt], fn_level: bool, valid: &mut HashSet<*const syn::Macro>) {
     for stmt in stmts {
-        let syn::Stmt::Expr(expr, _) = stmt else { continue };
-        let Some((_, body)) = ast::loop_parts(expr) else { continue };
+        let syn::Stmt::Expr(expr, _) = stmt else {
+            continue;
+        };
+        let Some((_, body)) = ast::loop_parts(expr) else {
+            continue;
+        };
         let resumable = fn_level || ast::ends_with_yield(body);
         if !resumable {
             continue;
         }
         if let Some(last) = body.stmts.last().filter(|s| ast::is_yield_stmt(s)) {
-            valid.insert(macro_key(stmt_macro(last).expect("a yield statement is a macro")));
+            valid.insert(macro_key(
+                stmt_macro(last).expect("a yield statement is a macro"),
+            ));
         }
         mark_valid_yields(&body.stmts, false, valid);
     }
@@ -116,7 +124,9 @@ impl<'ast> Visit<'ast> for TrailingYields<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
         if let Some((_, body)) = ast::loop_parts(expr) {
             if let Some(last) = body.stmts.last().filter(|s| ast::is_yield_stmt(s)) {
-                self.0.insert(macro_key(stmt_macro(last).expect("a yield statement is a macro")));
+                self.0.insert(macro_key(
+                    stmt_macro(last).expect("a yield statement is a macro"),
+                ));
             }
         }
         syn::visit::visit_expr(self, expr);
@@ -217,7 +227,11 @@ impl<'ast> Visit<'ast> for YieldFinder<'_> {
 /// Penny must rewrite to suspend and resume loops. Closures and nested items are exempt:
 /// they run to completion when called.
 pub fn check_hidden_control_flow(func: &ItemFn, errors: &mut Errors) {
-    ControlFlow { closures: 0, errors }.visit_block(&func.block);
+    ControlFlow {
+        closures: 0,
+        errors,
+    }
+    .visit_block(&func.block);
 }
 
 struct ControlFlow<'a> {
@@ -266,7 +280,12 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
         if self.closures > 0 || ast::is_yield_macro(mac) {
             return;
         }
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if !TRANSPARENT_MACROS.contains(&name.as_str()) {
             self.errors.at(
                 &mac.path,
@@ -279,7 +298,12 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
             return;
         }
         if let Some(keyword) = hidden_control_flow(mac.tokens.clone()) {
-            let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let name = mac
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             self.errors.at(
                 mac,
                 format!(
@@ -295,10 +319,36 @@ impl<'ast> Visit<'ast> for ControlFlow<'_> {
 /// Standard macros whose expansion has no control flow of its own; Penny only has to check
 /// the tokens passed to them.
 const TRANSPARENT_MACROS: &[&str] = &[
-    "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
-    "print", "println", "eprint", "eprintln", "format", "format_args", "write", "writeln",
-    "panic", "unreachable", "todo", "unimplemented", "matches", "dbg", "concat", "stringify",
-    "line", "column", "file", "module_path", "cfg", "env", "option_env", "vec",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "matches",
+    "dbg",
+    "concat",
+    "stringify",
+    "line",
+    "column",
+    "file",
+    "module_path",
+    "cfg",
+    "env",
+    "option_env",
+    "vec",
 ];
 
 fn hidden_control_flow(tokens: TokenStream) -> Option<String> {
@@ -337,7 +387,10 @@ fn hidden_control_flow(tokens: TokenStream) -> Option<String> {
 /// nested in an `if`, a `match`, a block or a `let` would run with no yield points and hold
 /// its worker until it ends.
 pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
-    let mut finder = HiddenLoops { closures: 0, errors };
+    let mut finder = HiddenLoops {
+        closures: 0,
+        errors,
+    };
     for part in &body.parts {
         if let Part::Stmt(stmt) = part {
             finder.visit_stmt(stmt);
@@ -398,7 +451,10 @@ pub fn check_range_inputs(body: &Seq, errors: &mut Errors) {
 fn check_loop_range(l: &Loop, errors: &mut Errors) {
     if let Head::For { range, .. } = &l.head {
         let read = used_names_expr(&range.expr);
-        let mut finder = Assignments { read: &read, found: Vec::new() };
+        let mut finder = Assignments {
+            read: &read,
+            found: Vec::new(),
+        };
         visit_seq(&l.body, &mut finder);
         for (name, span) in finder.found {
             errors.at_span(
@@ -477,8 +533,15 @@ impl<'ast> Visit<'ast> for Assignments<'_> {
         use syn::BinOp::*;
         if matches!(
             e.op,
-            AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
-                | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_)
+            AddAssign(_)
+                | SubAssign(_)
+                | MulAssign(_)
+                | DivAssign(_)
+                | RemAssign(_)
+                | BitXorAssign(_)
+                | BitAndAssign(_)
+                | BitOrAssign(_)
+                | ShlAssign(_)
                 | ShrAssign(_)
         ) {
             self.target(&e.left, e.span());
@@ -499,8 +562,11 @@ pub fn check_reserved_names(func: &ItemFn, errors: &mut Errors) {
     impl<'ast> Visit<'ast> for Reserved<'_> {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
             if p.ident.to_string().starts_with("penny_") {
-                self.0.at(&p.ident, "names starting with `penny_` are reserved for the code \
-                    `#[penny::task]` generates; rename this variable");
+                self.0.at(
+                    &p.ident,
+                    "names starting with `penny_` are reserved for the code \
+                    `#[penny::task]` generates; rename this variable",
+                );
             }
             syn::visit::visit_pat_ident(self, p);
         }
