@@ -150,16 +150,18 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         " Runs [`{fn_name}`] a chunk at a time: `step` resumes at `{phase}`, runs at most \
          `budget` loop iterations and stops at an iteration boundary."
     );
+    let (derive, copy_impls, where_pod) = copy_impls(kernel);
     let hoisted = &emitter.hoisted;
     let progress = emitter.progress_body();
 
     quote! {
         #[doc = #struct_doc]
-        #[derive(Clone, Copy)]
+        #derive
         #[repr(C)]
         #vis struct #state {
             #(#fields,)*
         }
+        #copy_impls
 
         impl #state {
             #[doc = #new_doc]
@@ -177,7 +179,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         };
 
         #[doc = #impl_doc]
-        impl ::penny::Task for #state {
+        impl ::penny::Task for #state #where_pod {
             type Output = #output;
 
             #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, clippy::all)]
@@ -212,6 +214,44 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             }
         }
     }
+}
+
+/// `Clone`/`Copy` for the state struct. When a field's type is one Penny can't see is plain
+/// data (a user struct), the impls (and the `Task` impl) carry `for<'penny> T: Pod` bounds:
+/// the `for<'penny>` keeps rustc from checking them where they are written, so a type that
+/// isn't `Pod` is reported once, where `new` needs its `ZERO`, instead of by every impl.
+fn copy_impls(kernel: &Kernel) -> (TokenStream, TokenStream, TokenStream) {
+    let mut opaque: Vec<&Type> = Vec::new();
+    let types = kernel
+        .args
+        .iter()
+        .map(|a| &a.ty)
+        .chain(kernel.vars.carried.iter().map(|c| &c.ty));
+    for ty in types {
+        let text = quote!(#ty).to_string();
+        if !crate::types::is_known_pod(ty) && !opaque.iter().any(|t| quote!(#t).to_string() == text)
+        {
+            opaque.push(ty);
+        }
+    }
+    let output = &kernel.output;
+    let opaque_output = !crate::types::is_known_pod(output);
+    if opaque.is_empty() && !opaque_output {
+        return (quote!(#[derive(Clone, Copy)]), quote!(), quote!());
+    }
+    // The output is kept in the state too; it must be `Copy`, not necessarily `Pod`.
+    let output_bound = opaque_output.then(|| quote!(for<'penny> #output: ::core::marker::Copy,));
+    let where_pod = quote!(where #(for<'penny> #opaque: ::penny::Pod,)* #output_bound);
+    let state = &kernel.state;
+    let impls = quote! {
+        impl ::core::clone::Clone for #state #where_pod {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl ::core::marker::Copy for #state #where_pod {}
+    };
+    (quote!(), impls, where_pod)
 }
 
 fn errors_into(from: &mut Errors, into: &mut Errors) {

@@ -335,6 +335,36 @@ fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
     }
 }
 
+/// Whether `ty` is plain data by its spelling alone: primitives, and arrays, tuples and
+/// `Option`s of them, and Penny's `In`/`Out` handles. A user type may be `Pod` too, but only
+/// its `#[derive(penny::Pod)]` says so.
+pub fn is_known_pod(ty: &Type) -> bool {
+    match ty {
+        Type::Paren(p) => is_known_pod(&p.elem),
+        Type::Group(g) => is_known_pod(&g.elem),
+        Type::Array(a) => is_known_pod(&a.elem),
+        Type::Tuple(t) => t.elems.iter().all(is_known_pod),
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            match &last.arguments {
+                syn::PathArguments::None => is_primitive(ty),
+                syn::PathArguments::AngleBracketed(args) => {
+                    let inner_known = args.args.iter().all(|arg| match arg {
+                        syn::GenericArgument::Type(inner) => is_known_pod(inner),
+                        _ => false,
+                    });
+                    (name == "Option" || name == "In" || name == "Out") && inner_known
+                }
+                syn::PathArguments::Parenthesized(_) => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// Why `ty` can never be task state, when that is visible from its spelling.
 pub fn not_pod_reason(ty: &Type) -> Option<(TokenStream, String)> {
     match ty {
@@ -497,5 +527,14 @@ mod tests {
         assert!(reason("(u32, f64)").is_none());
         assert!(reason("penny::In<f32>").is_none());
         assert!(reason("MyPodStruct").is_none());
+    }
+
+    #[test]
+    fn knows_plain_data_by_its_spelling() {
+        let known = |ty: &str| is_known_pod(&syn::parse_str(ty).expect("type"));
+        assert!(known("u32") && known("[f64; 4]") && known("(u8, [i16; 2])"));
+        assert!(known("Option<char>") && known("penny::In<f32>") && known("Out<u32>"));
+        assert!(!known("Point") && !known("[Point; 2]") && !known("Option<Point>"));
+        assert!(!known("Vec<u32>") && !known("In<Point>"));
     }
 }

@@ -14,9 +14,20 @@ pub use crate::{Pod, Progress, Step, Task};
 #[inline(always)]
 pub const fn assert_pod<T: Pod>() {}
 
+/// What a task's output must be: it is stored in the task's slot and copied out to whoever
+/// joins the task.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be the output of a Penny task",
+    label = "the output must be `Copy`, `Send` and `'static`",
+    note = "the output is stored in the task's slot and copied out to whoever joins it: return plain data, or derive `Clone, Copy` for this type"
+)]
+pub trait TaskOutput: Copy + Send + 'static {}
+
+impl<T: Copy + Send + 'static> TaskOutput for T {}
+
 /// Compile-time check that a kernel's return type can be a task's output.
 #[inline(always)]
-pub const fn assert_output<T: Copy + Send + 'static>() {}
+pub const fn assert_output<T: TaskOutput>() {}
 
 /// Integer types a resumable `for` loop can count over.
 #[diagnostic::on_unimplemented(
