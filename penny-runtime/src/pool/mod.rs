@@ -1,0 +1,370 @@
+//! The pool: workers, spawning, backpressure and the scheduling loop.
+//!
+//! The pool is split by concept, each file carrying the invariants of the code it holds:
+//!
+//! - `shared`: `Shared`, the state workers and handles share; handle-side queries and
+//!   cancellation; shutdown.
+//! - `counters`: the queued word (per-priority counters), the work epoch and parking.
+//! - `spawn`: slot allocation, the spawner-side (backpressure) queue, `spawn` / `try_spawn`.
+//! - `worker`: the worker loop: finding a task, running its chunks, preemption, idling.
+
+mod counters;
+mod shared;
+mod spawn;
+mod worker;
+
+pub(crate) use shared::Shared;
+
+use crate::backend::{self, WorkerJoin};
+use crate::handle::TaskHandle;
+use crate::priority::{Priority, TrySpawnError};
+use crate::region::{self, Config, Layout};
+use crate::sync::Ordering::*;
+use crate::Task;
+use core::time::Duration;
+use std::sync::Arc;
+
+/// Most slots a pool can have (the queued counters must not overflow).
+pub const MAX_SLOTS: usize = 1 << 20;
+/// Most workers a pool can have (the owner field of a slot header is 16 bits).
+pub const MAX_WORKERS: usize = 4096;
+const DEFAULT_SLOTS: usize = 256;
+const DEFAULT_SLOT_BYTES: usize = 256;
+const DEFAULT_OUTPUT_BYTES: usize = 64;
+const DEFAULT_TIME_SLICE: Duration = Duration::from_micros(500);
+const MAX_DEQUE: u32 = 1024;
+
+/// Configures and builds a [`Pool`]; see [`Pool::builder`].
+#[derive(Debug, Clone)]
+pub struct PoolBuilder {
+    workers: Option<usize>,
+    slots: usize,
+    slot_bytes: usize,
+    output_bytes: usize,
+    queue: Option<usize>,
+    time_slice: Duration,
+}
+
+impl PoolBuilder {
+    /// Number of worker threads (default: the number of CPUs). Panics in
+    /// [`build`](Self::build) when 0 or above [`MAX_WORKERS`].
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = Some(n);
+        self
+    }
+
+    /// Number of task slots: how many tasks can be queued or running at once (default 256).
+    /// Panics in [`build`](Self::build) when 0 or above [`MAX_SLOTS`].
+    pub fn slots(mut self, n: usize) -> Self {
+        self.slots = n;
+        self
+    }
+
+    /// Bytes of task state a slot holds (default 256, the size `#[penny::task]` checks
+    /// unless given `slot = N`). Tasks larger than this are rejected by `spawn`.
+    pub fn slot_bytes(mut self, bytes: usize) -> Self {
+        self.slot_bytes = bytes;
+        self
+    }
+
+    /// Bytes of task output a slot holds (default 64).
+    pub fn output_bytes(mut self, bytes: usize) -> Self {
+        self.output_bytes = bytes;
+        self
+    }
+
+    /// How many tasks may wait in the spawner-side queue while every slot is taken before
+    /// `spawn` blocks (default: as many as there are slots).
+    pub fn queue(mut self, n: usize) -> Self {
+        self.queue = Some(n);
+        self
+    }
+
+    /// How long one chunk of a task should take (default 500 µs): budgets adapt toward it, and
+    /// it bounds how long an urgent task waits for a busy worker.
+    pub fn time_slice(mut self, slice: Duration) -> Self {
+        self.time_slice = slice;
+        self
+    }
+
+    /// Allocates the region and starts the workers.
+    ///
+    /// # Panics
+    /// When `workers` or `slots` is 0 or too large, or a worker cannot be started (on wasm32,
+    /// until the Web Worker backend exists).
+    pub fn build(self) -> Pool {
+        let backend = backend::current();
+        let workers = self.workers.unwrap_or_else(|| backend.default_workers());
+        assert!(
+            (1..=MAX_WORKERS).contains(&workers),
+            "penny: a pool needs 1 to {MAX_WORKERS} workers, not {workers}"
+        );
+        assert!(
+            (1..=MAX_SLOTS).contains(&self.slots),
+            "penny: a pool needs 1 to {MAX_SLOTS} slots, not {}",
+            self.slots
+        );
+        assert!(self.slot_bytes <= u32::MAX as usize / 2 && self.output_bytes <= u32::MAX as usize / 2);
+        let slots_pow2 = (self.slots as u32).next_power_of_two();
+        let layout = Layout::new(Config {
+            slots: self.slots as u32,
+            workers: workers as u32,
+            payload_bytes: self.slot_bytes as u32,
+            output_bytes: self.output_bytes as u32,
+            deque_cap: slots_pow2.min(MAX_DEQUE),
+            injector_cap: slots_pow2 * 2,
+        });
+        let shared = Arc::new(Shared::new(
+            layout,
+            backend,
+            self.queue.unwrap_or(self.slots),
+            self.time_slice.as_nanos().clamp(1_000, u64::MAX as u128) as u64,
+        ));
+        let mut joins = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let worker = shared.clone();
+            match backend.spawn_worker(index, Box::new(move || worker.worker_main(index as u16))) {
+                Ok(join) => joins.push(join),
+                Err(message) => {
+                    shared.shut_down(joins);
+                    panic!("{message}");
+                }
+            }
+        }
+        Pool { shared, joins }
+    }
+}
+
+/// A fixed pool of worker threads that runs [`Task`]s in chunks, by priority, with work
+/// stealing.
+///
+/// ```
+/// use penny_runtime::{Pool, Priority, Progress, Step, Task};
+///
+/// #[derive(Clone, Copy)]
+/// struct Sum { next: u64, end: u64, total: u64 }
+/// impl Task for Sum {
+///     type Output = u64;
+///     fn step(&mut self, budget: u32) -> Step<u64> {
+///         let stop = self.end.min(self.next + budget as u64);
+///         while self.next < stop { self.total += self.next; self.next += 1; }
+///         if self.next == self.end { Step::Done(self.total) } else { Step::Yielded }
+///     }
+///     fn progress(&self) -> Progress { Progress { done: self.next, total: Some(self.end) } }
+/// }
+///
+/// let pool = Pool::builder().workers(2).slots(64).build();
+/// let a = pool.spawn(Sum { next: 0, end: 1000, total: 0 });
+/// let b = pool.task(Sum { next: 0, end: 10, total: 0 }).priority(Priority::UserBlocking).spawn();
+/// assert_eq!(a.join(), Ok(499_500));
+/// assert_eq!(b.join(), Ok(45));
+/// ```
+///
+/// Dropping the pool cancels the tasks that have not finished (their handles return
+/// `Err(TaskError::Cancelled)`) and joins the workers.
+pub struct Pool {
+    shared: Arc<Shared>,
+    joins: Vec<WorkerJoin>,
+}
+
+impl core::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pool")
+            .field("workers", &self.workers())
+            .field("slots", &self.slots())
+            .field("free_slots", &self.free_slots())
+            .finish()
+    }
+}
+
+impl Pool {
+    /// A builder with the defaults: one worker per CPU, 256 slots of 256 bytes, 500 µs slices.
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder {
+            workers: None,
+            slots: DEFAULT_SLOTS,
+            slot_bytes: DEFAULT_SLOT_BYTES,
+            output_bytes: DEFAULT_OUTPUT_BYTES,
+            queue: None,
+            time_slice: DEFAULT_TIME_SLICE,
+        }
+    }
+
+    /// A pool with the default configuration.
+    pub fn new() -> Pool {
+        Pool::builder().build()
+    }
+
+    /// Runs `task` at [`Priority::UserVisible`]. When every slot is taken the task waits in
+    /// the spawner-side queue, and when that is full this call blocks until a slot frees.
+    ///
+    /// # Panics
+    /// When the task's state or output does not fit the pool's slots (the message names the
+    /// sizes and the builder option to raise).
+    pub fn spawn<T: Task>(&self, task: T) -> TaskHandle<T::Output> {
+        self.spawn_with_priority(task, Priority::UserVisible)
+    }
+
+    /// Runs `task` at `priority`; see [`spawn`](Self::spawn).
+    pub fn spawn_with_priority<T: Task>(&self, task: T, priority: Priority) -> TaskHandle<T::Output> {
+        self.shared.spawn(&self.shared, task, priority)
+    }
+
+    /// Runs `task` at [`Priority::UserVisible`] if a slot is free right now; otherwise hands it
+    /// back.
+    pub fn try_spawn<T: Task>(&self, task: T) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
+        self.try_spawn_with_priority(task, Priority::UserVisible)
+    }
+
+    /// Runs `task` at `priority` if a slot is free right now; otherwise hands it back.
+    pub fn try_spawn_with_priority<T: Task>(
+        &self,
+        task: T,
+        priority: Priority,
+    ) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
+        self.shared.try_spawn(&self.shared, task, priority)
+    }
+
+    /// Starts a spawn with options: `pool.task(t).priority(Priority::Background).spawn()`.
+    pub fn task<T: Task>(&self, task: T) -> SpawnBuilder<'_, T> {
+        SpawnBuilder { pool: self, task, priority: Priority::default() }
+    }
+
+    /// Number of worker threads.
+    pub fn workers(&self) -> usize {
+        self.shared.layout.config.workers as usize
+    }
+
+    /// Number of task slots.
+    pub fn slots(&self) -> usize {
+        self.shared.layout.config.slots as usize
+    }
+
+    /// Number of slots free right now (racy; equal to [`slots`](Self::slots) once every
+    /// spawned task has ended).
+    pub fn free_slots(&self) -> usize {
+        self.shared.region.u32(region::H_FREE_COUNT).load(Acquire) as usize
+    }
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Pool::new()
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.shared.shut_down(core::mem::take(&mut self.joins));
+    }
+}
+
+/// A spawn being configured; see [`Pool::task`].
+#[derive(Debug)]
+#[must_use = "call .spawn() to run the task"]
+pub struct SpawnBuilder<'p, T> {
+    pool: &'p Pool,
+    task: T,
+    priority: Priority,
+}
+
+impl<T: Task> SpawnBuilder<'_, T> {
+    /// Sets the priority (default [`Priority::UserVisible`]).
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Spawns the task; see [`Pool::spawn`].
+    pub fn spawn(self) -> TaskHandle<T::Output> {
+        self.pool.spawn_with_priority(self.task, self.priority)
+    }
+
+    /// Spawns the task if a slot is free; see [`Pool::try_spawn`].
+    pub fn try_spawn(self) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
+        self.pool.try_spawn_with_priority(self.task, self.priority)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Small end-to-end runs of the pool, sized so Miri checks the unsafe paths (region
+    //! accesses, type-erased steps, completion cells) in reasonable time.
+    use super::*;
+    use crate::{Progress, Step, TaskError, TaskStatus};
+
+    #[derive(Clone, Copy)]
+    struct Sum {
+        next: u64,
+        end: u64,
+        total: u64,
+    }
+    impl Task for Sum {
+        type Output = u64;
+        fn step(&mut self, budget: u32) -> Step<u64> {
+            let stop = self.end.min(self.next + budget as u64);
+            while self.next < stop {
+                self.total += self.next;
+                self.next += 1;
+            }
+            if self.next == self.end {
+                Step::Done(self.total)
+            } else {
+                Step::Yielded
+            }
+        }
+        fn progress(&self) -> Progress {
+            Progress { done: self.next, total: Some(self.end) }
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    struct Boom;
+    impl Task for Boom {
+        type Output = (u8, u32);
+        fn step(&mut self, _: u32) -> Step<(u8, u32)> {
+            panic!("boom")
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+
+    fn sum(n: u64) -> Sum {
+        Sum { next: 0, end: n, total: 0 }
+    }
+
+    #[test]
+    fn spawn_join_cancel_panic_and_backpressure() {
+        let n: u64 = if cfg!(miri) { 12 } else { 200 };
+        let pool = Pool::builder().workers(2).slots(3).queue(2).build();
+        let handles: Vec<_> = (0..n).map(|i| pool.spawn(sum(i * 10))).collect();
+        let cancelled = pool.spawn_with_priority(sum(1 << 40), Priority::Background);
+        cancelled.cancel();
+        let failed = pool.task(Boom).priority(Priority::UserBlocking).spawn();
+        for (i, h) in handles.into_iter().enumerate() {
+            let n = i as u64 * 10;
+            assert_eq!(h.join(), Ok(n * n.saturating_sub(1) / 2));
+        }
+        assert_eq!(cancelled.join(), Err(TaskError::Cancelled));
+        assert_eq!(failed.join(), Err(TaskError::Panicked("boom".into())));
+        let last = pool.spawn(sum(3));
+        while !last.is_finished() {
+            std::thread::yield_now();
+        }
+        assert_eq!(last.status(), TaskStatus::Done);
+        assert_eq!(last.progress(), Progress { done: 3, total: Some(3) });
+    }
+
+    #[test]
+    fn drop_cancels_queued_and_pending_tasks() {
+        let pool = Pool::builder().workers(1).slots(2).queue(4).build();
+        let handles: Vec<_> = (0..6).map(|_| pool.spawn(sum(1 << 40))).collect();
+        let detached = pool.try_spawn(sum(5));
+        assert!(matches!(detached, Err(TrySpawnError::Full(_))));
+        drop(pool);
+        for h in handles {
+            assert_eq!(h.join(), Err(TaskError::Cancelled));
+        }
+    }
+}

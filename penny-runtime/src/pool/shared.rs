@@ -1,0 +1,148 @@
+//! `Shared`: the state the workers and handles share, the handle-side queries and
+//! cancellation, and shutdown.
+
+use super::spawn::Pending;
+use crate::backend::{Backend, WorkerJoin};
+use crate::deque::Deque;
+use crate::injector::Injector;
+use crate::kind::{self, CellHeader, Kinds};
+use crate::owned::{self, Popped};
+use crate::region::{self, Layout, Region, PRIORITIES};
+use crate::slot::{self, Header, NO_OWNER};
+use crate::sync::{AtomicU32, Ordering::*};
+use crate::Progress;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+/// Everything the workers and handles share: the region plus the few things that cannot be
+/// plain bytes (the kind table of function pointers, the backend, the spawner-side queue).
+pub(crate) struct Shared {
+    pub(crate) region: Region,
+    pub(crate) layout: Layout,
+    pub(super) kinds: Kinds,
+    pub(crate) backend: &'static dyn Backend,
+    pub(super) injectors: [Injector; PRIORITIES],
+    pub(super) pending: Mutex<VecDeque<Pending>>,
+    pub(super) pending_len: AtomicU32,
+    pub(super) pending_cap: usize,
+    pub(super) time_slice_ns: u64,
+}
+
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Shared").field("layout", &self.layout).finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(super) fn new(layout: Layout, backend: &'static dyn Backend, pending_cap: usize, time_slice_ns: u64) -> Shared {
+        let region = Region::new(layout);
+        slot::init_free_list(&region);
+        let injectors =
+            [0, 1, 2].map(|p| Injector::new(layout.injector(p), layout.config.injector_cap));
+        for injector in &injectors {
+            injector.init(&region);
+        }
+        Shared {
+            region,
+            layout,
+            kinds: Kinds::new(),
+            backend,
+            injectors,
+            pending: Mutex::new(VecDeque::new()),
+            pending_len: AtomicU32::new(0),
+            pending_cap,
+            time_slice_ns,
+        }
+    }
+
+    pub(super) fn deque(&self, worker: usize, priority: usize) -> Deque {
+        Deque::new(self.layout.deque(worker, priority), self.layout.config.deque_cap)
+    }
+
+    pub(super) fn word(&self, off: usize) -> &AtomicU32 {
+        self.region.u32(off)
+    }
+
+    pub(super) fn is_shut_down(&self) -> bool {
+        self.word(region::H_SHUTDOWN).load(Acquire) != 0
+    }
+
+    /// The progress published in slot `index`, if it still holds generation `generation`.
+    pub(crate) fn slot_progress(&self, index: u32, generation: u32) -> Option<(Header, Progress)> {
+        let off = self.layout.slot(index);
+        let word = slot::header(&self.region, index);
+        let before = Header(word.load(Acquire));
+        if before.generation() != generation {
+            return None;
+        }
+        let done = self.region.u64(off + region::S_PROGRESS_DONE).load(Acquire);
+        let total = self.region.u64(off + region::S_PROGRESS_TOTAL).load(Acquire);
+        let after = Header(word.load(Acquire));
+        (after.generation() == generation && after.state() != slot::FREE)
+            .then(|| (after, kind::decode_progress(done, total)))
+    }
+
+    /// The slot header for a handle's `(index, generation)`, if still that task's.
+    pub(crate) fn slot_header(&self, index: u32, generation: u32) -> Option<Header> {
+        let h = Header(slot::header(&self.region, index).load(Acquire));
+        (h.generation() == generation).then_some(h)
+    }
+
+    // ---- shutdown -------------------------------------------------------------------------
+
+    pub(super) fn shut_down(&self, joins: Vec<WorkerJoin>) {
+        self.word(region::H_SHUTDOWN).store(1, SeqCst);
+        let epoch = self.word(region::H_WORK_EPOCH);
+        epoch.fetch_add(1, SeqCst);
+        self.backend.wake_all(epoch);
+        self.bump_freed();
+        for join in joins {
+            join();
+        }
+        // Workers are gone: cancel what waits for a slot, then everything still queued.
+        let pending: Vec<Pending> =
+            self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
+        for entry in pending {
+            self.pending_len.fetch_sub(1, SeqCst);
+            owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
+        }
+        let workers = self.layout.config.workers as usize;
+        for p in 0..PRIORITIES {
+            let mut popped = Vec::new();
+            for w in 0..workers {
+                while let Some(index) = self.deque(w, p).pop(&self.region) {
+                    popped.push(index);
+                }
+            }
+            while let Some(index) = self.injectors[p].pop(&self.region) {
+                popped.push(index);
+            }
+            for index in popped {
+                self.count(p, -1);
+                if let Popped::Run(task) = owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1) {
+                    self.finish(task, slot::CANCELLED, None);
+                }
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// `TaskHandle::cancel`: flags the task; if it is still queued, cancels it right away.
+    pub(crate) fn cancel(&self, cell: &CellHeader) {
+        cell.cancel.store(1, SeqCst);
+        let at = cell.slot.load(SeqCst);
+        if at == kind::NO_SLOT {
+            // Waiting for a slot: whoever installs it sees the flag and cancels it.
+            return;
+        }
+        let (index, generation) = ((at >> 32) as u32, at as u32);
+        let progress = self.slot_progress(index, generation).map(|(_, p)| p);
+        // On a win (the task is still queued) the handle completes the cell; the worker that
+        // pops the index only frees the slot and drops the slot's reference to the cell.
+        owned::cancel_queued(&self.region, index, generation, cell, progress, |w| {
+            self.backend.wake_all(w)
+        });
+    }
+}

@@ -1,0 +1,206 @@
+//! Spawning: slot allocation, the spawner-side queue and `try_spawn`.
+//!
+//! # Backpressure
+//!
+//! `spawn` takes a slot from the free list. When none is free, the task waits in a bounded
+//! spawner-side queue (`queue` in the builder); a worker that frees a slot moves the oldest
+//! waiting task into it. When that queue is full too, `spawn` parks until a slot frees.
+//! `try_spawn` never waits: it hands the task back. Either way no task is lost and memory is
+//! bounded by `slots + queue` tasks.
+
+use super::Shared;
+use crate::handle::TaskHandle;
+use crate::kind::{self, Completion, Kind, Writer};
+use crate::owned::{self, CellRef, Fresh};
+use crate::priority::{Priority, TrySpawnError};
+use crate::region;
+use crate::sync::Ordering::*;
+use crate::Task;
+use std::sync::Arc;
+
+/// A task waiting in the spawner-side queue for a slot.
+pub(super) struct Pending {
+    kind_index: u32,
+    priority: Priority,
+    pub(super) cell: CellRef,
+    write: Writer,
+}
+
+impl Shared {
+    // ---- spawning -------------------------------------------------------------------------
+
+    fn kind_for<T: Task>(&self) -> (u32, &Kind) {
+        let (index, kind) = self.kinds.index_of::<T>();
+        let c = self.layout.config;
+        if kind.size > c.payload_bytes as usize || kind.align > region::MAX_ALIGN {
+            panic!(
+                "penny: task `{}` needs {} bytes (alignment {}) but this pool's slots hold {} \
+                 bytes (alignment {}); build the pool with `.slot_bytes({})`",
+                kind.name,
+                kind.size,
+                kind.align,
+                c.payload_bytes,
+                region::MAX_ALIGN,
+                kind.size.next_multiple_of(8),
+            );
+        }
+        if kind.output_size > c.output_bytes as usize || kind.output_align > region::MAX_ALIGN {
+            panic!(
+                "penny: the output of task `{}` needs {} bytes (alignment {}) but this pool's \
+                 slots hold {} output bytes; build the pool with `.output_bytes({})`",
+                kind.name,
+                kind.output_size,
+                kind.output_align,
+                c.output_bytes,
+                kind.output_size.next_multiple_of(8),
+            );
+        }
+        (index, kind)
+    }
+
+    fn new_cell<T: Task>(task: &T) -> Arc<Completion<T::Output>> {
+        Arc::new(Completion::new(task.progress()))
+    }
+
+    pub(super) fn spawn<T: Task>(&self, this: &Arc<Shared>, task: T, priority: Priority) -> TaskHandle<T::Output> {
+        let (kind_index, kind) = self.kind_for::<T>();
+        let cell = Self::new_cell(&task);
+        let handle = TaskHandle::new(this.clone(), cell.clone());
+        let cell = CellRef::new::<T>(cell, kind);
+        if self.pending_len.load(SeqCst) == 0 {
+            if let Some(fresh) = Fresh::pop(&self.region) {
+                self.install(fresh, kind_index, kind, priority, cell, kind::writer_in_place(task));
+                return handle;
+            }
+        }
+        let mut entry = Pending { kind_index, priority, cell, write: kind::writer(task) };
+        let freed = self.word(region::H_FREED_EPOCH);
+        let waiters = self.word(region::H_FREED_WAITERS);
+        loop {
+            let epoch = freed.load(SeqCst);
+            {
+                let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                if queue.len() < self.pending_cap.max(1) {
+                    queue.push_back(entry);
+                    self.pending_len.fetch_add(1, SeqCst);
+                    drop(queue);
+                    self.drain_pending();
+                    return handle;
+                }
+            }
+            // Queue full: wait for a worker to free a slot (which also drains the queue).
+            waiters.fetch_add(1, SeqCst);
+            if freed.load(SeqCst) == epoch && self.pending_len.load(SeqCst) as usize >= self.pending_cap.max(1) {
+                self.backend.wait(freed, epoch);
+            }
+            waiters.fetch_sub(1, SeqCst);
+            // Keep the entry for the next round (it was not moved into the queue).
+            entry = match self.take_back(entry) {
+                Some(entry) => entry,
+                None => return handle,
+            };
+        }
+    }
+
+    /// Used by `spawn`'s wait loop: if a slot is free now, installs `entry` directly.
+    fn take_back(&self, entry: Pending) -> Option<Pending> {
+        if self.pending_len.load(SeqCst) == 0 {
+            if let Some(fresh) = Fresh::pop(&self.region) {
+                self.install_pending(fresh, entry);
+                return None;
+            }
+        }
+        Some(entry)
+    }
+
+    pub(super) fn try_spawn<T: Task>(
+        &self,
+        this: &Arc<Shared>,
+        task: T,
+        priority: Priority,
+    ) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
+        let (kind_index, kind) = self.kind_for::<T>();
+        if self.pending_len.load(SeqCst) != 0 {
+            return Err(TrySpawnError::Full(task));
+        }
+        let Some(fresh) = Fresh::pop(&self.region) else {
+            return Err(TrySpawnError::Full(task));
+        };
+        let cell = Self::new_cell(&task);
+        let handle = TaskHandle::new(this.clone(), cell.clone());
+        let cell = CellRef::new::<T>(cell, kind);
+        self.install(fresh, kind_index, kind, priority, cell, kind::writer_in_place(task));
+        Ok(handle)
+    }
+
+    /// Fills `fresh` and queues it.
+    fn install<F: FnOnce(*mut u8)>(
+        &self,
+        fresh: Fresh,
+        kind_index: u32,
+        kind: &Kind,
+        priority: Priority,
+        cell: CellRef,
+        write: Writer<F>,
+    ) {
+        if cell.header().cancel.load(SeqCst) != 0 {
+            // Cancelled while waiting for a slot: it never runs.
+            // (Only `drain_pending` meets this; its loop goes on with the freed slot.)
+            owned::cancel_unslotted(cell, |w| self.backend.wake_all(w));
+            fresh.give_back(&self.region);
+            self.bump_freed();
+            return;
+        }
+        let index = fresh.install(&self.region, kind_index, kind, priority.index() as u8, write, cell);
+        self.count(priority.index(), 1);
+        self.inject(priority.index(), index);
+        self.notify_work();
+    }
+
+    /// Pushes `index` to the injector of priority `p`. The injector has room for twice the
+    /// slots, so it is never full of queued tasks; a push can only find its cell still held
+    /// by a consumer that claimed it and has not released it yet (a thread descheduled between
+    /// two instructions), so it retries until that consumer moves on.
+    pub(super) fn inject(&self, p: usize, mut index: u32) {
+        while let Err(back) = self.injectors[p].push(&self.region, index) {
+            index = back;
+            self.backend.yield_now();
+        }
+    }
+
+    fn install_pending(&self, fresh: Fresh, entry: Pending) {
+        let Pending { kind_index, priority, cell, write } = entry;
+        self.install(fresh, kind_index, self.kinds.get(kind_index), priority, cell, write);
+    }
+
+    /// Moves tasks from the spawner-side queue into free slots while both exist.
+    fn drain_pending(&self) {
+        while self.pending_len.load(SeqCst) != 0 {
+            let Some(fresh) = Fresh::pop(&self.region) else { return };
+            let entry = self.pending.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+            let Some(entry) = entry else {
+                fresh.give_back(&self.region);
+                return;
+            };
+            self.pending_len.fetch_sub(1, SeqCst);
+            self.install_pending(fresh, entry);
+            self.bump_freed();
+        }
+    }
+
+    /// A slot went back to the free list: feed the spawner-side queue, wake blocked spawners.
+    pub(super) fn slot_freed(&self) {
+        if self.pending_len.load(SeqCst) != 0 {
+            self.drain_pending();
+        }
+        self.bump_freed();
+    }
+
+    pub(super) fn bump_freed(&self) {
+        let freed = self.word(region::H_FREED_EPOCH);
+        freed.fetch_add(1, SeqCst);
+        if self.word(region::H_FREED_WAITERS).load(SeqCst) != 0 {
+            self.backend.wake_all(freed);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The worker loop: finding a task, running it chunk by chunk, preemption, idling and
+//! parking.
+//!
+//! # How a worker finds work
+//!
+//! For each priority from `UserBlocking` down to `Background`, skipping priorities whose
+//! queued counter is zero: pop its own deque (LIFO), then the injector (taking a small batch
+//! into its deque so idle workers can steal it), then steal (FIFO) from the other workers'
+//! deques. With nothing anywhere it polls the work-epoch word (after every pause, ~30 µs in
+//! all), yields a few times, then parks on that word.
+//!
+//! # Preemption
+//!
+//! After every chunk a worker does one relaxed load of the queued word: if a more urgent
+//! priority has queued work, the running task goes back (QUEUED) to the worker's deque and the
+//! worker picks the urgent task. The preempted task keeps its budget (in its slot) and is
+//! taken back by this worker or stolen by an idle one.
+
+use super::counters::{COUNT_BITS, COUNT_MASK};
+use super::Shared;
+use crate::budget;
+use crate::deque::Steal;
+use crate::owned::{self, Popped, Running};
+use crate::region::{self, PRIORITIES};
+use crate::slot;
+use crate::sync::Ordering::*;
+
+const INJECT_BATCH: u64 = 8;
+/// Idle polls (one pause each, ~30 µs in all) before a worker starts yielding...
+const SPINS_BEFORE_PARK: u32 = 1024;
+/// ...and yields (each one poll) before it parks.
+const YIELDS_BEFORE_PARK: u32 = 32;
+
+impl Shared {
+    // ---- workers --------------------------------------------------------------------------
+
+    pub(super) fn worker_main(&self, me: u16) {
+        let mut rng = 0x9E37_79B9u32 ^ (me as u32).wrapping_mul(0x85EB_CA6B) | 1;
+        loop {
+            if self.is_shut_down() {
+                return;
+            }
+            if let Some(index) = self.find_task(me as usize, &mut rng) {
+                self.run(me, index);
+                continue;
+            }
+            if !self.idle(me as usize, &mut rng) {
+                return;
+            }
+        }
+    }
+
+    /// Spins briefly, then parks. Returns false on shutdown.
+    fn idle(&self, _me: usize, _rng: &mut u32) -> bool {
+        // Every push of work is followed by a bump of the work epoch (`notify_work`), so an
+        // idle worker polls the epoch word alone, after every pause (~30 ns on current x86),
+        // and notices a spawn within tens of nanoseconds. It stays off the header line that
+        // spawners update (free list, queued counters) while they spawn. SeqCst: either the
+        // queued load below sees a count raised before it, or that push's epoch bump comes
+        // after this epoch load.
+        let epoch_word = self.word(region::H_WORK_EPOCH);
+        let seen = epoch_word.load(SeqCst);
+        if self.queued().load(SeqCst) != 0 || self.is_shut_down() {
+            return !self.is_shut_down();
+        }
+        for spin in 0..SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
+            if epoch_word.load(Relaxed) != seen {
+                return !self.is_shut_down();
+            }
+            if spin < SPINS_BEFORE_PARK {
+                core::hint::spin_loop();
+            } else {
+                self.backend.yield_now();
+            }
+        }
+        let sleepers = self.word(region::H_SLEEPERS);
+        sleepers.fetch_add(1, SeqCst);
+        let epoch = epoch_word.load(SeqCst);
+        if self.queued().load(SeqCst) == 0 && !self.is_shut_down() {
+            self.backend.wait(epoch_word, epoch);
+        }
+        sleepers.fetch_sub(1, SeqCst);
+        !self.is_shut_down()
+    }
+
+    fn find_task(&self, me: usize, rng: &mut u32) -> Option<u32> {
+        let queued = self.queued().load(Relaxed);
+        if queued == 0 {
+            return None;
+        }
+        let workers = self.layout.config.workers as usize;
+        for p in 0..PRIORITIES {
+            let waiting = queued >> (COUNT_BITS * p as u32) & COUNT_MASK;
+            if waiting == 0 {
+                continue;
+            }
+            let own = self.deque(me, p);
+            if let Some(index) = own.pop(&self.region) {
+                self.count(p, -1);
+                return Some(index);
+            }
+            if let Some(index) = self.injectors[p].pop(&self.region) {
+                self.count(p, -1);
+                // Take a few more so idle workers can steal them from us.
+                let batch = (waiting / (workers as u64 + 1)).min(INJECT_BATCH);
+                for _ in 0..batch {
+                    let Some(more) = self.injectors[p].pop(&self.region) else { break };
+                    if let Err(more) = own.push(&self.region, more) {
+                        self.inject(p, more);
+                        break;
+                    }
+                }
+                return Some(index);
+            }
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 17;
+            *rng ^= *rng << 5;
+            let start = *rng as usize;
+            for k in 0..workers {
+                let victim = (start + k) % workers;
+                if victim == me {
+                    continue;
+                }
+                let deque = self.deque(victim, p);
+                loop {
+                    match deque.steal(&self.region) {
+                        Steal::Success(index) => {
+                            self.count(p, -1);
+                            return Some(index);
+                        }
+                        Steal::Empty => break,
+                        Steal::Retry => core::hint::spin_loop(),
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Runs the task in slot `index` (just popped by this worker) until it ends or is
+    /// preempted.
+    fn run(&self, me: u16, index: u32) {
+        let mut task = match owned::claim(&self.region, &self.kinds, index, me) {
+            Popped::Run(task) => task,
+            Popped::Reclaimed => {
+                // Cancelled while queued: the handle completed the cell, the slot is free.
+                self.slot_freed();
+                return;
+            }
+        };
+        let kind = task.kind();
+        let priority = task.header().priority() as usize;
+        let budget_word = self.region.u32(self.layout.slot(index) + region::S_BUDGET);
+        let mut budget = budget_word.load(Relaxed);
+        // The clock is read after each chunk that yields, never before the first: a task
+        // that finishes in its first chunk reads it not at all, and a later chunk is timed
+        // from the end of the one before.
+        let mut start = None;
+        loop {
+            if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
+                return self.finish(task, slot::CANCELLED, None);
+            }
+            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.step(&self.region, budget)));
+            let done = match stepped {
+                Ok(done) => done,
+                Err(panic) => {
+                    let message = panic_message(&*panic);
+                    return self.finish(task, slot::FAILED, Some(message));
+                }
+            };
+            if done {
+                if budget != kind.budget_hint.load(Relaxed) {
+                    kind.budget_hint.store(budget, Relaxed);
+                }
+                return self.finish(task, slot::DONE, None);
+            }
+            if let Some(now) = self.backend.now_nanos() {
+                if let Some(then) = start {
+                    budget = budget::next(budget, now.saturating_sub(then), self.time_slice_ns);
+                    budget_word.store(budget, Relaxed);
+                }
+                start = Some(now);
+            }
+            task.publish_progress(&self.region);
+            // Preemption: one relaxed load; any queued work more urgent than ours?
+            let more_urgent = self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
+            if more_urgent != 0 {
+                kind.budget_hint.store(budget, Relaxed);
+                let index = task.requeue(&self.region);
+                self.count(priority, 1);
+                if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
+                    self.inject(priority, index);
+                }
+                self.notify_work();
+                return;
+            }
+        }
+    }
+
+    pub(super) fn finish(&self, task: Running<'_>, outcome: u64, panic: Option<String>) {
+        task.finish(&self.region, outcome, panic, |w| self.backend.wake_all(w));
+        self.slot_freed();
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a task panicked with a non-string payload".to_owned()
+    }
+}
