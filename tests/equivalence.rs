@@ -23,7 +23,6 @@ use support::budgets;
 /// More `step` calls than any bounded input here needs: a task that takes more is stuck.
 const MAX_STEPS: usize = 2_000_000;
 
-
 /// Drives `make()` with `budgets` (cycled) until it returns `Done`, and checks the output is
 /// bit-identical to `reference`. Before every step it checks that `step(0)` is a no-op; after
 /// `Done` it checks that further steps keep returning the same output.
@@ -40,11 +39,18 @@ where
             matches!(task.step(0), Step::Yielded),
             "step(0) finished the task after {steps} steps"
         );
-        assert_eq!(task.progress(), before, "step(0) changed progress after {steps} steps");
+        assert_eq!(
+            task.progress(),
+            before,
+            "step(0) changed progress after {steps} steps"
+        );
 
         let budget = budgets[steps % budgets.len()];
         steps += 1;
-        assert!(steps <= MAX_STEPS, "task did not finish in {MAX_STEPS} steps ({budgets:?})");
+        assert!(
+            steps <= MAX_STEPS,
+            "task did not finish in {MAX_STEPS} steps ({budgets:?})"
+        );
         if let Step::Done(output) = task.step(budget) {
             break output;
         }

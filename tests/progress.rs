@@ -15,7 +15,6 @@ use proptest::prelude::*;
 mod support;
 use support::budgets;
 
-
 /// Drives `task` with `budgets` (cycled) and checks every `progress()` reading. When
 /// `known_total` is `Some`, the task must report exactly that total from the start.
 fn check_progress<T: Task>(mut task: T, budgets: &[u32], known_total: Option<u64>)
@@ -60,7 +59,11 @@ where
                 }
             }
             Step::Done(_) => {
-                assert_eq!(after.total, Some(after.done), "at Done, done == total: {after:?}");
+                assert_eq!(
+                    after.total,
+                    Some(after.done),
+                    "at Done, done == total: {after:?}"
+                );
                 if let Some(known) = known_total {
                     assert_eq!(after.done, known, "done at the end");
                 }
@@ -215,12 +218,30 @@ progress_tests! {
 #[test]
 fn single_phase_totals_are_known_up_front() {
     let task = SumSqrt::new(1234);
-    assert_eq!(task.progress(), Progress { done: 0, total: Some(1234) });
+    assert_eq!(
+        task.progress(),
+        Progress {
+            done: 0,
+            total: Some(1234)
+        }
+    );
     let mut task = task;
     assert!(task.step(1000).done().is_none());
-    assert_eq!(task.progress(), Progress { done: 1000, total: Some(1234) });
+    assert_eq!(
+        task.progress(),
+        Progress {
+            done: 1000,
+            total: Some(1234)
+        }
+    );
     assert!(task.step(1000).done().is_some());
-    assert_eq!(task.progress(), Progress { done: 1234, total: Some(1234) });
+    assert_eq!(
+        task.progress(),
+        Progress {
+            done: 1234,
+            total: Some(1234)
+        }
+    );
 }
 
 /// Calls of `step(budget)` until `Done`.

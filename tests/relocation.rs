@@ -45,7 +45,11 @@ fn restore<T: Task>(bytes: &[MaybeUninit<u8>]) -> T {
     // `T`'s size and alignment. `T: Copy`, so a bitwise copy of a `T` is a valid `T` that owns
     // nothing the original owned: this is the contract `Task` states.
     unsafe {
-        ptr::copy_nonoverlapping(bytes.as_ptr(), task.as_mut_ptr().cast::<MaybeUninit<u8>>(), bytes.len());
+        ptr::copy_nonoverlapping(
+            bytes.as_ptr(),
+            task.as_mut_ptr().cast::<MaybeUninit<u8>>(),
+            bytes.len(),
+        );
         task.assume_init()
     }
 }
@@ -61,8 +65,11 @@ struct Leg {
 
 fn leg() -> impl Strategy<Value = Leg> {
     let budget = prop_oneof![3 => Just(1u32), 2 => Just(2u32), 4 => 1..64u32, 1 => 64..5000u32];
-    (budget, 1..6u8, prop::bool::weighted(0.2))
-        .prop_map(|(budget, steps, other_thread)| Leg { budget, steps, other_thread })
+    (budget, 1..6u8, prop::bool::weighted(0.2)).prop_map(|(budget, steps, other_thread)| Leg {
+        budget,
+        steps,
+        other_thread,
+    })
 }
 
 fn journey() -> impl Strategy<Value = Vec<Leg>> {
@@ -82,18 +89,17 @@ fn finish<T: Task>(mut task: T) -> T::Output {
 /// is bit-identical to `reference`. At the first few relocations the original also runs to
 /// completion on its own, and must reach the same output. Returns how many relocations
 /// happened.
-fn check_relocation<T: Task>(
-    make: impl Fn() -> T,
-    reference: T::Output,
-    journey: &[Leg],
-) -> usize
+fn check_relocation<T: Task>(make: impl Fn() -> T, reference: T::Output, journey: &[Leg]) -> usize
 where
     T::Output: BitEq + Debug,
 {
     let mut task = make();
     // Every leg that doesn't finish the task ends with a relocation.
     for (relocations, leg) in journey.iter().cycle().enumerate() {
-        assert!(relocations < 1_000_000, "task did not finish in a million legs");
+        assert!(
+            relocations < 1_000_000,
+            "task did not finish in a million legs"
+        );
         for _ in 0..leg.steps {
             if let Step::Done(output) = task.step(leg.budget) {
                 assert!(
@@ -264,7 +270,9 @@ fn every_boundary_of_a_nested_kernel_relocates() {
     while task.step(1) == Step::Yielded {
         boundaries += 1;
         let bytes = save(&task);
-        let output = thread::spawn(move || finish(restore::<ThreeLevels>(&bytes))).join().unwrap();
+        let output = thread::spawn(move || finish(restore::<ThreeLevels>(&bytes)))
+            .join()
+            .unwrap();
         assert_eq!(output, reference, "relocated at boundary {boundaries}");
     }
     assert!(boundaries > 100, "only {boundaries} boundaries");

@@ -49,7 +49,10 @@ fn drive<T: Task>(mut t: T, budget: u32) -> T::Output {
 #[test]
 fn smoke() {
     for b in [1, 2, 3, 7, 100, u32::MAX] {
-        assert_eq!(drive(SumSqrt::new(1000), b).to_bits(), sum_sqrt(1000).to_bits());
+        assert_eq!(
+            drive(SumSqrt::new(1000), b).to_bits(),
+            sum_sqrt(1000).to_bits()
+        );
         assert_eq!(drive(Nested::new(5, 7), b), nested(5, 7));
         assert_eq!(drive(Early::new(50), b), early(50));
         assert_eq!(drive(Early::new(5000), b), early(5000));

@@ -102,7 +102,9 @@ fn min_time(mut f: impl FnMut()) -> Duration {
 fn calibrate(name: &str, iters: u64, plain: impl FnMut()) -> u32 {
     let total = min_time(plain);
     let per_iter = total.as_secs_f64() / iters as f64;
-    let budget = (TARGET_CHUNK.as_secs_f64() / per_iter).round().clamp(1.0, u32::MAX as f64);
+    let budget = (TARGET_CHUNK.as_secs_f64() / per_iter)
+        .round()
+        .clamp(1.0, u32::MAX as f64);
     let budget = budget as u32;
     println!(
         "{name}: plain {:.3} ms for {iters} iterations = {:.2} ns/iter; \
@@ -197,7 +199,9 @@ fn group_on<M: Measurement, O, T: Task<Output = O>>(
 ) {
     let mut g = c.benchmark_group(name);
     g.bench_function("plain", |bch| bch.iter(|| black_box(plain())));
-    g.bench_function("task_max", |bch| bch.iter(|| black_box(run_to_completion(task()))));
+    g.bench_function("task_max", |bch| {
+        bch.iter(|| black_box(run_to_completion(task())))
+    });
     g.bench_function("task_chunked", |bch| {
         bch.iter(|| black_box(drive(task(), black_box(budget))))
     });
@@ -312,7 +316,9 @@ fn bench_matmul(c: &mut Clocks) {
 fn main() {
     let mut clocks = Clocks {
         wall: Criterion::default().configure_from_args(),
-        cpu: Criterion::default().with_measurement(ThreadCpuTime).configure_from_args(),
+        cpu: Criterion::default()
+            .with_measurement(ThreadCpuTime)
+            .configure_from_args(),
         paired: Vec::new(),
     };
     bench_sum_sqrt(&mut clocks);

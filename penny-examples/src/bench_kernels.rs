@@ -121,7 +121,11 @@ mod tests {
             let want = sum_sqrt(n).to_bits();
             assert_eq!(run_to_completion(SumSqrt::new(n)).to_bits(), want);
             for b in BUDGETS {
-                assert_eq!(run_chunked(SumSqrt::new(n), b).0.to_bits(), want, "n={n} b={b}");
+                assert_eq!(
+                    run_chunked(SumSqrt::new(n), b).0.to_bits(),
+                    want,
+                    "n={n} b={b}"
+                );
             }
         }
     }
@@ -133,7 +137,11 @@ mod tests {
         let want = dot(a, b).to_bits();
         assert_eq!(run_to_completion(Dot::new(a, b)).to_bits(), want);
         for bud in BUDGETS {
-            assert_eq!(run_chunked(Dot::new(a, b), bud).0.to_bits(), want, "b={bud}");
+            assert_eq!(
+                run_chunked(Dot::new(a, b), bud).0.to_bits(),
+                want,
+                "b={bud}"
+            );
         }
     }
 
@@ -158,7 +166,11 @@ mod tests {
         assert_eq!(want.iter().map(|&c| c as u64).sum::<u64>(), 100_003);
         assert_eq!(run_to_completion(RngHistogram::new(100_003, 7)), want);
         for b in BUDGETS {
-            assert_eq!(run_chunked(RngHistogram::new(100_003, 7), b).0, want, "b={b}");
+            assert_eq!(
+                run_chunked(RngHistogram::new(100_003, 7), b).0,
+                want,
+                "b={b}"
+            );
         }
     }
 

@@ -38,7 +38,11 @@ struct Sum {
 }
 impl Sum {
     fn new(n: u64) -> Self {
-        Sum { next: 0, end: n, total: 0 }
+        Sum {
+            next: 0,
+            end: n,
+            total: 0,
+        }
     }
 }
 impl Task for Sum {
@@ -58,7 +62,10 @@ impl Task for Sum {
         }
     }
     fn progress(&self) -> Progress {
-        Progress { done: self.next, total: Some(self.end) }
+        Progress {
+            done: self.next,
+            total: Some(self.end),
+        }
     }
 }
 
@@ -90,7 +97,10 @@ fn penny_pool() -> Pool {
 }
 
 fn rayon_pool() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(WORKERS).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(WORKERS)
+        .build()
+        .unwrap()
 }
 
 fn round_trip(c: &mut Criterion) {
@@ -181,7 +191,12 @@ fn preemption_penny(samples: usize) -> Vec<Duration> {
     for i in 0..samples {
         // Land at a random point of the background chunks.
         std::thread::sleep(Duration::from_micros(200 + (i as u64 * 7919) % 900));
-        let h = pool.spawn_with_priority(Stamp { spawned: Instant::now() }, Priority::UserBlocking);
+        let h = pool.spawn_with_priority(
+            Stamp {
+                spawned: Instant::now(),
+            },
+            Priority::UserBlocking,
+        );
         out.push(h.join().unwrap());
     }
     assert!(background.iter().all(|h| !h.is_finished()));
@@ -225,7 +240,9 @@ fn preemption(c: &mut Criterion) {
     // Criterion's view: spawn→join of the urgent task under load (penny only: on rayon
     // each sample needs fresh background jobs, see `preemption_rayon`).
     let mut group = c.benchmark_group("preemption");
-    group.sample_size(30).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(5));
     let pool = penny_pool();
     let background: Vec<_> = (0..WORKERS)
         .map(|_| pool.spawn_with_priority(Sum::new(u64::MAX / 2), Priority::Background))
@@ -239,7 +256,9 @@ fn preemption(c: &mut Criterion) {
             for i in 0..iters {
                 std::thread::sleep(Duration::from_micros(200 + (i * 7919) % 900));
                 let t = Instant::now();
-                pool.spawn_with_priority(Stamp { spawned: t }, Priority::UserBlocking).join().unwrap();
+                pool.spawn_with_priority(Stamp { spawned: t }, Priority::UserBlocking)
+                    .join()
+                    .unwrap();
                 total += t.elapsed();
             }
             total

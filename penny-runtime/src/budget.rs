@@ -23,7 +23,8 @@ pub(crate) fn next(budget: u32, elapsed_ns: u64, target_ns: u64) -> u32 {
     if elapsed_ns.saturating_mul(4) < target_ns {
         return budget.saturating_mul(2).min(MAX);
     }
-    let ideal = (budget as u128 * target_ns as u128 / elapsed_ns.max(1) as u128).min(MAX as u128) as u64;
+    let ideal =
+        (budget as u128 * target_ns as u128 / elapsed_ns.max(1) as u128).min(MAX as u128) as u64;
     let blended = (3 * budget as u64 + ideal) / 4;
     blended.clamp(1, MAX as u64) as u32
 }
@@ -51,7 +52,10 @@ mod tests {
         for ns in [1u64, 10, 1_000, 100_000] {
             let (budget, chunks) = converge(ns, target);
             let chunk_ns = budget as u64 * ns;
-            assert!(chunk_ns <= target * 11 / 10 && chunk_ns >= target * 9 / 10, "{ns} ns/iter: {budget}");
+            assert!(
+                chunk_ns <= target * 11 / 10 && chunk_ns >= target * 9 / 10,
+                "{ns} ns/iter: {budget}"
+            );
             assert!(chunks < 60, "{ns} ns/iter took {chunks} chunks");
         }
     }

@@ -40,7 +40,10 @@ impl Deque {
     /// The deque whose `top` word is at `base`, with `capacity` (a power of two) cells.
     pub(crate) fn new(base: usize, capacity: u32) -> Deque {
         assert!(capacity.is_power_of_two());
-        Deque { base, mask: capacity - 1 }
+        Deque {
+            base,
+            mask: capacity - 1,
+        }
     }
 
     #[inline]

@@ -26,7 +26,9 @@ pub struct TaskHandle<T> {
 
 impl<T> core::fmt::Debug for TaskHandle<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("TaskHandle").field("cell", &self.cell).finish()
+        f.debug_struct("TaskHandle")
+            .field("cell", &self.cell)
+            .finish()
     }
 }
 
@@ -76,12 +78,16 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
         if !h.is_complete() {
             let at = h.slot.load(Acquire);
             if at != NO_SLOT {
-                if let Some((_, progress)) = self.shared.slot_progress((at >> 32) as u32, at as u32) {
+                if let Some((_, progress)) = self.shared.slot_progress((at >> 32) as u32, at as u32)
+                {
                     return progress;
                 }
             }
         }
-        crate::kind::decode_progress(h.progress_done.load(Acquire), h.progress_total.load(Acquire))
+        crate::kind::decode_progress(
+            h.progress_done.load(Acquire),
+            h.progress_total.load(Acquire),
+        )
     }
 
     /// Where the task is now.

@@ -24,7 +24,10 @@ impl Injector {
     /// The injector at `base` with `capacity` (a power of two) cells.
     pub(crate) fn new(base: usize, capacity: u32) -> Injector {
         assert!(capacity.is_power_of_two());
-        Injector { base, mask: capacity - 1 }
+        Injector {
+            base,
+            mask: capacity - 1,
+        }
     }
 
     /// Writes the initial sequence numbers; call once, before the region is shared.
@@ -61,7 +64,10 @@ impl Injector {
             let seq = self.seq(r, pos).load(Acquire);
             let diff = seq.wrapping_sub(pos) as i32;
             if diff == 0 {
-                match self.tail(r).compare_exchange_weak(pos, pos.wrapping_add(1), Relaxed, Relaxed) {
+                match self
+                    .tail(r)
+                    .compare_exchange_weak(pos, pos.wrapping_add(1), Relaxed, Relaxed)
+                {
                     Ok(_) => {
                         self.value(r, pos).store(index, Relaxed);
                         self.seq(r, pos).store(pos.wrapping_add(1), Release);
@@ -85,7 +91,10 @@ impl Injector {
             let seq = self.seq(r, pos).load(Acquire);
             let diff = seq.wrapping_sub(pos.wrapping_add(1)) as i32;
             if diff == 0 {
-                match self.head(r).compare_exchange_weak(pos, pos.wrapping_add(1), Relaxed, Relaxed) {
+                match self
+                    .head(r)
+                    .compare_exchange_weak(pos, pos.wrapping_add(1), Relaxed, Relaxed)
+                {
                     Ok(_) => {
                         let index = self.value(r, pos).load(Relaxed);
                         self.seq(r, pos)
@@ -143,8 +152,7 @@ mod tests {
         let q = Injector::new(r.layout().injector(0), 16);
         q.init(&r);
         let per: u32 = if cfg!(miri) { 20 } else { 10_000 };
-        let seen: Arc<Vec<AtomicU32>> =
-            Arc::new((0..2 * per).map(|_| AtomicU32::new(0)).collect());
+        let seen: Arc<Vec<AtomicU32>> = Arc::new((0..2 * per).map(|_| AtomicU32::new(0)).collect());
         let taken = Arc::new(AtomicU32::new(0));
         let mut threads = Vec::new();
         for p in 0..2 {

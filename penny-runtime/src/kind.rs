@@ -39,7 +39,10 @@ pub(crate) struct Kind {
 
 impl core::fmt::Debug for Kind {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Kind").field("name", &self.name).field("size", &self.size).finish()
+        f.debug_struct("Kind")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .finish()
     }
 }
 
@@ -203,14 +206,18 @@ impl Drop for Kinds {
 
 impl core::fmt::Debug for Kinds {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Kinds").field("len", &self.len.load(Relaxed)).finish()
+        f.debug_struct("Kinds")
+            .field("len", &self.len.load(Relaxed))
+            .finish()
     }
 }
 
 impl Kinds {
     pub(crate) fn new() -> Kinds {
         Kinds {
-            table: (0..MAX_KINDS).map(|_| AtomicPtr::new(core::ptr::null_mut())).collect(),
+            table: (0..MAX_KINDS)
+                .map(|_| AtomicPtr::new(core::ptr::null_mut()))
+                .collect(),
             len: AtomicU32::new(0),
             register: Mutex::new(()),
         }
@@ -308,7 +315,9 @@ unsafe impl<O: Send> Send for Completion<O> {}
 
 impl<O> core::fmt::Debug for Completion<O> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Completion").field("state", &self.header.state.load(Relaxed)).finish()
+        f.debug_struct("Completion")
+            .field("state", &self.header.state.load(Relaxed))
+            .finish()
     }
 }
 
@@ -317,7 +326,10 @@ pub(crate) fn encode_progress(p: Progress) -> (u64, u64) {
 }
 
 pub(crate) fn decode_progress(done: u64, total: u64) -> Progress {
-    Progress { done, total: (total != NO_TOTAL).then_some(total) }
+    Progress {
+        done,
+        total: (total != NO_TOTAL).then_some(total),
+    }
 }
 
 impl<O: Copy + Send + 'static> Completion<O> {
@@ -420,5 +432,10 @@ pub(crate) unsafe fn cell_at<'a>(addr: u64) -> &'a CellHeader {
 /// `step` of this kind just filled.
 pub(crate) unsafe fn deliver(kind: &Kind, addr: u64, out: *const u8) {
     // SAFETY: guaranteed by the caller.
-    unsafe { (kind.deliver)(core::ptr::with_exposed_provenance::<CellHeader>(addr as usize), out) }
+    unsafe {
+        (kind.deliver)(
+            core::ptr::with_exposed_provenance::<CellHeader>(addr as usize),
+            out,
+        )
+    }
 }

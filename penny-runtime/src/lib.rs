@@ -8,7 +8,10 @@
 
 #![warn(missing_docs)]
 // The wasm backend parks on `memory.atomic.wait32` (threaded wasm builds are nightly-only).
-#![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
+#![cfg_attr(
+    all(target_arch = "wasm32", target_feature = "atomics"),
+    feature(stdarch_wasm_atomic_wait)
+)]
 
 mod io;
 mod pod;
@@ -26,6 +29,8 @@ mod handle;
 mod injector;
 #[cfg(not(loom))]
 mod kind;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[cfg(not(loom))]
 mod owned;
 #[cfg(not(loom))]
@@ -35,8 +40,6 @@ mod priority;
 mod region;
 mod slot;
 mod sync;
-#[cfg(all(test, loom))]
-mod loom_tests;
 
 #[doc(hidden)]
 pub mod __private;

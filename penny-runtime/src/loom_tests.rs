@@ -80,7 +80,10 @@ fn deque_push_pop_steal_wrap_around() {
             owner.push(i);
         }
         let stolen = thief.join().unwrap();
-        let mut all: Vec<u32> = owner.into_iter().chain(stolen.into_iter().flatten()).collect();
+        let mut all: Vec<u32> = owner
+            .into_iter()
+            .chain(stolen.into_iter().flatten())
+            .collect();
         all.sort();
         assert_eq!(all, [1, 2, 3]);
     });
@@ -100,7 +103,10 @@ fn two_thieves_never_take_the_same_item() {
             })
             .collect();
         let mine = d.pop(&r);
-        let mut all: Vec<u32> = thieves.into_iter().filter_map(|t| t.join().unwrap()).collect();
+        let mut all: Vec<u32> = thieves
+            .into_iter()
+            .filter_map(|t| t.join().unwrap())
+            .collect();
         all.extend(mine);
         all.sort();
         assert_eq!(all, [1, 2]);
@@ -120,7 +126,11 @@ fn injector_producers_and_consumer() {
             })
             .collect();
         let first = q.pop(&r);
-        let pushed = producers.into_iter().map(|t| t.join().unwrap()).filter(|&ok| ok).count();
+        let pushed = producers
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .filter(|&ok| ok)
+            .count();
         assert_eq!(pushed, 2, "capacity 2 takes both");
         let mut got: Vec<u32> = first.into_iter().collect();
         while let Some(i) = q.pop(&r) {

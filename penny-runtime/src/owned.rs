@@ -40,8 +40,15 @@ impl core::fmt::Debug for CellRef {
 impl CellRef {
     /// Takes over `cell`'s reference; `kind` must be `T`'s kind.
     pub(crate) fn new<T: Task>(cell: Arc<Completion<T::Output>>, kind: &Kind) -> CellRef {
-        assert_eq!(kind.type_id, TypeId::of::<T>(), "penny: cell and kind disagree");
-        CellRef { addr: kind::into_addr(cell), release: kind.release }
+        assert_eq!(
+            kind.type_id,
+            TypeId::of::<T>(),
+            "penny: cell and kind disagree"
+        );
+        CellRef {
+            addr: kind::into_addr(cell),
+            release: kind.release,
+        }
     }
 
     /// The cell's header.
@@ -64,7 +71,13 @@ impl CellRef {
     /// Every caller in this module is the cell's only completer: the owner of its RUNNING
     /// slot, or the holder of a reference that never reached a slot (no handle can cancel
     /// such a task into completion, see [`cancel_unslotted`]).
-    fn complete(self, outcome: u64, panic: Option<String>, progress: Option<Progress>, wake_all: impl FnOnce(&AtomicU32)) {
+    fn complete(
+        self,
+        outcome: u64,
+        panic: Option<String>,
+        progress: Option<Progress>,
+        wake_all: impl FnOnce(&AtomicU32),
+    ) {
         // SAFETY: see above: the callers are the only completer; for DONE, `Running::finish`
         // delivered the output first.
         unsafe { self.header().complete(outcome, panic, progress, wake_all) };
@@ -75,7 +88,11 @@ impl Drop for CellRef {
     fn drop(&mut self) {
         // SAFETY: this value holds one reference from `into_addr`, given up exactly once
         // here; `release` is the cell's kind's, so it drops the cell's real type.
-        unsafe { (self.release)(core::ptr::with_exposed_provenance::<CellHeader>(self.addr as usize)) }
+        unsafe {
+            (self.release)(core::ptr::with_exposed_provenance::<CellHeader>(
+                self.addr as usize,
+            ))
+        }
     }
 }
 
@@ -84,7 +101,11 @@ impl Drop for CellRef {
 pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32)) {
     // Handles complete a cell only after winning `cancel_queued` on its slot; with no slot
     // recorded in the cell there is none, so this holder is the only completer.
-    assert_eq!(cell.header().slot.load(SeqCst), NO_SLOT, "penny: cell already has a slot");
+    assert_eq!(
+        cell.header().slot.load(SeqCst),
+        NO_SLOT,
+        "penny: cell already has a slot"
+    );
     cell.complete(slot::CANCELLED, None, None, wake_all);
 }
 
@@ -118,7 +139,11 @@ impl Fresh {
         cell: CellRef,
     ) -> u32 {
         let layout = r.layout();
-        assert_eq!(write.type_id(), kind.type_id, "penny: writer and kind disagree");
+        assert_eq!(
+            write.type_id(),
+            kind.type_id,
+            "penny: writer and kind disagree"
+        );
         assert!(
             kind.size <= layout.config.payload_bytes as usize && kind.align <= region::MAX_ALIGN,
             "penny: task does not fit the slot"
@@ -133,13 +158,20 @@ impl Fresh {
         let progress = unsafe { kind::progress(kind, payload) };
         publish_progress(r, off, progress);
         r.u32(off + region::S_KIND).store(kind_index, Relaxed);
-        r.u32(off + region::S_BUDGET).store(kind.budget_hint.load(Relaxed), Relaxed);
+        r.u32(off + region::S_BUDGET)
+            .store(kind.budget_hint.load(Relaxed), Relaxed);
         r.u64(off + region::S_COMPLETION).store(cell.addr, Relaxed);
         let generation = Header(slot::header(r, self.index).load(Relaxed)).generation();
-        slot::set_owned(r, self.index, Header::new(QUEUED, priority, NO_OWNER, generation));
+        slot::set_owned(
+            r,
+            self.index,
+            Header::new(QUEUED, priority, NO_OWNER, generation),
+        );
         // Tell the handle where its task is. The index is in no queue yet, so the reference
         // is still ours here; from now on it is the slot's.
-        cell.header().slot.store((self.index as u64) << 32 | generation as u64, SeqCst);
+        cell.header()
+            .slot
+            .store((self.index as u64) << 32 | generation as u64, SeqCst);
         let _ = cell.into_slot();
         self.index
     }
@@ -171,9 +203,17 @@ pub(crate) fn claim<'k>(r: &Region, kinds: &'k Kinds, index: u32, worker: u16) -
     let addr = r.u64(off + region::S_COMPLETION).load(Relaxed);
     // The slot's reference to its cell passes to this worker: a queued index is popped by one
     // thread only, and the slot keeps no other use of the address.
-    let cell = CellRef { addr, release: kind.release };
+    let cell = CellRef {
+        addr,
+        release: kind.release,
+    };
     match claim {
-        Claim::Run(header) => Popped::Run(Running { index, header, kind, cell }),
+        Claim::Run(header) => Popped::Run(Running {
+            index,
+            header,
+            kind,
+            cell,
+        }),
         Claim::Reclaim(_) => {
             // Cancelled while queued: the handle completed the cell; drop our reference.
             drop(cell);
@@ -215,7 +255,10 @@ impl<'k> Running<'k> {
     }
 
     fn output(&self, r: &Region) -> *mut u8 {
-        r.bytes(r.layout().slot(self.index) + region::S_OUTPUT, self.kind.output_size)
+        r.bytes(
+            r.layout().slot(self.index) + region::S_OUTPUT,
+            self.kind.output_size,
+        )
     }
 
     /// Runs one chunk of at most `budget` iterations; true when the task finished (its
@@ -250,7 +293,13 @@ impl<'k> Running<'k> {
 
     /// Ends the task with `outcome` (DONE after a `step` returned true, FAILED, CANCELLED):
     /// delivers the output, frees the slot and completes the cell.
-    pub(crate) fn finish(self, r: &Region, outcome: u64, panic: Option<String>, wake_all: impl FnOnce(&AtomicU32)) {
+    pub(crate) fn finish(
+        self,
+        r: &Region,
+        outcome: u64,
+        panic: Option<String>,
+        wake_all: impl FnOnce(&AtomicU32),
+    ) {
         if outcome == slot::DONE {
             let out = self.output(r);
             // SAFETY: this worker owns the slot and the cell's only completer reference;
@@ -281,8 +330,12 @@ pub(crate) fn cancel_queued(
     // cell's address in the slot, so the slot holds this cell's address, or a later task's
     // (and then the generation moved on and the CAS below fails anyway). Checked before the
     // CAS: after it, the slot may already be freed and reused.
-    let addr = r.u64(r.layout().slot(index) + region::S_COMPLETION).load(Acquire);
-    if addr != cell as *const CellHeader as usize as u64 || !slot::cancel_queued(r, index, generation) {
+    let addr = r
+        .u64(r.layout().slot(index) + region::S_COMPLETION)
+        .load(Acquire);
+    if addr != cell as *const CellHeader as usize as u64
+        || !slot::cancel_queued(r, index, generation)
+    {
         return false;
     }
     // SAFETY: the slot held this cell (checked above) and this call won the QUEUED(generation)

@@ -19,8 +19,11 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub(crate) const ALL: [Priority; 3] =
-        [Priority::UserBlocking, Priority::UserVisible, Priority::Background];
+    pub(crate) const ALL: [Priority; 3] = [
+        Priority::UserBlocking,
+        Priority::UserVisible,
+        Priority::Background,
+    ];
 
     pub(crate) fn index(self) -> usize {
         self as usize
@@ -49,7 +52,10 @@ pub enum TaskStatus {
 impl TaskStatus {
     /// Whether the task ended (done, cancelled or failed).
     pub fn is_finished(self) -> bool {
-        matches!(self, TaskStatus::Done | TaskStatus::Cancelled | TaskStatus::Failed)
+        matches!(
+            self,
+            TaskStatus::Done | TaskStatus::Cancelled | TaskStatus::Failed
+        )
     }
 }
 

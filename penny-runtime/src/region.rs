@@ -200,7 +200,9 @@ pub(crate) struct Region {
 
 impl core::fmt::Debug for Region {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Region").field("layout", &self.layout).finish()
+        f.debug_struct("Region")
+            .field("layout", &self.layout)
+            .finish()
     }
 }
 
@@ -229,7 +231,9 @@ impl Region {
             layout,
             words32: (0..layout.size / 4).map(|_| AtomicU32::new(0)).collect(),
             words64: (0..layout.size / 8).map(|_| AtomicU64::new(0)).collect(),
-            bytes: (0..layout.size).map(|_| core::cell::UnsafeCell::new(0)).collect(),
+            bytes: (0..layout.size)
+                .map(|_| core::cell::UnsafeCell::new(0))
+                .collect(),
         };
         use crate::sync::Ordering::Relaxed;
         let c = layout.config;
@@ -254,7 +258,10 @@ impl Region {
     /// The `u32` word at byte offset `off` (4-byte aligned, in bounds).
     #[inline]
     pub(crate) fn u32(&self, off: usize) -> &AtomicU32 {
-        assert!(off % 4 == 0 && off + 4 <= self.layout.size, "bad region offset {off}");
+        assert!(
+            off % 4 == 0 && off + 4 <= self.layout.size,
+            "bad region offset {off}"
+        );
         #[cfg(not(loom))]
         {
             // SAFETY: `off` is in bounds and 4-aligned (checked above; the block is 64-aligned),
@@ -271,7 +278,10 @@ impl Region {
     /// The `u64` word at byte offset `off` (8-byte aligned, in bounds).
     #[inline]
     pub(crate) fn u64(&self, off: usize) -> &AtomicU64 {
-        assert!(off % 8 == 0 && off + 8 <= self.layout.size, "bad region offset {off}");
+        assert!(
+            off % 8 == 0 && off + 8 <= self.layout.size,
+            "bad region offset {off}"
+        );
         #[cfg(not(loom))]
         {
             // SAFETY: as in `u32`, with 8-byte alignment checked above.
@@ -287,7 +297,10 @@ impl Region {
     /// the slot's current owner reads or writes.
     #[inline]
     pub(crate) fn bytes(&self, off: usize, len: usize) -> *mut u8 {
-        assert!(off + len <= self.layout.size, "bad region range {off}+{len}");
+        assert!(
+            off + len <= self.layout.size,
+            "bad region range {off}+{len}"
+        );
         #[cfg(not(loom))]
         {
             // SAFETY: `off + len` is within the allocation (checked above).

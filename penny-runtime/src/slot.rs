@@ -124,7 +124,8 @@ pub(crate) fn cancel_queued(r: &Region, index: u32, generation: u32) -> bool {
         return false;
     }
     let cancelled = current.with_state(CANCELLED, NO_OWNER);
-    word.compare_exchange(current.0, cancelled.0, AcqRel, Relaxed).is_ok()
+    word.compare_exchange(current.0, cancelled.0, AcqRel, Relaxed)
+        .is_ok()
 }
 
 /// The owner publishes a new state for a slot it owns (requeue or finish).
@@ -209,7 +210,10 @@ mod tests {
     #[test]
     fn header_round_trips() {
         let h = Header::new(RUNNING, 2, 7, 0xDEAD_BEEF);
-        assert_eq!((h.state(), h.priority(), h.owner(), h.generation()), (RUNNING, 2, 7, 0xDEAD_BEEF));
+        assert_eq!(
+            (h.state(), h.priority(), h.owner(), h.generation()),
+            (RUNNING, 2, 7, 0xDEAD_BEEF)
+        );
         assert_eq!(h.with_state(QUEUED, NO_OWNER).owner(), NO_OWNER);
     }
 
@@ -231,14 +235,23 @@ mod tests {
         let i = pop_free(&r).unwrap();
         set_owned(&r, i, Header::new(QUEUED, 1, NO_OWNER, 0));
         assert_eq!(claim(&r, i, 3), Claim::Run(Header::new(RUNNING, 1, 3, 0)));
-        assert!(!cancel_queued(&r, i, 0), "running tasks are cancelled at a boundary");
+        assert!(
+            !cancel_queued(&r, i, 0),
+            "running tasks are cancelled at a boundary"
+        );
         set_owned(&r, i, Header::new(DONE, 1, NO_OWNER, 0));
         free(&r, i);
         let i = pop_free(&r).unwrap();
         set_owned(&r, i, Header::new(QUEUED, 0, NO_OWNER, 1));
-        assert!(!cancel_queued(&r, i, 0), "a stale handle cannot cancel the next task");
+        assert!(
+            !cancel_queued(&r, i, 0),
+            "a stale handle cannot cancel the next task"
+        );
         assert!(cancel_queued(&r, i, 1));
-        assert_eq!(claim(&r, i, 0), Claim::Reclaim(Header::new(CANCELLED, 0, NO_OWNER, 1)));
+        assert_eq!(
+            claim(&r, i, 0),
+            Claim::Reclaim(Header::new(CANCELLED, 0, NO_OWNER, 1))
+        );
         free(&r, i);
         assert_eq!(Header(header(&r, i).load(Relaxed)).generation(), 2);
     }

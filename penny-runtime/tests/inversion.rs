@@ -15,21 +15,38 @@ const BACKGROUND_MS: u64 = 1200;
 #[test]
 fn user_blocking_runs_while_background_loops_hold_every_worker() {
     let workers = 2;
-    let pool = Pool::builder().workers(workers).slots(32).time_slice(Duration::from_micros(500)).build();
+    let pool = Pool::builder()
+        .workers(workers)
+        .slots(32)
+        .time_slice(Duration::from_micros(500))
+        .build();
     let background: Vec<_> = (0..workers * 2)
         .map(|_| pool.spawn_with_priority(Spin::new(BACKGROUND_MS), Priority::Background))
         .collect();
     assert!(eventually(Duration::from_secs(5), || {
-        background.iter().filter(|h| h.status() == TaskStatus::Running).count() == workers
+        background
+            .iter()
+            .filter(|h| h.status() == TaskStatus::Running)
+            .count()
+            == workers
     }));
     std::thread::sleep(Duration::from_millis(50));
     let spawned = Instant::now();
-    let urgent = pool.task(Stamp { epoch: spawned }).priority(Priority::UserBlocking).spawn();
+    let urgent = pool
+        .task(Stamp { epoch: spawned })
+        .priority(Priority::UserBlocking)
+        .spawn();
     let started_after = urgent.join().unwrap();
     let joined_after = spawned.elapsed();
     let bound = Duration::from_millis(BACKGROUND_MS / 4);
-    assert!(started_after < bound, "urgent task started after {started_after:?}");
-    assert!(joined_after < bound, "urgent task joined after {joined_after:?}");
+    assert!(
+        started_after < bound,
+        "urgent task started after {started_after:?}"
+    );
+    assert!(
+        joined_after < bound,
+        "urgent task joined after {joined_after:?}"
+    );
     // The background loops were preempted, not finished or lost.
     assert!(background.iter().all(|h| !h.is_finished()));
     for h in background {
@@ -42,8 +59,11 @@ fn queued_urgent_work_overtakes_queued_background_work() {
     let pool = Pool::builder().workers(1).slots(32).build();
     let epoch = Instant::now();
     let blocker = pool.spawn_with_priority(Spin::new(100), Priority::Background);
-    assert!(eventually(Duration::from_secs(5), || blocker.status() == TaskStatus::Running));
-    let later: Vec<_> = (0..5).map(|_| pool.spawn_with_priority(Stamp { epoch }, Priority::Background)).collect();
+    assert!(eventually(Duration::from_secs(5), || blocker.status()
+        == TaskStatus::Running));
+    let later: Vec<_> = (0..5)
+        .map(|_| pool.spawn_with_priority(Stamp { epoch }, Priority::Background))
+        .collect();
     let visible = pool.spawn_with_priority(Stamp { epoch }, Priority::UserVisible);
     let urgent = pool.spawn_with_priority(Stamp { epoch }, Priority::UserBlocking);
     let urgent_at = urgent.join().unwrap();
@@ -54,5 +74,8 @@ fn queued_urgent_work_overtakes_queued_background_work() {
     }
     // The blocker was preempted for the urgent ones, then finished.
     assert!(blocker.join().unwrap() > 0);
-    assert!(urgent_at < Duration::from_millis(90), "urgent waited {urgent_at:?}");
+    assert!(
+        urgent_at < Duration::from_millis(90),
+        "urgent waited {urgent_at:?}"
+    );
 }

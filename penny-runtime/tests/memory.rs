@@ -63,5 +63,8 @@ fn a_million_spawns_keep_memory_flat() {
     let growth = peak_after_warmup - baseline;
     // A handle's completion cell is ~100 bytes; 1,000 live handles plus detached tasks in
     // flight are well under 1 MiB. Leaking one cell per spawn would be ~100 MB.
-    assert!(growth < 1 << 20, "live heap grew by {growth} bytes after warm-up (baseline {baseline})");
+    assert!(
+        growth < 1 << 20,
+        "live heap grew by {growth} bytes after warm-up (baseline {baseline})"
+    );
 }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 #[test]
 fn spawn_and_join_give_the_plain_loop_result() {
     let pool = Pool::builder().workers(2).slots(16).build();
-    let handles: Vec<_> = (0..200u64).map(|i| (i, pool.spawn(SumRange::new(i, i * 1000)))).collect();
+    let handles: Vec<_> = (0..200u64)
+        .map(|i| (i, pool.spawn(SumRange::new(i, i * 1000))))
+        .collect();
     for (i, h) in handles {
         assert_eq!(h.join(), Ok(SumRange::reference(i, i * 1000)));
     }
@@ -20,8 +22,15 @@ fn spawn_and_join_give_the_plain_loop_result() {
 
 #[test]
 fn builder_form_and_priorities() {
-    let pool = Pool::builder().workers(1).slots(8).time_slice(Duration::from_micros(200)).build();
-    let a = pool.task(SumRange::new(0, 10)).priority(Priority::UserBlocking).spawn();
+    let pool = Pool::builder()
+        .workers(1)
+        .slots(8)
+        .time_slice(Duration::from_micros(200))
+        .build();
+    let a = pool
+        .task(SumRange::new(0, 10))
+        .priority(Priority::UserBlocking)
+        .spawn();
     let b = pool.spawn_with_priority(SumRange::new(0, 20), Priority::Background);
     let c = pool.task(SumRange::new(0, 30)).spawn();
     assert_eq!(a.join(), Ok(45));
@@ -54,7 +63,9 @@ fn try_spawn_hands_the_task_back_when_full() {
 fn spawn_waits_in_the_spawner_queue_instead_of_failing() {
     // 2 slots, queue of 2: the fifth spawn blocks until a slot frees.
     let pool = Pool::builder().workers(1).slots(2).queue(2).build();
-    let handles: Vec<_> = (0..50u64).map(|i| pool.spawn(SumRange::new(0, i * 100))).collect();
+    let handles: Vec<_> = (0..50u64)
+        .map(|i| pool.spawn(SumRange::new(0, i * 100)))
+        .collect();
     for (i, h) in handles.into_iter().enumerate() {
         assert_eq!(h.join(), Ok(SumRange::reference(0, i as u64 * 100)));
     }
@@ -62,14 +73,24 @@ fn spawn_waits_in_the_spawner_queue_instead_of_failing() {
 
 #[test]
 fn progress_and_status_follow_the_task() {
-    let pool = Pool::builder().workers(1).slots(4).time_slice(Duration::from_micros(100)).build();
+    let pool = Pool::builder()
+        .workers(1)
+        .slots(4)
+        .time_slice(Duration::from_micros(100))
+        .build();
     let blocker = pool.spawn(Spin::new(100));
     // (Not a plain sum: LLVM turns that into a closed form in release builds.)
     let n = 1u64 << 40;
     let h = pool.spawn(Watched::new(&probes(1)[0], n));
     // The one worker is busy with `blocker`: `h` waits with its initial progress.
     assert_eq!(h.status(), TaskStatus::Queued);
-    assert_eq!(h.progress(), Progress { done: 0, total: Some(n) });
+    assert_eq!(
+        h.progress(),
+        Progress {
+            done: 0,
+            total: Some(n)
+        }
+    );
     assert!(eventually(Duration::from_secs(5), || h.status() == TaskStatus::Running));
     assert!(eventually(Duration::from_secs(5), || h.progress().done > 0));
     let seen = h.progress();
@@ -105,7 +126,10 @@ fn cancelling_a_queued_task_completes_it_at_once() {
     queued.cancel();
     assert_eq!(queued.status(), TaskStatus::Cancelled);
     assert_eq!(queued.join(), Err(TaskError::Cancelled));
-    assert!(t.elapsed() < Duration::from_millis(150), "did not wait for the blocker");
+    assert!(
+        t.elapsed() < Duration::from_millis(150),
+        "did not wait for the blocker"
+    );
     blocker.cancel();
     let _ = blocker.join();
     assert!(eventually(Duration::from_secs(5), || pool.free_slots() == 4));
@@ -118,7 +142,13 @@ fn cancelling_a_finished_task_changes_nothing() {
     assert!(eventually(Duration::from_secs(5), || h.is_finished()));
     h.cancel();
     assert_eq!(h.status(), TaskStatus::Done);
-    assert_eq!(h.progress(), Progress { done: 10, total: Some(10) });
+    assert_eq!(
+        h.progress(),
+        Progress {
+            done: 10,
+            total: Some(10)
+        }
+    );
     assert_eq!(h.join(), Ok(45));
 }
 
@@ -126,15 +156,26 @@ fn cancelling_a_finished_task_changes_nothing() {
 fn a_panicking_task_fails_only_its_own_handle() {
     let pool = Pool::builder().workers(2).slots(8).build();
     let before = pool.spawn(SumRange::new(0, 100_000));
-    let bad = pool.spawn(Panicker { after: 1000, i: 0, message: "kernel blew up" });
+    let bad = pool.spawn(Panicker {
+        after: 1000,
+        i: 0,
+        message: "kernel blew up",
+    });
     let after = pool.spawn(SumRange::new(0, 1000));
-    assert_eq!(bad.join(), Err(TaskError::Panicked("kernel blew up".to_owned())));
+    assert_eq!(
+        bad.join(),
+        Err(TaskError::Panicked("kernel blew up".to_owned()))
+    );
     assert_eq!(before.join(), Ok(SumRange::reference(0, 100_000)));
     assert_eq!(after.join(), Ok(499_500));
     // The workers survived: more tasks still run.
     let again: Vec<_> = (0..20).map(|_| pool.spawn(SumRange::new(0, 100))).collect();
     assert!(again.into_iter().all(|h| h.join() == Ok(4950)));
-    let bad = pool.spawn(Panicker { after: 0, i: 0, message: "again" });
+    let bad = pool.spawn(Panicker {
+        after: 0,
+        i: 0,
+        message: "again",
+    });
     assert_eq!(bad.status_after_join(), TaskStatus::Failed);
 }
 
@@ -234,8 +275,17 @@ fn chunks_respect_the_budget_and_budgets_grow() {
             Progress::default()
         }
     }
-    let pool = Pool::builder().workers(1).slots(2).time_slice(Duration::from_micros(500)).build();
-    let h = pool.spawn(Budgets { chunks: 0, max_budget: 0, min_budget: u32::MAX, left: 50_000_000 });
+    let pool = Pool::builder()
+        .workers(1)
+        .slots(2)
+        .time_slice(Duration::from_micros(500))
+        .build();
+    let h = pool.spawn(Budgets {
+        chunks: 0,
+        max_budget: 0,
+        min_budget: u32::MAX,
+        left: 50_000_000,
+    });
     let (chunks, min, max) = h.join().unwrap();
     assert_eq!(min, 64, "first chunk starts small");
     assert!(max >= 8 * 1024, "budget grew to {max}");

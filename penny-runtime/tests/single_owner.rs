@@ -13,8 +13,16 @@ use std::time::Duration;
 #[test]
 fn preempted_and_stolen_tasks_are_never_stepped_twice_at_once() {
     let tasks = if cfg!(miri) { 8 } else { 64 };
-    let n: u64 = if cfg!(debug_assertions) { 200_000 } else { 2_000_000 };
-    let pool = Pool::builder().workers(4).slots(128).time_slice(Duration::from_micros(50)).build();
+    let n: u64 = if cfg!(debug_assertions) {
+        200_000
+    } else {
+        2_000_000
+    };
+    let pool = Pool::builder()
+        .workers(4)
+        .slots(128)
+        .time_slice(Duration::from_micros(50))
+        .build();
     let probes = probes(tasks);
     let background: Vec<_> = probes
         .iter()
@@ -24,7 +32,10 @@ fn preempted_and_stolen_tasks_are_never_stepped_twice_at_once() {
     // the preempted tasks go back to their worker's deque, where idle workers steal them.
     let urgent_probes = probes_for_urgent();
     for p in urgent_probes {
-        let h = pool.task(Watched::new(p, 5_000)).priority(Priority::UserBlocking).spawn();
+        let h = pool
+            .task(Watched::new(p, 5_000))
+            .priority(Priority::UserBlocking)
+            .spawn();
         assert_eq!(h.join(), Ok(Watched::reference(5_000)));
     }
     let expected = Watched::reference(n);
@@ -32,12 +43,18 @@ fn preempted_and_stolen_tasks_are_never_stepped_twice_at_once() {
         assert_eq!(h.join(), Ok(expected));
     }
     for p in probes.iter().chain(urgent_probes) {
-        assert_eq!(p.overlaps.load(SeqCst), 0, "a task was stepped by two workers at once");
+        assert_eq!(
+            p.overlaps.load(SeqCst),
+            0,
+            "a task was stepped by two workers at once"
+        );
         assert_eq!(p.done.load(SeqCst), 1);
     }
     let chunks: u64 = probes.iter().map(|p| p.steps.load(SeqCst)).sum();
-    assert!(chunks > tasks as u64 * 2, "tasks ran in {chunks} chunks: no preemption happened");
-
+    assert!(
+        chunks > tasks as u64 * 2,
+        "tasks ran in {chunks} chunks: no preemption happened"
+    );
 }
 
 fn probes_for_urgent() -> &'static [Probe] {
@@ -49,8 +66,16 @@ fn preempted_tasks_migrate_to_idle_workers_without_overlap() {
     // Three long Background tasks on four workers: the fourth is idle. Each urgent task
     // preempts the background task of the worker that takes it; that task goes back to the
     // worker's deque, the idle worker is woken and steals it (a started task moves).
-    let n: u64 = if cfg!(debug_assertions) { 10_000_000 } else { 100_000_000 };
-    let pool = Pool::builder().workers(4).slots(32).time_slice(Duration::from_micros(100)).build();
+    let n: u64 = if cfg!(debug_assertions) {
+        10_000_000
+    } else {
+        100_000_000
+    };
+    let pool = Pool::builder()
+        .workers(4)
+        .slots(32)
+        .time_slice(Duration::from_micros(100))
+        .build();
     let probes = probes(3);
     let background: Vec<_> = probes
         .iter()
@@ -58,7 +83,10 @@ fn preempted_tasks_migrate_to_idle_workers_without_overlap() {
         .collect();
     let urgent = probes_for_urgent();
     for p in urgent.iter().cycle().take(1000) {
-        let h = pool.task(Watched::new(p, 100_000)).priority(Priority::UserBlocking).spawn();
+        let h = pool
+            .task(Watched::new(p, 100_000))
+            .priority(Priority::UserBlocking)
+            .spawn();
         assert_eq!(h.join(), Ok(Watched::reference(100_000)));
         if background.iter().all(|h| h.is_finished()) {
             break;
@@ -69,9 +97,16 @@ fn preempted_tasks_migrate_to_idle_workers_without_overlap() {
         assert_eq!(h.join(), Ok(expected));
     }
     for p in probes.iter().chain(urgent) {
-        assert_eq!(p.overlaps.load(SeqCst), 0, "a task was stepped by two workers at once");
+        assert_eq!(
+            p.overlaps.load(SeqCst),
+            0,
+            "a task was stepped by two workers at once"
+        );
     }
     let migrations: u32 = probes.iter().map(|p| p.migrations.load(SeqCst)).sum();
     eprintln!("{migrations} migrations of started background tasks between workers");
-    assert!(migrations > 0, "no started task ever moved to another worker");
+    assert!(
+        migrations > 0,
+        "no started task ever moved to another worker"
+    );
 }

@@ -66,13 +66,24 @@ fn check(live: Live, tally: &mut [usize; 4]) {
         (Expect::Panic, _) | (_, Err(TaskError::Panicked(_))) => unreachable!(),
     }
     if let Some(probe) = live.probe {
-        assert_eq!(probe.overlaps.load(SeqCst), 0, "a task was stepped by two workers at once");
+        assert_eq!(
+            probe.overlaps.load(SeqCst),
+            0,
+            "a task was stepped by two workers at once"
+        );
         assert!(probe.done.load(SeqCst) <= 1, "a task finished twice");
         assert_eq!(probe.in_step.load(SeqCst), 0);
     }
 }
 
-fn round(seed: u64, tasks: usize, workers: usize, slots: usize, queue: usize, window: usize) -> [usize; 4] {
+fn round(
+    seed: u64,
+    tasks: usize,
+    workers: usize,
+    slots: usize,
+    queue: usize,
+    window: usize,
+) -> [usize; 4] {
     let pool = Pool::builder()
         .workers(workers)
         .slots(slots)
@@ -83,13 +94,21 @@ fn round(seed: u64, tasks: usize, workers: usize, slots: usize, queue: usize, wi
     let mut rng = Rng(seed);
     let mut live: VecDeque<Live> = VecDeque::new();
     let mut tally = [0usize; 4];
-    let priorities = [Priority::UserBlocking, Priority::UserVisible, Priority::Background];
+    let priorities = [
+        Priority::UserBlocking,
+        Priority::UserVisible,
+        Priority::Background,
+    ];
     for (i, probe) in probes.iter().enumerate() {
         let priority = priorities[rng.below(3) as usize];
         let kernel = rng.below(100);
         let mut entry = if kernel < 1 {
             let h = pool.spawn_with_priority(
-                Panicker { after: rng.below(300), i: 0, message: "stress panic" },
+                Panicker {
+                    after: rng.below(300),
+                    i: 0,
+                    message: "stress panic",
+                },
                 priority,
             );
             Live {
@@ -102,11 +121,23 @@ fn round(seed: u64, tasks: usize, workers: usize, slots: usize, queue: usize, wi
         } else if kernel < 50 {
             let (a, b) = (rng.below(1000), rng.below(3000));
             let h = pool.spawn_with_priority(SumRange::new(a, a + b), priority);
-            Live { handle: h, panicking: None, expect: Expect::Value(SumRange::reference(a, a + b)), cancelled: false, probe: None }
+            Live {
+                handle: h,
+                panicking: None,
+                expect: Expect::Value(SumRange::reference(a, a + b)),
+                cancelled: false,
+                probe: None,
+            }
         } else {
             let n = rng.below(2000);
             let h = pool.spawn_with_priority(Watched::new(probe, n), priority);
-            Live { handle: h, panicking: None, expect: Expect::Value(Watched::reference(n)), cancelled: false, probe: Some(probe) }
+            Live {
+                handle: h,
+                panicking: None,
+                expect: Expect::Value(Watched::reference(n)),
+                cancelled: false,
+                probe: Some(probe),
+            }
         };
         if rng.below(10) == 0 {
             entry.cancelled = true;
@@ -152,15 +183,37 @@ fn round(seed: u64, tasks: usize, workers: usize, slots: usize, queue: usize, wi
 #[test]
 fn hundred_thousand_tasks_end_exactly_once() {
     let total: usize = if cfg!(miri) { 200 } else { 100_000 };
-    let configs = [(1, 4, 2, 16), (2, 8, 8, 64), (3, 16, 64, 300), (4, 64, 256, 1000)];
+    let configs = [
+        (1, 4, 2, 16),
+        (2, 8, 8, 64),
+        (3, 16, 64, 300),
+        (4, 64, 256, 1000),
+    ];
     let mut sums = [0usize; 3];
     for (k, &(workers, slots, queue, window)) in configs.iter().enumerate() {
-        let tally = round(0x5EED + k as u64, total / configs.len(), workers, slots, queue, window);
+        let tally = round(
+            0x5EED + k as u64,
+            total / configs.len(),
+            workers,
+            slots,
+            queue,
+            window,
+        );
         for j in 0..3 {
             sums[j] += tally[j];
         }
     }
-    assert_eq!(sums.iter().sum::<usize>(), total, "done {} / cancelled {} / failed {}", sums[0], sums[1], sums[2]);
+    assert_eq!(
+        sums.iter().sum::<usize>(),
+        total,
+        "done {} / cancelled {} / failed {}",
+        sums[0],
+        sums[1],
+        sums[2]
+    );
     // Every kind of ending happened.
-    assert!(sums[0] > total / 2 && sums[1] > 0 && sums[2] > 0, "{sums:?}");
+    assert!(
+        sums[0] > total / 2 && sums[1] > 0 && sums[2] > 0,
+        "{sums:?}"
+    );
 }

@@ -17,8 +17,9 @@ usage: cargo xtask <command> [options]
 
 commands:
   test [--quick] [--no-miri]
-              every test: native tests, loom, threaded wasm build, Miri, and the browser
-              tools (installs what is missing). --quick runs only the native tests;
+              every test: rustfmt and clippy, native tests, loom, threaded wasm build,
+              Miri, and the browser tools (installs what is missing). --quick runs only
+              the lints and the native tests;
               --no-miri skips Miri.
   demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
   loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
@@ -130,6 +131,7 @@ fn test(rest: &[String]) -> Result<bool, String> {
     }
     let title = if quick { "test --quick" } else { "test" };
     single(title, |report| {
+        report.stage("format and lints (rustfmt, clippy)", stages::lints);
         report.stage(
             "native tests (cargo test --workspace)",
             stages::native_tests,

@@ -16,6 +16,26 @@ fn cargo() -> Cmd {
     Cmd::cargo().cwd(root())
 }
 
+/// Formatting and lints: `cargo fmt --check` (default rustfmt settings) and clippy with
+/// warnings as errors, over every target of the workspace.
+pub fn lints() -> Result<String> {
+    Cmd::new("rustup")
+        .args(["component", "add", "rustfmt", "clippy"])
+        .run()?;
+    cargo().args(["fmt", "--all", "--check"]).run()?;
+    cargo()
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .run()?;
+    Ok("rustfmt clean, clippy clean (-D warnings)".to_owned())
+}
+
 /// The test suite as on a native target: unit, integration, trybuild UI and insta snapshot
 /// tests, proptest equivalence, doctests. Snapshots and UI expectations must match: nothing is
 /// written back.

@@ -15,7 +15,10 @@ const MAX_ITER: u32 = 2000;
 
 fn main() {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let pool = Pool::builder().workers(workers).time_slice(Duration::from_micros(500)).build();
+    let pool = Pool::builder()
+        .workers(workers)
+        .time_slice(Duration::from_micros(500))
+        .build();
     println!("Penny demo: {workers} workers, {WIDTH}x{HEIGHT} Mandelbrot, max_iter {MAX_ITER}");
 
     let image = Out::leak_filled((WIDTH * HEIGHT) as usize, 0u32);
@@ -24,16 +27,27 @@ fn main() {
     let started = Instant::now();
     let handles: Vec<_> = (0..bands)
         .map(|b| {
-            let end = if b + 1 == bands { HEIGHT } else { (b + 1) * rows };
+            let end = if b + 1 == bands {
+                HEIGHT
+            } else {
+                (b + 1) * rows
+            };
             let task = MandelbrotBand::new(image, WIDTH, HEIGHT, b * rows, end, MAX_ITER);
-            (b, end, pool.task(task).priority(Priority::Background).spawn())
+            (
+                b,
+                end,
+                pool.task(task).priority(Priority::Background).spawn(),
+            )
         })
         .collect();
 
     // Let the background bands take every worker, then ask for something urgent.
     std::thread::sleep(Duration::from_millis(100));
     let urgent_start = Instant::now();
-    let urgent = pool.task(Checksum::new(200_000, 7)).priority(Priority::UserBlocking).spawn();
+    let urgent = pool
+        .task(Checksum::new(200_000, 7))
+        .priority(Priority::UserBlocking)
+        .spawn();
     let urgent_value = urgent.join().expect("the urgent task finishes");
     let urgent_latency = urgent_start.elapsed();
     assert_eq!(urgent_value, checksum(200_000, 7));

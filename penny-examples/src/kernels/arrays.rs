@@ -79,7 +79,12 @@ pub struct Stats {
 /// A `#[derive(penny::Pod)]` struct as carried state.
 #[penny::task]
 pub fn running_stats(n: u32, freq: f64) -> Stats {
-    let mut stats: Stats = Stats { count: 0, sum: 0.0, max: f64::MIN, argmax: 0 };
+    let mut stats: Stats = Stats {
+        count: 0,
+        sum: 0.0,
+        max: f64::MIN,
+        argmax: 0,
+    };
     for i in 0..n {
         let v = (i as f64 * freq).sin() * (i as f64).sqrt();
         stats.count += 1;
@@ -227,7 +232,11 @@ pub fn literals(n: u32) -> ([(u8, u16); 3], i32, char, f64, u64) {
         arr[(i % 3) as usize].0 = arr[(i % 3) as usize].0.wrapping_add(i as u8);
         arr[(i % 3) as usize].1 ^= i as u16;
         neg -= 1;
-        c = if c == 'z' { 'a' } else { char::from(c as u8 + 1) };
+        c = if c == 'z' {
+            'a'
+        } else {
+            char::from(c as u8 + 1)
+        };
         nan = (nan - 500.0).sqrt();
         big = big.wrapping_mul(big | 1);
     }

@@ -26,7 +26,23 @@ macro_rules! bit_eq_by_value {
     )*};
 }
 
-bit_eq_by_value!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, bool, char, ());
+bit_eq_by_value!(
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    bool,
+    char,
+    ()
+);
 
 impl BitEq for f32 {
     fn bit_eq(&self, other: &Self) -> bool {
@@ -87,7 +103,12 @@ bit_eq_tuple!(A 0 B 1 C 2 D 3 E 4 F 5);
 
 impl BitEq for arrays::Stats {
     fn bit_eq(&self, other: &Self) -> bool {
-        let arrays::Stats { count, sum, max, argmax } = *self;
+        let arrays::Stats {
+            count,
+            sum,
+            max,
+            argmax,
+        } = *self;
         (count, sum, max, argmax).bit_eq(&(other.count, other.sum, other.max, other.argmax))
     }
 }

@@ -115,7 +115,11 @@ pub fn prologue_epilogue(n: usize, bias: i32) -> i64 {
     let start = (bias as i64).abs() % 5;
     let mut acc: i64 = start * 100;
     for i in 0..n * 2 + 1 {
-        acc += if i % 2 == 0 { i as i64 } else { -(i as i64) / 2 };
+        acc += if i % 2 == 0 {
+            i as i64
+        } else {
+            -(i as i64) / 2
+        };
     }
     let scaled = acc * 3;
     let mut tail = scaled;
@@ -207,7 +211,10 @@ pub fn full_rev(limit: u32) -> (u64, u32) {
 #[penny::task]
 pub fn full_rev_step(k: u32) -> i64 {
     let mut acc = 0i64;
-    for i in (i64::MIN..=i64::MAX).rev().step_by((1usize << 62) + k as usize) {
+    for i in (i64::MIN..=i64::MAX)
+        .rev()
+        .step_by((1usize << 62) + k as usize)
+    {
         acc = acc.wrapping_mul(31).wrapping_add(i);
     }
     acc

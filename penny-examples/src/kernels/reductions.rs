@@ -39,7 +39,9 @@ pub fn wrapping_product(n: u32, seed: u64) -> u64 {
     let mut product = 1u64;
     let mut state = seed;
     for _ in 0..n {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         product = product.wrapping_mul(state | 1);
     }
     product

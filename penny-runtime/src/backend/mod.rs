@@ -19,7 +19,11 @@ pub(crate) type WorkerJoin = Box<dyn FnOnce() + Send>;
 /// What the scheduler needs from a platform.
 pub(crate) trait Backend: Send + Sync + 'static {
     /// Starts worker `index` running `body`; the returned closure waits for it to end.
-    fn spawn_worker(&self, index: usize, body: Box<dyn FnOnce() + Send>) -> Result<WorkerJoin, String>;
+    fn spawn_worker(
+        &self,
+        index: usize,
+        body: Box<dyn FnOnce() + Send>,
+    ) -> Result<WorkerJoin, String>;
     /// Blocks while `word` holds `expected` (may return spuriously), like `futex_wait` or
     /// `memory.atomic.wait32`.
     fn wait(&self, word: &AtomicU32, expected: u32);

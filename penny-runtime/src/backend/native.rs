@@ -16,7 +16,11 @@ fn epoch() -> Instant {
 }
 
 impl Backend for Native {
-    fn spawn_worker(&self, index: usize, body: Box<dyn FnOnce() + Send>) -> Result<WorkerJoin, String> {
+    fn spawn_worker(
+        &self,
+        index: usize,
+        body: Box<dyn FnOnce() + Send>,
+    ) -> Result<WorkerJoin, String> {
         let thread = std::thread::Builder::new()
             .name(format!("penny-worker-{index}"))
             .spawn(body)

@@ -13,7 +13,11 @@ use core::sync::atomic::AtomicU32;
 pub(crate) struct Wasm;
 
 impl Backend for Wasm {
-    fn spawn_worker(&self, index: usize, _body: Box<dyn FnOnce() + Send>) -> Result<WorkerJoin, String> {
+    fn spawn_worker(
+        &self,
+        index: usize,
+        _body: Box<dyn FnOnce() + Send>,
+    ) -> Result<WorkerJoin, String> {
         Err(format!(
             "penny: cannot start worker {index}: the Web Worker backend is not implemented yet \
              (wasm32 builds compile the scheduler, but pools run natively only for now)"
@@ -24,7 +28,11 @@ impl Backend for Wasm {
     fn wait(&self, word: &AtomicU32, expected: u32) {
         // SAFETY: `word` is a live, aligned `u32` in linear memory; wait32 only reads it.
         unsafe {
-            core::arch::wasm32::memory_atomic_wait32(word.as_ptr().cast::<i32>(), expected as i32, -1);
+            core::arch::wasm32::memory_atomic_wait32(
+                word.as_ptr().cast::<i32>(),
+                expected as i32,
+                -1,
+            );
         }
     }
 

@@ -104,7 +104,9 @@ impl PoolBuilder {
             "penny: a pool needs 1 to {MAX_SLOTS} slots, not {}",
             self.slots
         );
-        assert!(self.slot_bytes <= u32::MAX as usize / 2 && self.output_bytes <= u32::MAX as usize / 2);
+        assert!(
+            self.slot_bytes <= u32::MAX as usize / 2 && self.output_bytes <= u32::MAX as usize / 2
+        );
         let slots_pow2 = (self.slots as u32).next_power_of_two();
         let layout = Layout::new(Config {
             slots: self.slots as u32,
@@ -206,7 +208,11 @@ impl Pool {
     }
 
     /// Runs `task` at `priority`; see [`spawn`](Self::spawn).
-    pub fn spawn_with_priority<T: Task>(&self, task: T, priority: Priority) -> TaskHandle<T::Output> {
+    pub fn spawn_with_priority<T: Task>(
+        &self,
+        task: T,
+        priority: Priority,
+    ) -> TaskHandle<T::Output> {
         self.shared.spawn(&self.shared, task, priority)
     }
 
@@ -227,7 +233,11 @@ impl Pool {
 
     /// Starts a spawn with options: `pool.task(t).priority(Priority::Background).spawn()`.
     pub fn task<T: Task>(&self, task: T) -> SpawnBuilder<'_, T> {
-        SpawnBuilder { pool: self, task, priority: Priority::default() }
+        SpawnBuilder {
+            pool: self,
+            task,
+            priority: Priority::default(),
+        }
     }
 
     /// Number of worker threads.
@@ -314,7 +324,10 @@ mod tests {
             }
         }
         fn progress(&self) -> Progress {
-            Progress { done: self.next, total: Some(self.end) }
+            Progress {
+                done: self.next,
+                total: Some(self.end),
+            }
         }
     }
 
@@ -331,7 +344,11 @@ mod tests {
     }
 
     fn sum(n: u64) -> Sum {
-        Sum { next: 0, end: n, total: 0 }
+        Sum {
+            next: 0,
+            end: n,
+            total: 0,
+        }
     }
 
     #[test]
@@ -353,7 +370,13 @@ mod tests {
             std::thread::yield_now();
         }
         assert_eq!(last.status(), TaskStatus::Done);
-        assert_eq!(last.progress(), Progress { done: 3, total: Some(3) });
+        assert_eq!(
+            last.progress(),
+            Progress {
+                done: 3,
+                total: Some(3)
+            }
+        );
     }
 
     #[test]

@@ -30,12 +30,19 @@ pub(crate) struct Shared {
 
 impl core::fmt::Debug for Shared {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Shared").field("layout", &self.layout).finish_non_exhaustive()
+        f.debug_struct("Shared")
+            .field("layout", &self.layout)
+            .finish_non_exhaustive()
     }
 }
 
 impl Shared {
-    pub(super) fn new(layout: Layout, backend: &'static dyn Backend, pending_cap: usize, time_slice_ns: u64) -> Shared {
+    pub(super) fn new(
+        layout: Layout,
+        backend: &'static dyn Backend,
+        pending_cap: usize,
+        time_slice_ns: u64,
+    ) -> Shared {
         let region = Region::new(layout);
         slot::init_free_list(&region);
         let injectors =
@@ -57,7 +64,10 @@ impl Shared {
     }
 
     pub(super) fn deque(&self, worker: usize, priority: usize) -> Deque {
-        Deque::new(self.layout.deque(worker, priority), self.layout.config.deque_cap)
+        Deque::new(
+            self.layout.deque(worker, priority),
+            self.layout.config.deque_cap,
+        )
     }
 
     pub(super) fn word(&self, off: usize) -> &AtomicU32 {
@@ -77,7 +87,10 @@ impl Shared {
             return None;
         }
         let done = self.region.u64(off + region::S_PROGRESS_DONE).load(Acquire);
-        let total = self.region.u64(off + region::S_PROGRESS_TOTAL).load(Acquire);
+        let total = self
+            .region
+            .u64(off + region::S_PROGRESS_TOTAL)
+            .load(Acquire);
         let after = Header(word.load(Acquire));
         (after.generation() == generation && after.state() != slot::FREE)
             .then(|| (after, kind::decode_progress(done, total)))
@@ -101,8 +114,12 @@ impl Shared {
             join();
         }
         // Workers are gone: cancel what waits for a slot, then everything still queued.
-        let pending: Vec<Pending> =
-            self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
+        let pending: Vec<Pending> = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
         for entry in pending {
             self.pending_len.fetch_sub(1, SeqCst);
             owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
@@ -120,7 +137,9 @@ impl Shared {
             }
             for index in popped {
                 self.count(p, -1);
-                if let Popped::Run(task) = owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1) {
+                if let Popped::Run(task) =
+                    owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1)
+                {
                     self.finish(task, slot::CANCELLED, None);
                 }
             }

@@ -62,18 +62,35 @@ impl Shared {
         Arc::new(Completion::new(task.progress()))
     }
 
-    pub(super) fn spawn<T: Task>(&self, this: &Arc<Shared>, task: T, priority: Priority) -> TaskHandle<T::Output> {
+    pub(super) fn spawn<T: Task>(
+        &self,
+        this: &Arc<Shared>,
+        task: T,
+        priority: Priority,
+    ) -> TaskHandle<T::Output> {
         let (kind_index, kind) = self.kind_for::<T>();
         let cell = Self::new_cell(&task);
         let handle = TaskHandle::new(this.clone(), cell.clone());
         let cell = CellRef::new::<T>(cell, kind);
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
-                self.install(fresh, kind_index, kind, priority, cell, kind::writer_in_place(task));
+                self.install(
+                    fresh,
+                    kind_index,
+                    kind,
+                    priority,
+                    cell,
+                    kind::writer_in_place(task),
+                );
                 return handle;
             }
         }
-        let mut entry = Pending { kind_index, priority, cell, write: kind::writer(task) };
+        let mut entry = Pending {
+            kind_index,
+            priority,
+            cell,
+            write: kind::writer(task),
+        };
         let freed = self.word(region::H_FREED_EPOCH);
         let waiters = self.word(region::H_FREED_WAITERS);
         loop {
@@ -90,7 +107,9 @@ impl Shared {
             }
             // Queue full: wait for a worker to free a slot (which also drains the queue).
             waiters.fetch_add(1, SeqCst);
-            if freed.load(SeqCst) == epoch && self.pending_len.load(SeqCst) as usize >= self.pending_cap.max(1) {
+            if freed.load(SeqCst) == epoch
+                && self.pending_len.load(SeqCst) as usize >= self.pending_cap.max(1)
+            {
                 self.backend.wait(freed, epoch);
             }
             waiters.fetch_sub(1, SeqCst);
@@ -129,7 +148,14 @@ impl Shared {
         let cell = Self::new_cell(&task);
         let handle = TaskHandle::new(this.clone(), cell.clone());
         let cell = CellRef::new::<T>(cell, kind);
-        self.install(fresh, kind_index, kind, priority, cell, kind::writer_in_place(task));
+        self.install(
+            fresh,
+            kind_index,
+            kind,
+            priority,
+            cell,
+            kind::writer_in_place(task),
+        );
         Ok(handle)
     }
 
@@ -151,7 +177,14 @@ impl Shared {
             self.bump_freed();
             return;
         }
-        let index = fresh.install(&self.region, kind_index, kind, priority.index() as u8, write, cell);
+        let index = fresh.install(
+            &self.region,
+            kind_index,
+            kind,
+            priority.index() as u8,
+            write,
+            cell,
+        );
         self.count(priority.index(), 1);
         self.inject(priority.index(), index);
         self.notify_work();
@@ -169,15 +202,33 @@ impl Shared {
     }
 
     fn install_pending(&self, fresh: Fresh, entry: Pending) {
-        let Pending { kind_index, priority, cell, write } = entry;
-        self.install(fresh, kind_index, self.kinds.get(kind_index), priority, cell, write);
+        let Pending {
+            kind_index,
+            priority,
+            cell,
+            write,
+        } = entry;
+        self.install(
+            fresh,
+            kind_index,
+            self.kinds.get(kind_index),
+            priority,
+            cell,
+            write,
+        );
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
     fn drain_pending(&self) {
         while self.pending_len.load(SeqCst) != 0 {
-            let Some(fresh) = Fresh::pop(&self.region) else { return };
-            let entry = self.pending.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+            let Some(fresh) = Fresh::pop(&self.region) else {
+                return;
+            };
+            let entry = self
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop_front();
             let Some(entry) = entry else {
                 fresh.give_back(&self.region);
                 return;

@@ -104,7 +104,9 @@ impl Shared {
                 // Take a few more so idle workers can steal them from us.
                 let batch = (waiting / (workers as u64 + 1)).min(INJECT_BATCH);
                 for _ in 0..batch {
-                    let Some(more) = self.injectors[p].pop(&self.region) else { break };
+                    let Some(more) = self.injectors[p].pop(&self.region) else {
+                        break;
+                    };
                     if let Err(more) = own.push(&self.region, more) {
                         self.inject(p, more);
                         break;
@@ -160,7 +162,9 @@ impl Shared {
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
                 return self.finish(task, slot::CANCELLED, None);
             }
-            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.step(&self.region, budget)));
+            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                task.step(&self.region, budget)
+            }));
             let done = match stepped {
                 Ok(done) => done,
                 Err(panic) => {
@@ -183,7 +187,8 @@ impl Shared {
             }
             task.publish_progress(&self.region);
             // Preemption: one relaxed load; any queued work more urgent than ours?
-            let more_urgent = self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
+            let more_urgent =
+                self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
             if more_urgent != 0 {
                 kind.budget_hint.store(budget, Relaxed);
                 let index = task.requeue(&self.region);

@@ -17,7 +17,12 @@ pub struct SumRange {
 
 impl SumRange {
     pub fn new(start: u64, end: u64) -> Self {
-        SumRange { start, next: start, end, total: 0 }
+        SumRange {
+            start,
+            next: start,
+            end,
+            total: 0,
+        }
     }
     pub fn reference(start: u64, end: u64) -> u64 {
         let mut total = 0u64;
@@ -46,7 +51,10 @@ impl Task for SumRange {
         }
     }
     fn progress(&self) -> Progress {
-        Progress { done: self.next - self.start, total: Some(self.end - self.start) }
+        Progress {
+            done: self.next - self.start,
+            total: Some(self.end - self.start),
+        }
     }
 }
 
@@ -86,7 +94,12 @@ pub struct Watched {
 
 impl Watched {
     pub fn new(probe: &'static Probe, n: u64) -> Self {
-        Watched { probe, i: 0, n, acc: 0x9E37_79B9_7F4A_7C15 }
+        Watched {
+            probe,
+            i: 0,
+            n,
+            acc: 0x9E37_79B9_7F4A_7C15,
+        }
     }
     pub fn reference(n: u64) -> u64 {
         let mut acc = 0x9E37_79B9_7F4A_7C15u64;
@@ -131,7 +144,10 @@ impl Task for Watched {
         result
     }
     fn progress(&self) -> Progress {
-        Progress { done: self.i, total: Some(self.n) }
+        Progress {
+            done: self.i,
+            total: Some(self.n),
+        }
     }
 }
 
@@ -145,7 +161,11 @@ pub struct Spin {
 
 impl Spin {
     pub fn new(millis: u64) -> Self {
-        Spin { started: None, millis, iterations: 0 }
+        Spin {
+            started: None,
+            millis,
+            iterations: 0,
+        }
     }
 }
 
@@ -166,7 +186,10 @@ impl Task for Spin {
         Step::Yielded
     }
     fn progress(&self) -> Progress {
-        Progress { done: self.iterations, total: None }
+        Progress {
+            done: self.iterations,
+            total: None,
+        }
     }
 }
 
@@ -190,7 +213,10 @@ impl Task for Panicker {
         Step::Yielded
     }
     fn progress(&self) -> Progress {
-        Progress { done: self.i, total: None }
+        Progress {
+            done: self.i,
+            total: None,
+        }
     }
 }
 
@@ -206,7 +232,10 @@ impl Task for Stamp {
         Step::Done(self.epoch.elapsed())
     }
     fn progress(&self) -> Progress {
-        Progress { done: 0, total: Some(1) }
+        Progress {
+            done: 0,
+            total: Some(1),
+        }
     }
 }
 
