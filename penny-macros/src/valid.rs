@@ -142,6 +142,17 @@ struct YieldFinder<'a> {
     errors: &'a mut Errors,
 }
 
+impl YieldFinder<'_> {
+    /// Visits a loop: inside it, a branch of the enclosing iteration no longer counts.
+    fn in_loop(&mut self, visit: impl FnOnce(&mut Self)) {
+        self.loops += 1;
+        let saved = std::mem::replace(&mut self.branches, 0);
+        visit(self);
+        self.branches = saved;
+        self.loops -= 1;
+    }
+}
+
 impl<'ast> Visit<'ast> for YieldFinder<'_> {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if !ast::is_yield_macro(mac) || self.valid.contains(&macro_key(mac)) {
@@ -186,27 +197,15 @@ impl<'ast> Visit<'ast> for YieldFinder<'_> {
     }
 
     fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
-        self.loops += 1;
-        let saved = std::mem::replace(&mut self.branches, 0);
-        syn::visit::visit_expr_for_loop(self, e);
-        self.branches = saved;
-        self.loops -= 1;
+        self.in_loop(|this| syn::visit::visit_expr_for_loop(this, e));
     }
 
     fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
-        self.loops += 1;
-        let saved = std::mem::replace(&mut self.branches, 0);
-        syn::visit::visit_expr_while(self, e);
-        self.branches = saved;
-        self.loops -= 1;
+        self.in_loop(|this| syn::visit::visit_expr_while(this, e));
     }
 
     fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
-        self.loops += 1;
-        let saved = std::mem::replace(&mut self.branches, 0);
-        syn::visit::visit_expr_loop(self, e);
-        self.branches = saved;
-        self.loops -= 1;
+        self.in_loop(|this| syn::visit::visit_expr_loop(this, e));
     }
 
     fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
