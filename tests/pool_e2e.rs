@@ -85,63 +85,21 @@ fn run_mix(workers: usize, slots: usize, tasks: usize, seed: u64) {
             _ => Priority::Background,
         };
         let a = (r >> 8) as u32;
+        // The task and the plain function's reference get the same arguments.
+        macro_rules! job {
+            ($task:ident / $plain:ident($($arg:expr),*)) => {
+                spawn(&pool, $task::new($($arg),*), $plain($($arg),*), stringify!($plain), priority)
+            };
+        }
         let job = match i % 8 {
-            0 => spawn(
-                &pool,
-                CollatzSteps::new(u64::from(a % 10_000) + 1, 500),
-                collatz_steps(u64::from(a % 10_000) + 1, 500),
-                "collatz_steps",
-                priority,
-            ),
-            1 => spawn(
-                &pool,
-                MeanDeviation::new(a % 3000, a),
-                mean_deviation(a % 3000, a),
-                "mean_deviation",
-                priority,
-            ),
-            2 => spawn(
-                &pool,
-                Histogram::new(a % 5000, a | 1),
-                histogram(a % 5000, a | 1),
-                "histogram",
-                priority,
-            ),
-            3 => spawn(
-                &pool,
-                FirstPairWithSum::new(a % 60, a % 5000),
-                first_pair_with_sum(a % 60, a % 5000),
-                "first_pair_with_sum",
-                priority,
-            ),
-            4 => spawn(
-                &pool,
-                Strided::new(i64::from(a % 2000) - 1000, (a % 7 + 1) as usize),
-                strided(i64::from(a % 2000) - 1000, (a % 7 + 1) as usize),
-                "strided",
-                priority,
-            ),
-            5 => spawn(
-                &pool,
-                ResumableInner::new(a % 40, a % 50),
-                resumable_inner(a % 40, a % 50),
-                "resumable_inner",
-                priority,
-            ),
-            6 => spawn(
-                &pool,
-                LabeledResumable::new(a % 30, a % 30, u64::from(a % 20_000)),
-                labeled_resumable(a % 30, a % 30, u64::from(a % 20_000)),
-                "labeled_resumable",
-                priority,
-            ),
-            _ => spawn(
-                &pool,
-                NewtonSqrt::new(f64::from(a % 1_000_000), a % 80),
-                newton_sqrt(f64::from(a % 1_000_000), a % 80),
-                "newton_sqrt",
-                priority,
-            ),
+            0 => job!(CollatzSteps / collatz_steps(u64::from(a % 10_000) + 1, 500)),
+            1 => job!(MeanDeviation / mean_deviation(a % 3000, a)),
+            2 => job!(Histogram / histogram(a % 5000, a | 1)),
+            3 => job!(FirstPairWithSum / first_pair_with_sum(a % 60, a % 5000)),
+            4 => job!(Strided / strided(i64::from(a % 2000) - 1000, (a % 7 + 1) as usize)),
+            5 => job!(ResumableInner / resumable_inner(a % 40, a % 50)),
+            6 => job!(LabeledResumable / labeled_resumable(a % 30, a % 30, u64::from(a % 20_000))),
+            _ => job!(NewtonSqrt / newton_sqrt(f64::from(a % 1_000_000), a % 80)),
         };
         let cancel = r % 11 == 0;
         if cancel {
