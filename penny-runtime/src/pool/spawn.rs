@@ -58,8 +58,15 @@ impl Shared {
         (index, kind)
     }
 
-    fn new_cell<T: Task>(task: &T) -> Arc<Completion<T::Output>> {
-        Arc::new(Completion::new(task.progress()))
+    /// The completion cell of a new task: the handle's side, and the slot's reference.
+    fn new_cell<T: Task>(
+        this: &Arc<Shared>,
+        task: &T,
+        kind: &Kind,
+    ) -> (TaskHandle<T::Output>, CellRef) {
+        let cell = Arc::new(Completion::new(task.progress()));
+        let handle = TaskHandle::new(this.clone(), cell.clone());
+        (handle, CellRef::new::<T>(cell, kind))
     }
 
     pub(super) fn spawn<T: Task>(
@@ -69,9 +76,7 @@ impl Shared {
         priority: Priority,
     ) -> TaskHandle<T::Output> {
         let (kind_index, kind) = self.kind_for::<T>();
-        let cell = Self::new_cell(&task);
-        let handle = TaskHandle::new(this.clone(), cell.clone());
-        let cell = CellRef::new::<T>(cell, kind);
+        let (handle, cell) = Self::new_cell(this, &task, kind);
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
                 self.install(
@@ -145,9 +150,7 @@ impl Shared {
         let Some(fresh) = Fresh::pop(&self.region) else {
             return Err(TrySpawnError::Full(task));
         };
-        let cell = Self::new_cell(&task);
-        let handle = TaskHandle::new(this.clone(), cell.clone());
-        let cell = CellRef::new::<T>(cell, kind);
+        let (handle, cell) = Self::new_cell(this, &task, kind);
         self.install(
             fresh,
             kind_index,
