@@ -11,6 +11,7 @@ use std::fmt::Debug;
 use penny::{In, Out, Step, Task};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
+use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -128,6 +129,37 @@ proptest! {
     fn prefix_min_matches(values in prop::collection::vec(any::<i64>(), 0..300), b in budgets()) {
         let values = leak(values);
         check_extremes(|| PrefixMin::new(values), prefix_min(values), &b);
+    }
+
+    // ---- ranges evaluated once ---------------------------------------------------------
+
+    #[test]
+    fn side_effect_bound_matches(seed in any::<u32>(), rounds in 0..12u32, b in budgets()) {
+        check_extremes(|| SideEffectBound::new(seed, rounds), side_effect_bound(seed, rounds), &b);
+    }
+
+    #[test]
+    fn rng_bounded_loops_matches(seed in any::<u64>(), rounds in 0..12u32, b in budgets()) {
+        check_extremes(|| RngBoundedLoops::new(seed, rounds), rng_bounded_loops(seed, rounds), &b);
+    }
+
+    #[test]
+    fn range_reads_mutated_array_matches(first in 0..300u32, second in 0..300u32, b in budgets()) {
+        check_extremes(
+            || RangeReadsMutatedArray::new(first, second),
+            range_reads_mutated_array(first, second),
+            &b,
+        );
+    }
+
+    #[test]
+    fn bound_shadowed_in_body_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| BoundShadowedInBody::new(n), bound_shadowed_in_body(n), &b);
+    }
+
+    #[test]
+    fn mut_argument_bound_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| MutArgumentBound::new(n), mut_argument_bound(n), &b);
     }
 
     // ---- nested loops -----------------------------------------------------------------

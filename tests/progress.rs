@@ -7,6 +7,7 @@ use std::fmt::Debug;
 use penny::{In, Out, Progress, Step, Task};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
+use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -103,6 +104,11 @@ macro_rules! progress_tests {
 }
 
 progress_tests! {
+    side_effect_bound_progress: SideEffectBound(seed in any::<u32>(), rounds in 0..12u32) total None;
+    rng_bounded_loops_progress: RngBoundedLoops(seed in any::<u64>(), rounds in 0..12u32) total None;
+    range_reads_mutated_array_progress: RangeReadsMutatedArray(first in 0..300u32, second in 0..300u32) total None;
+    bound_shadowed_in_body_progress: BoundShadowedInBody(n in 0..3000u32) total None;
+    mut_argument_bound_progress: MutArgumentBound(n in 0..3000u32) total None;
     sum_squares_progress: SumSquares(n in 0..3000u32) total Some(n.into());
     sum_sqrt_progress: SumSqrt(n in 0..3000u32) total Some(n.into());
     harmonic_f32_progress: HarmonicF32(n in 0..2000u32, scale in -100.0f32..100.0) total Some(n.into());

@@ -12,6 +12,7 @@ use std::thread;
 use penny::{In, Out, Step, Task};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
+use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -156,6 +157,11 @@ macro_rules! relocation_tests {
 }
 
 relocation_tests! {
+    side_effect_bound_relocates: SideEffectBound / side_effect_bound(seed in any::<u32>(), rounds in 0..12u32);
+    rng_bounded_loops_relocates: RngBoundedLoops / rng_bounded_loops(seed in any::<u64>(), rounds in 0..12u32);
+    range_reads_mutated_array_relocates: RangeReadsMutatedArray / range_reads_mutated_array(first in 0..300u32, second in 0..300u32);
+    bound_shadowed_in_body_relocates: BoundShadowedInBody / bound_shadowed_in_body(n in 0..3000u32);
+    mut_argument_bound_relocates: MutArgumentBound / mut_argument_bound(n in 0..3000u32);
     sum_squares_relocates: SumSquares / sum_squares(n in 0..3000u32);
     sum_sqrt_relocates: SumSqrt / sum_sqrt(n in 0..3000u32);
     harmonic_f32_relocates: HarmonicF32 / harmonic_f32(n in 0..2000u32, scale in -100.0f32..100.0);

@@ -56,6 +56,8 @@ pub struct Kernel<'a> {
     pub body: Seq,
     /// Carried variables.
     pub vars: Vars,
+    /// Names whose every use reads the same value (see [`crate::pure`]).
+    pub immutables: std::collections::HashSet<String>,
 }
 
 /// Emits the expansion, or reports errors found while emitting.
@@ -107,6 +109,14 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             );
             fields.push(quote!(#[doc = #doc] #done: u64));
             inits.push(quote!(#done: 0));
+        }
+        if let Some(saved) = &info.saved {
+            let doc = format!(
+                " The range of `{}`, evaluated once when the loop started.",
+                info.name
+            );
+            fields.push(quote!(#[doc = #doc] #saved: ::penny::__private::SavedRange));
+            inits.push(quote!(#saved: ::penny::__private::SavedRange::EMPTY));
         }
         if let Some(len) = &info.len {
             let doc = format!(

@@ -26,6 +26,7 @@ mod ctxt;
 mod expand;
 mod machine;
 mod pod;
+mod pure;
 mod rewrite;
 mod types;
 mod valid;
@@ -102,7 +103,6 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     valid::check_reserved_names(&func, &mut errors);
     let body = ast::Builder::new(&mut errors).function_body(&func.block);
     valid::check_hidden_loops(&body, &mut errors);
-    valid::check_range_inputs(&body, &mut errors);
 
     let mut args = Vec::new();
     let mut env = types::Env::new();
@@ -135,6 +135,7 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         output,
         body,
         vars,
+        immutables: pure::immutable_names(&func),
     };
     let expansion = expand::expand(&kernel, &mut errors);
     if !errors.is_empty() {

@@ -28,8 +28,14 @@ pub(crate) struct LoopInfo {
     pub(crate) done: Option<Ident>,
     /// Field holding the range length (phases that are `for` loops).
     pub(crate) len: Option<Ident>,
-    /// Tokens that build the range helper (`for` loops).
+    /// Tokens that build the range helper from the range expression (`for` loops); only
+    /// re-evaluated on resume when the expression is pure (see [`crate::pure`]).
     pub(crate) range: Option<TokenStream>,
+    /// Field keeping an impure range, evaluated once when the loop started.
+    pub(crate) saved: Option<Ident>,
+    /// Tokens that give the typed range on resume: `range` itself when it is pure, else the
+    /// saved range typed by a never-called closure over the range expression.
+    pub(crate) access: Option<TokenStream>,
     /// How the docs name the loop: `for i`, `while`, `'rows`.
     pub(crate) name: String,
 }
@@ -93,14 +99,30 @@ impl<'k> Emitter<'k> {
                 base = format!("{stem}{n}");
                 n += 1;
             }
-            let (done, len, range) = match &l.head {
-                Head::For { range, .. } => (
-                    Some(fresh(&format!("{base}_done"), taken)),
-                    phase.then(|| fresh(&format!("{base}_len"), taken)),
-                    Some(range_tokens(range)),
-                ),
+            let (done, len, range, saved, access) = match &l.head {
+                Head::For { range, .. } => {
+                    let done = Some(fresh(&format!("{base}_done"), taken));
+                    let tokens = range_tokens(range);
+                    if crate::pure::is_pure(&range.expr, &self.kernel.immutables) {
+                        let len = phase.then(|| fresh(&format!("{base}_len"), taken));
+                        (done, len, Some(tokens.clone()), None, Some(tokens))
+                    } else {
+                        let saved = fresh(&format!("{base}_range"), taken);
+                        let expr = &range.expr;
+                        let typed = if range.inclusive || !range.adapters.is_empty() {
+                            quote!(progression)
+                        } else {
+                            quote!(forward)
+                        };
+                        let access =
+                            quote!(self.#saved.#typed(::penny::__private::item_of(|| (#expr))));
+                        (done, None, Some(tokens), Some(saved), Some(access))
+                    }
+                }
                 _ => (
                     phase.then(|| fresh(&format!("{base}_done"), taken)),
+                    None,
+                    None,
                     None,
                     None,
                 ),
@@ -118,6 +140,8 @@ impl<'k> Emitter<'k> {
                 done,
                 len,
                 range,
+                saved,
+                access,
                 name,
             });
             self.collect_infos(&l.body, taken);
@@ -192,6 +216,10 @@ impl<'k> Emitter<'k> {
                     }
                     if let (Some(len), Some(range)) = (&info.len, &info.range) {
                         arm.code.push(quote!(self.#len = #range.len();));
+                    }
+                    if let (Some(saved), Some(range)) = (&info.saved, &info.range) {
+                        // The only evaluation of this range (Rust evaluates it once too).
+                        arm.code.push(quote!(self.#saved = #range.save();));
                     }
                     arm.code.push(quote!(self.#phase = #head;));
                     self.close(arm);
@@ -271,7 +299,7 @@ impl<'k> Emitter<'k> {
         let mut code = self.rebind(stack);
         match &l.head {
             Head::For { pat, .. } => {
-                let range = info.range.clone().expect("for loops have a range");
+                let range = info.access.clone().expect("for loops have a range");
                 let done = info.done.clone().expect("for loops have a cursor");
                 code.push(quote! {
                     let penny_range = #range;
@@ -346,7 +374,7 @@ impl<'k> Emitter<'k> {
         };
         match &l.head {
             Head::For { pat, .. } => {
-                let range = info.range.clone().expect("for loops have a range");
+                let range = info.access.clone().expect("for loops have a range");
                 let done = info.done.clone().expect("for loops have a cursor");
                 targets.push(Target {
                     label: label_name(label),
@@ -374,14 +402,21 @@ impl<'k> Emitter<'k> {
                 if exits {
                     code.push(quote!(let mut penny_exit = false;));
                 }
-                code.push(quote! {
-                    if penny_take == penny_len {
-                        #label for #pat in #written #body
-                    } else {
+                if info.saved.is_none() {
+                    code.push(quote! {
+                        if penny_take == penny_len {
+                            #label for #pat in #written #body
+                        } else {
+                            #label for #pat in penny_range.chunk(self.#done, penny_end) #body
+                        }
+                    });
+                } else {
+                    // The range was evaluated when the loop started: never run it again.
+                    code.push(quote! {
                         #label for #pat in penny_range.chunk(self.#done, penny_end) #body
-                    }
-                    penny_budget -= penny_take;
-                });
+                    });
+                }
+                code.push(quote!(penny_budget -= penny_take;));
                 if exits {
                     code.push(quote! {
                         if penny_exit {
@@ -472,7 +507,7 @@ impl<'k> Emitter<'k> {
                     continue;
                 }
                 let info = &self.infos[l.id];
-                let range = info.range.as_ref().expect("for loops have a range");
+                let range = info.access.as_ref().expect("for loops have a range");
                 let done = info.done.as_ref().expect("for loops have a cursor");
                 code.push(quote!(let #pat = #range.nth(self.#done);));
             }
@@ -551,12 +586,19 @@ impl<'k> Emitter<'k> {
             let info = &self.infos[l.id];
             let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
             let done = info.done.as_ref().expect("phases have a cursor");
-            match (&l.head, &info.len) {
+            let len = match (&info.len, &info.saved) {
+                (Some(len), _) => Some(quote!(self.#len)),
+                (None, Some(saved)) => Some(quote!(self.#saved.len())),
+                (None, None) => None,
+            };
+            match (&l.head, len) {
                 (Head::For { range, .. }, Some(len)) => {
                     // Sorted, so the expansion is the same on every run.
                     let mut reads: Vec<String> = used_names_expr(&range.expr).into_iter().collect();
                     reads.sort();
-                    let before_start = if reads.iter().all(|name| immutable_args.contains(name)) {
+                    let before_start = if info.saved.is_none()
+                        && reads.iter().all(|name| immutable_args.contains(name))
+                    {
                         let loads = reads.iter().map(|name| {
                             let name = Ident::new(name, Span::call_site());
                             quote!(let #name = self.#name;)
@@ -567,7 +609,7 @@ impl<'k> Emitter<'k> {
                         quote!({ None })
                     };
                     phases.push(quote! {
-                        let len = if self.#phase >= #head { Some(self.#len) } else #before_start;
+                        let len = if self.#phase >= #head { Some(#len) } else #before_start;
                         if finished || self.#phase >= #exit {
                             done += len.unwrap_or(0);
                         } else if self.#phase >= #head {

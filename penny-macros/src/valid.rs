@@ -4,14 +4,12 @@
 use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, ItemFn, Pat, ReturnType};
 
-use crate::ast::{self, Head, Loop, Part, Seq};
+use crate::ast::{self, Part, Seq};
 use crate::ctxt::Errors;
 use crate::types::not_pod_reason;
-use crate::vars::used_names_expr;
 
 /// Rule: a kernel is a plain, synchronous, non-generic free function whose arguments are
 /// bound by name to plain-data types, and whose return type is plain data.
@@ -435,124 +433,6 @@ impl<'ast> Visit<'ast> for HiddenLoops<'_> {
         self.closures -= 1;
     }
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
-}
-
-/// Rule: a resumable `for` loop re-creates its range from the range expression on every
-/// resume, so the loop body must not assign a variable the range expression reads.
-pub fn check_range_inputs(body: &Seq, errors: &mut Errors) {
-    for part in &body.parts {
-        if let Part::Loop(l) = part {
-            check_loop_range(l, errors);
-        }
-    }
-}
-
-fn check_loop_range(l: &Loop, errors: &mut Errors) {
-    if let Head::For { range, .. } = &l.head {
-        let read = used_names_expr(&range.expr);
-        let mut finder = Assignments {
-            read: &read,
-            found: Vec::new(),
-        };
-        visit_seq(&l.body, &mut finder);
-        for (name, span) in finder.found {
-            errors.at_span(
-                span,
-                format!(
-                    "`{name}` is read by this loop's range `{}`, which Penny re-creates from it \
-                     when the task resumes, so the loop body must not change it. Copy it before \
-                     the loop (`let {name}_at_start = {name};`) and loop over the copy",
-                    {
-                        let expr = &range.expr;
-                        quote::quote!(#expr)
-                            .to_string()
-                            .replace(" . ", ".")
-                            .replace(" .. ", "..")
-                            .replace(" ..= ", "..=")
-                    }
-                ),
-            );
-        }
-    }
-    for part in &l.body.parts {
-        if let Part::Loop(inner) = part {
-            check_loop_range(inner, errors);
-        }
-    }
-}
-
-fn visit_seq<'ast, V: Visit<'ast>>(seq: &'ast Seq, v: &mut V) {
-    for part in &seq.parts {
-        match part {
-            Part::Stmt(stmt) => v.visit_stmt(stmt),
-            Part::Loop(l) => {
-                match &l.head {
-                    Head::For { range, .. } => v.visit_expr(&range.expr),
-                    Head::While { cond } => v.visit_expr(cond),
-                    Head::Loop => {}
-                }
-                visit_seq(&l.body, v);
-            }
-        }
-    }
-}
-
-struct Assignments<'a> {
-    read: &'a HashSet<String>,
-    found: Vec<(String, proc_macro2::Span)>,
-}
-
-impl Assignments<'_> {
-    fn target(&mut self, place: &Expr, span: proc_macro2::Span) {
-        let mut root = place;
-        loop {
-            match root {
-                Expr::Field(f) => root = &f.base,
-                Expr::Index(i) => root = &i.expr,
-                Expr::Paren(p) => root = &p.expr,
-                _ => break,
-            }
-        }
-        if let Expr::Path(path) = root {
-            if let Some(ident) = path.path.get_ident() {
-                if self.read.contains(&ident.to_string()) {
-                    self.found.push((ident.to_string(), span));
-                }
-            }
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for Assignments<'_> {
-    fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
-        self.target(&e.left, e.span());
-        syn::visit::visit_expr_assign(self, e);
-    }
-    fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
-        use syn::BinOp::*;
-        if matches!(
-            e.op,
-            AddAssign(_)
-                | SubAssign(_)
-                | MulAssign(_)
-                | DivAssign(_)
-                | RemAssign(_)
-                | BitXorAssign(_)
-                | BitAndAssign(_)
-                | BitOrAssign(_)
-                | ShlAssign(_)
-                | ShrAssign(_)
-        ) {
-            self.target(&e.left, e.span());
-        }
-        syn::visit::visit_expr_binary(self, e);
-    }
-    fn visit_expr_reference(&mut self, e: &'ast syn::ExprReference) {
-        if e.mutability.is_some() {
-            self.target(&e.expr, e.span());
-        }
-        syn::visit::visit_expr_reference(self, e);
-    }
 }
 
 /// Rule: names starting with `penny_` are reserved for the locals of the generated `step`.

@@ -7,6 +7,9 @@
 
 use core::ops::Range;
 
+mod cursor;
+pub use cursor::{item_of, RangeBits, SavedRange};
+
 pub use crate::{Pod, Progress, Step, Task};
 
 /// Compile-time check that a state field's type is [`Pod`]; the span of the call is the

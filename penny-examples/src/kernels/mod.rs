@@ -4,6 +4,7 @@
 
 pub mod arrays;
 pub mod control;
+pub mod evaluated_once;
 pub mod nested;
 pub mod phases;
 pub mod reductions;
