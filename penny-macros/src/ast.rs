@@ -1,20 +1,46 @@
 //! The kernel as a tree of resumable loops, built from the user's `syn::ItemFn`.
 //!
-//! A body is a [`Seq`]: statements and resumable loops in order, plus the tail expression.
-//! Resumable loops are the loop statements of the function body (phases), and, inside a
-//! resumable loop's body, the loop statements whose own body ends with `yield_now!()`.
-//! Every other loop is plain code that runs within one iteration. A resumable loop whose
-//! body holds no resumable loop is a *leaf*: it runs as a strip-mined chunk.
+//! A body is a [`Seq`]: statements, `let`s, resumable loops and branches in order, plus the
+//! tail expression. Which loops are resumable is decided here and only here:
+//! - at the function level, every loop statement (a *phase*), including `let x = loop {..};`
+//!   and loops inside the arms of an `if`/`match` statement at that level;
+//! - inside a resumable loop's body, every loop statement whose own body ends with
+//!   `yield_now!()` (also inside `if`/`match` arms at that level).
+//!
+//! Every other loop is plain code that runs within one iteration. An `if` or `match` whose
+//! arms hold resumable loops is a [`Branch`]. A resumable loop with no resumable loop in it is
+//! a *leaf*: it runs as a strip-mined chunk. The builder records the `yield_now!()` calls it
+//! consumed, so the yield-point check reads the same rule instead of restating it.
+//!
+//! Every variable a pattern binds gets a [`BindingId`], in program order; later phases keep
+//! what they learn about a binding (carried or not, its type, its field) in tables indexed by
+//! it.
 
-use syn::{Block, Expr, ExprMacro, Ident, Label, Pat, Stmt, StmtMacro};
+use std::collections::HashSet;
+
+use syn::{Block, Expr, ExprMacro, Ident, Label, Local, Pat, Stmt, StmtMacro};
 
 use crate::ctxt::Errors;
 
-/// Statements and resumable loops, in program order.
+/// Index of a variable binding in the kernel, in program order.
+pub type BindingId = usize;
+
+/// A name a pattern binds.
+#[derive(Clone)]
+pub struct Name {
+    /// The user's identifier.
+    pub ident: Ident,
+    /// Its binding.
+    pub id: BindingId,
+    /// Whether it was bound `mut` (or is assigned after a `let` without a value).
+    pub mutable: bool,
+}
+
+/// Statements, `let`s, resumable loops and branches, in program order.
 pub struct Seq {
     /// The parts, in order.
     pub parts: Vec<Part>,
-    /// The value of the function body (only at the function level).
+    /// The value of the sequence, when it has one.
     pub tail: Option<Expr>,
 }
 
@@ -23,8 +49,20 @@ pub struct Seq {
 pub enum Part {
     /// A statement that runs as plain code.
     Stmt(Stmt),
+    /// A `let` at the level of the sequence: its bindings may live across boundaries.
+    Let(Let),
     /// A loop with yield points at its iteration boundaries.
     Loop(Box<Loop>),
+    /// An `if` or `match` with resumable loops in its arms.
+    Branch(Box<Branch>),
+}
+
+/// A `let` statement of a [`Seq`].
+pub struct Let {
+    /// The statement as written.
+    pub local: Local,
+    /// The names it binds.
+    pub names: Vec<Name>,
 }
 
 /// A resumable loop.
@@ -39,17 +77,29 @@ pub struct Loop {
     pub head: Head,
     /// The loop body, without a trailing `yield_now!()`.
     pub body: Seq,
+    /// `let PAT = loop { .. };`: the names bound to the value of `break`.
+    pub result: Option<LoopResult>,
+}
+
+/// The `let` that takes a resumable `loop`'s `break` value.
+pub struct LoopResult {
+    /// The `let` statement (its pattern and annotation).
+    pub local: Local,
+    /// The names it binds.
+    pub names: Vec<Name>,
 }
 
 /// What drives a resumable loop.
 #[allow(clippy::large_enum_variant)] // built once per loop
 pub enum Head {
-    /// `for pat in range`.
+    /// `for pat in source`.
     For {
-        /// An identifier or `_`.
+        /// The loop pattern.
         pat: Pat,
-        /// The range.
-        range: RangeHead,
+        /// The names the pattern binds.
+        names: Vec<Name>,
+        /// What the loop iterates over.
+        source: Source,
     },
     /// `while cond`.
     While {
@@ -58,6 +108,14 @@ pub enum Head {
     },
     /// `loop`.
     Loop,
+}
+
+/// What a resumable `for` loop iterates over.
+pub enum Source {
+    /// An integer (or `char`) range with `.rev()` / `.step_by(k)`.
+    Range(RangeHead),
+    /// Items of an array or `In` buffer, visited by index.
+    Items(ItemsHead),
 }
 
 /// `start..end` or `start..=end`, followed by `.rev()` / `.step_by(k)` calls.
@@ -70,27 +128,98 @@ pub struct RangeHead {
     pub inclusive: bool,
     /// `.rev()` and `.step_by(k)`, innermost first.
     pub adapters: Vec<(Ident, Vec<Expr>)>,
-    /// The whole range expression, for errors.
+    /// The whole range expression, as written.
     pub expr: Expr,
+}
+
+/// `for x in data.iter()` and its relatives: a loop over the items of arrays or `In`
+/// buffers, visited through an index so it resumes in O(1).
+pub struct ItemsHead {
+    /// The sequences the items come from (two for `zip`).
+    pub sources: Vec<ItemSource>,
+    /// `.enumerate()` at the end of the chain.
+    pub enumerate: bool,
+    /// The iterator expression, as written.
+    pub expr: Expr,
+}
+
+/// One sequence an [`ItemsHead`] reads.
+pub struct ItemSource {
+    /// The variable holding the array or buffer.
+    pub data: Ident,
+    /// How an item is taken from it.
+    pub access: Access,
+}
+
+/// How an [`ItemSource`] yields its items.
+pub enum Access {
+    /// `data.iter()`, `&data`: `&data[k]`.
+    Ref,
+    /// `data`, `data.into_iter()`, `.iter().copied()`: `data[k]`.
+    Value,
+    /// `data.chunks(size)` / `data.chunks_exact(size)`: sub-slices.
+    Chunks {
+        /// The chunk size expression.
+        size: Expr,
+        /// `chunks_exact`: the remainder is skipped.
+        exact: bool,
+    },
+}
+
+/// An `if` / `else if` / `else` or a `match` whose arms hold resumable loops.
+pub struct Branch {
+    /// How the arm is chosen.
+    pub kind: BranchKind,
+    /// One sequence per arm, in order (an `if` without `else` has an empty last arm).
+    pub arms: Vec<Seq>,
+    /// Names bound by each arm's pattern (`if let`, `match`).
+    pub arm_names: Vec<Vec<Name>>,
+    /// Whether the branch is the tail of the function (its arms' tails are the output).
+    pub is_tail: bool,
+}
+
+/// How a [`Branch`] picks its arm.
+pub enum BranchKind {
+    /// `if c0 {..} else if c1 {..} else {..}`: one condition per arm but the last `else`.
+    If {
+        /// The conditions, each possibly `let PAT = EXPR`.
+        conds: Vec<Expr>,
+    },
+    /// `match scrutinee { pat if guard => .. }`.
+    Match {
+        /// The matched expression.
+        scrutinee: Expr,
+        /// Each arm's pattern and guard.
+        arms: Vec<(Pat, Option<Expr>)>,
+    },
 }
 
 impl Loop {
     /// Whether no resumable loop is nested in this one.
     pub fn is_leaf(&self) -> bool {
-        !self
-            .body
-            .parts
+        !self.body.has_resumable()
+    }
+}
+
+impl Seq {
+    /// Whether a resumable loop is somewhere in this sequence.
+    pub fn has_resumable(&self) -> bool {
+        self.parts
             .iter()
-            .any(|part| matches!(part, Part::Loop(_)))
+            .any(|part| matches!(part, Part::Loop(_) | Part::Branch(_)))
     }
 }
 
 /// Whether `stmt` is a `yield_now!()` invocation (by the macro's last path segment).
 pub fn is_yield_stmt(stmt: &Stmt) -> bool {
+    yield_macro(stmt).is_some()
+}
+
+fn yield_macro(stmt: &Stmt) -> Option<&syn::Macro> {
     match stmt {
-        Stmt::Macro(StmtMacro { mac, .. }) => is_yield_macro(mac),
-        Stmt::Expr(Expr::Macro(ExprMacro { mac, .. }), _) => is_yield_macro(mac),
-        _ => false,
+        Stmt::Macro(StmtMacro { mac, .. }) if is_yield_macro(mac) => Some(mac),
+        Stmt::Expr(Expr::Macro(ExprMacro { mac, .. }), _) if is_yield_macro(mac) => Some(mac),
+        _ => None,
     }
 }
 
@@ -109,7 +238,7 @@ pub fn ends_with_yield(block: &Block) -> bool {
 
 /// A loop expression's label and body, when `expr` is a loop.
 pub fn loop_parts(expr: &Expr) -> Option<(&Option<Label>, &Block)> {
-    match expr {
+    match strip_parens(expr) {
         Expr::ForLoop(e) => Some((&e.label, &e.body)),
         Expr::While(e) => Some((&e.label, &e.body)),
         Expr::Loop(e) => Some((&e.label, &e.body)),
@@ -117,81 +246,264 @@ pub fn loop_parts(expr: &Expr) -> Option<(&Option<Label>, &Block)> {
     }
 }
 
+/// Identity of a `yield_now!()` call in the user's function, for the yield-point check.
+pub type YieldKey = *const syn::Macro;
+
 /// Builds the tree of the function body.
 pub struct Builder<'e> {
     errors: &'e mut Errors,
-    next_id: usize,
+    next_loop: usize,
+    next_binding: BindingId,
+    /// The `yield_now!()` calls that end a resumable loop's body.
+    pub consumed_yields: HashSet<YieldKey>,
 }
 
 impl<'e> Builder<'e> {
-    /// A builder reporting into `errors`.
-    pub fn new(errors: &'e mut Errors) -> Self {
-        Builder { errors, next_id: 0 }
+    /// A builder reporting into `errors`; binding ids start after the arguments'.
+    pub fn new(errors: &'e mut Errors, first_binding: BindingId) -> Self {
+        Builder {
+            errors,
+            next_loop: 0,
+            next_binding: first_binding,
+            consumed_yields: HashSet::new(),
+        }
     }
 
-    /// The function body: every loop statement is a phase.
-    pub fn function_body(&mut self, block: &Block) -> Seq {
-        let mut stmts = block.stmts.clone();
-        let mut tail = None;
-        if let Some(Stmt::Expr(expr, None)) = stmts.last() {
-            if loop_parts(expr).is_none() {
-                tail = Some(expr.clone());
+    /// The number of bindings numbered so far (arguments included).
+    pub fn bindings(&self) -> usize {
+        self.next_binding
+    }
+
+    /// The function body: every loop statement is a phase. A `loop` as the body's tail is
+    /// `let penny_output: OUTPUT = loop {..}; penny_output`.
+    pub fn function_body(&mut self, block: &Block, output: &syn::Type) -> Seq {
+        if let Some(Stmt::Expr(expr, None)) = block.stmts.last() {
+            if matches!(strip_parens(expr), Expr::Loop(_)) {
+                let init = &block.stmts[..block.stmts.len() - 1];
+                let mut seq = self.seq(init, 0, false);
+                let stmt: Stmt = syn::parse_quote!(let penny_output: #output = #expr;);
+                let Stmt::Local(local) = stmt else {
+                    unreachable!("a `let` statement")
+                };
+                let names = self.names(&local.pat, false);
+                let result = LoopResult { local, names };
+                seq.parts
+                    .push(Part::Loop(Box::new(self.resumable_loop(expr, 0, Some(result)))));
+                seq.tail = Some(syn::parse_quote!(penny_output));
+                return seq;
+            }
+        }
+        self.seq(&block.stmts, 0, true)
+    }
+
+    /// A sequence of statements at a level where loops can be resumable: every loop at
+    /// `depth` 0, and loops ending with `yield_now!()` deeper.
+    fn seq(&mut self, stmts: &[Stmt], depth: usize, with_tail: bool) -> Seq {
+        let mut stmts: Vec<&Stmt> = stmts.iter().collect();
+        if depth > 0 {
+            if let Some(last) = stmts.last().and_then(|s| yield_macro(s)) {
+                self.consumed_yields.insert(last as YieldKey);
                 stmts.pop();
             }
         }
-        let mut parts = Vec::new();
-        for stmt in stmts {
-            match stmt {
-                Stmt::Expr(expr, _) if loop_parts(&expr).is_some() => {
-                    parts.push(Part::Loop(Box::new(self.resumable_loop(&expr, 0))));
+        let mut tail = None;
+        if with_tail {
+            if let Some(Stmt::Expr(expr, None)) = stmts.last() {
+                if !self.is_resumable_loop(expr, depth) {
+                    if self.holds_resumable(expr, depth) {
+                        let expr = (*expr).clone();
+                        stmts.pop();
+                        let mut parts: Vec<Part> =
+                            stmts.iter().map(|s| self.part(s, depth)).collect();
+                        parts.push(self.branch(&expr, depth, true));
+                        return Seq { parts, tail: None };
+                    }
+                    tail = Some(expr.clone());
+                    stmts.pop();
                 }
-                other => parts.push(Part::Stmt(other)),
             }
         }
+        let parts = stmts.into_iter().map(|s| self.part(s, depth)).collect();
         Seq { parts, tail }
     }
 
-    /// The body of a resumable loop: nested loops that end with `yield_now!()` are resumable.
-    fn loop_body(&mut self, block: &Block, depth: usize) -> Seq {
-        let mut stmts = block.stmts.clone();
-        if stmts.last().is_some_and(is_yield_stmt) {
-            stmts.pop();
-        }
-        let mut parts = Vec::new();
-        for stmt in stmts {
-            match stmt {
-                Stmt::Expr(expr, semi)
-                    if loop_parts(&expr).is_some_and(|(_, body)| ends_with_yield(body)) =>
-                {
-                    let _ = semi;
-                    parts.push(Part::Loop(Box::new(self.resumable_loop(&expr, depth))));
-                }
-                other => parts.push(Part::Stmt(other)),
+    fn part(&mut self, stmt: &Stmt, depth: usize) -> Part {
+        match stmt {
+            Stmt::Expr(expr, _) if self.is_resumable_loop(expr, depth) => {
+                Part::Loop(Box::new(self.resumable_loop(expr, depth, None)))
             }
+            Stmt::Expr(expr, _) if self.holds_resumable(expr, depth) => {
+                self.branch(expr, depth, false)
+            }
+            Stmt::Local(local) => match local.init.as_ref() {
+                Some(init)
+                    if init.diverge.is_none() && self.is_let_loop(&init.expr, depth) =>
+                {
+                    let names = self.names(&local.pat, false);
+                    let result = LoopResult {
+                        local: local.clone(),
+                        names,
+                    };
+                    Part::Loop(Box::new(self.resumable_loop(
+                        &init.expr,
+                        depth,
+                        Some(result),
+                    )))
+                }
+                _ => {
+                    let names = self.names(&local.pat, local.init.is_none());
+                    Part::Let(Let {
+                        local: local.clone(),
+                        names,
+                    })
+                }
+            },
+            other => Part::Stmt(other.clone()),
         }
-        Seq { parts, tail: None }
     }
 
-    fn resumable_loop(&mut self, expr: &Expr, depth: usize) -> Loop {
-        let id = self.next_id;
-        self.next_id += 1;
-        let (label, head, body) = match expr {
-            Expr::ForLoop(e) => {
-                if !matches!(&*e.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none())
-                    && !matches!(&*e.pat, Pat::Wild(_))
-                {
-                    self.errors.at(
-                        &e.pat,
-                        "a resumable `for` loop binds one integer: write `for i in 0..n` and \
-                         destructure inside the body",
-                    );
+    /// `let x = loop { .. };` at a level where the loop is resumable.
+    fn is_let_loop(&self, expr: &Expr, depth: usize) -> bool {
+        matches!(strip_parens(expr), Expr::Loop(_)) && self.is_resumable_loop(expr, depth)
+    }
+
+    fn is_resumable_loop(&self, expr: &Expr, depth: usize) -> bool {
+        loop_parts(expr).is_some_and(|(_, body)| depth == 0 || ends_with_yield(body))
+    }
+
+    /// Whether `expr` is an `if`/`match` with a resumable loop somewhere in its arms.
+    fn holds_resumable(&self, expr: &Expr, depth: usize) -> bool {
+        let arm_holds = |stmts: &[Stmt]| {
+            stmts.iter().any(|s| match s {
+                Stmt::Expr(e, _) => self.is_resumable_loop(e, depth) || self.holds_resumable(e, depth),
+                Stmt::Local(l) => l
+                    .init
+                    .as_ref()
+                    .is_some_and(|i| i.diverge.is_none() && self.is_let_loop(&i.expr, depth)),
+                _ => false,
+            })
+        };
+        match expr {
+            Expr::If(e) => {
+                arm_holds(&e.then_branch.stmts)
+                    || e.else_branch.as_ref().is_some_and(|(_, other)| match &**other {
+                        Expr::Block(b) => arm_holds(&b.block.stmts),
+                        nested => self.holds_resumable(nested, depth),
+                    })
+            }
+            Expr::Match(m) => m.arms.iter().any(|arm| match &*arm.body {
+                Expr::Block(b) if b.label.is_none() => arm_holds(&b.block.stmts),
+                body => self.is_resumable_loop(body, depth) || self.holds_resumable(body, depth),
+            }),
+            _ => false,
+        }
+    }
+
+    fn branch(&mut self, expr: &Expr, depth: usize, is_tail: bool) -> Part {
+        let mut arms = Vec::new();
+        let mut arm_names = Vec::new();
+        let kind = match expr {
+            Expr::If(_) => {
+                let mut conds = Vec::new();
+                let mut cursor = expr;
+                loop {
+                    match cursor {
+                        Expr::If(e) => {
+                            let names = match &*e.cond {
+                                Expr::Let(l) => self.names(&l.pat, false),
+                                _ => Vec::new(),
+                            };
+                            conds.push((*e.cond).clone());
+                            arm_names.push(names);
+                            arms.push(self.seq(&e.then_branch.stmts, depth, is_tail));
+                            match &e.else_branch {
+                                Some((_, other)) => cursor = other,
+                                None => {
+                                    arm_names.push(Vec::new());
+                                    arms.push(Seq {
+                                        parts: Vec::new(),
+                                        tail: None,
+                                    });
+                                    break;
+                                }
+                            }
+                        }
+                        Expr::Block(b) => {
+                            arm_names.push(Vec::new());
+                            arms.push(self.seq(&b.block.stmts, depth, is_tail));
+                            break;
+                        }
+                        other => {
+                            // `else <expr>` can't be anything but a block or an `if`.
+                            arm_names.push(Vec::new());
+                            let stmt = Stmt::Expr(other.clone(), None);
+                            arms.push(self.seq(std::slice::from_ref(&stmt), depth, is_tail));
+                            break;
+                        }
+                    }
                 }
-                let range = self.range_head(&e.expr);
+                BranchKind::If { conds }
+            }
+            Expr::Match(m) => {
+                let mut patterns = Vec::new();
+                for arm in &m.arms {
+                    arm_names.push(self.names(&arm.pat, false));
+                    patterns.push((arm.pat.clone(), arm.guard.as_ref().map(|(_, g)| (**g).clone())));
+                    let seq = match &*arm.body {
+                        Expr::Block(b) if b.label.is_none() => {
+                            self.seq(&b.block.stmts, depth, is_tail)
+                        }
+                        body => {
+                            let stmt = Stmt::Expr(body.clone(), None);
+                            self.seq(std::slice::from_ref(&stmt), depth, is_tail)
+                        }
+                    };
+                    arms.push(seq);
+                }
+                BranchKind::Match {
+                    scrutinee: (*m.expr).clone(),
+                    arms: patterns,
+                }
+            }
+            _ => unreachable!("branch is called on `if` and `match` only"),
+        };
+        Part::Branch(Box::new(Branch {
+            kind,
+            arms,
+            arm_names,
+            is_tail,
+        }))
+    }
+
+    /// Numbers the names `pat` binds.
+    fn names(&mut self, pat: &Pat, deferred: bool) -> Vec<Name> {
+        crate::vars::bound_idents(pat)
+            .into_iter()
+            .map(|(ident, mutable)| {
+                let id = self.next_binding;
+                self.next_binding += 1;
+                Name {
+                    ident,
+                    id,
+                    mutable: mutable || deferred,
+                }
+            })
+            .collect()
+    }
+
+    fn resumable_loop(&mut self, expr: &Expr, depth: usize, result: Option<LoopResult>) -> Loop {
+        let id = self.next_loop;
+        self.next_loop += 1;
+        let (label, head, body) = match strip_parens(expr) {
+            Expr::ForLoop(e) => {
+                let source = self.source(&e.expr);
+                let names = self.names(&e.pat, false);
                 (
                     &e.label,
-                    range.map(|range| Head::For {
+                    source.map(|source| Head::For {
                         pat: (*e.pat).clone(),
-                        range,
+                        names,
+                        source,
                     }),
                     &e.body,
                 )
@@ -215,7 +527,12 @@ impl<'e> Builder<'e> {
             Expr::Loop(e) => (&e.label, Some(Head::Loop), &e.body),
             _ => unreachable!("resumable_loop is called on loops only"),
         };
-        let body = self.loop_body(body, depth + 1);
+        if depth > 0 {
+            if let Some(last) = body.stmts.last().and_then(yield_macro) {
+                self.consumed_yields.insert(last as YieldKey);
+            }
+        }
+        let body = self.seq(&body.stmts, depth + 1, false);
         Loop {
             id,
             depth,
@@ -223,59 +540,146 @@ impl<'e> Builder<'e> {
             // A bad head was reported; keep building so later errors surface too.
             head: head.unwrap_or(Head::Loop),
             body,
+            result,
         }
     }
 
-    fn range_head(&mut self, expr: &Expr) -> Option<RangeHead> {
-        let mut adapters = Vec::new();
-        let mut cursor = strip_parens(expr);
-        loop {
-            match cursor {
-                Expr::MethodCall(call) if call.method == "rev" && call.args.is_empty() => {
-                    adapters.push((call.method.clone(), Vec::new()));
-                    cursor = strip_parens(&call.receiver);
-                }
-                Expr::MethodCall(call) if call.method == "step_by" && call.args.len() == 1 => {
-                    adapters.push((call.method.clone(), call.args.iter().cloned().collect()));
-                    cursor = strip_parens(&call.receiver);
-                }
-                _ => break,
-            }
+    fn source(&mut self, expr: &Expr) -> Option<Source> {
+        if let Some(range) = range_head(expr) {
+            return range.map(Source::Range).map_err(|e| self.errors.push(e)).ok();
         }
-        adapters.reverse();
-        match cursor {
-            Expr::Range(range) => match (&range.start, &range.end) {
-                (Some(start), Some(end)) => Some(RangeHead {
-                    start: (**start).clone(),
-                    end: (**end).clone(),
-                    inclusive: matches!(range.limits, syn::RangeLimits::Closed(_)),
-                    adapters,
-                    expr: expr.clone(),
-                }),
-                _ => {
-                    self.errors.at(
-                        range,
-                        "a resumable `for` loop needs a bounded range `start..end` or \
-                         `start..=end`; for an endless loop write `loop { ... }`",
-                    );
-                    None
-                }
-            },
-            _ => {
-                self.errors.at(
-                    expr,
-                    "a resumable `for` loop must iterate over an integer range, optionally \
-                     with `.rev()` / `.step_by(k)`: Penny resumes it by counting iterations. \
-                     Write an index loop instead, e.g. `for i in 0..items.len() { let item = \
-                     items[i]; ... }`",
-                );
-                None
-            }
+        if let Some(items) = items_head(expr) {
+            return Some(Source::Items(items));
         }
+        self.errors.at(
+            expr,
+            "a resumable `for` loop must iterate over an integer or `char` range (optionally \
+             with `.rev()` / `.step_by(k)`), or over an array or `penny::In` buffer with \
+             `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`, `.chunks(k)`: Penny resumes \
+             it by counting iterations. For other iterators write an index loop, e.g. \
+             `for i in 0..items.len() { let item = items[i]; ... }`",
+        );
+        None
     }
 }
 
-fn strip_parens(expr: &Expr) -> &Expr {
+/// `a..b` / `a..=b` with adapters: `None` when `expr` isn't a range at all, an error when it
+/// is an unbounded one.
+fn range_head(expr: &Expr) -> Option<Result<RangeHead, syn::Error>> {
+    let mut adapters = Vec::new();
+    let mut cursor = strip_parens(expr);
+    loop {
+        match cursor {
+            Expr::MethodCall(call) if call.method == "rev" && call.args.is_empty() => {
+                adapters.push((call.method.clone(), Vec::new()));
+                cursor = strip_parens(&call.receiver);
+            }
+            Expr::MethodCall(call) if call.method == "step_by" && call.args.len() == 1 => {
+                adapters.push((call.method.clone(), call.args.iter().cloned().collect()));
+                cursor = strip_parens(&call.receiver);
+            }
+            _ => break,
+        }
+    }
+    adapters.reverse();
+    let Expr::Range(range) = cursor else {
+        return None;
+    };
+    Some(match (&range.start, &range.end) {
+        (Some(start), Some(end)) => Ok(RangeHead {
+            start: strip_parens(start).clone(),
+            end: strip_parens(end).clone(),
+            inclusive: matches!(range.limits, syn::RangeLimits::Closed(_)),
+            adapters,
+            expr: expr.clone(),
+        }),
+        _ => Err(syn::Error::new_spanned(
+            range,
+            "a resumable `for` loop needs a bounded range `start..end` or `start..=end`; for \
+             an endless loop write `loop { ... }`",
+        )),
+    })
+}
+
+/// `data.iter()`, `&data`, `data`, `.iter().copied()`, `.chunks(k)`, with `.zip(..)` and a
+/// final `.enumerate()`.
+fn items_head(expr: &Expr) -> Option<ItemsHead> {
+    let mut cursor = strip_parens(expr);
+    let mut enumerate = false;
+    if let Expr::MethodCall(call) = cursor {
+        if call.method == "enumerate" && call.args.is_empty() {
+            enumerate = true;
+            cursor = strip_parens(&call.receiver);
+        }
+    }
+    let mut sources = Vec::new();
+    if let Expr::MethodCall(call) = cursor {
+        if call.method == "zip" && call.args.len() == 1 {
+            let first = item_source(&call.receiver)?;
+            let second = item_source(&call.args[0])?;
+            sources.push(first);
+            sources.push(second);
+        }
+    }
+    if sources.is_empty() {
+        sources.push(item_source(cursor)?);
+    }
+    Some(ItemsHead {
+        sources,
+        enumerate,
+        expr: expr.clone(),
+    })
+}
+
+fn item_source(expr: &Expr) -> Option<ItemSource> {
+    let expr = strip_parens(expr);
+    let data = |e: &Expr| match strip_parens(e) {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    match expr {
+        Expr::Path(_) => Some(ItemSource {
+            data: data(expr)?,
+            access: Access::Value,
+        }),
+        Expr::Reference(r) if r.mutability.is_none() => Some(ItemSource {
+            data: data(&r.expr)?,
+            access: Access::Ref,
+        }),
+        Expr::MethodCall(call) => {
+            let method = call.method.to_string();
+            match (method.as_str(), call.args.len()) {
+                ("iter", 0) => Some(ItemSource {
+                    data: data(&call.receiver)?,
+                    access: Access::Ref,
+                }),
+                ("into_iter", 0) => Some(ItemSource {
+                    data: data(&call.receiver)?,
+                    access: Access::Value,
+                }),
+                ("copied" | "cloned", 0) => {
+                    let inner = item_source(&call.receiver)?;
+                    matches!(inner.access, Access::Ref).then_some(ItemSource {
+                        data: inner.data,
+                        access: Access::Value,
+                    })
+                }
+                ("chunks" | "chunks_exact", 1) => Some(ItemSource {
+                    data: data(&call.receiver)?,
+                    access: Access::Chunks {
+                        size: call.args[0].clone(),
+                        exact: method == "chunks_exact",
+                    },
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `expr` without the parentheses and invisible groups around it.
+pub fn strip_parens(expr: &Expr) -> &Expr {
     match expr {
         Expr::Paren(paren) => strip_parens(&paren.expr),
         Expr::Group(group) => strip_parens(&group.expr),

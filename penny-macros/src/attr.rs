@@ -3,14 +3,23 @@
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitInt, Token};
 
-/// Slot payload size a task state must fit in unless the attribute says otherwise; the
-/// runtime's default slot has the same payload.
-pub const DEFAULT_SLOT_BYTES: usize = 256;
+/// Bytes a task's state may take unless the attribute raises the limit. The pool runs
+/// states of any size (large ones beside the slot); the limit catches states that grew by
+/// mistake, since every spawn and migration copies them.
+pub const DEFAULT_SLOT_BYTES: usize = 4096;
 
 /// Parsed `#[penny::task(slot = N)]`.
 pub struct TaskAttr {
     /// Bytes the state struct may take.
     pub slot_bytes: usize,
+}
+
+impl Default for TaskAttr {
+    fn default() -> Self {
+        TaskAttr {
+            slot_bytes: DEFAULT_SLOT_BYTES,
+        }
+    }
 }
 
 impl Parse for TaskAttr {

@@ -34,11 +34,6 @@ impl Errors {
         self.errors.is_empty()
     }
 
-    /// The errors, for moving them into another [`Errors`].
-    pub fn into_errors(self) -> Vec<syn::Error> {
-        self.errors
-    }
-
     /// All errors as `compile_error!` invocations.
     pub fn into_compile_errors(self) -> TokenStream {
         self.errors

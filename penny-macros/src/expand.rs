@@ -1,44 +1,32 @@
-//! Emits the state struct, its constructor and its `Task` impl.
+//! Emits the state struct, its constructor, its `Debug` and its `Task` impl.
 //!
-//! Shape of the generated `step` (see the module docs of `lib.rs` for the whole picture):
+//! Shape of the generated `step` (`machine` builds the arms):
 //!
 //! ```text
 //! if already done { return Done(output) }      if budget == 0 { return Yielded }
-//! load arguments and carried variables into locals named like the user's variables
 //! let result = 'penny_resume: loop {
 //!     match self.phase {          // one arm per resume point
-//!         0 => { prologue; enter first loop }
-//!         h => { leaf loop: run min(budget, left) iterations as a plain `for`, then
-//!                yield or leave }
+//!         0 => { load arguments; prologue; enter the first loop }
+//!         h => { load what is in scope; leaf loop: run min(budget, left) iterations as a
+//!                plain `for`; store what changed; yield or leave }
 //!         ...
 //!     }
 //! };
-//! store the locals back; result
 //! ```
 //!
-//! User `break`/`continue`/`return` that leave the code of one arm become assignments to
-//! `self.phase` plus `continue 'penny_resume` (or `break 'penny_resume Done(v)`).
+//! On errors, [`stub`] emits a state type with the same name and constructor, so the user sees
+//! Penny's errors and not a "cannot find type" at every use.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
-use crate::ast::Seq;
+use crate::ast::{Loop, Seq};
 use crate::attr::TaskAttr;
 use crate::ctxt::Errors;
-use crate::machine::Emitter;
-use crate::vars::Vars;
-
-/// An argument of the kernel.
-pub struct Arg {
-    /// Its name.
-    pub name: Ident,
-    /// Its type.
-    pub ty: Type,
-    /// Whether it was declared `mut`.
-    pub mutable: bool,
-}
+use crate::types::is_known_pod;
+use crate::vars::{ArgInfo, Vars};
 
 /// Everything the emitter needs.
 pub struct Kernel<'a> {
@@ -49,12 +37,14 @@ pub struct Kernel<'a> {
     /// Name of the state struct.
     pub state: Ident,
     /// The arguments.
-    pub args: Vec<Arg>,
+    pub args: Vec<ArgInfo>,
     /// The return type (`()` when none).
     pub output: Type,
     /// The body as a tree of resumable loops.
-    pub body: Seq,
-    /// Carried variables.
+    pub body: &'a Seq,
+    /// The resumable loops, by id.
+    pub loops: Vec<&'a Loop>,
+    /// What every binding is.
     pub vars: Vars,
     /// Names whose every use reads the same value (see [`crate::pure`]).
     pub immutables: std::collections::HashSet<String>,
@@ -62,54 +52,46 @@ pub struct Kernel<'a> {
 
 /// Emits the expansion, or reports errors found while emitting.
 pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
-    let mut emitter = Emitter::new(kernel);
-    emitter.assign_pcs(&kernel.body, &mut 1);
-    let arms = emitter.function_arms();
-    errors_into(&mut emitter.errors, errors);
+    let lowered = crate::machine::lower(kernel, errors);
     let state = &kernel.state;
     let fn_name = &kernel.func.sig.ident;
     let vis = &kernel.func.vis;
     let output = &kernel.output;
-    let phase = &emitter.phase_field;
-    let output_field = &emitter.output_field;
+    let phase = &lowered.phase_field;
+    let output_field = &lowered.output_field;
+    let generics = &kernel.func.sig.generics;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let generic = !generics.params.is_empty();
 
-    // Fields, constructor values, loads and stores.
+    // Fields, constructor values and checks.
     let mut fields = Vec::new();
     let mut inits = Vec::new();
-    let mut loads = Vec::new();
-    let mut stores = Vec::new();
     let mut checks = Vec::new();
+    let mut debug = Vec::new();
     for arg in &kernel.args {
         let (name, ty) = (&arg.name, &arg.ty);
         let doc = format!(" Argument `{name}` of [`{fn_name}`].");
         fields.push(quote!(#[doc = #doc] #name: #ty));
         inits.push(quote!(#name));
-        if arg.mutable || kernel.vars.shadowed_args.contains(&name.to_string()) {
-            loads.push(quote!(let mut #name = self.#name;));
-            stores.push(quote!(self.#name = #name;));
-        } else {
-            loads.push(quote!(let #name = self.#name;));
-        }
-        checks.push(quote_spanned!(ty.span()=> ::penny::__private::assert_pod::<#ty>();));
+        debug.push(name.clone());
+        checks.push(quote_spanned!(ty.span()=> ::penny::__private::assert_state::<#ty>();));
     }
-    for carried in &kernel.vars.carried {
-        let (name, ty) = (&carried.name, &carried.ty);
+    for carried in kernel.vars.carried() {
+        let (name, field) = (&carried.ident, carried.field.as_ref().expect("named"));
+        let ty = carried.ty.as_ref().expect("carried bindings are typed");
         let doc = format!(" `{name}`, which lives across iteration boundaries.");
-        fields.push(quote!(#[doc = #doc] #name: #ty));
-        inits.push(quote!(#name: <#ty as ::penny::Pod>::ZERO));
-        loads.push(quote!(let mut #name = self.#name;));
-        stores.push(quote!(self.#name = #name;));
-        // `<#ty as Pod>::ZERO` above already proves (and reports) that the type is `Pod`.
-    }
-    for info in &emitter.infos {
-        if let Some(done) = &info.done {
-            let doc = format!(
-                " Iterations of `{}` finished: where the loop resumes.",
-                info.name
-            );
-            fields.push(quote!(#[doc = #doc] #done: u64));
-            inits.push(quote!(#done: 0));
+        if carried.opaque() {
+            let doc = format!("{doc} `None` until its `let` runs.");
+            fields.push(quote!(#[doc = #doc] #field: ::core::option::Option<#ty>));
+            inits.push(quote!(#field: ::core::option::Option::None));
+            checks.push(quote_spanned!(ty.span()=> ::penny::__private::assert_state::<#ty>();));
+        } else {
+            fields.push(quote!(#[doc = #doc] #field: #ty));
+            inits.push(quote!(#field: <#ty as ::penny::Pod>::ZERO));
         }
+        debug.push(field.clone());
+    }
+    for info in &lowered.infos {
         if let Some(saved) = &info.saved {
             let doc = format!(
                 " The range of `{}`, evaluated once when the loop started.",
@@ -117,40 +99,55 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             );
             fields.push(quote!(#[doc = #doc] #saved: ::penny::__private::SavedRange));
             inits.push(quote!(#saved: ::penny::__private::SavedRange::EMPTY));
+            debug.push(saved.clone());
         }
-        if let Some(len) = &info.len {
+        if let Some(done) = &info.done {
             let doc = format!(
-                " Length of `{}`'s range, fixed when the loop starts.",
+                " Iterations of `{}` finished: where the loop resumes.",
                 info.name
             );
+            fields.push(quote!(#[doc = #doc] #done: u64));
+            inits.push(quote!(#done: 0));
+            debug.push(done.clone());
+        }
+        if let Some(len) = &info.len {
+            let doc = format!(" Length of `{}`'s range, fixed when the loop starts.", info.name);
             fields.push(quote!(#[doc = #doc] #len: u64));
             inits.push(quote!(#len: 0));
+            debug.push(len.clone());
         }
     }
     fields.push(quote!(
-        #[doc = " Where `step` resumes: 0 is the start of the function, others are loop heads and the code after loops."]
+        #[doc = " Where `step` resumes: 0 is the start of the function, others are loop heads and the code after loops and branches."]
         #phase: u32
     ));
     inits.push(quote!(#phase: 0));
+    debug.push(phase.clone());
     fields.push(quote!(
         #[doc = " The function's result, once `step` returned `Done`."]
         #output_field: ::core::option::Option<#output>
     ));
     inits.push(quote!(#output_field: ::core::option::Option::None));
+    debug.push(output_field.clone());
     checks.push(quote_spanned!(output.span()=> ::penny::__private::assert_output::<#output>();));
+    let phantom = phantom_field(kernel);
+    if let Some((field, init)) = &phantom {
+        fields.push(field.clone());
+        inits.push(init.clone());
+    }
 
     let params = kernel.args.iter().map(|a| {
         let (name, ty) = (&a.name, &a.ty);
         quote!(#name: #ty)
     });
-    let slot = proc_macro2::Literal::usize_unsuffixed(kernel.attr.slot_bytes);
-    let slot_bytes = kernel.attr.slot_bytes;
-    let slot_message = format!(
-        "the state of `{fn_name}` doesn't fit a {slot}-byte task slot: carry less state, or \
-         raise the slot with `#[penny::task(slot = {bigger})]`",
-        slot = slot_bytes,
-        bigger = slot_bytes * 2
-    );
+    let limit = proc_macro2::Literal::usize_unsuffixed(kernel.attr.slot_bytes);
+    let fn_text = fn_name.to_string();
+    let size_check = quote! {
+        let penny_size = ::core::mem::size_of::<#state #ty_generics>();
+        if penny_size > #limit {
+            panic!("{}", ::penny::__private::Message::state_too_big(#fn_text, penny_size, #limit).as_str());
+        }
+    };
     let struct_doc = format!(
         " Resumable state of [`{fn_name}`]: its arguments, the variables its loops carry, and \
          its loop cursors. Generated by `#[penny::task]`; drive it with [`penny::Task::step`]."
@@ -160,39 +157,79 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         " Runs [`{fn_name}`] a chunk at a time: `step` resumes at `{phase}`, runs at most \
          `budget` loop iterations and stops at an iteration boundary."
     );
-    let (derive, copy_impls, where_pod) = copy_impls(kernel);
-    let hoisted = &emitter.hoisted;
-    let progress = emitter.progress_body();
+    let bounds = state_bounds(kernel);
+    let where_state = merge_where(where_clause, &bounds);
+    let hoisted = &lowered.hoisted;
+    let progress = &lowered.progress;
+    let arms = &lowered.arms;
+    let state_text = state.to_string();
+    // Generic kernels check their size when `new` is instantiated; others at once.
+    let (checks_item, new_check) = if generic {
+        (
+            quote! {
+                impl #impl_generics #state #ty_generics #where_clause {
+                    #[doc = " Compile-time check: the state fits its limit."]
+                    const PENNY_FITS: () = { #size_check };
+                }
+            },
+            quote!(let () = Self::PENNY_FITS;),
+        )
+    } else {
+        (
+            quote! {
+                #[doc = " Compile-time checks: every field can be task state, the output can leave a task, and the state fits its limit."]
+                const _: () = {
+                    #(#checks)*
+                    #size_check
+                };
+            },
+            quote!(),
+        )
+    };
+    let no_loop_warning = no_resumable_loop_warning(kernel);
 
     quote! {
         #[doc = #struct_doc]
-        #derive
         #[repr(C)]
-        #vis struct #state {
+        #vis struct #state #impl_generics #where_clause {
             #(#fields,)*
         }
-        #copy_impls
 
-        impl #state {
+        impl #impl_generics ::core::clone::Clone for #state #ty_generics #where_state {
+            #[inline]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl #impl_generics ::core::marker::Copy for #state #ty_generics #where_state {}
+
+        impl #impl_generics ::core::fmt::Debug for #state #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #[allow(unused_imports)]
+                use ::penny::__private::{ShowDebug as _, ShowOpaque as _};
+                f.debug_struct(#state_text)
+                    #(.field(stringify!(#debug), (&&::penny::__private::DebugField(&self.#debug)).penny_debug()))*
+                    .finish()
+            }
+        }
+
+        impl #impl_generics #state #ty_generics #where_clause {
             #[doc = #new_doc]
             #vis fn new(#(#params),*) -> Self {
+                #new_check
                 Self { #(#inits,)* }
             }
         }
 
-        #[doc = " Compile-time checks: every field is plain data, the output can leave a task, and the state fits its slot."]
-        const _: () = {
-            #(#checks)*
-            if ::core::mem::size_of::<#state>() > #slot {
-                panic!(#slot_message);
-            }
-        };
+        #checks_item
+        #no_loop_warning
 
         #[doc = #impl_doc]
-        impl ::penny::Task for #state #where_pod {
+        impl #impl_generics ::penny::Task for #state #ty_generics #where_state {
             type Output = #output;
 
-            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, clippy::all)]
+            #[allow(unused_mut, unused_variables, unused_assignments, unused_labels, unreachable_code, clippy::all)]
             fn step(&mut self, budget: u32) -> ::penny::Step<#output> {
                 if let ::core::option::Option::Some(output) = self.#output_field {
                     return ::penny::Step::Done(output);
@@ -201,17 +238,14 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
                     return ::penny::Step::Yielded;
                 }
                 #(#hoisted)*
-                /// `Step` of this task's output (a plain path, so `break 'label value` parses).
-                type PennyStep = ::penny::Step<#output>;
+                use ::penny::Step as PennyStep;
                 let mut penny_budget = u64::from(budget);
-                #(#loads)*
                 let penny_result = 'penny_resume: loop {
                     match self.#phase {
                         #(#arms)*
                         _ => unreachable!("corrupt task state: no such phase"),
                     }
                 };
-                #(#stores)*
                 if let ::penny::Step::Done(output) = penny_result {
                     self.#output_field = ::core::option::Option::Some(output);
                 }
@@ -226,49 +260,149 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     }
 }
 
-/// `Clone`/`Copy` for the state struct. When a field's type is one Penny can't see is plain
-/// data (a user struct), the impls (and the `Task` impl) carry `for<'penny> T: Pod` bounds:
-/// the `for<'penny>` keeps rustc from checking them where they are written, so a type that
-/// isn't `Pod` is reported once, where `new` needs its `ZERO`, instead of by every impl.
-fn copy_impls(kernel: &Kernel) -> (TokenStream, TokenStream, TokenStream) {
-    let mut opaque: Vec<&Type> = Vec::new();
+/// `for<'penny> T: StateValue` for every field type Penny can't see is plain data: the
+/// `for<'penny>` keeps rustc from checking the bound where it is written, so a type that
+/// can't be state is reported once, by the checks (or where `new` is used), not by every
+/// impl.
+fn state_bounds(kernel: &Kernel) -> Vec<TokenStream> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut bounds = Vec::new();
     let types = kernel
         .args
         .iter()
         .map(|a| &a.ty)
-        .chain(kernel.vars.carried.iter().map(|c| &c.ty));
+        .chain(kernel.vars.carried().filter_map(|c| c.ty.as_ref()))
+        .chain(std::iter::once(&kernel.output));
     for ty in types {
         let text = quote!(#ty).to_string();
-        if !crate::types::is_known_pod(ty) && !opaque.iter().any(|t| quote!(#t).to_string() == text)
-        {
-            opaque.push(ty);
+        if !is_known_pod(ty) && !seen.contains(&text) {
+            seen.push(text);
+            bounds.push(quote!(for<'penny> #ty: ::penny::__private::StateValue));
         }
     }
-    let output = &kernel.output;
-    let opaque_output = !crate::types::is_known_pod(output);
-    if opaque.is_empty() && !opaque_output {
-        return (quote!(#[derive(Clone, Copy)]), quote!(), quote!());
+    for param in kernel.func.sig.generics.type_params() {
+        let ident = &param.ident;
+        let text = ident.to_string();
+        if !seen.contains(&text) {
+            seen.push(text);
+            bounds.push(quote!(for<'penny> #ident: ::penny::__private::StateValue));
+        }
     }
-    // The output is kept in the state too; it must be `Copy`, not necessarily `Pod`.
-    let output_bound = opaque_output.then(|| quote!(for<'penny> #output: ::core::marker::Copy,));
-    let where_pod = quote!(where #(for<'penny> #opaque: ::penny::Pod,)* #output_bound);
-    let state = &kernel.state;
-    let impls = quote! {
-        impl ::core::clone::Clone for #state #where_pod {
+    bounds
+}
+
+fn merge_where(where_clause: Option<&syn::WhereClause>, bounds: &[TokenStream]) -> TokenStream {
+    let existing = where_clause.map(|w| {
+        let predicates = &w.predicates;
+        quote!(#predicates,)
+    });
+    if bounds.is_empty() && existing.is_none() {
+        return quote!();
+    }
+    quote!(where #existing #(#bounds,)*)
+}
+
+/// A `PhantomData` field for type parameters no field mentions (rustc requires every type
+/// parameter to be used).
+fn phantom_field(kernel: &Kernel) -> Option<(TokenStream, TokenStream)> {
+    let params: Vec<&Ident> = kernel
+        .func
+        .sig
+        .generics
+        .type_params()
+        .map(|p| &p.ident)
+        .collect();
+    if params.is_empty() {
+        return None;
+    }
+    Some((
+        quote!(
+            #[doc = " The kernel's type parameters."]
+            penny_types: ::core::marker::PhantomData<fn() -> (#(#params,)*)>
+        ),
+        quote!(penny_types: ::core::marker::PhantomData),
+    ))
+}
+
+/// A warning (through `#[deprecated]`, the one lint a macro can raise on stable) when the
+/// kernel has no resumable loop: it runs in one step, can't be preempted and reports no
+/// progress. Allowed like any lint with `#[allow(deprecated)]` on the kernel.
+fn no_resumable_loop_warning(kernel: &Kernel) -> TokenStream {
+    if kernel.body.has_resumable() {
+        return quote!();
+    }
+    let name = &kernel.func.sig.ident;
+    let note = format!(
+        "`{name}` has no resumable loop, so its task runs in one step: it can't be preempted, \
+         cancelled midway or report progress. Write its work as a loop statement of the \
+         function body (e.g. `for i in 0..n {{ .. }}` instead of an iterator chain or a helper \
+         call); allow this with `#[allow(deprecated)]` on the kernel"
+    );
+    let allows = kernel
+        .func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("allow"));
+    let span = name.span();
+    quote_spanned! {span=>
+        #(#allows)*
+        const _: () = {
+            #[deprecated(note = #note)]
+            struct PennyNoResumableLoop;
+            let _ = PennyNoResumableLoop;
+        };
+    }
+}
+
+/// What stands in for the expansion when the kernel has errors: the state type with its
+/// constructor and `Task` impl, so uses of it type-check and only Penny's errors show.
+pub fn stub(func: &syn::ItemFn, state: &Ident, output: &Type, output_ok: bool) -> TokenStream {
+    let vis = &func.vis;
+    let generics = &func.sig.generics;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let params: Vec<TokenStream> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(arg) => {
+                let ty = &arg.ty;
+                Some(quote!(_: #ty))
+            }
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let type_params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
+    let task = output_ok.then(|| {
+        quote! {
+            impl #impl_generics ::penny::Task for #state #ty_generics #where_clause {
+                type Output = #output;
+                fn step(&mut self, _budget: u32) -> ::penny::Step<#output> {
+                    unreachable!("the kernel did not compile")
+                }
+                fn progress(&self) -> ::penny::Progress {
+                    unreachable!("the kernel did not compile")
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = " Stand-in for the state of a kernel that did not compile."]
+        #vis struct #state #impl_generics #where_clause {
+            penny_types: ::core::marker::PhantomData<fn() -> (#(#type_params,)*)>,
+        }
+        impl #impl_generics ::core::clone::Clone for #state #ty_generics #where_clause {
             fn clone(&self) -> Self {
                 *self
             }
         }
-        impl ::core::marker::Copy for #state #where_pod {}
-    };
-    (quote!(), impls, where_pod)
-}
-
-fn errors_into(from: &mut Errors, into: &mut Errors) {
-    let taken = std::mem::take(from);
-    if !taken.is_empty() {
-        for error in taken.into_errors() {
-            into.push(error);
+        impl #impl_generics ::core::marker::Copy for #state #ty_generics #where_clause {}
+        impl #impl_generics #state #ty_generics #where_clause {
+            #[allow(clippy::new_without_default)]
+            #vis fn new(#(#params),*) -> Self {
+                unreachable!("the kernel did not compile")
+            }
         }
+        #task
     }
 }

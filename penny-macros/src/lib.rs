@@ -26,6 +26,7 @@ mod ctxt;
 mod expand;
 mod machine;
 mod pod;
+mod progress;
 mod pure;
 mod rewrite;
 mod types;
@@ -90,27 +91,25 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(options) => options,
         Err(error) => {
             errors.push(error);
-            attr::TaskAttr {
-                slot_bytes: attr::DEFAULT_SLOT_BYTES,
-            }
+            attr::TaskAttr::default()
         }
     };
     let plain = plain_function(&func);
+    let state = state_name(&func.sig.ident);
+    let output: syn::Type = match &func.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
 
     valid::check_signature(&func, &mut errors);
-    valid::check_yield_points(&func, &mut errors);
     valid::check_hidden_control_flow(&func, &mut errors);
     valid::check_reserved_names(&func, &mut errors);
-    let body = ast::Builder::new(&mut errors).function_body(&func.block);
-    valid::check_hidden_loops(&body, &mut errors);
 
     let mut args = Vec::new();
-    let mut env = types::Env::new();
     for input in &func.sig.inputs {
         if let FnArg::Typed(arg) = input {
             if let Pat::Ident(p) = &*arg.pat {
-                env.insert(p.ident.to_string(), (*arg.ty).clone());
-                args.push(expand::Arg {
+                args.push(vars::ArgInfo {
                     name: p.ident.clone(),
                     ty: (*arg.ty).clone(),
                     mutable: p.mutability.is_some(),
@@ -118,31 +117,58 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
-    let vars = vars::analyze(&body, env, &mut errors);
+    let mut builder = ast::Builder::new(&mut errors, args.len());
+    let body = builder.function_body(&func.block, &output);
+    let consumed = std::mem::take(&mut builder.consumed_yields);
+    let count = builder.bindings();
+    valid::check_yield_points(&func, &consumed, &mut errors);
+    valid::check_hidden_loops(&body, &mut errors);
+    let vars = vars::analyze(&args, &body, count, &output, &mut errors);
+    let output_ok = types::not_pod_reason(&output).is_none();
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
-        return quote!(#plain #errors);
+        let stub = expand::stub(&func, &state, &output, output_ok);
+        return quote!(#plain #stub #errors);
     }
-    let output = match &func.sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
-        ReturnType::Type(_, ty) => (**ty).clone(),
-    };
+    let mut loops = Vec::new();
+    collect_loops(&body, &mut loops);
     let kernel = expand::Kernel {
         func: &func,
         attr: options,
-        state: state_name(&func.sig.ident),
+        state: state.clone(),
         args,
-        output,
-        body,
+        output: output.clone(),
+        loops,
         vars,
         immutables: pure::immutable_names(&func),
+        body: &body,
     };
     let expansion = expand::expand(&kernel, &mut errors);
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
-        return quote!(#plain #errors);
+        let stub = expand::stub(&func, &state, &output, output_ok);
+        return quote!(#plain #stub #errors);
     }
     quote!(#plain #expansion)
+}
+
+/// The resumable loops of `seq`, indexed by their id.
+fn collect_loops<'a>(seq: &'a ast::Seq, out: &mut Vec<&'a ast::Loop>) {
+    for part in &seq.parts {
+        match part {
+            ast::Part::Loop(l) => {
+                debug_assert_eq!(out.len(), l.id);
+                out.push(l);
+                collect_loops(&l.body, out);
+            }
+            ast::Part::Branch(b) => {
+                for arm in &b.arms {
+                    collect_loops(arm, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The user's function with every `yield_now!()` statement removed: the reference

@@ -1,654 +1,1042 @@
 //! The state machine inside `step`: one dispatcher arm per resume point (the start of the
-//! function, each resumable loop's head, the code after each loop), numbered in program
-//! order, plus `progress()`, which reads the same cursors.
+//! function, each resumable loop's head, the code after each loop and after each branch),
+//! numbered in program order.
 //!
-//! A leaf loop's arm runs a chunk as a plain loop; a loop holding resumable loops splits its
-//! iteration into arms at each nested loop, re-deriving its loop variable from its cursor at
-//! the start of every arm.
+//! Each arm is a scope of its own. It starts by loading what is in scope there — the
+//! arguments, the carried variables (fields), the loop variables of enclosing loops
+//! (re-derived from their cursors) and closures (created again) — into locals named like the
+//! user's variables, then runs the user's code as written, `let`s included. Wherever the arm
+//! leaves (into another arm, or out of `step` at a yield), it first stores the variables that
+//! may have changed and that the code it enters can still name. A leaf loop's arm runs a chunk
+//! of iterations as a plain `for` over `cursor..min(cursor + budget, len)`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::visit_mut::VisitMut;
-use syn::{Expr, Ident, Pat, Stmt};
+use syn::{Ident, Pat, Stmt};
 
-use crate::ast::{Head, Loop, Part, RangeHead, Seq};
+use crate::ast::{Access, BindingId, Branch, BranchKind, Head, ItemsHead, Loop, Part, Seq, Source};
 use crate::ctxt::Errors;
 use crate::expand::Kernel;
-use crate::rewrite::{label_name, Rewriter, Target};
-use crate::vars::{bound_names, used_names_expr};
+use crate::rewrite::{label_name, Jump, Rewriter, Target};
 
 /// What the emitter knows about one resumable loop.
-#[derive(Clone)]
 pub(crate) struct LoopInfo {
     pub(crate) head: u32,
     pub(crate) exit: u32,
     /// Field counting finished iterations (`for` loops, and `while`/`loop` phases).
     pub(crate) done: Option<Ident>,
-    /// Field holding the range length (phases that are `for` loops).
+    /// Field holding the range length (phases over a pure range).
     pub(crate) len: Option<Ident>,
-    /// Tokens that build the range helper from the range expression (`for` loops); only
-    /// re-evaluated on resume when the expression is pure (see [`crate::pure`]).
-    pub(crate) range: Option<TokenStream>,
     /// Field keeping an impure range, evaluated once when the loop started.
     pub(crate) saved: Option<Ident>,
+    /// Tokens that evaluate the range (`for` loops).
+    pub(crate) range: Option<TokenStream>,
     /// Tokens that give the typed range on resume: `range` itself when it is pure, else the
     /// saved range typed by a never-called closure over the range expression.
     pub(crate) access: Option<TokenStream>,
+    /// Names the range expression reads (for `progress` before the loop starts).
+    pub(crate) reads: Vec<String>,
     /// How the docs name the loop: `for i`, `while`, `'rows`.
     pub(crate) name: String,
 }
 
-/// Builds the dispatcher arms and `progress()` of one kernel.
-pub(crate) struct Emitter<'k> {
+/// The finished lowering of a kernel's body.
+pub(crate) struct Lowered {
+    /// The dispatcher arms of `step`.
+    pub(crate) arms: Vec<TokenStream>,
+    /// Items declared in the body, hoisted to the top of `step`.
+    pub(crate) hoisted: Vec<Stmt>,
+    /// One entry per resumable loop.
+    pub(crate) infos: Vec<LoopInfo>,
+    /// The body of `progress()`.
+    pub(crate) progress: TokenStream,
+    /// The field holding the resume point.
+    pub(crate) phase_field: Ident,
+    /// The field holding the output.
+    pub(crate) output_field: Ident,
+}
+
+/// Lowers the kernel's body into dispatcher arms and `progress()`.
+pub(crate) fn lower(kernel: &Kernel, errors: &mut Errors) -> Lowered {
+    let mut taken: std::collections::HashSet<String> = kernel
+        .vars
+        .bindings
+        .iter()
+        .filter_map(|b| b.field.as_ref().map(|f| f.to_string()))
+        .collect();
+    let phase_field = fresh("phase", &mut taken);
+    let output_field = fresh("output", &mut taken);
+    let mut emitter = Emitter {
+        kernel,
+        infos: Vec::new(),
+        joins: HashMap::new(),
+        arms: Vec::new(),
+        hoisted: Vec::new(),
+        phase_field,
+        output_field,
+        scopes: vec![kernel
+            .args
+            .iter()
+            .enumerate()
+            .map(|(id, a)| Entry {
+                name: a.name.to_string(),
+                id,
+                kind: EntryKind::Field,
+            })
+            .collect()],
+        loop_scopes: HashMap::new(),
+        splices: Vec::new(),
+        errors,
+    };
+    emitter.collect_infos(kernel.body, &mut taken);
+    emitter.assign_pcs(kernel.body, &mut 1);
+    let first = emitter.entry(0);
+    let arm = emitter.seq(kernel.body, first, true);
+    emitter.close(arm);
+    let progress = crate::progress::progress_body(&emitter);
+    Lowered {
+        arms: emitter.arms,
+        hoisted: emitter.hoisted,
+        infos: emitter.infos,
+        progress,
+        phase_field: emitter.phase_field,
+        output_field: emitter.output_field,
+    }
+}
+
+/// A name in scope where code is being emitted.
+struct Entry {
+    name: String,
+    id: BindingId,
+    kind: EntryKind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum EntryKind {
+    /// An argument or a carried variable: loaded from and stored to its field.
+    Field,
+    /// The pattern of a loop holding resumable loops: re-derived from its cursor.
+    LoopVar(usize),
+    /// A closure created again on resume.
+    Closure,
+    /// Lives within one arm.
+    Local,
+}
+
+/// Builds the dispatcher arms of one kernel.
+pub(crate) struct Emitter<'k, 'e> {
     pub(crate) kernel: &'k Kernel<'k>,
     pub(crate) infos: Vec<LoopInfo>,
-    pub(crate) arms: Vec<TokenStream>,
-    pub(crate) hoisted: Vec<Stmt>,
+    /// Resume point after each branch, by address.
+    joins: HashMap<*const Branch, u32>,
+    arms: Vec<TokenStream>,
+    hoisted: Vec<Stmt>,
     pub(crate) phase_field: Ident,
     pub(crate) output_field: Ident,
-    pub(crate) errors: Errors,
+    /// Names in scope, outermost first; scope 0 holds the arguments.
+    scopes: Vec<Vec<Entry>>,
+    /// Index in `scopes` of each enclosing loop's body scope.
+    loop_scopes: HashMap<usize, usize>,
+    /// Code of arms that open inline inside a branch, collected for the branch.
+    splices: Vec<Option<Vec<TokenStream>>>,
+    errors: &'e mut Errors,
 }
 
 /// One arm of the dispatcher, being filled.
 struct Arm {
     pc: u32,
     code: Vec<TokenStream>,
+    /// The code goes inline into the enclosing branch instead of an arm of its own.
+    splice: bool,
+    /// User code ran since the arm loaded its variables (mutable ones may differ).
+    ran: bool,
+    /// Bindings whose `let` ran in this arm.
+    declared: Vec<BindingId>,
 }
 
-impl<'k> Emitter<'k> {
-    pub(crate) fn new(kernel: &'k Kernel<'k>) -> Self {
-        let mut taken: HashSet<String> = kernel.args.iter().map(|a| a.name.to_string()).collect();
-        taken.extend(kernel.vars.carried.iter().map(|c| c.name.to_string()));
-        let phase_field = fresh("phase", &mut taken);
-        let output_field = fresh("output", &mut taken);
-        let mut emitter = Emitter {
-            kernel,
-            infos: Vec::new(),
-            arms: Vec::new(),
-            hoisted: Vec::new(),
-            phase_field,
-            output_field,
-            errors: Errors::default(),
-        };
-        emitter.collect_infos(&kernel.body, &mut taken);
-        emitter
-    }
-
-    fn collect_infos(&mut self, seq: &Seq, taken: &mut HashSet<String>) {
+impl<'k> Emitter<'k, '_> {
+    fn collect_infos(&mut self, seq: &Seq, taken: &mut std::collections::HashSet<String>) {
         for part in &seq.parts {
-            let Part::Loop(l) = part else { continue };
-            let phase = l.depth == 0;
-            let base = match (&l.label, &l.head) {
-                (Some(label), _) => label.name.ident.to_string(),
-                (
-                    None,
-                    Head::For {
-                        pat: Pat::Ident(p), ..
-                    },
-                ) => p.ident.to_string(),
-                _ => format!("loop{}", l.id),
-            };
-            // A second loop over `i` gets `i2_done`, a third `i3_done`, ...
-            let mut base = base;
-            let stem = base.clone();
-            let mut n = 2;
-            while taken.contains(&format!("{base}_done")) || taken.contains(&format!("{base}_len"))
-            {
-                base = format!("{stem}{n}");
-                n += 1;
-            }
-            let (done, len, range, saved, access) = match &l.head {
-                Head::For { range, .. } => {
-                    let done = Some(fresh(&format!("{base}_done"), taken));
-                    let tokens = range_tokens(range);
-                    if crate::pure::is_pure(&range.expr, &self.kernel.immutables) {
-                        let len = phase.then(|| fresh(&format!("{base}_len"), taken));
-                        (done, len, Some(tokens.clone()), None, Some(tokens))
-                    } else {
-                        let saved = fresh(&format!("{base}_range"), taken);
-                        let expr = &range.expr;
-                        let typed = if range.inclusive || !range.adapters.is_empty() {
-                            quote!(progression)
-                        } else {
-                            quote!(forward)
-                        };
-                        let access =
-                            quote!(self.#saved.#typed(::penny::__private::item_of(|| (#expr))));
-                        (done, None, Some(tokens), Some(saved), Some(access))
+            match part {
+                Part::Loop(l) => {
+                    self.loop_info(l, taken);
+                    self.collect_infos(&l.body, taken);
+                }
+                Part::Branch(b) => {
+                    for arm in &b.arms {
+                        self.collect_infos(arm, taken);
                     }
                 }
-                _ => (
-                    phase.then(|| fresh(&format!("{base}_done"), taken)),
-                    None,
-                    None,
-                    None,
-                    None,
-                ),
-            };
-            let name = match (&l.label, &l.head) {
-                (Some(label), _) => format!("'{}", label.name.ident),
-                (None, Head::For { pat, .. }) => format!("for {}", quote!(#pat)),
-                (None, Head::While { .. }) => "while".to_string(),
-                (None, Head::Loop) => "loop".to_string(),
-            };
-            debug_assert_eq!(self.infos.len(), l.id);
-            self.infos.push(LoopInfo {
-                head: 0,
-                exit: 0,
-                done,
-                len,
-                range,
-                saved,
-                access,
-                name,
-            });
-            self.collect_infos(&l.body, taken);
+                _ => {}
+            }
         }
     }
 
-    /// Numbers the arms in the order `function_arms` creates them.
-    pub(crate) fn assign_pcs(&mut self, seq: &Seq, next: &mut u32) {
+    fn loop_info(&mut self, l: &Loop, taken: &mut std::collections::HashSet<String>) {
+        let phase = l.depth == 0;
+        let base = match (&l.label, &l.head) {
+            (Some(label), _) => label.name.ident.to_string(),
+            (None, Head::For { pat: Pat::Ident(p), .. }) => p.ident.to_string(),
+            (None, Head::For { names, .. }) if names.len() == 1 => names[0].ident.to_string(),
+            _ => format!("loop{}", l.id),
+        };
+        // A second loop over `i` gets `i2_done`, a third `i3_done`, ...
+        let mut stem = base.clone();
+        let mut n = 2;
+        while ["done", "len", "range"]
+            .iter()
+            .any(|s| taken.contains(&format!("{stem}_{s}")))
+        {
+            stem = format!("{base}{n}");
+            n += 1;
+        }
+        let name = match (&l.label, &l.head) {
+            (Some(label), _) => format!("'{}", label.name.ident),
+            (None, Head::For { pat, .. }) => format!("for {}", quote!(#pat)),
+            (None, Head::While { .. }) => "while".to_string(),
+            (None, Head::Loop) => "loop".to_string(),
+        };
+        let mut info = LoopInfo {
+            head: 0,
+            exit: 0,
+            done: None,
+            len: None,
+            saved: None,
+            range: None,
+            access: None,
+            reads: Vec::new(),
+            name,
+        };
+        match &l.head {
+            Head::For { source, .. } => {
+                info.done = Some(fresh(&format!("{stem}_done"), taken));
+                let (tokens, pure, reads) = match source {
+                    Source::Range(range) => {
+                        let pure = crate::pure::is_pure(&range.expr, &self.kernel.immutables);
+                        (range_tokens(range), pure, crate::vars::used_names_expr(&range.expr))
+                    }
+                    // The count of an items loop depends on lengths that can't change while
+                    // the loop borrows its sources.
+                    Source::Items(items) => {
+                        let count = items_count(items);
+                        let reads = crate::vars::used_names_expr(&syn::parse_quote!(#count));
+                        (quote!(::penny::__private::range(0usize, #count)), true, reads)
+                    }
+                };
+                let mut reads: Vec<String> = reads.into_iter().collect();
+                reads.sort();
+                info.reads = reads;
+                if pure {
+                    info.len = phase.then(|| fresh(&format!("{stem}_len"), taken));
+                    info.access = Some(tokens.clone());
+                } else if let Source::Range(range) = source {
+                    let saved = fresh(&format!("{stem}_range"), taken);
+                    let expr = &range.expr;
+                    let typed = if range.inclusive || !range.adapters.is_empty() {
+                        quote!(progression)
+                    } else {
+                        quote!(forward)
+                    };
+                    info.access =
+                        Some(quote!(self.#saved.#typed(::penny::__private::item_of(|| (#expr)))));
+                    info.saved = Some(saved);
+                }
+                info.range = Some(tokens);
+            }
+            _ => {
+                if phase {
+                    info.done = Some(fresh(&format!("{stem}_done"), taken));
+                }
+            }
+        }
+        debug_assert_eq!(self.infos.len(), l.id);
+        self.infos.push(info);
+    }
+
+    /// Numbers the resume points in program order (`progress` compares them).
+    fn assign_pcs(&mut self, seq: &Seq, next: &mut u32) {
         for part in &seq.parts {
-            let Part::Loop(l) = part else { continue };
-            self.infos[l.id].head = *next;
-            *next += 1;
-            if !l.is_leaf() {
-                self.assign_pcs(&l.body, next);
+            match part {
+                Part::Loop(l) => {
+                    self.infos[l.id].head = *next;
+                    *next += 1;
+                    if !l.is_leaf() {
+                        self.assign_pcs(&l.body, next);
+                    }
+                    self.infos[l.id].exit = *next;
+                    *next += 1;
+                }
+                Part::Branch(b) => {
+                    for arm in &b.arms {
+                        self.assign_pcs(arm, next);
+                    }
+                    self.joins.insert(&**b as *const Branch, *next);
+                    *next += 1;
+                }
+                _ => {}
             }
-            self.infos[l.id].exit = *next;
-            *next += 1;
         }
     }
 
-    pub(crate) fn function_arms(&mut self) -> Vec<TokenStream> {
-        let kernel: &'k Kernel<'k> = self.kernel;
-        let arm = Arm {
-            pc: 0,
-            code: Vec::new(),
-        };
-        let arm = self.seq(&kernel.body, &mut Vec::new(), arm);
-        self.close(arm);
-        std::mem::take(&mut self.arms)
-    }
+    // ---- arms ----------------------------------------------------------------------------
 
-    /// The epilogue: the statements after the last phase and the tail, in one block so
-    /// the tail sees the epilogue's `let`s; its value is the task's output.
-    fn epilogue(&mut self, segment: &mut Vec<Stmt>, arm: &mut Arm) {
-        let mut stmts = Vec::new();
-        for stmt in segment.drain(..) {
-            if let Some(stmt) = self.carried_let(stmt) {
-                stmts.push(stmt);
+    /// A new arm at `pc` that starts by loading everything in scope.
+    fn entry(&self, pc: u32) -> Arm {
+        let mut code = Vec::new();
+        for entry in self.scopes.iter().flatten() {
+            let binding = self.kernel.vars.get(entry.id);
+            match entry.kind {
+                EntryKind::Field => {
+                    let name = &binding.ident;
+                    let field = binding.field.as_ref().expect("fields are named");
+                    let mutability = binding.mutable.then(|| quote!(mut));
+                    if binding.opaque() {
+                        code.push(quote!(let #mutability #name = ::penny::__private::carried(self.#field);));
+                    } else {
+                        code.push(quote!(let #mutability #name = self.#field;));
+                    }
+                }
+                EntryKind::LoopVar(id) => {
+                    // One entry per name; the pattern is bound at its first name.
+                    let first = self
+                        .scopes
+                        .iter()
+                        .flatten()
+                        .find(|e| e.kind == EntryKind::LoopVar(id))
+                        .map(|e| e.id);
+                    if first == Some(entry.id) {
+                        code.push(self.rebind(id));
+                    }
+                }
+                EntryKind::Closure => {
+                    let name = &binding.ident;
+                    let closure = binding.closure.as_ref().expect("a closure binding");
+                    code.push(quote!(let #name = #closure;));
+                }
+                EntryKind::Local => {}
             }
         }
-        let mut value: Expr = match (&self.kernel.body.tail, stmts.is_empty()) {
-            (Some(tail), true) => tail.clone(),
-            (Some(tail), false) => syn::parse_quote!({ #(#stmts)* #tail }),
-            (None, true) => syn::parse_quote!(()),
-            (None, false) => syn::parse_quote!({ #(#stmts)* }),
-        };
-        self.rewrite(&mut value, &mut Vec::new());
-        arm.code
-            .push(quote!(break 'penny_resume PennyStep::Done(#value);));
+        Arm {
+            pc,
+            code,
+            splice: false,
+            ran: false,
+            declared: Vec::new(),
+        }
     }
 
     fn close(&mut self, arm: Arm) {
+        if arm.splice {
+            *self.splices.last_mut().expect("a branch is open") = Some(arm.code);
+            return;
+        }
         let pc = pc_literal(arm.pc);
         let code = arm.code;
         self.arms.push(quote!(#pc => { #(#code)* }));
     }
 
-    /// Emits `seq` starting in `arm`; returns the arm still open at its end.
-    fn seq(&mut self, seq: &'k Seq, stack: &mut Vec<&'k Loop>, mut arm: Arm) -> Arm {
-        let mut segment: Vec<Stmt> = Vec::new();
+    /// Stores what may have changed into the fields, for the scopes `..keep` (the ones the
+    /// jump doesn't leave), skipping names the current scopes shadow.
+    fn stores(&self, arm: &Arm, keep: usize) -> TokenStream {
+        let mut code = Vec::new();
+        let visible: Vec<&Entry> = self.scopes.iter().flatten().collect();
+        for scope in self.scopes.iter().take(keep) {
+            for entry in scope {
+                if entry.kind != EntryKind::Field {
+                    continue;
+                }
+                let shadowed = visible
+                    .iter()
+                    .rev()
+                    .find(|e| e.name == entry.name)
+                    .is_some_and(|e| e.id != entry.id);
+                let binding = self.kernel.vars.get(entry.id);
+                let dirty = arm.declared.contains(&entry.id) || (binding.mutable && arm.ran);
+                if shadowed || !dirty {
+                    continue;
+                }
+                let (name, field) = (&binding.ident, binding.field.as_ref().expect("named"));
+                if binding.opaque() {
+                    code.push(quote!(self.#field = ::core::option::Option::Some(#name);));
+                } else {
+                    code.push(quote!(self.#field = #name;));
+                }
+            }
+        }
+        quote!(#(#code)*)
+    }
+
+    /// Stores everything that may have changed, and marks the arm clean: done before a name
+    /// gets shadowed, after which its value can't be named to be stored.
+    fn flush(&self, arm: &mut Arm) {
+        let stores = self.stores(arm, self.scopes.len());
+        arm.code.push(stores);
+        arm.ran = false;
+        arm.declared.clear();
+    }
+
+    /// Leaves the arm for `pc`, keeping the scopes `..keep`.
+    fn goto(&self, arm: &Arm, keep: usize, pc: u32) -> TokenStream {
+        let stores = self.stores(arm, keep);
+        let phase = &self.phase_field;
+        let pc = pc_literal(pc);
+        quote!({ #stores self.#phase = #pc; continue 'penny_resume; })
+    }
+
+    /// Returns `Yielded` from `step`, to resume at this arm.
+    fn yield_here(&self, arm: &Arm) -> TokenStream {
+        let stores = self.stores(arm, self.scopes.len());
+        quote!({ #stores break 'penny_resume PennyStep::Yielded; })
+    }
+
+    // ---- sequences -----------------------------------------------------------------------
+
+    /// Emits `seq` starting in `arm`; returns the arm still open at its end. `top` is the
+    /// function body or a tail branch's arm, whose tail is the task's output.
+    fn seq(&mut self, seq: &'k Seq, mut arm: Arm, top: bool) -> Arm {
+        self.scopes.push(Vec::new());
         for part in &seq.parts {
             match part {
                 Part::Stmt(Stmt::Item(item)) => self.hoisted.push(Stmt::Item(item.clone())),
-                Part::Stmt(stmt) => segment.push(stmt.clone()),
+                Part::Stmt(stmt) => self.user_stmt(stmt, &mut arm),
+                Part::Let(l) => self.user_let(l, &mut arm),
                 Part::Loop(l) => {
-                    self.flush(&mut segment, stack, &mut arm);
-                    let info = &self.infos[l.id];
-                    let phase = &self.phase_field;
-                    let head = pc_literal(info.head);
-                    if let Some(done) = &info.done {
-                        arm.code.push(quote!(self.#done = 0;));
-                    }
-                    if let (Some(len), Some(range)) = (&info.len, &info.range) {
-                        arm.code.push(quote!(self.#len = #range.len();));
-                    }
-                    if let (Some(saved), Some(range)) = (&info.saved, &info.range) {
-                        // The only evaluation of this range (Rust evaluates it once too).
-                        arm.code.push(quote!(self.#saved = #range.save();));
-                    }
-                    arm.code.push(quote!(self.#phase = #head;));
+                    self.enter_loop(l, &mut arm);
                     self.close(arm);
-                    self.loop_arms(l, stack);
-                    arm = Arm {
-                        pc: self.infos[l.id].exit,
-                        code: self.rebind(stack),
-                    };
+                    self.loop_arms(l);
+                    if let Some(result) = &l.result {
+                        for name in &result.names {
+                            self.push(name.ident.to_string(), name.id, EntryKind::Field);
+                        }
+                    }
+                    arm = self.entry(self.infos[l.id].exit);
                 }
+                Part::Branch(b) => arm = self.branch(b, arm),
             }
         }
-        if stack.is_empty() {
-            self.epilogue(&mut segment, &mut arm);
-        } else {
-            self.flush(&mut segment, stack, &mut arm);
+        if top {
+            let value = match &seq.tail {
+                Some(tail) => {
+                    let mut tail = tail.clone();
+                    let mut rewriter = Rewriter::new(&[], quote!());
+                    rewriter.visit_expr_mut(&mut tail);
+                    quote!(#tail)
+                }
+                None => quote!(()),
+            };
+            arm.code
+                .push(quote!(break 'penny_resume PennyStep::Done(#value);));
         }
+        self.scopes.pop();
         arm
     }
 
-    /// Emits the statements of a segment as one block, so its locals stay inside it.
-    fn flush(&mut self, segment: &mut Vec<Stmt>, stack: &mut Vec<&'k Loop>, arm: &mut Arm) {
-        if segment.is_empty() {
-            return;
-        }
-        let mut stmts = Vec::new();
-        for stmt in segment.drain(..) {
-            if let Some(stmt) = self.carried_let(stmt) {
-                stmts.push(stmt);
-            }
-        }
-        let mut targets = self.segment_targets(stack);
-        let mut block: syn::Block = syn::parse_quote!({ #(#stmts)* });
-        self.rewrite_block(&mut block, &mut targets);
-        arm.code.push(quote!(#block));
+    fn push(&mut self, name: String, id: BindingId, kind: EntryKind) {
+        self.scopes
+            .last_mut()
+            .expect("a scope is open")
+            .push(Entry { name, id, kind });
     }
 
-    /// A `let` of carried variables becomes an assignment to the locals `step` loaded.
-    fn carried_let(&mut self, stmt: Stmt) -> Option<Stmt> {
-        let Stmt::Local(local) = &stmt else {
-            return Some(stmt);
-        };
-        let pat = match &local.pat {
-            Pat::Type(pt) => &*pt.pat,
-            other => other,
-        };
-        let names = bound_names(pat);
-        let carried: Vec<bool> = names
-            .iter()
-            .map(|n| self.kernel.vars.is_carried(n))
-            .collect();
-        if !carried.iter().any(|c| *c) {
-            return Some(stmt);
+    /// The enclosing resumable loops as jump targets, innermost last; `native` is the chunk
+    /// loop the code runs in, whose `continue` needs no rewrite.
+    fn targets(&self, native: Option<usize>) -> Vec<Target> {
+        let mut loops: Vec<(usize, usize)> =
+            self.loop_scopes.iter().map(|(id, depth)| (*id, *depth)).collect();
+        loops.sort_by_key(|(id, depth)| (*depth, *id));
+        loops
+            .into_iter()
+            .map(|(id, _)| self.target(id, native == Some(id)))
+            .collect()
+    }
+
+    fn target(&self, loop_id: usize, native_continue: bool) -> Target {
+        let l = self.kernel.loops[loop_id];
+        let take_value = l.result.as_ref().map(|result| {
+            let pat = &result.local.pat;
+            let stores = result.names.iter().map(|name| {
+                let binding = self.kernel.vars.get(name.id);
+                let (ident, field) = (&binding.ident, binding.field.as_ref().expect("named"));
+                if binding.opaque() {
+                    quote!(self.#field = ::core::option::Option::Some(#ident);)
+                } else {
+                    quote!(self.#field = #ident;)
+                }
+            });
+            quote!({ let #pat = penny_value; #(#stores)* })
+        });
+        Target {
+            label: label_name(&l.label),
+            loop_id,
+            native_continue,
+            take_value,
         }
-        if !carried.iter().all(|c| *c) {
-            self.errors.at(
-                pat,
-                "some of these variables live across an iteration boundary and some don't; \
-                 bind them in separate `let` statements",
-            );
-            return None;
+    }
+
+    /// The code that enters the target of each jump, after the user's code escaped.
+    fn dispatch(&self, arm: &Arm, jumps: &[Jump], targets: &[Target], charge: &TokenStream) -> TokenStream {
+        if jumps.is_empty() {
+            return quote!();
         }
-        let init = local.init.as_ref()?;
-        let target = assignee(pat);
-        let value = &init.expr;
-        Some(syn::parse_quote!(#target = #value;))
+        let phase = &self.phase_field;
+        let cases = jumps.iter().enumerate().map(|(index, jump)| {
+            let code = proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
+            let loop_id = targets[jump.target].loop_id;
+            let info = &self.infos[loop_id];
+            let keep = self.loop_scopes[&loop_id];
+            let stores = self.stores(arm, keep);
+            let (pc, advance) = if jump.is_break {
+                (info.exit, quote!())
+            } else {
+                let advance = match (&self.kernel.loops[loop_id].head, &info.done) {
+                    (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
+                    _ => quote!(),
+                };
+                (info.head, advance)
+            };
+            let pc = pc_literal(pc);
+            quote!(#code => { #charge #stores #advance self.#phase = #pc; continue 'penny_resume; })
+        });
+        quote! {
+            match penny_jump {
+                0 => {}
+                #(#cases)*
+                _ => unreachable!("no such jump"),
+            }
+        }
+    }
+
+    /// A statement of the kernel's own code, run as written.
+    fn user_stmt(&mut self, stmt: &Stmt, arm: &mut Arm) {
+        let mut stmt = normalize(stmt.clone());
+        let targets = self.targets(None);
+        let mut rewriter = Rewriter::new(&targets, quote!(break 'penny_stmt));
+        rewriter.visit_stmt_mut(&mut stmt);
+        let jumps = std::mem::take(&mut rewriter.jumps);
+        arm.ran = true;
+        if jumps.is_empty() {
+            arm.code.push(quote!(#stmt));
+            return;
+        }
+        let dispatch = self.dispatch(arm, &jumps, &targets, &quote!());
+        arm.code.push(quote! {
+            let mut penny_jump = 0u32;
+            'penny_stmt: { #stmt }
+            #dispatch
+        });
+    }
+
+    /// A `let` of the kernel: a real `let`, so its names mean what they mean in the kernel.
+    fn user_let(&mut self, l: &'k crate::ast::Let, arm: &mut Arm) {
+        let shadows = l.names.iter().any(|name| {
+            self.scopes
+                .iter()
+                .flatten()
+                .any(|e| e.name == name.ident.to_string() && e.kind == EntryKind::Field)
+        });
+        if shadows {
+            self.flush(arm);
+        }
+        let mut local = l.local.clone();
+        let targets = self.targets(None);
+        let flow = quote!(::core::ops::ControlFlow);
+        let mut rewriter = Rewriter::new(
+            &targets,
+            quote!(break 'penny_stmt #flow::Break(())));
+        if let Some(init) = &mut local.init {
+            rewriter.visit_expr_mut(&mut init.expr);
+        }
+        let init_jumps = std::mem::take(&mut rewriter.jumps);
+        let mut else_rewriter = Rewriter::new(&targets, quote!(break 'penny_stmt));
+        if let Some(init) = &mut local.init {
+            if let Some((_, diverge)) = &mut init.diverge {
+                else_rewriter.visit_expr_mut(diverge);
+            }
+        }
+        let else_jumps = std::mem::take(&mut else_rewriter.jumps);
+        arm.ran = true;
+        // A carried `let x: T;` of plain data starts at `ZERO`, so it can be stored before
+        // the kernel assigns it.
+        if local.init.is_none() {
+            let carried: Vec<_> = l.names.iter().filter(|n| self.kernel.vars.get(n.id).carried).collect();
+            if let (Pat::Type(pt), [name]) = (&local.pat, carried.as_slice()) {
+                let binding = self.kernel.vars.get(name.id);
+                if binding.opaque() {
+                    self.errors.at(
+                        &name.ident,
+                        format!(
+                            "`{0}` lives across an iteration boundary and has a type Penny can't \
+                             give a starting value; give it its value where it is declared \
+                             (`let {0} = ...;`)",
+                            name.ident
+                        ),
+                    );
+                } else {
+                    let ty = &pt.ty;
+                    let ident = &name.ident;
+                    let stmt: Stmt =
+                        syn::parse_quote!(let mut #ident: #ty = <#ty as ::penny::Pod>::ZERO;);
+                    if let Stmt::Local(zeroed) = stmt {
+                        local = zeroed;
+                    }
+                }
+            }
+        }
+        if let Some(init) = &mut local.init {
+            if !init_jumps.is_empty() {
+                let dispatch = self.dispatch(arm, &init_jumps, &targets, &quote!());
+                let value = &init.expr;
+                init.expr = Box::new(syn::parse_quote! {
+                    match 'penny_stmt: { #flow::Continue(#value) } {
+                        #flow::Continue(penny_value) => penny_value,
+                        #flow::Break(()) => { #dispatch unreachable!() }
+                    }
+                });
+            }
+            if !else_jumps.is_empty() {
+                let dispatch = self.dispatch(arm, &else_jumps, &targets, &quote!());
+                if let Some((_, diverge)) = &mut init.diverge {
+                    let block = &diverge;
+                    *diverge = Box::new(syn::parse_quote!({
+                        let mut penny_jump = 0u32;
+                        'penny_stmt: { #block }
+                        #dispatch
+                        unreachable!()
+                    }));
+                }
+            }
+        }
+        let needs_jump = !init_jumps.is_empty();
+        if needs_jump {
+            arm.code.push(quote!(let mut penny_jump = 0u32;));
+        }
+        arm.code.push(quote!(#local));
+        for name in &l.names {
+            let binding = self.kernel.vars.get(name.id);
+            let kind = if binding.carried {
+                arm.declared.push(name.id);
+                EntryKind::Field
+            } else if binding.recreate {
+                EntryKind::Closure
+            } else {
+                EntryKind::Local
+            };
+            self.push(name.ident.to_string(), name.id, kind);
+        }
+    }
+
+    /// Loop entry, in the arm before the loop: evaluate what must be evaluated once.
+    fn enter_loop(&mut self, l: &'k Loop, arm: &mut Arm) {
+        // Evaluating the range runs user code, which may change mutable variables.
+        arm.ran = true;
+        let info = &self.infos[l.id];
+        let mut code = Vec::new();
+        if let Some(done) = &info.done {
+            code.push(quote!(self.#done = 0;));
+        }
+        if let Head::For { source: Source::Items(items), .. } = &l.head {
+            for source in &items.sources {
+                if let Access::Chunks { size, .. } = &source.access {
+                    if !crate::pure::is_pure(size, &self.kernel.immutables) {
+                        self.errors.at(
+                            size,
+                            "the chunk size of a resumable loop is read again on resume: bind \
+                             it to a variable that never changes first (`let size = ...;`)",
+                        );
+                    }
+                    code.push(quote!(assert!(#size != 0, "chunk size must be non-zero");));
+                }
+            }
+        }
+        if let (Some(len), Some(range)) = (&info.len, &info.range) {
+            code.push(quote!(self.#len = #range.len();));
+        }
+        if let (Some(saved), Some(range)) = (&info.saved, &info.range) {
+            // The only evaluation of this range, as Rust evaluates it once.
+            code.push(quote!(self.#saved = #range.save();));
+        }
+        arm.code.extend(code);
+        let goto = self.goto(arm, self.scopes.len(), info.head);
+        arm.code.push(goto);
     }
 
     /// The arms of one resumable loop.
-    fn loop_arms(&mut self, l: &'k Loop, stack: &mut Vec<&'k Loop>) {
+    fn loop_arms(&mut self, l: &'k Loop) {
         if l.is_leaf() {
-            self.leaf_arm(l, stack);
+            self.leaf_arm(l);
             return;
         }
-        let info = self.infos[l.id].clone();
-        let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
-        let phase = self.phase_field.clone();
-        let mut code = self.rebind(stack);
+        let outer = self.scopes.len();
+        let mut arm = self.entry(self.infos[l.id].head);
+        let info = &self.infos[l.id];
+        let exit = self.goto(&arm, outer, info.exit);
+        let yielded = self.yield_here(&arm);
         match &l.head {
-            Head::For { pat, .. } => {
+            Head::For { .. } => {
                 let range = info.access.clone().expect("for loops have a range");
                 let done = info.done.clone().expect("for loops have a cursor");
-                code.push(quote! {
-                    let penny_range = #range;
-                    if self.#done == penny_range.len() {
-                        self.#phase = #exit;
-                        continue 'penny_resume;
-                    }
-                    if penny_budget == 0 {
-                        break 'penny_resume PennyStep::Yielded;
-                    }
+                arm.code.push(quote! {
+                    if self.#done == #range.len() #exit
+                    if penny_budget == 0 #yielded
                     penny_budget -= 1;
                 });
-                if !matches!(pat, Pat::Wild(_)) {
-                    code.push(quote!(let #pat = penny_range.nth(self.#done);));
-                }
             }
-            Head::While { .. } | Head::Loop => {
-                code.push(quote! {
-                    if penny_budget == 0 {
-                        break 'penny_resume PennyStep::Yielded;
-                    }
+            Head::While { cond } => {
+                let mut cond = cond.clone();
+                let targets = self.targets(None);
+                let mut rewriter = Rewriter::new(&targets, quote!());
+                rewriter.visit_expr_mut(&mut cond);
+                if !rewriter.jumps.is_empty() {
+                    self.errors.at(
+                        &cond,
+                        "a `while` condition that jumps out of a resumable loop can't be \
+                         lowered: compute it in a variable inside the loop body",
+                    );
+                }
+                // The condition is user code: what it changes is stored on the way out.
+                arm.ran = true;
+                let exit = self.goto(&arm, outer, info.exit);
+                arm.code.push(quote! {
+                    if penny_budget == 0 #yielded
+                    if !(#cond) #exit
+                    penny_budget -= 1;
                 });
-                if let Head::While { cond } = &l.head {
-                    let mut cond = cond.clone();
-                    let mut targets = self.segment_targets(stack);
-                    self.rewrite(&mut cond, &mut targets);
-                    code.push(quote! {
-                        if !(#cond) {
-                            self.#phase = #exit;
-                            continue 'penny_resume;
-                        }
-                    });
-                }
-                code.push(quote!(penny_budget -= 1;));
                 if let Some(done) = &info.done {
-                    code.push(quote!(self.#done += 1;));
+                    arm.code.push(quote!(self.#done += 1;));
+                }
+            }
+            Head::Loop => {
+                arm.code.push(quote! {
+                    if penny_budget == 0 #yielded
+                    penny_budget -= 1;
+                });
+                if let Some(done) = &info.done {
+                    arm.code.push(quote!(self.#done += 1;));
                 }
             }
         }
-        stack.push(l);
-        let arm = Arm {
-            pc: info.head,
-            code,
-        };
-        let mut arm = self.seq(&l.body, stack, arm);
-        stack.pop();
-        if let (Head::For { .. }, Some(done)) = (&l.head, &self.infos[l.id].done) {
-            arm.code.push(quote!(self.#done += 1;));
+        // The body's scope: the loop variable first, re-derived at every arm of the body.
+        self.loop_scopes.insert(l.id, outer);
+        self.scopes.push(Vec::new());
+        if let Head::For { names, .. } = &l.head {
+            for name in names {
+                self.push(name.ident.to_string(), name.id, EntryKind::LoopVar(l.id));
+            }
+            arm.code.push(self.rebind(l.id));
         }
-        arm.code.push(quote!(self.#phase = #head;));
+        let mut arm = self.seq(&l.body, arm, false);
+        let info = &self.infos[l.id];
+        let advance = match (&l.head, &info.done) {
+            (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
+            _ => quote!(),
+        };
+        let again = self.goto(&arm, outer, info.head);
+        arm.code.push(quote!(#advance #again));
+        self.scopes.pop();
+        self.loop_scopes.remove(&l.id);
         self.close(arm);
     }
 
-    /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
-    fn leaf_arm(&mut self, l: &'k Loop, stack: &mut Vec<&'k Loop>) {
-        let info = self.infos[l.id].clone();
-        let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
-        let phase = self.phase_field.clone();
-        let mut code = self.rebind(stack);
-        let label = &l.label;
-        let consumed = match l.head {
-            Head::For { .. } => quote!(penny_take),
-            _ => quote!(penny_ran),
+    /// `let PAT = <element of iteration self.done>` for a loop holding resumable loops.
+    fn rebind(&self, loop_id: usize) -> TokenStream {
+        let l = self.kernel.loops[loop_id];
+        let info = &self.infos[loop_id];
+        let Head::For { pat, source, .. } = &l.head else {
+            return quote!();
         };
-        let mut targets = self.enclosing_targets(stack, Some(&consumed));
-        let exit_break = match l.label.as_ref() {
-            Some(label) => {
-                let name = &label.name;
-                quote!(break #name)
+        let range = info.access.as_ref().expect("for loops have a range");
+        let done = info.done.as_ref().expect("for loops have a cursor");
+        match source {
+            Source::Range(_) => {
+                if matches!(pat, Pat::Wild(_)) {
+                    quote!()
+                } else {
+                    quote!(let #pat = #range.nth(self.#done);)
+                }
             }
-            None => quote!(break),
+            Source::Items(items) => {
+                let elem = items_element(items);
+                quote! {
+                    let penny_index = #range.nth(self.#done);
+                    let #pat = #elem;
+                }
+            }
+        }
+    }
+
+    /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
+    fn leaf_arm(&mut self, l: &'k Loop) {
+        let outer = self.scopes.len();
+        let mut arm = self.entry(self.infos[l.id].head);
+        self.loop_scopes.insert(l.id, outer);
+        let info = &self.infos[l.id];
+        let (done, exit_pc) = (info.done.clone(), info.exit);
+        let chunk_label = match &l.label {
+            Some(label) => label.name.clone(),
+            None => syn::Lifetime::new("'penny_chunk", Span::call_site()),
         };
+        let label = quote!(#chunk_label:);
+        let targets = self.targets(Some(l.id));
+        let mut rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
+        let mut body: syn::Block = {
+            let stmts: Vec<Stmt> = l
+                .body
+                .parts
+                .iter()
+                .map(|part| match part {
+                    Part::Stmt(stmt) => stmt.clone(),
+                    Part::Let(l) => Stmt::Local(l.local.clone()),
+                    _ => unreachable!("a leaf holds no resumable loop"),
+                })
+                .collect();
+            syn::parse_quote!({ #(#stmts)* })
+        };
+        rewriter.visit_block_mut(&mut body);
+        let jumps = std::mem::take(&mut rewriter.jumps);
+        let declare_jump = (!jumps.is_empty()).then(|| quote!(let mut penny_jump = 0u32;));
+        arm.ran = true;
         match &l.head {
-            Head::For { pat, .. } => {
+            Head::For { pat, source, .. } => {
                 let range = info.access.clone().expect("for loops have a range");
-                let done = info.done.clone().expect("for loops have a cursor");
-                targets.push(Target {
-                    label: label_name(label),
-                    on_break: quote!({ penny_exit = true; #exit_break; }),
-                    on_continue: None,
-                    used_break: false,
-                });
-                let mut body = self.leaf_body(l);
-                self.rewrite_block(&mut body, &mut targets);
-                let exits = targets.pop().expect("pushed above").used_break;
-                let written = match &l.head {
-                    Head::For { range, .. } => &range.expr,
-                    _ => unreachable!("matched a for loop above"),
+                let done = done.expect("for loops have a cursor");
+                let (chunk_pat, chunk_body): (TokenStream, TokenStream) = match source {
+                    Source::Range(_) => (quote!(#pat), quote!(#body)),
+                    Source::Items(items) => {
+                        let elem = items_element(items);
+                        let stmts = &body.stmts;
+                        (quote!(penny_index), quote!({ let #pat = #elem; #(#stmts)* }))
+                    }
+                };
+                let written = match source {
+                    Source::Range(range) => &range.expr,
+                    Source::Items(items) => &items.expr,
                 };
                 // The chunk ends at `min(done + budget, len)`, written so LLVM sees that every
                 // index is below the range's end (and drops bounds checks). When the whole
-                // loop fits the budget, it runs exactly as the user wrote it, so a task run
-                // with a large budget compiles to the plain function's loop.
-                code.push(quote! {
+                // loop fits the budget and its range may be evaluated again, it runs exactly
+                // as the user wrote it.
+                let chunk = quote!(#label for #chunk_pat in penny_range.chunk(self.#done, penny_end) #chunk_body);
+                let run = if info.saved.is_none() {
+                    quote! {
+                        if penny_take == penny_len {
+                            #label for #pat in #written #body
+                        } else {
+                            #chunk
+                        }
+                    }
+                } else {
+                    chunk
+                };
+                let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
+                let exit = self.goto(&arm, outer, exit_pc);
+                let yielded = self.yield_here(&arm);
+                arm.code.push(quote! {
                     let penny_range = #range;
                     let penny_len = penny_range.len();
                     let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
                     let penny_take = penny_end - self.#done;
-                });
-                if exits {
-                    code.push(quote!(let mut penny_exit = false;));
-                }
-                if info.saved.is_none() {
-                    code.push(quote! {
-                        if penny_take == penny_len {
-                            #label for #pat in #written #body
-                        } else {
-                            #label for #pat in penny_range.chunk(self.#done, penny_end) #body
-                        }
-                    });
-                } else {
-                    // The range was evaluated when the loop started: never run it again.
-                    code.push(quote! {
-                        #label for #pat in penny_range.chunk(self.#done, penny_end) #body
-                    });
-                }
-                code.push(quote!(penny_budget -= penny_take;));
-                if exits {
-                    code.push(quote! {
-                        if penny_exit {
-                            self.#phase = #exit;
-                            continue 'penny_resume;
-                        }
-                    });
-                }
-                code.push(quote! {
+                    #declare_jump
+                    #run
+                    penny_budget -= penny_take;
                     self.#done = penny_end;
-                    if penny_end < penny_len {
-                        break 'penny_resume PennyStep::Yielded;
-                    }
-                    self.#phase = #exit;
+                    #dispatch
+                    if penny_end < penny_len #yielded
+                    #exit
                 });
             }
             Head::While { .. } | Head::Loop => {
-                targets.push(Target {
-                    label: label_name(label),
-                    on_break: match l.label.as_ref() {
-                        Some(label) => {
-                            let name = &label.name;
-                            quote!(break #name true)
-                        }
-                        None => quote!(break true),
-                    },
-                    on_continue: None,
-                    used_break: false,
-                });
+                let mut jumps = jumps;
                 let condition = if let Head::While { cond } = &l.head {
                     let mut cond = cond.clone();
-                    let mut cond_targets = self.enclosing_targets(stack, Some(&consumed));
-                    self.rewrite(&mut cond, &mut cond_targets);
-                    quote! {
-                        if !(#cond) {
-                            break true;
-                        }
+                    let mut cond_rewriter =
+                        Rewriter::new(&targets, quote!(break #chunk_label));
+                    cond_rewriter.visit_expr_mut(&mut cond);
+                    if !cond_rewriter.jumps.is_empty() {
+                        self.errors.at(
+                            &cond,
+                            "a `while` condition that jumps out of a resumable loop can't be \
+                             lowered: compute it in a variable inside the loop body",
+                        );
                     }
+                    // A false condition leaves the way the loop's own `break` does.
+                    let own = targets.len() - 1;
+                    let index = match jumps.iter().position(|j| j.is_break && j.target == own) {
+                        Some(index) => index,
+                        None => {
+                            jumps.push(Jump {
+                                target: own,
+                                is_break: true,
+                            });
+                            jumps.len() - 1
+                        }
+                    };
+                    let code = proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
+                    quote!(if !(#cond) { penny_jump = #code; break #chunk_label; })
                 } else {
                     quote!()
                 };
-                let mut body = self.leaf_body(l);
-                self.rewrite_block(&mut body, &mut targets);
+                let declare_jump = (!jumps.is_empty()).then(|| quote!(let mut penny_jump = 0u32;));
                 let body_stmts = &body.stmts;
-                code.push(quote! {
+                let count = info.done.as_ref().map(|done| quote!(self.#done += penny_ran;));
+                let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
+                let yielded = self.yield_here(&arm);
+                arm.code.push(quote! {
                     let mut penny_ran = 0u64;
-                    let penny_finished = #label loop {
+                    #declare_jump
+                    #label loop {
                         if penny_ran == penny_budget {
-                            break false;
+                            break;
                         }
                         #condition
                         penny_ran += 1;
                         #(#body_stmts)*
-                    };
+                    }
                     penny_budget -= penny_ran;
-                });
-                if let Some(done) = &info.done {
-                    code.push(quote!(self.#done += penny_ran;));
-                }
-                code.push(quote! {
-                    if !penny_finished {
-                        break 'penny_resume PennyStep::Yielded;
-                    }
-                    self.#phase = #exit;
+                    #count
+                    #dispatch
+                    #yielded
                 });
             }
         }
-        let pc = head;
-        self.arms.push(quote!(#pc => { #(#code)* }));
+        self.loop_scopes.remove(&l.id);
+        self.close(arm);
     }
 
-    fn leaf_body(&mut self, l: &Loop) -> syn::Block {
-        let mut stmts = Vec::new();
-        for part in &l.body.parts {
-            if let Part::Stmt(stmt) = part {
-                stmts.push(stmt.clone());
-            }
-        }
-        syn::parse_quote!({ #(#stmts)* })
-    }
-
-    /// Re-binds the variables of the enclosing `for` loops from their cursors.
-    fn rebind(&self, stack: &[&'k Loop]) -> Vec<TokenStream> {
-        let mut code = Vec::new();
-        for l in stack {
-            if let Head::For { pat, .. } = &l.head {
-                if matches!(pat, Pat::Wild(_)) {
-                    continue;
-                }
-                let info = &self.infos[l.id];
-                let range = info.access.as_ref().expect("for loops have a range");
-                let done = info.done.as_ref().expect("for loops have a cursor");
-                code.push(quote!(let #pat = #range.nth(self.#done);));
-            }
-        }
-        code
-    }
-
-    /// Targets for code that runs in an arm of its own (a segment of a loop body).
-    fn segment_targets(&self, stack: &[&'k Loop]) -> Vec<Target> {
-        self.enclosing_targets(stack, None)
-    }
-
-    /// Jumps out of the current code to the enclosing resumable loops, innermost last.
-    fn enclosing_targets(&self, stack: &[&'k Loop], consumed: Option<&TokenStream>) -> Vec<Target> {
-        let phase = &self.phase_field;
-        let charge = consumed.map(|c| quote!(penny_budget -= #c;));
-        stack
-            .iter()
-            .map(|l| {
-                let info = &self.infos[l.id];
-                let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
-                let advance = match (&l.head, &info.done) {
-                    (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
-                    _ => quote!(),
-                };
-                Target {
-                    label: label_name(&l.label),
-                    on_break: quote!({ #charge self.#phase = #exit; continue 'penny_resume; }),
-                    on_continue: Some(
-                        quote!({ #charge #advance self.#phase = #head; continue 'penny_resume; }),
-                    ),
-                    used_break: false,
-                }
-            })
-            .collect()
-    }
-
-    fn rewrite_block(&mut self, block: &mut syn::Block, targets: &mut Vec<Target>) {
-        let mut rewriter = Rewriter {
-            targets,
-            plain_labels: Vec::new(),
-            errors: &mut self.errors,
-        };
-        rewriter.visit_block_mut(block);
-    }
-
-    fn rewrite(&mut self, expr: &mut Expr, targets: &mut Vec<Target>) {
-        let mut rewriter = Rewriter {
-            targets,
-            plain_labels: Vec::new(),
-            errors: &mut self.errors,
-        };
-        rewriter.visit_expr_mut(expr);
-    }
-
-    /// `progress()`: finished phases count in full, the running one by its cursor.
-    ///
-    /// `total` is the sum of the phases' lengths: known once a `for` phase started (or
-    /// before, when its range reads only immutable arguments), and for a `while`/`loop`
-    /// phase only once it ended. A phase skipped by an early `return` counts as done, so
-    /// `done == total` at the end and `total` never changes once known.
-    pub(crate) fn progress_body(&self) -> TokenStream {
-        let phase = &self.phase_field;
-        let output = &self.output_field;
-        let immutable_args: HashSet<String> = self
-            .kernel
-            .args
-            .iter()
-            .filter(|a| !a.mutable)
-            .map(|a| a.name.to_string())
-            .filter(|name| !self.kernel.vars.shadowed_args.contains(name))
-            .collect();
-        let mut phases = Vec::new();
-        for part in &self.kernel.body.parts {
-            let Part::Loop(l) = part else { continue };
-            let info = &self.infos[l.id];
-            let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
-            let done = info.done.as_ref().expect("phases have a cursor");
-            let len = match (&info.len, &info.saved) {
-                (Some(len), _) => Some(quote!(self.#len)),
-                (None, Some(saved)) => Some(quote!(self.#saved.len())),
-                (None, None) => None,
+    /// An `if`/`match` whose arms hold resumable loops: the choice runs in the current arm,
+    /// each arm's code up to its first loop runs inline, and every arm ends at the join.
+    fn branch(&mut self, b: &'k Branch, mut arm: Arm) -> Arm {
+        // Names the branch's patterns shadow can't be stored from inside it.
+        self.flush(&mut arm);
+        let join = self.joins[&(b as *const Branch)];
+        let outer = self.scopes.len();
+        let mut codes = Vec::new();
+        for (seq, names) in b.arms.iter().zip(&b.arm_names) {
+            self.scopes.push(Vec::new());
+            let mut sub = Arm {
+                pc: arm.pc,
+                code: Vec::new(),
+                splice: true,
+                ran: false,
+                declared: Vec::new(),
             };
-            match (&l.head, len) {
-                (Head::For { range, .. }, Some(len)) => {
-                    // Sorted, so the expansion is the same on every run.
-                    let mut reads: Vec<String> = used_names_expr(&range.expr).into_iter().collect();
-                    reads.sort();
-                    let before_start = if info.saved.is_none()
-                        && reads.iter().all(|name| immutable_args.contains(name))
-                    {
-                        let loads = reads.iter().map(|name| {
-                            let name = Ident::new(name, Span::call_site());
-                            quote!(let #name = self.#name;)
-                        });
-                        let range = info.range.as_ref().expect("for loops have a range");
-                        quote!({ #(#loads)* Some(#range.len()) })
-                    } else {
-                        quote!({ None })
-                    };
-                    phases.push(quote! {
-                        let len = if self.#phase >= #head { Some(#len) } else #before_start;
-                        if finished || self.#phase >= #exit {
-                            done += len.unwrap_or(0);
-                        } else if self.#phase >= #head {
-                            done += self.#done;
-                        }
-                        total = total.zip(len).map(|(t, l)| t + l);
-                    });
-                }
-                _ => phases.push(quote! {
-                    if self.#phase >= #head {
-                        done += self.#done;
+            for name in names {
+                let binding = self.kernel.vars.get(name.id);
+                let kind = if binding.carried {
+                    sub.declared.push(name.id);
+                    EntryKind::Field
+                } else {
+                    EntryKind::Local
+                };
+                self.push(name.ident.to_string(), name.id, kind);
+            }
+            self.splices.push(None);
+            let mut end = self.seq(seq, sub, b.is_tail);
+            if !b.is_tail {
+                let goto = self.goto(&end, outer, join);
+                end.code.push(goto);
+            }
+            self.close(end);
+            let code = self.splices.pop().flatten().expect("the inline arm closed");
+            codes.push(code);
+            self.scopes.pop();
+        }
+        let choice = match &b.kind {
+            BranchKind::If { conds } => {
+                let mut tokens = quote!();
+                for (index, code) in codes.iter().enumerate() {
+                    match conds.get(index) {
+                        Some(cond) if index == 0 => tokens.extend(quote!(if #cond { #(#code)* })),
+                        Some(cond) => tokens.extend(quote!(else if #cond { #(#code)* })),
+                        None => tokens.extend(quote!(else { #(#code)* })),
                     }
-                    total = if finished || self.#phase >= #exit {
-                        total.map(|t| t + self.#done)
-                    } else {
-                        None
-                    };
-                }),
+                }
+                tokens
             }
-        }
-        quote! {
-            let finished = self.#output.is_some();
-            let mut done = 0u64;
-            let mut total = Some(0u64);
-            #(#phases)*
-            if finished {
-                total = Some(done);
+            BranchKind::Match { scrutinee, arms } => {
+                let cases = arms.iter().zip(&codes).map(|((pat, guard), code)| {
+                    let guard = guard.as_ref().map(|g| quote!(if #g));
+                    quote!(#pat #guard => { #(#code)* })
+                });
+                quote!(match #scrutinee { #(#cases)* })
             }
-            ::penny::Progress { done, total }
-        }
+        };
+        arm.ran = true;
+        arm.code.push(choice);
+        self.close(arm);
+        self.entry(join)
+    }
+}
+
+/// A statement ending in an expression without `;` gets one, so more code can follow it.
+fn normalize(stmt: Stmt) -> Stmt {
+    match stmt {
+        Stmt::Expr(expr, None) => Stmt::Expr(expr, Some(Default::default())),
+        other => other,
+    }
+}
+
+/// How many items an items loop visits.
+fn items_count(items: &ItemsHead) -> TokenStream {
+    let counts: Vec<TokenStream> = items
+        .sources
+        .iter()
+        .map(|source| {
+            let data = &source.data;
+            match &source.access {
+                Access::Chunks { size, exact: false } => quote!(#data.len().div_ceil(#size)),
+                Access::Chunks { size, exact: true } => quote!(#data.len() / #size),
+                _ => quote!(#data.len()),
+            }
+        })
+        .collect();
+    match counts.as_slice() {
+        [one] => one.clone(),
+        [a, b] => quote!(::core::cmp::min(#a, #b)),
+        _ => unreachable!("one or two sources"),
+    }
+}
+
+/// The item an items loop binds at index `penny_index`.
+fn items_element(items: &ItemsHead) -> TokenStream {
+    let elems: Vec<TokenStream> = items
+        .sources
+        .iter()
+        .map(|source| {
+            let data = &source.data;
+            match &source.access {
+                Access::Ref => quote!(&#data[penny_index]),
+                Access::Value => quote!(#data[penny_index]),
+                Access::Chunks { size, exact: false } => quote! {
+                    &#data[penny_index * #size..::core::cmp::min(penny_index * #size + #size, #data.len())]
+                },
+                Access::Chunks { size, exact: true } => {
+                    quote!(&#data[penny_index * #size..penny_index * #size + #size])
+                }
+            }
+        })
+        .collect();
+    let item = match elems.as_slice() {
+        [one] => one.clone(),
+        [a, b] => quote!((#a, #b)),
+        _ => unreachable!("one or two sources"),
+    };
+    if items.enumerate {
+        quote!((penny_index, #item))
+    } else {
+        item
     }
 }
 
 /// Phase numbers print without a suffix.
-fn pc_literal(pc: u32) -> proc_macro2::Literal {
+pub(crate) fn pc_literal(pc: u32) -> proc_macro2::Literal {
     proc_macro2::Literal::u32_unsuffixed(pc)
 }
 
-fn fresh(base: &str, taken: &mut HashSet<String>) -> Ident {
+/// `base`, or `penny_base`, `penny_base2`, ... when taken.
+pub(crate) fn fresh(base: &str, taken: &mut std::collections::HashSet<String>) -> Ident {
     let mut name = base.to_string();
     if taken.contains(&name) {
         name = format!("penny_{base}");
@@ -662,24 +1050,7 @@ fn fresh(base: &str, taken: &mut HashSet<String>) -> Ident {
     format_ident!("{}", name)
 }
 
-/// The place expression a carried `let` pattern assigns to.
-fn assignee(pat: &Pat) -> TokenStream {
-    match pat {
-        Pat::Ident(p) => {
-            let name = &p.ident;
-            quote!(#name)
-        }
-        Pat::Tuple(t) => {
-            let elems = t.elems.iter().map(assignee);
-            quote!((#(#elems,)*))
-        }
-        Pat::Type(t) => assignee(&t.pat),
-        Pat::Paren(p) => assignee(&p.pat),
-        other => quote!(#other),
-    }
-}
-
-fn range_tokens(range: &RangeHead) -> TokenStream {
+fn range_tokens(range: &crate::ast::RangeHead) -> TokenStream {
     let (start, end) = (&range.start, &range.end);
     let constructor = if range.inclusive {
         quote!(::penny::__private::range_inclusive)

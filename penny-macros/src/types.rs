@@ -19,6 +19,7 @@ use syn::{BinOp, Expr, Lit, Type, UnOp};
 pub type Env = HashMap<String, Type>;
 
 /// Why a type could not be read.
+#[derive(Clone)]
 pub enum Unreadable {
     /// The value can never be task state; the message says why and what to write.
     NotPod(Span, String),

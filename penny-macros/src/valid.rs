@@ -22,11 +22,11 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
              boundaries, never at `.await`. Remove `async` and compute synchronously",
         );
     }
-    if !sig.generics.params.is_empty() {
+    for lifetime in sig.generics.lifetimes() {
         errors.at(
-            &sig.generics,
-            "`#[penny::task]` kernels can't be generic or take lifetimes: the state struct needs \
-             concrete plain-data types. Write the concrete types (or one kernel per type)",
+            lifetime,
+            "`#[penny::task]` kernels can't take lifetimes: a task's state outlives any borrow. \
+             Pass owned plain data or `penny::In<T>` buffers",
         );
     }
     if let Some(variadic) = &sig.variadic {
@@ -36,8 +36,10 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
         match input {
             FnArg::Receiver(receiver) => errors.at(
                 receiver,
-                "`#[penny::task]` kernels are free functions: `self` would be a borrow the task \
-                 outlives. Pass the fields you need as arguments",
+                "`#[penny::task]` kernels are free functions: the attribute puts a state struct \
+                 next to the function, which Rust allows only outside `impl` blocks. Move the \
+                 kernel out of the `impl` into a free `fn` that takes the value (`fn step(world: \
+                 World) -> World`) and call it from the method",
             ),
             FnArg::Typed(arg) => {
                 if !matches!(&*arg.pat, Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none()) {
@@ -63,16 +65,15 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
     }
 }
 
-/// Rule: `yield_now!()` is only valid as the last statement of a resumable loop's body.
+/// Rule: `yield_now!()` is only valid as the last statement of a resumable loop's body (the
+/// builder in `ast` decides which loops are resumable and hands over the yields it consumed).
 /// Anywhere else it would split an iteration (or sit outside any loop), so it is reported
 /// with an explanation of where yield points may go.
-pub fn check_yield_points(func: &ItemFn, errors: &mut Errors) {
-    let mut valid = HashSet::new();
+pub fn check_yield_points(func: &ItemFn, consumed: &HashSet<ast::YieldKey>, errors: &mut Errors) {
     let mut trailing = HashSet::new();
-    mark_valid_yields(&func.block.stmts, true, &mut valid);
     TrailingYields(&mut trailing).visit_block(&func.block);
     let mut finder = YieldFinder {
-        valid: &valid,
+        valid: consumed,
         trailing: &trailing,
         closures: 0,
         loops: 0,
@@ -91,28 +92,6 @@ fn stmt_macro(stmt: &syn::Stmt) -> Option<&syn::Macro> {
         syn::Stmt::Macro(m) => Some(&m.mac),
         syn::Stmt::Expr(Expr::Macro(m), _) => Some(&m.mac),
         _ => None,
-    }
-}
-
-/// Marks the trailing yields of resumable loops, mirroring `ast::Builder`.
-fn mark_valid_yields(stmts: &[syn::Stmt], fn_level: bool, valid: &mut HashSet<*const syn::Macro>) {
-    for stmt in stmts {
-        let syn::Stmt::Expr(expr, _) = stmt else {
-            continue;
-        };
-        let Some((_, body)) = ast::loop_parts(expr) else {
-            continue;
-        };
-        let resumable = fn_level || ast::ends_with_yield(body);
-        if !resumable {
-            continue;
-        }
-        if let Some(last) = body.stmts.last().filter(|s| ast::is_yield_stmt(s)) {
-            valid.insert(macro_key(
-                stmt_macro(last).expect("a yield statement is a macro"),
-            ));
-        }
-        mark_valid_yields(&body.stmts, false, valid);
     }
 }
 
@@ -162,10 +141,10 @@ impl<'ast> Visit<'ast> for YieldFinder<'_> {
              point as the last statement of a loop in the kernel itself"
         } else if self.trailing.contains(&macro_key(mac)) {
             "this loop can't get yield points: Penny resumes a nested loop only when it is a \
-             statement directly in the body of a resumable loop (a loop of the function body, \
-             or one ending with `yield_now!()`), not inside an `if`, a `match`, an expression \
-             or a plain loop. Move the loop there, or end the enclosing loops with \
-             `penny::yield_now!()` too"
+             statement in the body of a resumable loop (a loop of the function body, or one \
+             ending with `yield_now!()`), directly or in the arms of an `if`/`match` \
+             statement there, not inside an expression, a closure or a plain loop. Move the \
+             loop there, or end the enclosing loops with `penny::yield_now!()` too"
         } else if self.loops > 0 && self.branches > 0 {
             "`yield_now!()` can't sit in a branch: a task suspends only at an iteration \
              boundary, where no iteration is half done, and a yield inside `if`/`match` would \

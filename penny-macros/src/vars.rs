@@ -1,286 +1,467 @@
-//! Which variables live across an iteration boundary, and what their types are.
+//! Which bindings live across an iteration boundary, and what their types are.
 //!
-//! A variable bound by a `let` at the level of a function body or of a non-leaf resumable
-//! loop's body is *carried* when it is used after the next resumable loop starts: `step`
-//! may return in between, so the value must be in the state struct. Variables bound inside
-//! an iteration of a leaf loop (or used only before the next loop) stay locals.
+//! Every binding of the kernel (argument, `let`, loop pattern, `match`/`if let` arm
+//! pattern, `let x = loop {..}`) has a [`BindingId`]. A binding is *carried* when a use of its
+//! name resolves to it across a suspension point: a resumable loop started (or a branch with
+//! resumable loops ran) between its declaration and the use, so `step` may have returned in
+//! between and the value must be in the state struct. Carried bindings become fields named
+//! after them (`acc`, or `acc_2` for a second carried `acc`).
+//!
+//! Names are resolved by scope, in program order, so shadowing (`let total = total as u64;`)
+//! makes a second binding with its own type and field. Uses are found by name, so a use
+//! inside a nested block that shadows the name counts too: that can only carry more, never
+//! less. Two kinds of binding are never fields:
+//! - the loop variables of loops holding resumable loops, re-derived from the loop cursor;
+//! - a closure bound by a `let` and used after a boundary: it is created again on resume,
+//!   which needs the variables it mentions to never change.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
-use syn::{Expr, Ident, Local, Pat, Stmt, Type};
+use syn::{Expr, Ident, Pat, Type};
 
-use crate::ast::{Head, Part, Seq};
+use crate::ast::{BindingId, BranchKind, Head, Name, Part, Seq, Source};
 use crate::ctxt::Errors;
-use crate::types::{not_pod_reason, read_type, Env, Unreadable};
+use crate::types::{is_known_pod, not_pod_reason, read_type, Env, Unreadable};
 
-/// A variable that becomes a field of the state struct.
-pub struct Carried {
-    /// The user's name for it.
-    pub name: Ident,
-    /// Its type, as read by [`crate::types`].
-    pub ty: Type,
+/// What the kernel's code does with one binding.
+pub struct Binding {
+    /// The user's name.
+    pub ident: Ident,
+    /// Bound `mut`, or assigned after a `let` without a value.
+    pub mutable: bool,
+    /// A kernel argument (always a field).
+    pub is_arg: bool,
+    /// Lives across a boundary: a field of the state.
+    pub carried: bool,
+    /// The loop variable of a loop holding resumable loops: re-derived, never a field.
+    pub loop_var: bool,
+    /// The closure a `let` binds it to.
+    pub closure: Option<Expr>,
+    /// A closure used after a boundary: created again on resume instead of stored.
+    pub recreate: bool,
+    /// Its type, when known.
+    pub ty: Option<Type>,
+    /// Why its type is unknown, for the error if it turns out to be carried.
+    unknown: Option<Unreadable>,
+    /// The state field holding it.
+    pub field: Option<Ident>,
 }
 
-/// Variables found by [`analyze`].
-#[derive(Default)]
+impl Binding {
+    /// Whether Penny can't see the type is plain data with a `ZERO` (a user or generic type):
+    /// such a carried field is an `Option` until its `let` runs.
+    pub fn opaque(&self) -> bool {
+        !self.is_arg && self.ty.as_ref().is_some_and(|ty| !is_known_pod(ty))
+    }
+}
+
+/// Everything [`analyze`] learned, indexed by [`BindingId`].
 pub struct Vars {
-    /// Carried variables, in declaration order.
-    pub carried: Vec<Carried>,
-    /// Arguments that a function-level `let` shadows with a value of the same type: the
-    /// `let` becomes an assignment to the argument's field.
-    pub shadowed_args: HashSet<String>,
-    /// Every name a carried `let` assigns (carried variables and shadowed arguments).
-    assigned: HashSet<String>,
+    /// One entry per binding, arguments first.
+    pub bindings: Vec<Binding>,
 }
 
 impl Vars {
-    /// Whether a `let` binding `name` assigns a field of the state.
-    pub fn is_carried(&self, name: &Ident) -> bool {
-        self.assigned.contains(&name.to_string())
+    /// The binding `id`.
+    pub fn get(&self, id: BindingId) -> &Binding {
+        &self.bindings[id]
+    }
+
+    /// Carried bindings that are not arguments, in program order.
+    pub fn carried(&self) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(|b| b.carried && !b.is_arg)
     }
 }
 
-/// Finds the carried variables of `body`, reading their types with `env` (the arguments).
-pub fn analyze(body: &Seq, mut env: Env, errors: &mut Errors) -> Vars {
-    let mut analyzer = Analyzer {
-        seen: env.keys().cloned().collect(),
-        args: env.clone(),
-        vars: Vars::default(),
-        errors,
-    };
-    analyzer.seq(body, &mut env, true);
-    analyzer.vars
+/// An argument of the kernel.
+pub struct ArgInfo {
+    /// Its name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: Type,
+    /// Whether it was declared `mut`.
+    pub mutable: bool,
 }
 
-/// The walk's state: what it found so far, and the names already taken by fields.
-struct Analyzer<'e> {
-    /// The kernel's arguments and their types.
-    args: Env,
-    /// Names of arguments and carried variables seen so far.
-    seen: HashSet<String>,
-    vars: Vars,
+/// Resolves every use in `body`, marks carried bindings, reads their types, names fields.
+/// `count` is the number of bindings (arguments first); `output` types the tail `loop`.
+pub fn analyze(
+    args: &[ArgInfo],
+    body: &Seq,
+    count: usize,
+    output: &Type,
+    errors: &mut Errors,
+) -> Vars {
+    let mut bindings: Vec<Binding> = (0..count)
+        .map(|_| Binding {
+            ident: Ident::new("_", proc_macro2::Span::call_site()),
+            mutable: false,
+            is_arg: false,
+            carried: false,
+            loop_var: false,
+            closure: None,
+            recreate: false,
+            ty: None,
+            unknown: None,
+            field: None,
+        })
+        .collect();
+    let mut scope = Vec::new();
+    for (id, arg) in args.iter().enumerate() {
+        let binding = &mut bindings[id];
+        binding.ident = arg.name.clone();
+        binding.mutable = arg.mutable;
+        binding.is_arg = true;
+        binding.carried = true;
+        binding.ty = Some(arg.ty.clone());
+        scope.push(Visible {
+            name: arg.name.to_string(),
+            id,
+            epoch: 0,
+        });
+    }
+    let mut walk = Walk {
+        bindings,
+        scopes: vec![scope],
+        epoch: 0,
+        captures: HashMap::new(),
+        errors,
+    };
+    walk.seq(body, output);
+    let mut bindings = walk.bindings;
+    name_fields(&mut bindings);
+    Vars { bindings }
+}
+
+/// Fields are named after the bindings: arguments keep their names, a carried binding takes
+/// its name or, when that is taken, `name_2`, `name_3`, ...
+fn name_fields(bindings: &mut [Binding]) {
+    let mut taken: HashSet<String> = HashSet::new();
+    for b in bindings.iter_mut().filter(|b| b.is_arg) {
+        taken.insert(b.ident.to_string());
+        b.field = Some(b.ident.clone());
+    }
+    for b in bindings.iter_mut().filter(|b| b.carried && !b.is_arg) {
+        let base = b.ident.to_string();
+        let base = base.strip_prefix("r#").unwrap_or(&base).to_string();
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        b.field = Some(Ident::new(&name, b.ident.span()));
+    }
+}
+
+/// A binding in scope, and the suspension epoch it was declared in.
+struct Visible {
+    name: String,
+    id: BindingId,
+    epoch: u32,
+}
+
+struct Walk<'e> {
+    bindings: Vec<Binding>,
+    scopes: Vec<Vec<Visible>>,
+    /// Incremented at every suspension point passed in program order.
+    epoch: u32,
+    /// Bindings a closure binding mentions, resolved where the closure is declared.
+    captures: HashMap<BindingId, Vec<BindingId>>,
     errors: &'e mut Errors,
 }
 
-impl Analyzer<'_> {
-    fn seq(&mut self, seq: &Seq, env: &mut Env, fn_level: bool) {
-        for (index, part) in seq.parts.iter().enumerate() {
+impl Walk<'_> {
+    fn seq(&mut self, seq: &Seq, output: &Type) {
+        self.scopes.push(Vec::new());
+        for part in &seq.parts {
             match part {
-                Part::Stmt(Stmt::Local(local)) => {
-                    let later = used_after_next_loop(seq, index);
-                    self.local(local, &later, env, fn_level);
+                Part::Stmt(stmt) => {
+                    let mut names = HashSet::new();
+                    Uses(&mut names).visit_stmt(stmt);
+                    self.use_names(names);
                 }
-                Part::Stmt(_) => {}
+                Part::Let(l) => {
+                    if let Some(init) = &l.local.init {
+                        self.uses_expr(&init.expr);
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.uses_expr(diverge);
+                        }
+                    }
+                    self.declare_let(&l.local, &l.names);
+                }
                 Part::Loop(l) => {
-                    if !l.is_leaf() {
-                        if let Head::For {
-                            pat: Pat::Ident(p), ..
-                        } = &l.head
-                        {
-                            if p.mutability.is_some() {
-                                self.errors.at(
-                                    p,
-                                    "the variable of a loop that holds a resumable loop is \
-                                 re-derived from the loop cursor after every resume, so it \
-                                 can't be `mut`: copy it into a local (`let mut x = i;`)",
-                                );
+                    // The head runs again on resume (a pure range is re-created, an impure
+                    // one is typed by a closure over it), so its reads count as carried.
+                    self.suspend();
+                    self.scopes.push(Vec::new());
+                    match &l.head {
+                        Head::For { source, names, .. } => {
+                            match source {
+                                Source::Range(r) => self.uses_expr(&r.expr),
+                                Source::Items(items) => self.uses_expr(&items.expr),
+                            }
+                            for name in names {
+                                self.declare(name);
+                                self.bindings[name.id].loop_var = !l.is_leaf();
                             }
                         }
-                        let mut inner_env = env.clone();
-                        self.seq(&l.body, &mut inner_env, false);
+                        Head::While { cond } => self.uses_expr(cond),
+                        Head::Loop => {}
                     }
+                    self.seq(&l.body, output);
+                    self.scopes.pop();
+                    self.suspend();
+                    if let Some(result) = &l.result {
+                        self.declare_let(&result.local, &result.names);
+                        for name in &result.names {
+                            if self.bindings[name.id].ty.is_none() && name.ident == "penny_output" {
+                                self.bindings[name.id].ty = Some(output.clone());
+                            }
+                            // Written by `break value` in another arm: always a field.
+                            self.carry(name.id);
+                        }
+                    }
+                }
+                Part::Branch(b) => {
+                    match &b.kind {
+                        BranchKind::If { conds } => {
+                            for cond in conds {
+                                self.uses_expr(cond);
+                            }
+                        }
+                        BranchKind::Match { scrutinee, arms } => {
+                            self.uses_expr(scrutinee);
+                            for guard in arms.iter().filter_map(|(_, guard)| guard.as_ref()) {
+                                self.uses_expr(guard);
+                            }
+                        }
+                    }
+                    for (arm, names) in b.arms.iter().zip(&b.arm_names) {
+                        self.scopes.push(Vec::new());
+                        for name in names {
+                            self.declare(name);
+                            self.bindings[name.id].unknown = Some(Unreadable::Unknown(format!(
+                                "it is bound by a pattern. Bind it again with its type at the \
+                                 start of the arm: `let {0}: T = {0};`",
+                                name.ident
+                            )));
+                        }
+                        self.seq(arm, output);
+                        self.scopes.pop();
+                    }
+                    self.suspend();
                 }
             }
         }
+        if let Some(tail) = &seq.tail {
+            self.uses_expr(tail);
+        }
+        self.scopes.pop();
     }
 
-    fn local(&mut self, local: &Local, later: &HashSet<String>, env: &mut Env, fn_level: bool) {
-        let Analyzer {
-            args,
-            seen,
-            vars,
-            errors,
-        } = self;
+    fn suspend(&mut self) {
+        self.epoch += 1;
+    }
+
+    /// Types of the visible bindings, where known (a shadowing binding of unknown type hides
+    /// the outer one's).
+    fn env(&self) -> Env {
+        let mut env = Env::new();
+        for visible in self.scopes.iter().flatten() {
+            match &self.bindings[visible.id].ty {
+                Some(ty) => env.insert(visible.name.clone(), ty.clone()),
+                None => env.remove(&visible.name),
+            };
+        }
+        env
+    }
+
+    fn declare(&mut self, name: &Name) {
+        let binding = &mut self.bindings[name.id];
+        binding.ident = name.ident.clone();
+        binding.mutable = name.mutable;
+        let epoch = self.epoch;
+        self.scopes
+            .last_mut()
+            .expect("a scope is open")
+            .push(Visible {
+                name: name.ident.to_string(),
+                id: name.id,
+                epoch,
+            });
+    }
+
+    /// Declares the names of a `let`, reading their types where the code says them.
+    fn declare_let(&mut self, local: &syn::Local, names: &[Name]) {
+        let env = self.env();
         let (pat, annotated) = match &local.pat {
             Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
             other => (other, None),
         };
         let init = local.init.as_ref().map(|init| &*init.expr);
-        let whole_type = match (&annotated, init) {
+        let whole = match (&annotated, init) {
             (Some(ty), _) => Ok(ty.clone()),
-            (None, Some(init)) => read_type(init, env),
+            (None, Some(init)) => read_type(init, &env),
             (None, None) => Err(Unreadable::Unknown("it is declared without a value".into())),
         };
-        let names = bound_names(pat);
-        let is_carried = names.iter().any(|n| later.contains(&n.to_string()));
-        // Record what is known, carried or not, so later initializers can use it.
-        if let (Ok(ty), Pat::Ident(id)) = (&whole_type, pat) {
-            env.insert(id.ident.to_string(), ty.clone());
+        let types: Vec<Result<Type, Unreadable>> = match (pat, whole) {
+            (Pat::Ident(_), whole) => vec![whole],
+            (Pat::Tuple(tuple), Ok(Type::Tuple(ty)))
+                if ty.elems.len() == tuple.elems.len()
+                    && tuple.elems.iter().all(|e| matches!(e, Pat::Ident(_))) =>
+            {
+                ty.elems.into_iter().map(Ok).collect()
+            }
+            (Pat::Tuple(tuple), Err(why))
+                if tuple.elems.iter().all(|e| matches!(e, Pat::Ident(_))) =>
+            {
+                tuple.elems.iter().map(|_| Err(why.clone())).collect()
+            }
+            (_, Err(Unreadable::NotPod(span, reason))) => names
+                .iter()
+                .map(|_| Err(Unreadable::NotPod(span, reason.clone())))
+                .collect(),
+            _ => names
+                .iter()
+                .map(|name| {
+                    Err(Unreadable::Unknown(format!(
+                        "it is bound inside a pattern. Bind it again with its type: \
+                         `let {0}: T = {0};`",
+                        name.ident
+                    )))
+                })
+                .collect(),
+        };
+        for (name, ty) in names.iter().zip(types) {
+            self.declare(name);
+            match ty {
+                Ok(ty) => self.bindings[name.id].ty = Some(ty),
+                Err(why) => self.bindings[name.id].unknown = Some(why),
+            }
         }
-        if !is_carried {
+        if let (Pat::Ident(_), Some(init), [name]) = (pat, init, names) {
+            if matches!(crate::ast::strip_parens(init), Expr::Closure(_)) {
+                self.bindings[name.id].closure = Some(init.clone());
+                let mut mentioned: Vec<String> = used_names_expr(init).into_iter().collect();
+                mentioned.sort();
+                let captured = mentioned
+                    .iter()
+                    .filter(|m| **m != name.ident.to_string())
+                    .filter_map(|m| self.resolve(m))
+                    .collect();
+                self.captures.insert(name.id, captured);
+            }
+        }
+    }
+
+    fn resolve(&self, name: &str) -> Option<BindingId> {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|scope| scope.iter().rev().find(|v| v.name == name))
+            .map(|v| v.id)
+    }
+
+    fn uses_expr(&mut self, expr: &Expr) {
+        self.use_names(used_names_expr(expr));
+    }
+
+    fn use_names(&mut self, names: HashSet<String>) {
+        let mut names: Vec<String> = names.into_iter().collect();
+        names.sort();
+        for name in names {
+            let found = self
+                .scopes
+                .iter()
+                .rev()
+                .find_map(|scope| scope.iter().rev().find(|v| v.name == name))
+                .map(|v| (v.id, v.epoch));
+            if let Some((id, epoch)) = found {
+                if epoch < self.epoch {
+                    self.carry(id);
+                }
+            }
+        }
+    }
+
+    /// Marks `id` as needed after a boundary.
+    fn carry(&mut self, id: BindingId) {
+        let binding = &self.bindings[id];
+        if binding.is_arg || binding.loop_var || binding.carried || binding.recreate {
             return;
         }
-        if let Some(diverge) = local.init.as_ref().and_then(|init| init.diverge.as_ref()) {
-            errors.at(
-                &diverge.1,
-                "a `let ... else` whose variables live across an iteration boundary can't be \
-             lowered: declare the variable first, then assign it in a `match`",
-            );
-            return;
-        }
-        let element_types: Vec<Result<Type, Unreadable>> = match pat {
-            Pat::Ident(_) => vec![whole_type],
-            Pat::Tuple(tuple) => match whole_type {
-                Ok(Type::Tuple(ty)) if ty.elems.len() == tuple.elems.len() => {
-                    ty.elems.into_iter().map(Ok).collect()
-                }
-                Ok(_) => {
-                    errors.at(pat, "the tuple pattern and its type have different lengths");
-                    return;
-                }
-                Err(why) => tuple.elems.iter().map(|_| Err(clone_why(&why))).collect(),
-            },
-            other => {
-                errors.at(
-                    other,
-                    "a variable that lives across an iteration boundary must be bound by a plain \
-                 name or a tuple of names",
-                );
-                return;
-            }
-        };
-        let element_pats: Vec<&Pat> = match pat {
-            Pat::Tuple(tuple) => tuple.elems.iter().collect(),
-            other => vec![other],
-        };
-        for (elem, ty) in element_pats.into_iter().zip(element_types) {
-            let Pat::Ident(id) = elem else {
-                errors.at(elem, "bind each element of a carried tuple to a plain name");
-                continue;
-            };
-            if id.by_ref.is_some() || id.subpat.is_some() {
-                errors.at(
-                    id,
-                    "a carried variable must be bound by value, without `ref` or `@`",
-                );
-                continue;
-            }
-            let name = &id.ident;
-            // Shadowing at the function level with the same type: the old value is unreachable
-            // from here on, so the `let` can assign the existing field. (Inside a loop body the
-            // old value is needed again by the next iteration, so that case stays an error.)
-            if fn_level && seen.contains(&name.to_string()) {
-                let known = args
-                    .get(&name.to_string())
-                    .or_else(|| vars.carried.iter().find(|c| c.name == *name).map(|c| &c.ty))
-                    .map(|t| quote::quote!(#t).to_string());
-                let new = ty.as_ref().ok().map(|t| quote::quote!(#t).to_string());
-                if known.is_some() && known == new {
-                    if args.contains_key(&name.to_string()) {
-                        vars.shadowed_args.insert(name.to_string());
-                    }
-                    vars.assigned.insert(name.to_string());
+        if binding.closure.is_some() {
+            self.bindings[id].recreate = true;
+            let name = self.bindings[id].ident.clone();
+            for c in self.captures.get(&id).cloned().unwrap_or_default() {
+                let captured = &self.bindings[c];
+                if captured.mutable {
+                    let captured = captured.ident.clone();
+                    self.errors.at(
+                        &name,
+                        format!(
+                            "the closure `{name}` is used after an iteration boundary, so Penny \
+                             creates it again when the task resumes; it mentions `{captured}`, \
+                             which can change, so the new closure could see another value. \
+                             Pass `{captured}` to the closure as an argument instead"
+                        ),
+                    );
                     continue;
                 }
+                self.carry(c);
             }
-            if !seen.insert(name.to_string()) {
-                errors.at(
-                    name,
-                    format!(
-                    "`{name}` lives across an iteration boundary, so it becomes a field of the \
-                     task's state, but another argument or variable named `{name}` does too \
-                     (Penny reuses the field only for a same-type shadowing at the function \
-                     level); rename one of them"
-                ),
-                );
-                continue;
-            }
-            match ty {
-                Ok(ty) => {
-                    if let Some((tokens, reason)) = not_pod_reason(&ty) {
-                        errors.at(tokens, reason);
-                        continue;
-                    }
-                    env.insert(name.to_string(), ty.clone());
-                    vars.assigned.insert(name.to_string());
-                    vars.carried.push(Carried {
-                        name: name.clone(),
-                        ty,
-                    });
+            return;
+        }
+        let binding = &mut self.bindings[id];
+        binding.carried = true;
+        if binding.ty.is_none() {
+            let name = binding.ident.clone();
+            match binding.unknown.take() {
+                Some(Unreadable::NotPod(span, reason)) => self.errors.at_span(span, reason),
+                why => {
+                    let hint = match why {
+                        Some(Unreadable::Unknown(hint)) => hint,
+                        _ => "Penny can't read it".into(),
+                    };
+                    self.errors.at(
+                        &name,
+                        format!(
+                            "`{name}` lives across an iteration boundary, so it becomes a field \
+                             of the task's state, and Penny needs its type: {hint}. Annotate \
+                             it: `let {name}: T = ...;`"
+                        ),
+                    );
                 }
-                Err(Unreadable::NotPod(span, reason)) => errors.at_span(span, reason),
-                Err(Unreadable::Unknown(hint)) => errors.at(
-                    name,
-                    format!(
-                    "`{name}` lives across an iteration boundary, so it becomes a field of the \
-                     task's state, and Penny needs its type: {hint}. Annotate it: \
-                     `let {name}: T = ...;`"
-                ),
-                ),
             }
+        } else if let Some((tokens, reason)) = binding.ty.as_ref().and_then(not_pod_reason) {
+            self.errors.at(tokens, reason);
         }
     }
 }
 
-fn clone_why(why: &Unreadable) -> Unreadable {
-    match why {
-        Unreadable::NotPod(span, msg) => Unreadable::NotPod(*span, msg.clone()),
-        Unreadable::Unknown(msg) => Unreadable::Unknown(msg.clone()),
-    }
-}
-
-/// Names bound by a pattern.
-pub fn bound_names(pat: &Pat) -> Vec<Ident> {
-    struct Names(Vec<Ident>);
+/// Names bound by a pattern, with whether each is bound `mut`.
+pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
+    struct Names(Vec<(Ident, bool)>);
     impl<'ast> Visit<'ast> for Names {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.push(p.ident.clone());
+            self.0.push((p.ident.clone(), p.mutability.is_some()));
             syn::visit::visit_pat_ident(self, p);
         }
+        // `Some(x)` in a pattern is a path, `NONE` a constant: only identifiers bind.
+        fn visit_expr(&mut self, _: &'ast Expr) {}
     }
     let mut names = Names(Vec::new());
     names.visit_pat(pat);
     names.0
 }
 
-/// Names used in `seq` from the first resumable loop after `index` on.
-fn used_after_next_loop(seq: &Seq, index: usize) -> HashSet<String> {
-    let mut used = HashSet::new();
-    let Some(first_loop) = seq.parts[index..]
-        .iter()
-        .position(|p| matches!(p, Part::Loop(_)))
-        .map(|p| p + index)
-    else {
-        return used;
-    };
-    for part in &seq.parts[first_loop..] {
-        collect_part(part, &mut used);
-    }
-    if let Some(tail) = &seq.tail {
-        used.extend(used_names_expr(tail));
-    }
-    used
-}
-
-fn collect_part(part: &Part, used: &mut HashSet<String>) {
-    match part {
-        Part::Stmt(stmt) => {
-            let mut v = Uses(used);
-            v.visit_stmt(stmt);
-        }
-        Part::Loop(l) => {
-            match &l.head {
-                Head::For { range, .. } => used.extend(used_names_expr(&range.expr)),
-                Head::While { cond } => used.extend(used_names_expr(cond)),
-                Head::Loop => {}
-            }
-            for p in &l.body.parts {
-                collect_part(p, used);
-            }
-        }
-    }
+/// Names bound by a pattern.
+pub fn bound_names(pat: &Pat) -> Vec<Ident> {
+    bound_idents(pat).into_iter().map(|(ident, _)| ident).collect()
 }
 
 /// Single-identifier paths used in `expr` (and identifiers inside macro invocations).
@@ -312,6 +493,21 @@ fn idents_in_tokens(tokens: TokenStream, out: &mut HashSet<String>) {
                 out.insert(ident.to_string());
             }
             TokenTree::Group(group) => idents_in_tokens(group.stream(), out),
+            // `{name}` inside a format string names a variable too.
+            TokenTree::Literal(lit) => {
+                let text = lit.to_string();
+                if text.starts_with('"') {
+                    for piece in text.split('{').skip(1) {
+                        let name: String = piece
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+                            out.insert(name);
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }

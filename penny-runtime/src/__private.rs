@@ -8,7 +8,11 @@
 use core::ops::Range;
 
 mod cursor;
+mod state;
 pub use cursor::{item_of, RangeBits, SavedRange};
+pub use state::{
+    assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,
+};
 
 pub use crate::{Pod, Progress, Step, Task};
 

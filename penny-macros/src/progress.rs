@@ -1,0 +1,107 @@
+//! `progress()`: read from the phases' cursors.
+//!
+//! `done` counts iterations of the phases (the loops of the function body, also those in the
+//! arms of a branch): a finished phase counts its whole length, the running one its cursor. A
+//! phase skipped by an early `return` counts as done, so `done == total` at the end.
+//!
+//! `total` is the sum of the phases' lengths. A `for` phase's length is known once the phase
+//! started, or before when its range reads only arguments that never change (and it isn't
+//! in a branch, which might not run it); a `while`/`loop` phase's only once it ended. Resume
+//! points are numbered in program order, so "started" and "ended" are comparisons with the
+//! phase field; a phase in a branch that didn't run keeps its cursor at zero.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::Ident;
+
+use crate::ast::{Head, Loop, Part, Seq};
+use crate::machine::{pc_literal, Emitter};
+
+/// The body of `progress()`.
+pub(crate) fn progress_body(emitter: &Emitter) -> TokenStream {
+    let kernel = emitter.kernel;
+    let phase = &emitter.phase_field;
+    let output = &emitter.output_field;
+    let immutable_args: HashSet<String> = kernel
+        .args
+        .iter()
+        .filter(|a| !a.mutable && kernel.immutables.contains(&a.name.to_string()))
+        .map(|a| a.name.to_string())
+        .collect();
+    let mut phases: Vec<(&Loop, bool)> = Vec::new();
+    collect_phases(kernel.body, false, &mut phases);
+    let mut code = Vec::new();
+    for (l, in_branch) in phases {
+        let info = &emitter.infos[l.id];
+        let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
+        let done = info.done.as_ref().expect("phases have a cursor");
+        let len = match (&info.len, &info.saved) {
+            (Some(len), _) => Some(quote!(self.#len)),
+            (None, Some(saved)) => Some(quote!(self.#saved.len())),
+            (None, None) => None,
+        };
+        match (&l.head, len) {
+            (Head::For { .. }, Some(len)) => {
+                let before_start = if !in_branch
+                    && info.saved.is_none()
+                    && info.reads.iter().all(|name| immutable_args.contains(name))
+                {
+                    let loads = info.reads.iter().map(|name| {
+                        let name = Ident::new(name, Span::call_site());
+                        quote!(let #name = self.#name;)
+                    });
+                    let range = info.range.as_ref().expect("for loops have a range");
+                    quote!({ #(#loads)* Some(#range.len()) })
+                } else {
+                    quote!({ None })
+                };
+                code.push(quote! {
+                    let len = if self.#phase >= #head { Some(#len) } else #before_start;
+                    if finished || self.#phase >= #exit {
+                        done += len.unwrap_or(0);
+                    } else if self.#phase >= #head {
+                        done += self.#done;
+                    }
+                    total = total.zip(len).map(|(t, l)| t + l);
+                });
+            }
+            _ => code.push(quote! {
+                if self.#phase >= #head {
+                    done += self.#done;
+                }
+                total = if finished || self.#phase >= #exit {
+                    total.map(|t| t + self.#done)
+                } else {
+                    None
+                };
+            }),
+        }
+    }
+    quote! {
+        let finished = self.#output.is_some();
+        let mut done = 0u64;
+        let mut total = Some(0u64);
+        #(#code)*
+        if finished {
+            total = Some(done);
+        }
+        ::penny::Progress { done, total }
+    }
+}
+
+/// The loops of the function body, in program order, with whether each is in a branch.
+fn collect_phases<'a>(seq: &'a Seq, in_branch: bool, out: &mut Vec<(&'a Loop, bool)>) {
+    for part in &seq.parts {
+        match part {
+            Part::Loop(l) => out.push((l, in_branch)),
+            Part::Branch(b) => {
+                for arm in &b.arms {
+                    collect_phases(arm, true, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
