@@ -358,20 +358,29 @@ fn no_resumable_loop_warning(kernel: &Kernel) -> TokenStream {
 /// constructor and `Task` impl, so uses of it type-check and only Penny's errors show.
 pub fn stub(func: &syn::ItemFn, state: &Ident, output: &Type, output_ok: bool) -> TokenStream {
     let vis = &func.vis;
-    let generics = &func.sig.generics;
+    // Lifetimes were reported: without them the stub can be `'static` like any state.
+    let mut generics = func.sig.generics.clone();
+    generics.params = generics
+        .params
+        .into_iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .collect();
+    generics.where_clause = None;
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    // Arguments whose types borrow are left out: the stub only has to be callable.
     let params: Vec<TokenStream> = func
         .sig
         .inputs
         .iter()
         .filter_map(|input| match input {
-            syn::FnArg::Typed(arg) => {
+            syn::FnArg::Typed(arg) if !mentions_lifetime(&arg.ty) => {
                 let ty = &arg.ty;
                 Some(quote!(_: #ty))
             }
-            syn::FnArg::Receiver(_) => None,
+            _ => None,
         })
         .collect();
+    let output_ok = output_ok && !mentions_lifetime(output);
     let type_params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
     let task = output_ok.then(|| {
         quote! {
@@ -405,4 +414,20 @@ pub fn stub(func: &syn::ItemFn, state: &Ident, output: &Type, output_ok: bool) -
         }
         #task
     }
+}
+
+/// Whether `ty` names a lifetime (`&T`, `View<'a>`).
+fn mentions_lifetime(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_lifetime(&mut self, _: &'ast syn::Lifetime) {
+            self.0 = true;
+        }
+        fn visit_type_reference(&mut self, _: &'ast syn::TypeReference) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::visit_type(&mut finder, ty);
+    finder.0
 }
