@@ -57,7 +57,11 @@
 //! Integer and float literal kinds fall back to rustc's defaults (`i32`, `f64`) only when no
 //! occurrence of anything linked to them is in a context this module doesn't model, because
 //! such a context (a trait method, a generic function) could fix the type rustc infers, and
-//! a wrong annotation is worse than none. A type variable *escapes* (can't default; its
+//! a wrong annotation is worse than none. Two more cases take no default: a number whose
+//! type is still a literal's when a method is called on it (`x.pow(2)`, `x.wrapping_mul(3)`:
+//! rustc rejects that call, E0689, and asks for the type; the call still links the types, so
+//! `a = a.wrapping_mul(x)` with `x: u64` makes `a` a `u64`), and an integer literal that
+//! doesn't fit an `i32`. A type variable *escapes* (can't default; its
 //! parts can't either) when it is an argument of an unknown function or method, the receiver
 //! of an unknown method, named inside a closure or an unknown macro, indexed as an unknown
 //! type, an operand of an operator on a non-primitive type, or anything that stays undecided
@@ -220,6 +224,9 @@ struct Uf {
     /// Used where a type could be constrained in a way not modeled: literal kinds in it
     /// can't take their default.
     escaped: Vec<bool>,
+    /// Holds an integer literal that doesn't fit `i32`: no default either (rustc would
+    /// reject the default).
+    big: Vec<bool>,
     /// Linked to two incompatible types: never written.
     poisoned: Vec<bool>,
     /// Parts of shapes dropped by a conflict, poisoned at the end.
@@ -232,6 +239,7 @@ impl Uf {
         self.parent.push(v);
         self.shape.push(shape);
         self.escaped.push(false);
+        self.big.push(false);
         self.poisoned.push(false);
         v
     }
@@ -264,6 +272,7 @@ impl Uf {
         let sb = std::mem::replace(&mut self.shape[rb], Shape::Unknown);
         self.parent[rb] = ra;
         self.escaped[ra] |= self.escaped[rb];
+        self.big[ra] |= self.big[rb];
         self.poisoned[ra] |= self.poisoned[rb];
         let mut pairs = Vec::new();
         let merged = match (sa, sb) {
@@ -1011,7 +1020,14 @@ impl Infer {
     fn lit(&mut self, lit: &Lit) -> V {
         match lit {
             Lit::Int(int) => match int.suffix() {
-                "" => self.mk(Shape::Int),
+                "" => {
+                    let v = self.mk(Shape::Int);
+                    let fits = int
+                        .base10_parse::<u128>()
+                        .is_ok_and(|n| n <= i32::MAX as u128);
+                    self.uf.big[v] = !fits;
+                    v
+                }
                 suffix => match prim_name(suffix) {
                     Some(p) => self.prim(p),
                     None => self.escaped(),
@@ -2185,6 +2201,11 @@ impl Infer {
             Shape::Prim(p) if is_float(p) => Num::Float,
             _ => return None,
         };
+        // rustc refuses a method call on a number whose type is still a literal's (E0689):
+        // the call links types, but can't let the literal take its default.
+        if matches!(shape, Shape::Int | Shape::Float) {
+            self.escape(base);
+        }
         if name == "clone" && args.is_empty() {
             self.unify(out, base);
             return Some(Step::Done);
@@ -2718,7 +2739,7 @@ impl Infer {
         };
         match self.uf.shape[root].clone() {
             Shape::Unknown | Shape::Iter(_) => unknown(),
-            Shape::Int if escaped => unknown(),
+            Shape::Int if escaped || self.uf.big[root] => unknown(),
             Shape::Float if escaped => unknown(),
             Shape::Int => Some(prim("i32")),
             Shape::Float => Some(prim("f64")),

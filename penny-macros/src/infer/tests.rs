@@ -715,3 +715,36 @@ fn matches_bind_through_references() {
     assert_eq!(ann(&f, "kk"), some("u32"));
     assert_eq!(ann(&f, "c"), some("u8"));
 }
+
+#[test]
+fn literal_receivers_and_big_literals_take_no_default() {
+    let f: ItemFn = parse_quote! {
+        fn hashes(n: u32, seed: u64) {
+            let mut h = 1;
+            let x = 2.0;
+            let mut ones = 5;
+            let big = 3_000_000_000;
+            let mut linked = 7;
+            let small = 2_147_483_647;
+            for _ in 0..n {
+                h = h.wrapping_mul(31);
+                let r = x.sqrt();
+                let c = ones.count_ones();
+                linked = linked.wrapping_mul(seed);
+            }
+            let r2 = big + 1;
+        }
+    };
+    // rustc asks for these types (E0689): no guess.
+    assert_eq!(ann(&f, "h"), None);
+    assert_eq!(ann(&f, "x"), None);
+    assert_eq!(ann(&f, "r"), None);
+    assert_eq!(ann(&f, "ones"), None);
+    assert_eq!(ann(&f, "c"), some("u32"));
+    // An `i32` can't hold it.
+    assert_eq!(ann(&f, "big"), None);
+    assert_eq!(ann(&f, "r2"), None);
+    // A typed argument decides.
+    assert_eq!(ann(&f, "linked"), some("u64"));
+    assert_eq!(ann(&f, "small"), some("i32"));
+}
