@@ -507,6 +507,8 @@ struct Infer {
     body_items: HashSet<String>,
     /// The kernel's const generic parameters.
     generic_consts: HashMap<String, Type>,
+    /// Names written with generic arguments somewhere in the kernel (`P<u8>`, `f::<T>`).
+    generic_names: HashSet<String>,
     chain: Vec<usize>,
     next_block: usize,
     loops: Vec<LoopCx>,
@@ -643,6 +645,7 @@ impl Infer {
             block_items: HashMap::new(),
             body_items: HashSet::new(),
             generic_consts: HashMap::new(),
+            generic_names: HashSet::new(),
             chain: Vec::new(),
             next_block: 0,
             loops: Vec::new(),
@@ -891,6 +894,16 @@ impl Infer {
     // --- the walk ---
 
     fn kernel(&mut self, func: &ItemFn) {
+        struct GenericNames<'n>(&'n mut HashSet<String>);
+        impl<'ast> syn::visit::Visit<'ast> for GenericNames<'_> {
+            fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
+                if !seg.arguments.is_none() {
+                    self.0.insert(seg.ident.to_string());
+                }
+                syn::visit::visit_path_segment(self, seg);
+            }
+        }
+        syn::visit::Visit::visit_item_fn(&mut GenericNames(&mut self.generic_names), func);
         self.frames.push(Frame::default());
         let root: Chain = Rc::from(Vec::new());
         for param in &func.sig.generics.params {
@@ -1676,10 +1689,25 @@ impl Infer {
             .collect();
         let rest = s.rest.as_ref().map(|r| self.expr(r));
         let div = fields.iter().any(|f| f.1.div) || rest.is_some_and(|r| r.div);
+        let name = s.path.segments.last().map(|s| s.ident.to_string());
+        let name = name.unwrap_or_default();
+        let local = match self.lookup(&name) {
+            Found::Item(index) => match &self.items[index].kind {
+                ItemKind::Struct(def) => Some((def.clone(), self.items[index].chain.clone())),
+                _ => None,
+            },
+            _ => None,
+        };
+        // A struct literal says its type only when the struct is not generic: a local one
+        // by its declaration, one declared outside by never being written `P<..>` here.
         let single = s.qself.is_none()
             && s.path.segments.len() == 1
             && !path_has_args(&s.path)
-            && s.path.segments[0].ident != "Self";
+            && name != "Self"
+            && match &local {
+                Some((def, _)) => def.generics.params.is_empty(),
+                None => !self.generic_names.contains(&name),
+            };
         if !single {
             fields.iter().for_each(|f| self.uf.escape(f.1.v));
             if let Some(rest) = rest {
@@ -1688,19 +1716,10 @@ impl Infer {
             let v = self.escaped();
             return Val { v, div };
         }
-        let name = s.path.segments[0].ident.to_string();
         let chain = self.chain_rc();
         let path = &s.path;
         let out = self.named(syn::parse_quote!(#path), &chain);
-        let def = match self.lookup(&name) {
-            Found::Item(index) => match &self.items[index].kind {
-                ItemKind::Struct(def) if def.generics.params.is_empty() => {
-                    Some((def.fields.clone(), self.items[index].chain.clone()))
-                }
-                _ => None,
-            },
-            _ => None,
-        };
+        let def = local.map(|(def, chain)| (def.fields, chain));
         for (member, val) in &fields {
             let ty = def
                 .as_ref()

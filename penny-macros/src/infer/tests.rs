@@ -748,3 +748,21 @@ fn literal_receivers_and_big_literals_take_no_default() {
     assert_eq!(ann(&f, "linked"), some("u64"));
     assert_eq!(ann(&f, "small"), some("i32"));
 }
+
+#[test]
+fn struct_literals_of_generic_structs_are_not_guessed() {
+    let f: ItemFn = parse_quote! {
+        fn generic_structs(n: u32, w: Wrap<u8>) {
+            struct Local<T> {
+                v: T,
+            }
+            let a = Local { v: 1u8 };
+            let b = Wrap { v: 2u8 };
+            let c = Plain { v: 3u8 };
+        }
+    };
+    assert_eq!(ann(&f, "a"), None);
+    // `Wrap<u8>` is written in the signature: `Wrap` alone is not a type.
+    assert_eq!(ann(&f, "b"), None);
+    assert_eq!(ann(&f, "c"), some("Plain"));
+}
