@@ -1496,7 +1496,7 @@ impl Infer {
         if let [name] = names.as_slice() {
             return match self.lookup(name) {
                 Found::Var(v) => v,
-                Found::Item(index) => self.item_value(index, name),
+                Found::Item(index) => self.item_value(index),
                 Found::Generic(ty) => self.conv(&ty, &Rc::from(Vec::new())),
                 Found::Nothing => self.escaped(),
             };
@@ -1533,7 +1533,7 @@ impl Infer {
     }
 
     /// A body item used as a value: a constant's type, a unit struct.
-    fn item_value(&mut self, index: usize, name: &str) -> V {
+    fn item_value(&mut self, index: usize) -> V {
         let chain = self.items[index].chain.clone();
         match &self.items[index].kind {
             ItemKind::Const(ty) => {
@@ -1543,7 +1543,7 @@ impl Infer {
             ItemKind::Struct(s)
                 if matches!(s.fields, Fields::Unit) && s.generics.params.is_empty() =>
             {
-                let ident = syn::Ident::new(name, Span::call_site());
+                let ident = s.ident.clone();
                 self.named(syn::parse_quote!(#ident), &chain)
             }
             _ => self.escaped(),
@@ -1583,7 +1583,7 @@ impl Infer {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         match names.as_slice() {
             [name] => match self.lookup(name) {
-                Found::Item(index) => self.call_item(index, name, args),
+                Found::Item(index) => self.call_item(index, args),
                 _ => None,
             },
             [ty, method] if prim_name(ty).is_some() => {
@@ -1634,7 +1634,7 @@ impl Infer {
     }
 
     /// Calls of `fn`s and tuple structs declared in the body.
-    fn call_item(&mut self, index: usize, name: &str, args: &[V]) -> Option<V> {
+    fn call_item(&mut self, index: usize, args: &[V]) -> Option<V> {
         let chain = self.items[index].chain.clone();
         match &self.items[index].kind {
             ItemKind::Fn(sig) => {
@@ -1671,10 +1671,10 @@ impl Infer {
                     return None;
                 }
                 let types: Vec<Type> = fields.unnamed.iter().map(|f| f.ty.clone()).collect();
+                let ident = s.ident.clone();
                 for (ty, arg) in types.iter().zip(args) {
                     self.coerce(*arg, ty, &chain);
                 }
-                let ident = syn::Ident::new(name, Span::call_site());
                 Some(self.named(syn::parse_quote!(#ident), &chain))
             }
             _ => None,
@@ -2445,7 +2445,10 @@ impl Infer {
         };
         match pat {
             Pat::Ident(p) if is_binding(p) => {
-                let var = vars[&p.ident.to_string()];
+                let Some(&var) = vars.get(&p.ident.to_string()) else {
+                    self.escape(ty);
+                    return Step::Done;
+                };
                 let bound = match (p.by_ref, mode) {
                     (Some(_), _) => self.mk(Shape::Ref(p.mutability.is_some(), ty)),
                     (None, Mode::Ref(m)) if p.mutability.is_none() => self.mk(Shape::Ref(m, ty)),

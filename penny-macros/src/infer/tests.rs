@@ -766,3 +766,114 @@ fn struct_literals_of_generic_structs_are_not_guessed() {
     assert_eq!(ann(&f, "b"), None);
     assert_eq!(ann(&f, "c"), some("Plain"));
 }
+
+/// Every `fn` of the example kernels and the UI tests: no panic, annotations already written
+/// stay as they are, and a second pass adds nothing.
+#[test]
+fn every_kernel_of_the_repository_is_annotated_idempotently() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("penny-examples/src"), root.join("tests/ui")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut count = 0;
+    for path in files {
+        let source = std::fs::read_to_string(&path).expect("readable file");
+        let Ok(file) = syn::parse_file(&source) else {
+            continue;
+        };
+        for item in file.items {
+            let syn::Item::Fn(func) = item else { continue };
+            let once = annotate_lets(&func);
+            let twice = annotate_lets(&once);
+            assert_eq!(
+                once.to_token_stream().to_string(),
+                twice.to_token_stream().to_string(),
+                "{}: {}",
+                path.display(),
+                func.sig.ident
+            );
+            let before: Vec<Option<String>> = lets_of(&func);
+            let after: Vec<Option<String>> = lets_of(&once);
+            assert_eq!(before.len(), after.len());
+            for (b, a) in before.iter().zip(&after) {
+                if b.is_some() {
+                    assert_eq!(b, a, "{}: {}", path.display(), func.sig.ident);
+                }
+            }
+            count += 1;
+        }
+    }
+    assert!(count > 50, "found {count} fns");
+}
+
+/// Every `let`'s annotation, in source order.
+fn lets_of(func: &ItemFn) -> Vec<Option<String>> {
+    struct Lets(Vec<Option<String>>);
+    impl<'ast> Visit<'ast> for Lets {
+        fn visit_local(&mut self, local: &'ast Local) {
+            self.0.push(match &local.pat {
+                Pat::Type(pt) => Some(pt.ty.to_token_stream().to_string()),
+                _ => None,
+            });
+            syn::visit::visit_local(self, local);
+        }
+    }
+    let mut lets = Lets(Vec::new());
+    lets.visit_item_fn(func);
+    lets.0
+}
+
+#[test]
+fn odd_code_never_panics() {
+    let f: ItemFn = parse_quote! {
+        fn odd(n: u32, r#type: u8, s: &[u16], o: Option<(u8, u8)>) -> u32 {
+            let mut x = 0;
+            x = (x, 1);
+            let mut y = None;
+            y = Some(y);
+            let r#loop = r#type;
+            let [a, b, rest @ ..] = [1u8, 2, 3, 4];
+            let [a2, b2, ..] = [1u8, 2, 3, 4];
+            let [first, ..] = s else { return 0 };
+            let (p, .., q) = (1u8, 2u16, 3u32, 4u64);
+            let Some((c, _)) = o else { return 1 };
+            let t = async { 5 };
+            let u = n.checked_add(1)?;
+            let v = (|| 3)();
+            let w = 'l: loop { break 'l; };
+            let z = loop {};
+            let m = match n { _ if n > 3 => 1u8, 0 | 1 => 2, _ => unreachable!() };
+            let e = [(); 0];
+            let g = &mut [0u8; 3][..];
+            let h = (1, "text", b'c', 'd', 2.5, true);
+            let k = -(-n as i64);
+            let deep = ((((((((((((1u8,),),),),),),),),),),),);
+            0
+        }
+    };
+    let out = annotate_lets(&f);
+    assert_eq!(ann(&f, "r#loop"), some("u8"));
+    assert_eq!(ann(&f, "b2"), some("[u8; 4]"));
+    assert_eq!(ann(&f, "first"), some("&[u16]"));
+    assert_eq!(ann(&f, "q"), some("(u8, u16, u32, u64)"));
+    assert_eq!(ann(&f, "c"), some("Option<(u8, u8)>"));
+    assert_eq!(ann(&f, "m"), some("u8"));
+    assert_eq!(ann(&f, "h"), some("(i32, &str, u8, char, f64, bool)"));
+    for name in ["x", "y", "t", "u", "v", "z", "rest", "b"] {
+        assert_eq!(ann(&f, name), None, "{name}");
+    }
+    let again = annotate_lets(&out);
+    assert_eq!(
+        out.to_token_stream().to_string(),
+        again.to_token_stream().to_string()
+    );
+}
