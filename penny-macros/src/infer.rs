@@ -27,7 +27,9 @@
 //!   `const`/`static` items and `fn` items *declared in the body* (visible in their block),
 //!   calls to those `fn`s (arguments linked to non-generic parameter types, the result to the
 //!   return type), tuple-struct and struct literals of structs declared in the body (fields
-//!   linked), a struct literal `P { .. }` of any struct is a `P`.
+//!   linked); a struct literal `P { .. }` is a `P` when `P` can't be generic (declared in
+//!   the body without generics, or declared outside and never written `P<..>` in the
+//!   kernel: a bare `P` is no type for a `struct P<T>`).
 //! * Operators on primitives (or literal kinds): arithmetic and bitwise operators link both
 //!   operands and the result (a reference operand, `acc += x` with `x: &f32`, links through
 //!   the reference); shifts give the left operand's type and leave the right one alone;
@@ -40,7 +42,7 @@
 //!   `sqrt`, `wrapping_*`, `count_ones() -> u32`, `to_bits`, `abs_diff`, ...), also called
 //!   as `f32::sqrt(x)`; `u32::MAX`, `f64::consts::PI`, `f32::from_bits(u32)`; `len()`,
 //!   `iter()`, `chunks(k)`, `first()`, `get(i)`, ... on arrays, slices, `In`, `Vec`;
-//!   `get`/`set`/`fill`/`len` on `Out<T>`; `unwrap`, `is_some`, ... on `Option`;
+//!   `get`/`set`/`fill`/`len` on `Out<T>`; `unwrap`, `is_some`, `copied`, ... on `Option`;
 //!   `core::cmp::{min, max}`, `core::mem::{swap, replace}`, `core::hint::black_box`.
 //! * `for` loops: ranges (also `.rev()`, `.step_by(k)`, `.skip(k)`, `.take(k)`) give their
 //!   element type, `arr.iter()` gives `&T`, `.enumerate()` `(usize, _)`, `.zip(b)` pairs,
@@ -2373,6 +2375,12 @@ impl Infer {
                 elem
             }
             ("take", []) => self.mk(Shape::Option(elem)),
+            ("copied" | "cloned", []) => {
+                let value = self.fresh();
+                let r = self.mk(Shape::Ref(false, value));
+                self.unify(elem, r);
+                self.mk(Shape::Option(value))
+            }
             ("replace", [x]) => {
                 self.unify(*x, elem);
                 self.mk(Shape::Option(elem))

@@ -508,8 +508,10 @@ fn references_and_penny_buffers() {
                 y += v;
             }
             let head = &input[..2];
+            let first = input.first().copied();
         }
     };
+    assert_eq!(ann(&f, "first"), some("Option<f32>"));
     assert_eq!(ann(&f, "acc"), some("f32"));
     assert_eq!(ann(&f, "total"), some("u32"));
     assert_eq!(ann(&f, "x"), some("f32"));
