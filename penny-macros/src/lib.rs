@@ -24,6 +24,8 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+#[allow(dead_code)] // `annotate_lets` is not called yet
+mod infer;
 mod machine;
 mod pod;
 mod progress;
