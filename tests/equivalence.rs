@@ -12,6 +12,7 @@ use penny::{In, Out, Step, Task};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
+use penny_examples::kernels::idioms::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -160,6 +161,127 @@ proptest! {
     #[test]
     fn mut_argument_bound_matches(n in 0..3000u32, b in budgets()) {
         check_extremes(|| MutArgumentBound::new(n), mut_argument_bound(n), &b);
+    }
+
+    // ---- idioms: what newcomers write -------------------------------------------------
+
+    #[test]
+    fn untyped_literals_matches(
+        a in prop::array::uniform8(-100.0f32..100.0),
+        c in prop::array::uniform8(-100.0f32..100.0),
+        seed in any::<u64>(),
+        n in 0..2000usize,
+        b in budgets(),
+    ) {
+        check_extremes(|| UntypedLiterals::new(a, c, seed, n), untyped_literals(a, c, seed, n), &b);
+    }
+
+    #[test]
+    fn deferred_and_tuple_matches(n in 0..3000u32, odd in any::<bool>(), b in budgets()) {
+        check_extremes(|| DeferredAndTuple::new(n, odd), deferred_and_tuple(n, odd), &b);
+    }
+
+    #[test]
+    fn array_iterators_matches(
+        values in prop::array::uniform16(0..1000u32),
+        weights in prop::array::uniform16(0..1000u32),
+        data in prop::collection::vec(any::<u64>(), 0..100),
+        b in budgets(),
+    ) {
+        let data = leak(data);
+        check_extremes(
+            || ArrayIterators::new(values, weights, data),
+            array_iterators(values, weights, data),
+            &b,
+        );
+    }
+
+    #[test]
+    fn loop_with_value_matches(seed in any::<u32>(), limit in 0..3000u32, b in budgets()) {
+        check_extremes(|| LoopWithValue::new(seed, limit), loop_with_value(seed, limit), &b);
+    }
+
+    #[test]
+    fn tail_loop_matches(n in 0..3000u64, b in budgets()) {
+        check_extremes(|| TailLoop::new(n), tail_loop(n), &b);
+    }
+
+    #[test]
+    fn loops_in_branches_matches(n in 0..3000u32, mode in any::<u8>(), b in budgets()) {
+        check_extremes(|| LoopsInBranches::new(n, mode), loops_in_branches(n, mode), &b);
+    }
+
+    #[test]
+    fn tail_match_matches(n in 0..3000u32, mode in any::<u8>(), b in budgets()) {
+        check_extremes(|| TailMatch::new(n, mode), tail_match(n, mode), &b);
+    }
+
+    #[test]
+    fn let_else_prologue_matches(values in prop::array::uniform4(any::<u32>()), n in 0..2000u32, b in budgets()) {
+        check_extremes(|| LetElsePrologue::new(values, n), let_else_prologue(values, n), &b);
+    }
+
+    #[test]
+    fn shadow_changes_type_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| ShadowChangesType::new(n), shadow_changes_type(n), &b);
+    }
+
+    #[test]
+    fn local_named_like_fn_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| LocalNamedLikeFn::new(n), local_named_like_fn(n), &b);
+    }
+
+    #[test]
+    fn closure_before_loop_matches(n in 0..3000u32, scale in any::<u32>(), b in budgets()) {
+        check_extremes(|| ClosureBeforeLoop::new(n, scale), closure_before_loop(n, scale), &b);
+    }
+
+    #[test]
+    fn walk_points_matches(x in -100.0f32..100.0, y in -100.0f32..100.0, n in 0..2000u32, b in budgets()) {
+        let start = Point { x, y };
+        check_extremes(|| WalkPoints::new(start, n), walk_points(start, n), &b);
+    }
+
+    #[test]
+    fn sum_array_matches(a in prop::array::uniform32(any::<u32>()), b in budgets()) {
+        check_extremes(|| SumArray::new(a), sum_array(a), &b);
+    }
+
+    #[test]
+    fn scale_sum_matches(x in -10.0f64..10.0, n in 0..3000u32, b in budgets()) {
+        check_extremes(|| ScaleSum::new(x, 0.0, n), scale_sum(x, 0.0, n), &b);
+        let k = (n % 1000) as u64;
+        check_extremes(|| ScaleSum::new(k, 0, n), scale_sum(k, 0, n), &b);
+    }
+
+    #[test]
+    fn char_ranges_matches(shift in any::<u32>(), b in budgets()) {
+        check_extremes(|| CharRanges::new(shift), char_ranges(shift), &b);
+    }
+
+    #[test]
+    fn wide_histogram_matches(n in 0..3000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| WideHistogram::new(n, seed), wide_histogram(n, seed), &b);
+    }
+
+    #[test]
+    fn matmul8_matches(
+        a in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
+        c in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
+        b in budgets(),
+    ) {
+        check_extremes(|| Matmul8::new(a, c), matmul8(a, c), &b);
+    }
+
+    #[test]
+    fn guarded_inner_matches(n in 0..40u32, m in 0..40u32, b in budgets()) {
+        check_extremes(|| GuardedInner::new(n, m), guarded_inner(n, m), &b);
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn iterator_chain_matches(n in 0..3000u64, b in budgets()) {
+        check_extremes(|| IteratorChain::new(n), iterator_chain(n), &b);
     }
 
     // ---- nested loops -----------------------------------------------------------------

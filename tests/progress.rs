@@ -8,6 +8,7 @@ use penny::{In, Out, Progress, Step, Task};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
+use penny_examples::kernels::idioms::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -104,6 +105,40 @@ macro_rules! progress_tests {
 }
 
 progress_tests! {
+    untyped_literals_progress: UntypedLiterals(
+        a in prop::array::uniform8(-100.0f32..100.0),
+        c in prop::array::uniform8(-100.0f32..100.0),
+        seed in any::<u64>(),
+        n in 0..2000usize,
+    ) total Some(8 + n as u64);
+    deferred_and_tuple_progress: DeferredAndTuple(n in 0..3000u32, odd in any::<bool>()) total None;
+    array_iterators_progress: ArrayIterators(
+        values in prop::array::uniform16(0..1000u32),
+        weights in prop::array::uniform16(0..1000u32),
+        data in prop::collection::vec(any::<u64>(), 0..100).prop_map(leak),
+    ) total Some(16 * 4 + data.len().div_ceil(3) as u64);
+    loop_with_value_progress: LoopWithValue(seed in any::<u32>(), limit in 0..3000u32) total None;
+    tail_loop_progress: TailLoop(n in 0..3000u64) total None;
+    loops_in_branches_progress: LoopsInBranches(n in 0..3000u32, mode in any::<u8>()) total None;
+    tail_match_progress: TailMatch(n in 0..3000u32, mode in any::<u8>()) total None;
+    let_else_prologue_progress: LetElsePrologue(values in prop::array::uniform4(any::<u32>()), n in 0..2000u32) total Some(n.into());
+    shadow_changes_type_progress: ShadowChangesType(n in 0..3000u32) total Some(2 * u64::from(n));
+    local_named_like_fn_progress: LocalNamedLikeFn(n in 0..3000u32) total Some(n.into());
+    closure_before_loop_progress: ClosureBeforeLoop(n in 0..3000u32, scale in any::<u32>()) total Some(n.into());
+    walk_points_progress: WalkPoints(
+        start in (-100.0f32..100.0, -100.0f32..100.0).prop_map(|(x, y)| Point { x, y }),
+        n in 0..2000u32,
+    ) total Some(n.into());
+    scale_sum_progress: ScaleSum(x in -10.0f64..10.0, zero in Just(0.0f64), n in 0..3000u32) total Some(n.into());
+    char_ranges_progress: CharRanges(shift in any::<u32>()) total Some(
+        26 + ('\u{D7F0}'..'\u{E010}').step_by(7).count() as u64
+    );
+    wide_histogram_progress: WideHistogram(n in 0..3000u32, seed in any::<u32>()) total Some(n.into());
+    matmul8_progress: Matmul8(
+        a in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
+        b in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
+    ) total Some(8);
+    guarded_inner_progress: GuardedInner(n in 0..40u32, m in 0..40u32) total Some(n.into());
     side_effect_bound_progress: SideEffectBound(seed in any::<u32>(), rounds in 0..12u32) total None;
     rng_bounded_loops_progress: RngBoundedLoops(seed in any::<u64>(), rounds in 0..12u32) total None;
     range_reads_mutated_array_progress: RangeReadsMutatedArray(first in 0..300u32, second in 0..300u32) total None;

@@ -13,6 +13,7 @@ use penny::{In, Out, Step, Task};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
+use penny_examples::kernels::idioms::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -157,6 +158,39 @@ macro_rules! relocation_tests {
 }
 
 relocation_tests! {
+    untyped_literals_relocates: UntypedLiterals / untyped_literals(
+        a in prop::array::uniform8(-100.0f32..100.0),
+        c in prop::array::uniform8(-100.0f32..100.0),
+        seed in any::<u64>(),
+        n in 0..2000usize,
+    );
+    deferred_and_tuple_relocates: DeferredAndTuple / deferred_and_tuple(n in 0..3000u32, odd in any::<bool>());
+    array_iterators_relocates: ArrayIterators / array_iterators(
+        values in prop::array::uniform16(0..1000u32),
+        weights in prop::array::uniform16(0..1000u32),
+        data in prop::collection::vec(any::<u64>(), 0..100).prop_map(leak),
+    );
+    loop_with_value_relocates: LoopWithValue / loop_with_value(seed in any::<u32>(), limit in 0..3000u32);
+    tail_loop_relocates: TailLoop / tail_loop(n in 0..3000u64);
+    loops_in_branches_relocates: LoopsInBranches / loops_in_branches(n in 0..3000u32, mode in any::<u8>());
+    tail_match_relocates: TailMatch / tail_match(n in 0..3000u32, mode in any::<u8>());
+    let_else_prologue_relocates: LetElsePrologue / let_else_prologue(values in prop::array::uniform4(any::<u32>()), n in 0..2000u32);
+    shadow_changes_type_relocates: ShadowChangesType / shadow_changes_type(n in 0..3000u32);
+    local_named_like_fn_relocates: LocalNamedLikeFn / local_named_like_fn(n in 0..3000u32);
+    closure_before_loop_relocates: ClosureBeforeLoop / closure_before_loop(n in 0..3000u32, scale in any::<u32>());
+    walk_points_relocates: WalkPoints / walk_points(
+        start in (-100.0f32..100.0, -100.0f32..100.0).prop_map(|(x, y)| Point { x, y }),
+        n in 0..2000u32,
+    );
+    sum_array_relocates: SumArray / sum_array(a in prop::array::uniform32(any::<u32>()));
+    scale_sum_relocates: ScaleSum / scale_sum(x in -10.0f64..10.0, zero in Just(0.0f64), n in 0..3000u32);
+    char_ranges_relocates: CharRanges / char_ranges(shift in any::<u32>());
+    wide_histogram_relocates: WideHistogram / wide_histogram(n in 0..3000u32, seed in any::<u32>());
+    matmul8_relocates: Matmul8 / matmul8(
+        a in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
+        b in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
+    );
+    guarded_inner_relocates: GuardedInner / guarded_inner(n in 0..40u32, m in 0..40u32);
     side_effect_bound_relocates: SideEffectBound / side_effect_bound(seed in any::<u32>(), rounds in 0..12u32);
     rng_bounded_loops_relocates: RngBoundedLoops / rng_bounded_loops(seed in any::<u64>(), rounds in 0..12u32);
     range_reads_mutated_array_relocates: RangeReadsMutatedArray / range_reads_mutated_array(first in 0..300u32, second in 0..300u32);

@@ -111,6 +111,7 @@ pub enum Head {
 }
 
 /// What a resumable `for` loop iterates over.
+#[allow(clippy::large_enum_variant)] // one per loop
 pub enum Source {
     /// An integer (or `char`) range with `.rev()` / `.step_by(k)`.
     Range(RangeHead),
@@ -287,8 +288,11 @@ impl<'e> Builder<'e> {
                 };
                 let names = self.names(&local.pat, false);
                 let result = LoopResult { local, names };
-                seq.parts
-                    .push(Part::Loop(Box::new(self.resumable_loop(expr, 0, Some(result)))));
+                seq.parts.push(Part::Loop(Box::new(self.resumable_loop(
+                    expr,
+                    0,
+                    Some(result),
+                ))));
                 seq.tail = Some(syn::parse_quote!(penny_output));
                 return seq;
             }
@@ -336,9 +340,7 @@ impl<'e> Builder<'e> {
                 self.branch(expr, depth, false)
             }
             Stmt::Local(local) => match local.init.as_ref() {
-                Some(init)
-                    if init.diverge.is_none() && self.is_let_loop(&init.expr, depth) =>
-                {
+                Some(init) if init.diverge.is_none() && self.is_let_loop(&init.expr, depth) => {
                     let names = self.names(&local.pat, false);
                     let result = LoopResult {
                         local: local.clone(),
@@ -375,7 +377,9 @@ impl<'e> Builder<'e> {
     fn holds_resumable(&self, expr: &Expr, depth: usize) -> bool {
         let arm_holds = |stmts: &[Stmt]| {
             stmts.iter().any(|s| match s {
-                Stmt::Expr(e, _) => self.is_resumable_loop(e, depth) || self.holds_resumable(e, depth),
+                Stmt::Expr(e, _) => {
+                    self.is_resumable_loop(e, depth) || self.holds_resumable(e, depth)
+                }
                 Stmt::Local(l) => l
                     .init
                     .as_ref()
@@ -386,10 +390,12 @@ impl<'e> Builder<'e> {
         match expr {
             Expr::If(e) => {
                 arm_holds(&e.then_branch.stmts)
-                    || e.else_branch.as_ref().is_some_and(|(_, other)| match &**other {
-                        Expr::Block(b) => arm_holds(&b.block.stmts),
-                        nested => self.holds_resumable(nested, depth),
-                    })
+                    || e.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, other)| match &**other {
+                            Expr::Block(b) => arm_holds(&b.block.stmts),
+                            nested => self.holds_resumable(nested, depth),
+                        })
             }
             Expr::Match(m) => m.arms.iter().any(|arm| match &*arm.body {
                 Expr::Block(b) if b.label.is_none() => arm_holds(&b.block.stmts),
@@ -448,7 +454,10 @@ impl<'e> Builder<'e> {
                 let mut patterns = Vec::new();
                 for arm in &m.arms {
                     arm_names.push(self.names(&arm.pat, false));
-                    patterns.push((arm.pat.clone(), arm.guard.as_ref().map(|(_, g)| (**g).clone())));
+                    patterns.push((
+                        arm.pat.clone(),
+                        arm.guard.as_ref().map(|(_, g)| (**g).clone()),
+                    ));
                     let seq = match &*arm.body {
                         Expr::Block(b) if b.label.is_none() => {
                             self.seq(&b.block.stmts, depth, is_tail)
@@ -546,7 +555,10 @@ impl<'e> Builder<'e> {
 
     fn source(&mut self, expr: &Expr) -> Option<Source> {
         if let Some(range) = range_head(expr) {
-            return range.map(Source::Range).map_err(|e| self.errors.push(e)).ok();
+            return range
+                .map(Source::Range)
+                .map_err(|e| self.errors.push(e))
+                .ok();
         }
         if let Some(items) = items_head(expr) {
             return Some(Source::Items(items));

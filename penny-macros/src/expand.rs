@@ -111,7 +111,10 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             debug.push(done.clone());
         }
         if let Some(len) = &info.len {
-            let doc = format!(" Length of `{}`'s range, fixed when the loop starts.", info.name);
+            let doc = format!(
+                " Length of `{}`'s range, fixed when the loop starts.",
+                info.name
+            );
             fields.push(quote!(#[doc = #doc] #len: u64));
             inits.push(quote!(#len: 0));
             debug.push(len.clone());

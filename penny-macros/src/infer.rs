@@ -172,7 +172,6 @@ struct Named {
 /// An array length expression, and where it was written.
 struct Len {
     expr: Expr,
-    key: String,
     origin: Chain,
 }
 
@@ -746,7 +745,6 @@ impl Infer {
             Type::Array(a) => {
                 let elem = self.conv(&a.elem, origin);
                 let len = Len {
-                    key: a.len.to_token_stream().to_string(),
                     expr: a.len.clone(),
                     origin: origin.clone(),
                 };
@@ -1089,7 +1087,6 @@ impl Infer {
                 let n = proc_macro2::Literal::usize_unsuffixed(array.elems.len());
                 let len = Len {
                     expr: syn::parse_quote!(#n),
-                    key: n.to_string(),
                     origin: Rc::from(Vec::new()),
                 };
                 let v = self.mk(Shape::Array(elem, Rc::new(len)));
@@ -1098,7 +1095,6 @@ impl Infer {
             Expr::Repeat(repeat) => {
                 let elem = self.expr(&repeat.expr);
                 let len = Len {
-                    key: repeat.len.to_token_stream().to_string(),
                     expr: (*repeat.len).clone(),
                     origin: self.chain_rc(),
                 };

@@ -5,16 +5,19 @@
 //! implements `penny::Task`. The pipeline, one module each:
 //!
 //! 1. `attr` parses the attribute's options;
-//! 2. `valid` checks the signature, the yield points and the control flow;
-//! 3. `ast` builds the tree of resumable loops;
-//! 4. `vars` finds the variables that live across iteration boundaries (with `types`
-//!    reading their types);
-//! 5. `expand` emits the struct, `new`, and the `Task` impl, with `machine` building the
-//!    dispatcher arms of `step` and `progress()`, and `rewrite` redirecting the user's
-//!    `break`/`continue`/`return`.
+//! 2. `valid` checks the signature and the control flow;
+//! 3. `infer` annotates the `let`s whose types the code implies;
+//! 4. `ast` builds the tree of resumable loops (and `valid` checks the yield points against
+//!    the ones it consumed); `pure` tells which ranges may be evaluated again;
+//! 5. `vars` resolves every use to its binding, finds the carried ones and reads their
+//!    types (`types`);
+//! 6. `expand` emits the struct, `new`, `Debug` and the `Task` impl, with `machine` building
+//!    the dispatcher arms of `step` (and `rewrite` redirecting the user's
+//!    `break`/`continue`/`return`) and `progress` the body of `progress()`.
 //!
 //! Every error from every phase is collected and reported at its span; when there is any,
-//! only the user's function is emitted next to the errors, so rustc adds no cascade.
+//! the user's function is emitted with the errors and a stand-in state type, so rustc adds
+//! no cascade.
 
 #![forbid(unsafe_code)]
 
@@ -24,7 +27,6 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
-#[allow(dead_code)] // `annotate_lets` is not called yet
 mod infer;
 mod machine;
 mod pod;
@@ -97,6 +99,8 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let plain = plain_function(&func);
+    // The lowering reads types from annotations; infer the ones the code implies.
+    let func = infer::annotate_lets(&func);
     let state = state_name(&func.sig.ident);
     let output: syn::Type = match &func.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
@@ -129,7 +133,9 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     let output_ok = types::not_pod_reason(&output).is_none();
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
-        let stub = expand::stub(&func, &state, &output, output_ok);
+        // In an `impl` block no item but the function may stand: no stand-in type there.
+        let stub =
+            (!valid::is_method(&func)).then(|| expand::stub(&func, &state, &output, output_ok));
         return quote!(#plain #stub #errors);
     }
     let mut loops = Vec::new();

@@ -155,6 +155,8 @@ struct Arm {
     ran: bool,
     /// Bindings whose `let` ran in this arm.
     declared: Vec<BindingId>,
+    /// Unreachable: after a branch that ends the function in every arm.
+    dead: bool,
 }
 
 impl<'k> Emitter<'k, '_> {
@@ -179,7 +181,12 @@ impl<'k> Emitter<'k, '_> {
         let phase = l.depth == 0;
         let base = match (&l.label, &l.head) {
             (Some(label), _) => label.name.ident.to_string(),
-            (None, Head::For { pat: Pat::Ident(p), .. }) => p.ident.to_string(),
+            (
+                None,
+                Head::For {
+                    pat: Pat::Ident(p), ..
+                },
+            ) => p.ident.to_string(),
             (None, Head::For { names, .. }) if names.len() == 1 => names[0].ident.to_string(),
             _ => format!("loop{}", l.id),
         };
@@ -216,14 +223,22 @@ impl<'k> Emitter<'k, '_> {
                 let (tokens, pure, reads) = match source {
                     Source::Range(range) => {
                         let pure = crate::pure::is_pure(&range.expr, &self.kernel.immutables);
-                        (range_tokens(range), pure, crate::vars::used_names_expr(&range.expr))
+                        (
+                            range_tokens(range),
+                            pure,
+                            crate::vars::used_names_expr(&range.expr),
+                        )
                     }
                     // The count of an items loop depends on lengths that can't change while
                     // the loop borrows its sources.
                     Source::Items(items) => {
                         let count = items_count(items);
                         let reads = crate::vars::used_names_expr(&syn::parse_quote!(#count));
-                        (quote!(::penny::__private::range(0usize, #count)), true, reads)
+                        (
+                            quote!(::penny::__private::range(0usize, #count)),
+                            true,
+                            reads,
+                        )
                     }
                 };
                 let mut reads: Vec<String> = reads.into_iter().collect();
@@ -325,10 +340,14 @@ impl<'k> Emitter<'k, '_> {
             splice: false,
             ran: false,
             declared: Vec::new(),
+            dead: false,
         }
     }
 
     fn close(&mut self, arm: Arm) {
+        if arm.dead {
+            return;
+        }
         if arm.splice {
             *self.splices.last_mut().expect("a branch is open") = Some(arm.code);
             return;
@@ -417,7 +436,7 @@ impl<'k> Emitter<'k, '_> {
                 Part::Branch(b) => arm = self.branch(b, arm),
             }
         }
-        if top {
+        if top && !arm.dead {
             let value = match &seq.tail {
                 Some(tail) => {
                     let mut tail = tail.clone();
@@ -444,8 +463,11 @@ impl<'k> Emitter<'k, '_> {
     /// The enclosing resumable loops as jump targets, innermost last; `native` is the chunk
     /// loop the code runs in, whose `continue` needs no rewrite.
     fn targets(&self, native: Option<usize>) -> Vec<Target> {
-        let mut loops: Vec<(usize, usize)> =
-            self.loop_scopes.iter().map(|(id, depth)| (*id, *depth)).collect();
+        let mut loops: Vec<(usize, usize)> = self
+            .loop_scopes
+            .iter()
+            .map(|(id, depth)| (*id, *depth))
+            .collect();
         loops.sort_by_key(|(id, depth)| (*depth, *id));
         loops
             .into_iter()
@@ -477,7 +499,13 @@ impl<'k> Emitter<'k, '_> {
     }
 
     /// The code that enters the target of each jump, after the user's code escaped.
-    fn dispatch(&self, arm: &Arm, jumps: &[Jump], targets: &[Target], charge: &TokenStream) -> TokenStream {
+    fn dispatch(
+        &self,
+        arm: &Arm,
+        jumps: &[Jump],
+        targets: &[Target],
+        charge: &TokenStream,
+    ) -> TokenStream {
         if jumps.is_empty() {
             return quote!();
         }
@@ -535,7 +563,7 @@ impl<'k> Emitter<'k, '_> {
             self.scopes
                 .iter()
                 .flatten()
-                .any(|e| e.name == name.ident.to_string() && e.kind == EntryKind::Field)
+                .any(|e| name.ident == e.name && e.kind == EntryKind::Field)
         });
         if shadows {
             self.flush(arm);
@@ -543,9 +571,7 @@ impl<'k> Emitter<'k, '_> {
         let mut local = l.local.clone();
         let targets = self.targets(None);
         let flow = quote!(::core::ops::ControlFlow);
-        let mut rewriter = Rewriter::new(
-            &targets,
-            quote!(break 'penny_stmt #flow::Break(())));
+        let mut rewriter = Rewriter::new(&targets, quote!(break 'penny_stmt #flow::Break(())));
         if let Some(init) = &mut local.init {
             rewriter.visit_expr_mut(&mut init.expr);
         }
@@ -561,7 +587,11 @@ impl<'k> Emitter<'k, '_> {
         // A carried `let x: T;` of plain data starts at `ZERO`, so it can be stored before
         // the kernel assigns it.
         if local.init.is_none() {
-            let carried: Vec<_> = l.names.iter().filter(|n| self.kernel.vars.get(n.id).carried).collect();
+            let carried: Vec<_> = l
+                .names
+                .iter()
+                .filter(|n| self.kernel.vars.get(n.id).carried)
+                .collect();
             if let (Pat::Type(pt), [name]) = (&local.pat, carried.as_slice()) {
                 let binding = self.kernel.vars.get(name.id);
                 if binding.opaque() {
@@ -589,23 +619,23 @@ impl<'k> Emitter<'k, '_> {
             if !init_jumps.is_empty() {
                 let dispatch = self.dispatch(arm, &init_jumps, &targets, &quote!());
                 let value = &init.expr;
-                init.expr = Box::new(syn::parse_quote! {
+                *init.expr = syn::parse_quote! {
                     match 'penny_stmt: { #flow::Continue(#value) } {
                         #flow::Continue(penny_value) => penny_value,
                         #flow::Break(()) => { #dispatch unreachable!() }
                     }
-                });
+                };
             }
             if !else_jumps.is_empty() {
                 let dispatch = self.dispatch(arm, &else_jumps, &targets, &quote!());
                 if let Some((_, diverge)) = &mut init.diverge {
                     let block = &diverge;
-                    *diverge = Box::new(syn::parse_quote!({
+                    **diverge = syn::parse_quote!({
                         let mut penny_jump = 0u32;
                         'penny_stmt: { #block }
                         #dispatch
                         unreachable!()
-                    }));
+                    });
                 }
             }
         }
@@ -637,7 +667,11 @@ impl<'k> Emitter<'k, '_> {
         if let Some(done) = &info.done {
             code.push(quote!(self.#done = 0;));
         }
-        if let Head::For { source: Source::Items(items), .. } = &l.head {
+        if let Head::For {
+            source: Source::Items(items),
+            ..
+        } = &l.head
+        {
             for source in &items.sources {
                 if let Access::Chunks { size, .. } = &source.access {
                     if !crate::pure::is_pure(size, &self.kernel.immutables) {
@@ -778,7 +812,6 @@ impl<'k> Emitter<'k, '_> {
             Some(label) => label.name.clone(),
             None => syn::Lifetime::new("'penny_chunk", Span::call_site()),
         };
-        let label = quote!(#chunk_label:);
         let targets = self.targets(Some(l.id));
         let mut rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
         let mut body: syn::Block = {
@@ -796,6 +829,10 @@ impl<'k> Emitter<'k, '_> {
         };
         rewriter.visit_block_mut(&mut body);
         let jumps = std::mem::take(&mut rewriter.jumps);
+        // The chunk loop needs a label only for the jumps that leave it (or the user's own).
+        let needs_label =
+            l.label.is_some() || !jumps.is_empty() || matches!(l.head, Head::While { .. });
+        let label = needs_label.then(|| quote!(#chunk_label:));
         let declare_jump = (!jumps.is_empty()).then(|| quote!(let mut penny_jump = 0u32;));
         arm.ran = true;
         match &l.head {
@@ -807,7 +844,10 @@ impl<'k> Emitter<'k, '_> {
                     Source::Items(items) => {
                         let elem = items_element(items);
                         let stmts = &body.stmts;
-                        (quote!(penny_index), quote!({ let #pat = #elem; #(#stmts)* }))
+                        (
+                            quote!(penny_index),
+                            quote!({ let #pat = #elem; #(#stmts)* }),
+                        )
                     }
                 };
                 let written = match source {
@@ -851,8 +891,7 @@ impl<'k> Emitter<'k, '_> {
                 let mut jumps = jumps;
                 let condition = if let Head::While { cond } = &l.head {
                     let mut cond = cond.clone();
-                    let mut cond_rewriter =
-                        Rewriter::new(&targets, quote!(break #chunk_label));
+                    let mut cond_rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
                     cond_rewriter.visit_expr_mut(&mut cond);
                     if !cond_rewriter.jumps.is_empty() {
                         self.errors.at(
@@ -880,7 +919,10 @@ impl<'k> Emitter<'k, '_> {
                 };
                 let declare_jump = (!jumps.is_empty()).then(|| quote!(let mut penny_jump = 0u32;));
                 let body_stmts = &body.stmts;
-                let count = info.done.as_ref().map(|done| quote!(self.#done += penny_ran;));
+                let count = info
+                    .done
+                    .as_ref()
+                    .map(|done| quote!(self.#done += penny_ran;));
                 let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
                 let yielded = self.yield_here(&arm);
                 arm.code.push(quote! {
@@ -921,6 +963,7 @@ impl<'k> Emitter<'k, '_> {
                 splice: true,
                 ran: false,
                 declared: Vec::new(),
+                dead: false,
             };
             for name in names {
                 let binding = self.kernel.vars.get(name.id);
@@ -966,7 +1009,10 @@ impl<'k> Emitter<'k, '_> {
         arm.ran = true;
         arm.code.push(choice);
         self.close(arm);
-        self.entry(join)
+        let mut next = self.entry(join);
+        // Every arm of a tail branch returned the output: nothing follows.
+        next.dead = b.is_tail;
+        next
     }
 }
 

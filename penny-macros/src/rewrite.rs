@@ -18,7 +18,6 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Label, Stmt};
 
-
 /// A resumable loop a `break`/`continue` may aim at.
 pub(crate) struct Target {
     /// Its label, without the quote.

@@ -32,6 +32,14 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
     if let Some(variadic) = &sig.variadic {
         errors.at(variadic, "`#[penny::task]` kernels can't be variadic");
     }
+    if sig.receiver().is_none() && is_method(func) {
+        errors.at(
+            &sig.ident,
+            "`#[penny::task]` kernels are free functions: the attribute puts a state struct next \
+             to the function, which Rust allows only outside `impl` blocks, and `Self` means \
+             nothing there. Move the kernel out of the `impl` and name the type",
+        );
+    }
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(receiver) => errors.at(
@@ -63,6 +71,20 @@ pub fn check_signature(func: &ItemFn, errors: &mut Errors) {
             );
         }
     }
+}
+
+/// Whether `func` is written inside an `impl` (it takes `self` or names `Self`), where the
+/// state struct can't go.
+pub fn is_method(func: &ItemFn) -> bool {
+    struct NamesSelf(bool);
+    impl<'ast> Visit<'ast> for NamesSelf {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            self.0 |= ident == "Self";
+        }
+    }
+    let mut finder = NamesSelf(false);
+    finder.visit_signature(&func.sig);
+    finder.0 || func.sig.receiver().is_some()
 }
 
 /// Rule: `yield_now!()` is only valid as the last statement of a resumable loop's body (the

@@ -308,33 +308,28 @@ impl Walk<'_> {
             (None, Some(init)) => read_type(init, &env),
             (None, None) => Err(Unreadable::Unknown("it is declared without a value".into())),
         };
-        let types: Vec<Result<Type, Unreadable>> = match (pat, whole) {
-            (Pat::Ident(_), whole) => vec![whole],
-            (Pat::Tuple(tuple), Ok(Type::Tuple(ty)))
-                if ty.elems.len() == tuple.elems.len()
-                    && tuple.elems.iter().all(|e| matches!(e, Pat::Ident(_))) =>
-            {
-                ty.elems.into_iter().map(Ok).collect()
+        let types: Vec<Result<Type, Unreadable>> = match whole {
+            Ok(ty) => {
+                let mut found = Vec::new();
+                destructure(pat, &ty, &mut found);
+                names
+                    .iter()
+                    .map(|name| {
+                        found
+                            .iter()
+                            .find(|(ident, _)| *ident == name.ident)
+                            .map(|(_, ty)| ty.clone())
+                            .ok_or_else(|| {
+                                Unreadable::Unknown(format!(
+                                    "it is bound inside a pattern whose type Penny can't take \
+                                     apart. Bind it again with its type: `let {0}: T = {0};`",
+                                    name.ident
+                                ))
+                            })
+                    })
+                    .collect()
             }
-            (Pat::Tuple(tuple), Err(why))
-                if tuple.elems.iter().all(|e| matches!(e, Pat::Ident(_))) =>
-            {
-                tuple.elems.iter().map(|_| Err(why.clone())).collect()
-            }
-            (_, Err(Unreadable::NotPod(span, reason))) => names
-                .iter()
-                .map(|_| Err(Unreadable::NotPod(span, reason.clone())))
-                .collect(),
-            _ => names
-                .iter()
-                .map(|name| {
-                    Err(Unreadable::Unknown(format!(
-                        "it is bound inside a pattern. Bind it again with its type: \
-                         `let {0}: T = {0};`",
-                        name.ident
-                    )))
-                })
-                .collect(),
+            Err(why) => names.iter().map(|_| Err(why.clone())).collect(),
         };
         for (name, ty) in names.iter().zip(types) {
             self.declare(name);
@@ -350,7 +345,7 @@ impl Walk<'_> {
                 mentioned.sort();
                 let captured = mentioned
                     .iter()
-                    .filter(|m| **m != name.ident.to_string())
+                    .filter(|m| name.ident != m.as_str())
                     .filter_map(|m| self.resolve(m))
                     .collect();
                 self.captures.insert(name.id, captured);
@@ -427,12 +422,17 @@ impl Walk<'_> {
                         Some(Unreadable::Unknown(hint)) => hint,
                         _ => "Penny can't read it".into(),
                     };
+                    // Hints for patterns say what to write themselves.
+                    let advice = if hint.contains("`let ") {
+                        String::new()
+                    } else {
+                        format!(". Annotate it: `let {name}: T = ...;`")
+                    };
                     self.errors.at(
                         &name,
                         format!(
                             "`{name}` lives across an iteration boundary, so it becomes a field \
-                             of the task's state, and Penny needs its type: {hint}. Annotate \
-                             it: `let {name}: T = ...;`"
+                             of the task's state, and Penny needs its type: {hint}{advice}"
                         ),
                     );
                 }
@@ -461,7 +461,10 @@ pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
 
 /// Names bound by a pattern.
 pub fn bound_names(pat: &Pat) -> Vec<Ident> {
-    bound_idents(pat).into_iter().map(|(ident, _)| ident).collect()
+    bound_idents(pat)
+        .into_iter()
+        .map(|(ident, _)| ident)
+        .collect()
 }
 
 /// Single-identifier paths used in `expr` (and identifiers inside macro invocations).
@@ -510,5 +513,52 @@ fn idents_in_tokens(tokens: TokenStream, out: &mut HashSet<String>) {
             }
             _ => {}
         }
+    }
+}
+
+/// The types of the names `pat` binds when it matches a value of type `ty`: through tuples,
+/// arrays, `Some(..)`, references and parentheses.
+fn destructure(pat: &Pat, ty: &Type, out: &mut Vec<(Ident, Type)>) {
+    let ty = match ty {
+        Type::Paren(p) => &*p.elem,
+        Type::Group(g) => &*g.elem,
+        other => other,
+    };
+    match (pat, ty) {
+        (Pat::Ident(p), _) if p.by_ref.is_none() && p.subpat.is_none() => {
+            out.push((p.ident.clone(), ty.clone()));
+        }
+        (Pat::Paren(p), _) => destructure(&p.pat, ty, out),
+        (Pat::Type(p), _) => destructure(&p.pat, &p.ty, out),
+        (Pat::Tuple(p), Type::Tuple(t)) if p.elems.len() == t.elems.len() => {
+            for (pat, ty) in p.elems.iter().zip(&t.elems) {
+                destructure(pat, ty, out);
+            }
+        }
+        (Pat::Slice(p), Type::Array(a)) if !p.elems.iter().any(|e| matches!(e, Pat::Rest(_))) => {
+            for pat in &p.elems {
+                destructure(pat, &a.elem, out);
+            }
+        }
+        (Pat::Reference(p), Type::Reference(r)) => destructure(&p.pat, &r.elem, out),
+        (Pat::TupleStruct(p), Type::Path(t)) if p.path.is_ident("Some") && p.elems.len() == 1 => {
+            let inner = t
+                .path
+                .segments
+                .last()
+                .and_then(|last| match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) if last.ident == "Option" => {
+                        match args.args.first() {
+                            Some(syn::GenericArgument::Type(inner)) => Some(inner),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                });
+            if let Some(inner) = inner {
+                destructure(&p.elems[0], inner, out);
+            }
+        }
+        _ => {}
     }
 }

@@ -10,9 +10,7 @@ use core::ops::Range;
 mod cursor;
 mod state;
 pub use cursor::{item_of, RangeBits, SavedRange};
-pub use state::{
-    assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,
-};
+pub use state::{assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue};
 
 pub use crate::{Pod, Progress, Step, Task};
 

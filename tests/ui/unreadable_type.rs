@@ -1,13 +1,16 @@
-// Unsuffixed literals could be several types; the macro asks for an annotation.
+// The macro sees no module items: a variable whose only typed use is an argument of a module
+// function could be any integer type, so Penny asks for an annotation.
+fn bump(x: u16) -> u16 {
+    x.wrapping_add(3)
+}
+
 #[penny::task]
-fn average(n: u32) -> f64 {
-    let mut sum = 0.0;
+fn average(n: u32) -> u64 {
     let mut count = 0;
-    for i in 0..n {
-        sum += i as f64;
-        count += 1;
+    for _ in 0..n {
+        count = bump(count);
     }
-    sum / count as f64
+    count as u64
 }
 
 fn main() {}

@@ -5,6 +5,7 @@
 pub mod arrays;
 pub mod control;
 pub mod evaluated_once;
+pub mod idioms;
 pub mod nested;
 pub mod phases;
 pub mod reductions;
@@ -117,5 +118,17 @@ impl BitEq for arrays::Stats {
 impl BitEq for arrays::Pair {
     fn bit_eq(&self, other: &Self) -> bool {
         (self.0, self.1).bit_eq(&(other.0, other.1))
+    }
+}
+
+impl BitEq for idioms::Point {
+    fn bit_eq(&self, other: &Self) -> bool {
+        (self.x, self.y).bit_eq(&(other.x, other.y))
+    }
+}
+
+impl BitEq for idioms::Heading {
+    fn bit_eq(&self, other: &Self) -> bool {
+        self == other
     }
 }

@@ -144,6 +144,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_borrow)] // the two borrows pick the `Debug` impl when there is one
     fn debug_shows_what_it_can() {
         struct NoDebug;
         let shown = format!("{:?}", (&&DebugField(&5u32)).penny_debug());

@@ -1,0 +1,365 @@
+//! Kernels written the way a Rust programmer writes them first: untyped literals, iterator
+//! loops over arrays, `let x = loop { break v }`, loops in `if`/`match` arms, `let ... else`,
+//! shadowing that changes a type, closures, generics, `char` ranges, user `Copy` types with no
+//! extra derive. Each keeps its plain function as the reference.
+
+/// Untyped literals whose types the code implies: `acc` is `f32` from `a`, `best` is `u64`
+/// from `x`, `found` is `Option<usize>` from `i`, `count` is rustc's default `i32`.
+#[penny::task]
+pub fn untyped_literals(
+    a: [f32; 8],
+    b: [f32; 8],
+    seed: u64,
+    n: usize,
+) -> (f32, u64, Option<usize>, u64) {
+    let mut acc = 0.0;
+    for i in 0..8 {
+        acc += a[i] * b[i];
+    }
+    let mut best = 0;
+    let mut found = None;
+    let mut count = 0;
+    for i in 0..n {
+        let x = seed.wrapping_mul(i as u64 + 1) >> 7;
+        if x > best {
+            best = x;
+        }
+        if x % 5 == 0 {
+            found = Some(i);
+        }
+        count += 1;
+    }
+    (acc, best, found, count as u64)
+}
+
+/// `let step; if c { step = 1u32 } else { step = 2 }` and a tuple of untyped literals.
+#[allow(clippy::needless_late_init)] // written the way the newcomer wrote it
+#[penny::task]
+pub fn deferred_and_tuple(n: u32, odd: bool) -> (u32, u64, i32) {
+    let step;
+    if odd {
+        step = 1u32;
+    } else {
+        step = 2;
+    }
+    let (mut a, mut b) = (1, 0);
+    for i in (0..n).step_by(step as usize) {
+        a = a * 3 % 1_000_003 + u64::from(i);
+        b += 1;
+    }
+    (step, a, b)
+}
+
+/// Iterator loops over arrays and `In` buffers, resumed by index.
+#[penny::task]
+pub fn array_iterators(
+    values: [u32; 16],
+    weights: [u32; 16],
+    data: penny::In<u64>,
+) -> (u64, u64, u64, u64, u64) {
+    let mut sum = 0u64;
+    for v in values.iter() {
+        sum += u64::from(*v);
+    }
+    let mut weighted = 0u64;
+    for (i, w) in weights.iter().enumerate() {
+        weighted += u64::from(*w) * i as u64;
+    }
+    let mut dot = 0u64;
+    for (v, w) in values.iter().zip(weights.iter()) {
+        dot += u64::from(v * w);
+    }
+    let mut chunk_max = 0u64;
+    for chunk in data.chunks(3) {
+        let mut s = 0u64;
+        for x in chunk {
+            s = s.wrapping_add(*x);
+        }
+        chunk_max = chunk_max.max(s);
+    }
+    let mut by_value = 0u64;
+    for v in values {
+        by_value = by_value.wrapping_mul(31).wrapping_add(u64::from(v));
+    }
+    (sum, weighted, dot, chunk_max, by_value)
+}
+
+/// `let r = loop { .. break i; }`: a value out of a resumable `loop`.
+#[penny::task]
+pub fn loop_with_value(seed: u32, limit: u32) -> (u32, u32) {
+    let mut x = seed | 1;
+    let mut i = 0u32;
+    let found = loop {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        i += 1;
+        if x % 1000 == 7 || i >= limit {
+            break i;
+        }
+    };
+    let mut sum = 0u32;
+    for k in 0..found {
+        sum = sum.wrapping_add(k ^ x);
+    }
+    (found, sum)
+}
+
+/// A `loop` as the function's tail: its `break` value is the output.
+#[penny::task]
+pub fn tail_loop(n: u64) -> u64 {
+    let mut a = 0u64;
+    let mut b = 1u64;
+    let mut k = 0u64;
+    loop {
+        if k == n {
+            break a;
+        }
+        let next = a.wrapping_add(b);
+        a = b;
+        b = next;
+        k += 1;
+    }
+}
+
+/// Loops in the arms of an `if` and a `match` at the function level.
+#[penny::task]
+pub fn loops_in_branches(n: u32, mode: u8) -> u64 {
+    let mut total = 0u64;
+    if n % 2 == 0 {
+        for i in 0..n {
+            total += u64::from(i);
+        }
+    } else {
+        let half = n / 2;
+        for i in 0..half {
+            total += u64::from(i) * 3;
+        }
+        total += 1;
+    }
+    match mode % 3 {
+        0 => {
+            for i in (0..n).rev() {
+                total = total.wrapping_mul(7).wrapping_add(u64::from(i));
+            }
+        }
+        1 => {
+            let mut k = n;
+            while k > 1 {
+                k /= 2;
+                total += u64::from(k);
+            }
+        }
+        _ => total += 1_000,
+    }
+    total
+}
+
+/// The tail of the function is a `match` whose arms hold loops.
+#[penny::task]
+pub fn tail_match(n: u32, mode: u8) -> u64 {
+    let base = u64::from(n) * 2;
+    match mode % 2 {
+        0 => {
+            let mut s = base;
+            for i in 0..n {
+                s += u64::from(i % 7);
+            }
+            s
+        }
+        _ => {
+            let mut p = 1u64;
+            for i in 1..=n.min(20) {
+                p = p.wrapping_mul(u64::from(i));
+            }
+            p + base
+        }
+    }
+}
+
+/// `let ... else` in the prologue whose binding is carried.
+#[penny::task]
+pub fn let_else_prologue(values: [u32; 4], n: u32) -> u32 {
+    fn first_odd(values: [u32; 4]) -> Option<u32> {
+        values.iter().copied().find(|v| v % 2 == 1)
+    }
+    let Some(first) = first_odd(values) else {
+        return 0;
+    };
+    let mut acc = first;
+    for i in 0..n {
+        acc = acc.wrapping_mul(first).wrapping_add(i);
+    }
+    acc
+}
+
+/// Shadowing that changes a type between loops.
+#[penny::task]
+pub fn shadow_changes_type(n: u32) -> u64 {
+    let mut total = 0u32;
+    for i in 0..n {
+        total = total.wrapping_add(i);
+    }
+    let total = total as u64 * 1_000_000;
+    let mut sum = total;
+    for i in 0..n {
+        sum += total / (u64::from(i) + 1);
+    }
+    sum
+}
+
+/// A carried local named like the function that initialises it.
+#[penny::task]
+pub fn local_named_like_fn(n: u32) -> [u32; 4] {
+    fn bodies() -> [u32; 4] {
+        [1, 2, 3, 4]
+    }
+    let mut bodies: [u32; 4] = bodies();
+    for i in 0..n {
+        bodies[(i % 4) as usize] = bodies[(i % 4) as usize].wrapping_mul(3).wrapping_add(i);
+    }
+    bodies
+}
+
+/// A closure defined before the loop, capturing nothing that changes.
+#[penny::task]
+pub fn closure_before_loop(n: u32, scale: u32) -> u32 {
+    let square = |x: u32| x.wrapping_mul(x);
+    let scaled = |x: u32| x.wrapping_mul(scale);
+    let mut total = 0u32;
+    for i in 0..n {
+        total = total.wrapping_add(scaled(square(i)));
+    }
+    total
+}
+
+/// A 2-D point with no Penny derive: `Copy` is all a task's state needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// x coordinate.
+    pub x: f32,
+    /// y coordinate.
+    pub y: f32,
+}
+
+/// An enum carried across boundaries, again with no Penny derive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heading {
+    /// Positive x.
+    East,
+    /// Positive y.
+    North,
+}
+
+/// User `Copy` types as argument, carried state and output.
+#[penny::task]
+pub fn walk_points(start: Point, n: u32) -> (Point, Heading) {
+    let mut p = start;
+    let mut heading = Heading::East;
+    for i in 0..n {
+        match heading {
+            Heading::East => p.x += 0.5 + i as f32,
+            Heading::North => p.y -= 0.25 * i as f32,
+        }
+        if i % 3 == 0 {
+            heading = if heading == Heading::East {
+                Heading::North
+            } else {
+                Heading::East
+            };
+        }
+    }
+    (p, heading)
+}
+
+/// A const-generic kernel: the state struct takes the same generics.
+#[allow(clippy::needless_range_loop)] // an index loop, as newcomers write it
+#[penny::task]
+pub fn sum_array<const N: usize>(a: [u32; N]) -> u64 {
+    let mut s = 0u64;
+    for i in 0..N {
+        s += u64::from(a[i]);
+    }
+    s
+}
+
+/// A generic kernel over any `Copy` number type.
+#[penny::task]
+pub fn scale_sum<T: Copy + core::ops::Mul<Output = T> + core::ops::Add<Output = T>>(
+    x: T,
+    zero: T,
+    n: u32,
+) -> T {
+    let mut acc = zero;
+    for _ in 0..n {
+        acc = acc + x * x;
+    }
+    acc
+}
+
+/// `char` ranges.
+#[penny::task]
+pub fn char_ranges(shift: u32) -> (u32, char) {
+    let mut hash = 0u32;
+    let mut last = 'a';
+    for c in 'a'..='z' {
+        hash = hash.wrapping_mul(31).wrapping_add(c as u32 + shift);
+        last = c;
+    }
+    for c in ('\u{D7F0}'..'\u{E010}').step_by(7) {
+        hash ^= c as u32;
+    }
+    (hash, last)
+}
+
+/// 64 `u64` bins: a state of about half a KiB, over the old 256-byte slot.
+#[penny::task]
+pub fn wide_histogram(n: u32, seed: u32) -> [u64; 64] {
+    let mut bins = [0u64; 64];
+    let mut x = seed;
+    for _ in 0..n {
+        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        bins[(x >> 26) as usize] += 1;
+    }
+    bins
+}
+
+/// An 8x8 matrix product: arguments and result make a state of about 800 bytes.
+#[penny::task]
+pub fn matmul8(a: [[f32; 8]; 8], b: [[f32; 8]; 8]) -> [[f32; 8]; 8] {
+    let mut c = [[0.0f32; 8]; 8];
+    for i in 0..8 {
+        for j in 0..8 {
+            let mut s = 0.0f32;
+            for k in 0..8 {
+                s += a[i][k] * b[k][j];
+            }
+            c[i][j] = s;
+        }
+    }
+    c
+}
+
+/// A loop with yield points inside an `if` in a resumable loop's body.
+#[penny::task]
+pub fn guarded_inner(n: u32, m: u32) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        if i % 2 == 0 {
+            for j in 0..m {
+                total += u64::from(j ^ i);
+                penny::yield_now!();
+            }
+        } else {
+            total += 1;
+        }
+    }
+    total
+}
+
+/// The work sits in an iterator chain: it lowers, with a warning that it can't be preempted.
+#[allow(deprecated)] // the warning: no resumable loop
+#[penny::task]
+pub fn iterator_chain(n: u64) -> u64 {
+    (1..=n).map(|k| k * k % 7).sum()
+}
