@@ -486,7 +486,7 @@ impl<'e> Builder<'e> {
 
     /// Numbers the names `pat` binds.
     fn names(&mut self, pat: &Pat, deferred: bool) -> Vec<Name> {
-        crate::vars::bound_idents(pat)
+        crate::names::bound_idents(pat)
             .into_iter()
             .map(|(ident, mutable)| {
                 let id = self.next_binding;

@@ -22,33 +22,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
-use crate::ast::{Loop, Seq};
-use crate::attr::TaskAttr;
 use crate::ctxt::Errors;
+use crate::kernel::Kernel;
 use crate::types::is_known_pod;
-use crate::vars::{ArgInfo, Vars};
-
-/// Everything the emitter needs.
-pub struct Kernel<'a> {
-    /// The user's function.
-    pub func: &'a syn::ItemFn,
-    /// `#[penny::task(...)]` options.
-    pub attr: TaskAttr,
-    /// Name of the state struct.
-    pub state: Ident,
-    /// The arguments.
-    pub args: Vec<ArgInfo>,
-    /// The return type (`()` when none).
-    pub output: Type,
-    /// The body as a tree of resumable loops.
-    pub body: &'a Seq,
-    /// The resumable loops, by id.
-    pub loops: Vec<&'a Loop>,
-    /// What every binding is.
-    pub vars: Vars,
-    /// Names whose every use reads the same value (see [`crate::pure`]).
-    pub immutables: std::collections::HashSet<String>,
-}
 
 /// Emits the expansion, or reports errors found while emitting.
 pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
@@ -163,7 +139,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let bounds = state_bounds(kernel);
     let where_state = merge_where(where_clause, &bounds);
     let hoisted = &lowered.hoisted;
-    let progress = &lowered.progress;
+    let progress = crate::progress::progress_body(kernel, &lowered.infos, phase, output_field);
     let arms = &lowered.arms;
     let state_text = state.to_string();
     // Generic kernels check their size when `new` is instantiated; others at once.

@@ -28,7 +28,9 @@ mod attr;
 mod ctxt;
 mod expand;
 mod infer;
+mod kernel;
 mod machine;
+mod names;
 mod pod;
 mod progress;
 mod pure;
@@ -74,8 +76,9 @@ pub fn yield_now(_input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     .into()
 }
 
-/// Implements `penny::Pod` for a `Copy` struct whose fields are all `Pod`, so it can live in
-/// a task's state.
+/// Implements `penny::Pod` for a `Copy` struct whose fields are all `Pod`. No kernel needs it
+/// (any `Copy + Send + 'static` type can be a task's state); it gives the struct a `ZERO`
+/// value, so a carried variable of that type is stored without an `Option` around it.
 #[proc_macro_derive(Pod)]
 pub fn derive_pod(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
@@ -140,7 +143,7 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut loops = Vec::new();
     collect_loops(&body, &mut loops);
-    let kernel = expand::Kernel {
+    let kernel = kernel::Kernel {
         func: &func,
         attr: options,
         state: state.clone(),

@@ -19,7 +19,7 @@ use syn::{Ident, Pat, Stmt};
 
 use crate::ast::{Access, BindingId, Branch, BranchKind, Head, ItemsHead, Loop, Part, Seq, Source};
 use crate::ctxt::Errors;
-use crate::expand::Kernel;
+use crate::kernel::Kernel;
 use crate::rewrite::{label_name, Jump, Rewriter, Target};
 
 /// What the emitter knows about one resumable loop.
@@ -51,8 +51,6 @@ pub(crate) struct Lowered {
     pub(crate) hoisted: Vec<Stmt>,
     /// One entry per resumable loop.
     pub(crate) infos: Vec<LoopInfo>,
-    /// The body of `progress()`.
-    pub(crate) progress: TokenStream,
     /// The field holding the resume point.
     pub(crate) phase_field: Ident,
     /// The field holding the output.
@@ -96,12 +94,10 @@ pub(crate) fn lower(kernel: &Kernel, errors: &mut Errors) -> Lowered {
     let first = emitter.entry(0);
     let arm = emitter.seq(kernel.body, first, true);
     emitter.close(arm);
-    let progress = crate::progress::progress_body(&emitter);
     Lowered {
         arms: emitter.arms,
         hoisted: emitter.hoisted,
         infos: emitter.infos,
-        progress,
         phase_field: emitter.phase_field,
         output_field: emitter.output_field,
     }
@@ -127,15 +123,15 @@ enum EntryKind {
 }
 
 /// Builds the dispatcher arms of one kernel.
-pub(crate) struct Emitter<'k, 'e> {
-    pub(crate) kernel: &'k Kernel<'k>,
-    pub(crate) infos: Vec<LoopInfo>,
+struct Emitter<'k, 'e> {
+    kernel: &'k Kernel<'k>,
+    infos: Vec<LoopInfo>,
     /// Resume point after each branch, by address.
     joins: HashMap<*const Branch, u32>,
     arms: Vec<TokenStream>,
     hoisted: Vec<Stmt>,
-    pub(crate) phase_field: Ident,
-    pub(crate) output_field: Ident,
+    phase_field: Ident,
+    output_field: Ident,
     /// Names in scope, outermost first; scope 0 holds the arguments.
     scopes: Vec<Vec<Entry>>,
     /// Index in `scopes` of each enclosing loop's body scope.
@@ -226,14 +222,14 @@ impl<'k> Emitter<'k, '_> {
                         (
                             range_tokens(range),
                             pure,
-                            crate::vars::used_names_expr(&range.expr),
+                            crate::names::used_names_expr(&range.expr),
                         )
                     }
                     // The count of an items loop depends on lengths that can't change while
                     // the loop borrows its sources.
                     Source::Items(items) => {
                         let count = items_count(items);
-                        let reads = crate::vars::used_names_expr(&syn::parse_quote!(#count));
+                        let reads = crate::names::used_names_expr(&syn::parse_quote!(#count));
                         (
                             quote!(::penny::__private::range(0usize, #count)),
                             true,

@@ -11,8 +11,9 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let Data::Struct(data) = &input.data else {
         return Err(syn::Error::new_spanned(
             &input.ident,
-            "`#[derive(penny::Pod)]` works on structs only: an enum has no obvious all-zero \
-             value. Store the variant as an integer, or wrap it in an `Option` field",
+            "`#[derive(penny::Pod)]` works on structs only, and an enum doesn't need it: any \
+             `Copy` type can be a task's argument or state as it is. Remove this derive and \
+             keep `#[derive(Clone, Copy)]`",
         ));
     };
     let name = &input.ident;

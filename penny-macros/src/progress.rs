@@ -17,13 +17,17 @@ use quote::quote;
 use syn::Ident;
 
 use crate::ast::{Head, Loop, Part, Seq};
-use crate::machine::{pc_literal, Emitter};
+use crate::kernel::Kernel;
+use crate::machine::{pc_literal, LoopInfo};
 
-/// The body of `progress()`.
-pub(crate) fn progress_body(emitter: &Emitter) -> TokenStream {
-    let kernel = emitter.kernel;
-    let phase = &emitter.phase_field;
-    let output = &emitter.output_field;
+/// The body of `progress()`, reading the phases' cursors (`infos`, by loop id) and the
+/// phase and output fields.
+pub(crate) fn progress_body(
+    kernel: &Kernel,
+    infos: &[LoopInfo],
+    phase: &Ident,
+    output: &Ident,
+) -> TokenStream {
     let immutable_args: HashSet<String> = kernel
         .args
         .iter()
@@ -34,7 +38,7 @@ pub(crate) fn progress_body(emitter: &Emitter) -> TokenStream {
     collect_phases(kernel.body, false, &mut phases);
     let mut code = Vec::new();
     for (l, in_branch) in phases {
-        let info = &emitter.infos[l.id];
+        let info = &infos[l.id];
         let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
         let done = info.done.as_ref().expect("phases have a cursor");
         let len = match (&info.len, &info.saved) {

@@ -48,7 +48,7 @@ pub fn immutable_names(func: &ItemFn) -> HashSet<String> {
         fn visit_local(&mut self, local: &'ast syn::Local) {
             // `let x;` is assigned later: treat it as mutable.
             if local.init.is_none() {
-                for name in crate::vars::bound_names(&local.pat) {
+                for name in crate::names::bound_names(&local.pat) {
                     self.0.entry(name.to_string()).or_default().1 = true;
                 }
             }

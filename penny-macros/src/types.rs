@@ -85,7 +85,6 @@ const SAME_TYPE_METHODS: &[&str] = &[
     "reverse_bits",
     "to_le",
     "to_be",
-    "abs_diff",
     "isqrt",
     "copysign",
     "to_degrees",
@@ -124,7 +123,9 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
             | BinOp::And(_)
             | BinOp::Or(_) => Ok(parse_type("bool")),
             BinOp::Shl(_) | BinOp::Shr(_) => read_type(&binary.left, env),
-            _ => read_type(&binary.left, env).or_else(|_| read_type(&binary.right, env)),
+            // The left operand decides (`Add<Rhs>` for a user type may return anything, and
+            // `infer` already linked literal operands to typed ones).
+            _ => read_type(&binary.left, env),
         },
         Expr::Tuple(tuple) => {
             let elems = tuple
@@ -278,11 +279,14 @@ fn path_type(path: &syn::Path, env: &Env) -> Result<Type, Unreadable> {
         let ty = &path.segments[0].ident;
         let item = path.segments[1].ident.to_string();
         if PRIMITIVES.contains(&ty.to_string().as_str()) {
-            if item == "BITS" {
-                return Ok(parse_type("u32"));
-            }
-            if item.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
-                return Ok(parse_type(&ty.to_string()));
+            match item.as_str() {
+                "BITS" | "DIGITS" | "MANTISSA_DIGITS" | "RADIX" => return Ok(parse_type("u32")),
+                "MIN_EXP" | "MAX_EXP" | "MIN_10_EXP" | "MAX_10_EXP" => {
+                    return Ok(parse_type("i32"))
+                }
+                "MAX" | "MIN" | "EPSILON" | "INFINITY" | "NEG_INFINITY" | "NAN"
+                | "MIN_POSITIVE" => return Ok(parse_type(&ty.to_string())),
+                _ => {}
             }
         }
     }

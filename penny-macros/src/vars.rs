@@ -17,8 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use proc_macro2::{TokenStream, TokenTree};
-use syn::visit::Visit;
+use crate::names::{used_names_expr, used_names_stmt};
 use syn::{Expr, Ident, Pat, Type};
 
 use crate::ast::{BindingId, BranchKind, Head, Name, Part, Seq, Source};
@@ -180,9 +179,7 @@ impl Walk<'_> {
         for part in &seq.parts {
             match part {
                 Part::Stmt(stmt) => {
-                    let mut names = HashSet::new();
-                    Uses(&mut names).visit_stmt(stmt);
-                    self.use_names(names);
+                    self.use_names(used_names_stmt(stmt));
                 }
                 Part::Let(l) => {
                     if let Some(init) = &l.local.init {
@@ -439,79 +436,6 @@ impl Walk<'_> {
             }
         } else if let Some((tokens, reason)) = binding.ty.as_ref().and_then(not_pod_reason) {
             self.errors.at(tokens, reason);
-        }
-    }
-}
-
-/// Names bound by a pattern, with whether each is bound `mut`.
-pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
-    struct Names(Vec<(Ident, bool)>);
-    impl<'ast> Visit<'ast> for Names {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.push((p.ident.clone(), p.mutability.is_some()));
-            syn::visit::visit_pat_ident(self, p);
-        }
-        // `Some(x)` in a pattern is a path, `NONE` a constant: only identifiers bind.
-        fn visit_expr(&mut self, _: &'ast Expr) {}
-    }
-    let mut names = Names(Vec::new());
-    names.visit_pat(pat);
-    names.0
-}
-
-/// Names bound by a pattern.
-pub fn bound_names(pat: &Pat) -> Vec<Ident> {
-    bound_idents(pat)
-        .into_iter()
-        .map(|(ident, _)| ident)
-        .collect()
-}
-
-/// Single-identifier paths used in `expr` (and identifiers inside macro invocations).
-pub fn used_names_expr(expr: &Expr) -> HashSet<String> {
-    let mut used = HashSet::new();
-    Uses(&mut used).visit_expr(expr);
-    used
-}
-
-struct Uses<'a>(&'a mut HashSet<String>);
-
-impl<'ast> Visit<'ast> for Uses<'_> {
-    fn visit_expr_path(&mut self, e: &'ast syn::ExprPath) {
-        if let Some(ident) = e.path.get_ident() {
-            self.0.insert(ident.to_string());
-        }
-        syn::visit::visit_expr_path(self, e);
-    }
-
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        idents_in_tokens(mac.tokens.clone(), self.0);
-    }
-}
-
-fn idents_in_tokens(tokens: TokenStream, out: &mut HashSet<String>) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Ident(ident) => {
-                out.insert(ident.to_string());
-            }
-            TokenTree::Group(group) => idents_in_tokens(group.stream(), out),
-            // `{name}` inside a format string names a variable too.
-            TokenTree::Literal(lit) => {
-                let text = lit.to_string();
-                if text.starts_with('"') {
-                    for piece in text.split('{').skip(1) {
-                        let name: String = piece
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_')
-                            .collect();
-                        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
-                            out.insert(name);
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
     }
 }
