@@ -76,9 +76,9 @@ pub fn yield_now(_input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     .into()
 }
 
-/// Implements `penny::Pod` for a `Copy` struct whose fields are all `Pod`. No kernel needs it
-/// (any `Copy + Send + 'static` type can be a task's state); it gives the struct a `ZERO`
-/// value, so a carried variable of that type is stored without an `Option` around it.
+/// Implements `penny::Pod` (a `ZERO` value) for a `Copy` struct whose fields are all `Pod`.
+/// Kernels don't need it: any `Copy + Send + 'static` type can be a task's argument or state;
+/// it stays for code written when they did.
 #[proc_macro_derive(Pod)]
 pub fn derive_pod(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
