@@ -5,6 +5,7 @@
 pub mod arrays;
 pub mod control;
 pub mod nested;
+pub mod newcomer;
 pub mod phases;
 pub mod reductions;
 
