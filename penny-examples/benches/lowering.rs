@@ -19,42 +19,11 @@ use criterion::Criterion;
 use penny::{run_to_completion, In, Out, Task};
 use penny_examples::bench_kernels::*;
 
+mod common;
+use common::{drive, thread_cpu_ns};
+
 /// Wall time one chunk should take.
 const TARGET_CHUNK: Duration = Duration::from_micros(100);
-
-/// CPU time this thread has used, in nanoseconds.
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-fn thread_cpu_ns() -> u64 {
-    const SYS_CLOCK_GETTIME: i64 = 228;
-    const CLOCK_THREAD_CPUTIME_ID: i64 = 3;
-    let mut ts = [0i64; 2];
-    let ret: i64;
-    // SAFETY: `clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts)` writes one `struct timespec`
-    // (two `i64`s on x86_64 Linux) to `ts`, which is valid and exclusively borrowed; the
-    // `syscall` instruction clobbers only rax (the result), rcx and r11, all declared.
-    unsafe {
-        core::arch::asm!(
-            "syscall",
-            inlateout("rax") SYS_CLOCK_GETTIME => ret,
-            in("rdi") CLOCK_THREAD_CPUTIME_ID,
-            in("rsi") ts.as_mut_ptr(),
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack),
-        );
-    }
-    assert_eq!(ret, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
-}
-
-/// Elsewhere, a monotonic wall clock stands in for the CPU clock.
-#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
-fn thread_cpu_ns() -> u64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
-}
 
 /// Criterion measurement: CPU time of the benchmarking thread.
 #[derive(Debug, Clone, Copy)]
@@ -115,16 +84,6 @@ fn calibrate(name: &str, iters: u64, plain: impl FnMut()) -> u32 {
         iters.div_ceil(u64::from(budget)),
     );
     budget
-}
-
-/// Steps `task` with `budget` until it finishes.
-#[inline(never)]
-fn drive<T: Task>(mut task: T, budget: u32) -> T::Output {
-    loop {
-        if let penny::Step::Done(output) = task.step(budget) {
-            return output;
-        }
-    }
 }
 
 /// Both criterion instances: wall clock and thread CPU time; and the paired results.

@@ -46,6 +46,13 @@ pub trait RangeInt: Copy {
     fn forward(self, n: u64) -> Self;
     /// `self - n`, where the caller knows the result is in range.
     fn backward(self, n: u64) -> Self;
+    /// The step between consecutive values of a progression with this `stride`, as a
+    /// wrapping value of this type (`-stride` modulo 2^bits when descending).
+    fn signed_step(stride: u64, descending: bool) -> Self;
+    /// `self + k * step`, wrapping: value `k` of the progression `self, self + step, ...`.
+    /// An affine function of `k`, so a loop over `k` is a counted loop with an induction
+    /// variable LLVM can strength-reduce, unroll and reassociate.
+    fn offset(self, k: u64, step: Self) -> Self;
 }
 
 macro_rules! range_int {
@@ -70,6 +77,16 @@ macro_rules! range_int {
             fn backward(self, n: u64) -> Self {
                 self.wrapping_sub(n as Self)
             }
+            #[inline(always)]
+            fn signed_step(stride: u64, descending: bool) -> Self {
+                // Truncating is exact modulo 2^bits, where the progression's values live.
+                let step = stride as Self;
+                if descending { step.wrapping_neg() } else { step }
+            }
+            #[inline(always)]
+            fn offset(self, k: u64, step: Self) -> Self {
+                self.wrapping_add((k as Self).wrapping_mul(step))
+            }
         }
     )*};
 }
@@ -89,6 +106,19 @@ impl RangeInt for u128 {
     fn backward(self, n: u64) -> Self {
         self.wrapping_sub(n as u128)
     }
+    #[inline(always)]
+    fn signed_step(stride: u64, descending: bool) -> Self {
+        let step = stride as u128;
+        if descending {
+            step.wrapping_neg()
+        } else {
+            step
+        }
+    }
+    #[inline(always)]
+    fn offset(self, k: u64, step: Self) -> Self {
+        self.wrapping_add((k as u128).wrapping_mul(step))
+    }
 }
 
 impl RangeInt for i128 {
@@ -107,6 +137,19 @@ impl RangeInt for i128 {
     #[inline(always)]
     fn backward(self, n: u64) -> Self {
         self.wrapping_sub(n as i128)
+    }
+    #[inline(always)]
+    fn signed_step(stride: u64, descending: bool) -> Self {
+        let step = stride as i128;
+        if descending {
+            step.wrapping_neg()
+        } else {
+            step
+        }
+    }
+    #[inline(always)]
+    fn offset(self, k: u64, step: Self) -> Self {
+        self.wrapping_add((k as i128).wrapping_mul(step))
     }
 }
 
@@ -226,18 +269,16 @@ impl<T: RangeInt> Progression<T> {
         }
     }
 
-    /// Iterations `from..to` (`from <= to <= len`).
+    /// Iterations `from..to` (`from <= to <= len`): a counted loop over `0..to - from` whose
+    /// values are `nth(from) + k * step`, so LLVM sees the same affine induction variable as
+    /// in the loop the user wrote.
     #[inline(always)]
     pub fn chunk(&self, from: u64, to: u64) -> ProgressionChunk<T> {
         ProgressionChunk {
-            next: if to == from {
-                self.first
-            } else {
-                self.nth(from)
-            },
-            remaining: to - from,
-            stride: self.stride,
-            descending: self.descending,
+            // With `from == len` this wraps past the range's end, but it is never yielded.
+            first: self.nth(from),
+            step: T::signed_step(self.stride, self.descending),
+            counter: 0..to - from,
         }
     }
 
@@ -266,13 +307,17 @@ impl<T: RangeInt> Progression<T> {
     }
 }
 
-/// The iterator a [`Progression`] chunk runs over.
+/// The iterator a [`Progression`] chunk runs over: `first + k * step` for `k` in a plain
+/// counted range. (An iterator that advances its value only while values remain, to never
+/// step past the range's end, has a branch or select on its induction variable: LLVM then
+/// can't unroll and reassociate a reduction over it. Here every intermediate value is
+/// computed with wrapping arithmetic from the counter, and only values inside the range are
+/// ever yielded.)
 #[derive(Clone, Debug)]
 pub struct ProgressionChunk<T> {
-    next: T,
-    remaining: u64,
-    stride: u64,
-    descending: bool,
+    first: T,
+    step: T,
+    counter: Range<u64>,
 }
 
 impl<T: RangeInt> Iterator for ProgressionChunk<T> {
@@ -280,25 +325,13 @@ impl<T: RangeInt> Iterator for ProgressionChunk<T> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<T> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let value = self.next;
-        self.remaining -= 1;
-        // Advance only while values remain, so the cursor never steps past the range end.
-        if self.remaining != 0 {
-            self.next = if self.descending {
-                value.backward(self.stride)
-            } else {
-                value.forward(self.stride)
-            };
-        }
-        Some(value)
+        let k = self.counter.next()?;
+        Some(self.first.offset(k, self.step))
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = usize::try_from(self.remaining).unwrap_or(usize::MAX);
-        (n, Some(n))
+        self.counter.size_hint()
     }
 }
 
@@ -371,5 +404,123 @@ mod tests {
         );
         assert_eq!(range(i64::MIN, i64::MAX).len(), u64::MAX);
         assert_eq!(collect(range_inclusive(i8::MIN, i8::MAX)).len(), 256);
+    }
+
+    /// `p` yields `want`: whole, split in two at every point, and in chunks of 1 to 4
+    /// iterations (a resumed loop sees exactly those chunks); `nth` agrees at every index.
+    fn assert_chunks<T: RangeInt + PartialEq + core::fmt::Debug>(p: Progression<T>, want: &[T]) {
+        let len = p.len();
+        assert_eq!(len, want.len() as u64);
+        for split in 0..=len {
+            let mut got: Vec<T> = p.chunk(0, split).collect();
+            assert_eq!(
+                p.chunk(split, len).size_hint(),
+                ((len - split) as usize, Some((len - split) as usize))
+            );
+            got.extend(p.chunk(split, len));
+            assert_eq!(got, want, "split at {split}");
+        }
+        for size in 1..5 {
+            let mut got = Vec::new();
+            let mut done = 0;
+            while done < len {
+                let end = (done + size).min(len);
+                got.extend(p.chunk(done, end));
+                done = end;
+            }
+            assert_eq!(got, want, "chunks of {size}");
+        }
+        for (i, v) in want.iter().enumerate() {
+            assert_eq!(p.nth(i as u64), *v);
+        }
+    }
+
+    #[test]
+    fn chunks_of_every_shape_match_std_iterators() {
+        for (start, end) in [(-128i8, 127i8), (-128, -128), (5, 4), (100, 127), (-3, 9)] {
+            for step in [1usize, 2, 3, 7, 127, 128, 255, 300] {
+                assert_chunks(
+                    range(start, end).rev().step_by(step),
+                    &(start..end).rev().step_by(step).collect::<Vec<_>>(),
+                );
+                assert_chunks(
+                    range(start, end).step_by(step).rev(),
+                    &(start..end).step_by(step).rev().collect::<Vec<_>>(),
+                );
+                assert_chunks(
+                    range_inclusive(start, end).rev().step_by(step),
+                    &(start..=end).rev().step_by(step).collect::<Vec<_>>(),
+                );
+                assert_chunks(
+                    range_inclusive(start, end).step_by(step),
+                    &(start..=end).step_by(step).collect::<Vec<_>>(),
+                );
+            }
+        }
+        for (start, end) in [(0u8, 255u8), (250, 255), (0, 0)] {
+            for step in [1usize, 2, 5, 255, 256] {
+                assert_chunks(
+                    range_inclusive(start, end).rev().step_by(step),
+                    &(start..=end).rev().step_by(step).collect::<Vec<_>>(),
+                );
+                assert_chunks(
+                    range(start, end).step_by(step).rev(),
+                    &(start..end).step_by(step).rev().collect::<Vec<_>>(),
+                );
+            }
+        }
+        // 128-bit values: the step is negated in the 128-bit ring, not in u64.
+        let top = u128::MAX - 40;
+        assert_chunks(
+            range_inclusive(top, u128::MAX).rev().step_by(3),
+            &(top..=u128::MAX).rev().step_by(3).collect::<Vec<_>>(),
+        );
+        let low = i128::MIN + 50;
+        assert_chunks(
+            range(i128::MIN, low).step_by(4).rev(),
+            // (std's `StepBy<Range<i128>>` can't be reversed: not exact-size.)
+            &(i128::MIN..low)
+                .step_by(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>(),
+        );
+        assert_chunks(
+            range(-20i128, 20).rev().step_by(6),
+            &(-20i128..20).rev().step_by(6).collect::<Vec<_>>(),
+        );
+    }
+
+    #[test]
+    fn chunks_deep_inside_full_width_ranges_match_std() {
+        fn window<T: RangeInt>(p: Progression<T>, from: u64, n: u64) -> Vec<T> {
+            p.chunk(from, from + n).collect()
+        }
+        // `nth` of these std iterators is O(1), so `skip` jumps straight to the window.
+        let p = range_inclusive(0u64, u64::MAX).rev().step_by(3);
+        for from in [0u64, 1, 1 << 62, p.len() - 4] {
+            let std: Vec<u64> = (0..=u64::MAX)
+                .rev()
+                .step_by(3)
+                .skip(from as usize)
+                .take(4)
+                .collect();
+            assert_eq!(window(p, from, 4), std, "from {from}");
+        }
+        let p = range_inclusive(i64::MIN, i64::MAX).step_by(5);
+        for from in [0u64, 7, 1 << 61, p.len() - 3] {
+            let std: Vec<i64> = (i64::MIN..=i64::MAX)
+                .step_by(5)
+                .skip(from as usize)
+                .take(3)
+                .collect();
+            assert_eq!(window(p, from, 3), std, "from {from}");
+        }
+        // The last chunk ends on the range's last value, whatever lies beyond it.
+        let p = range_inclusive(i64::MAX - 10, i64::MAX).step_by(4);
+        assert_eq!(window(p, 1, 2), vec![i64::MAX - 6, i64::MAX - 2]);
+        let p = range_inclusive(i64::MIN, i64::MIN + 10).rev().step_by(4);
+        assert_eq!(window(p, 1, 2), vec![i64::MIN + 6, i64::MIN + 2]);
     }
 }

@@ -26,7 +26,11 @@ commands:
   miri        penny-runtime's unit tests under Miri (installs the pinned nightly + miri)
   wasm        build penny-runtime for wasm32 with threads (atomics, shared memory)
   bench [ARGS]
-              criterion benchmarks of penny-examples and penny-runtime (ARGS go to criterion)
+              criterion benchmarks of penny-examples (lowering) and penny-runtime (ARGS go
+              to criterion), then the suite-wide lowering benchmark (penny-examples suite)
+  bench suite [ARGS]
+              only the suite-wide lowering benchmark: task / plain for every kernel
+              (ARGS: filters, --rounds N, --markdown PATH, --list, --hand)
   setup       install everything `test` needs, run nothing
   help        this text
 ";
@@ -57,14 +61,24 @@ fn main() -> ExitCode {
                 r.stage("threaded wasm build", stages::wasm);
             })
         }),
-        "bench" => single("bench", |r| {
-            r.stage("bench penny-examples", || {
-                stages::bench("penny-examples", rest)
-            });
-            r.stage("bench penny-runtime", || {
-                stages::bench("penny-runtime", rest)
-            });
-        }),
+        "bench" => match rest.split_first() {
+            Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
+                r.stage("bench penny-examples suite", || {
+                    stages::bench("penny-examples", "suite", args)
+                });
+            }),
+            _ => single("bench", |r| {
+                r.stage("bench penny-examples lowering", || {
+                    stages::bench("penny-examples", "lowering", rest)
+                });
+                r.stage("bench penny-runtime scheduler", || {
+                    stages::bench("penny-runtime", "scheduler", rest)
+                });
+                r.stage("bench penny-examples suite", || {
+                    stages::bench("penny-examples", "suite", &[])
+                });
+            }),
+        },
         "setup" => no_options(command, rest).and_then(|()| single("setup", setup_all)),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

@@ -207,10 +207,10 @@ pub fn demo(args: &[String]) -> Result<String> {
     Ok(String::new())
 }
 
-/// Criterion benchmarks of one package.
-pub fn bench(package: &str, args: &[String]) -> Result<String> {
+/// One benchmark target of one package.
+pub fn bench(package: &str, target: &str, args: &[String]) -> Result<String> {
     cargo()
-        .args(["bench", "-p", package])
+        .args(["bench", "-p", package, "--bench", target])
         .args(dash_dash(args))
         .run()?;
     Ok(String::new())

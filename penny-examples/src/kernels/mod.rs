@@ -7,6 +7,7 @@ pub mod control;
 pub mod evaluated_once;
 pub mod idioms;
 pub mod nested;
+pub mod newcomer;
 pub mod phases;
 pub mod reductions;
 
