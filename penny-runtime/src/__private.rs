@@ -46,18 +46,21 @@ pub trait RangeInt: Copy {
     fn forward(self, n: u64) -> Self;
     /// `self - n`, where the caller knows the result is in range.
     fn backward(self, n: u64) -> Self;
+    /// How [`offset`](RangeInt::offset) takes its step: the type itself for integers.
+    type Step: Copy;
     /// The step between consecutive values of a progression with this `stride`, as a
     /// wrapping value of this type (`-stride` modulo 2^bits when descending).
-    fn signed_step(stride: u64, descending: bool) -> Self;
+    fn signed_step(stride: u64, descending: bool) -> Self::Step;
     /// `self + k * step`, wrapping: value `k` of the progression `self, self + step, ...`.
     /// An affine function of `k`, so a loop over `k` is a counted loop with an induction
     /// variable LLVM can strength-reduce, unroll and reassociate.
-    fn offset(self, k: u64, step: Self) -> Self;
+    fn offset(self, k: u64, step: Self::Step) -> Self;
 }
 
 macro_rules! range_int {
     ($($ty:ty),*) => {$(
         impl RangeInt for $ty {
+            type Step = Self;
             #[inline(always)]
             fn steps_between(start: Self, end: Self) -> u64 {
                 if end <= start {
@@ -78,13 +81,13 @@ macro_rules! range_int {
                 self.wrapping_sub(n as Self)
             }
             #[inline(always)]
-            fn signed_step(stride: u64, descending: bool) -> Self {
+            fn signed_step(stride: u64, descending: bool) -> Self::Step {
                 // Truncating is exact modulo 2^bits, where the progression's values live.
                 let step = stride as Self;
                 if descending { step.wrapping_neg() } else { step }
             }
             #[inline(always)]
-            fn offset(self, k: u64, step: Self) -> Self {
+            fn offset(self, k: u64, step: Self::Step) -> Self {
                 self.wrapping_add((k as Self).wrapping_mul(step))
             }
         }
@@ -94,6 +97,7 @@ macro_rules! range_int {
 range_int!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
 impl RangeInt for u128 {
+    type Step = Self;
     #[inline(always)]
     fn steps_between(start: Self, end: Self) -> u64 {
         end.saturating_sub(start).try_into().unwrap_or(u64::MAX)
@@ -107,7 +111,7 @@ impl RangeInt for u128 {
         self.wrapping_sub(n as u128)
     }
     #[inline(always)]
-    fn signed_step(stride: u64, descending: bool) -> Self {
+    fn signed_step(stride: u64, descending: bool) -> Self::Step {
         let step = stride as u128;
         if descending {
             step.wrapping_neg()
@@ -116,12 +120,13 @@ impl RangeInt for u128 {
         }
     }
     #[inline(always)]
-    fn offset(self, k: u64, step: Self) -> Self {
+    fn offset(self, k: u64, step: Self::Step) -> Self {
         self.wrapping_add((k as u128).wrapping_mul(step))
     }
 }
 
 impl RangeInt for i128 {
+    type Step = Self;
     #[inline(always)]
     fn steps_between(start: Self, end: Self) -> u64 {
         if end <= start {
@@ -139,7 +144,7 @@ impl RangeInt for i128 {
         self.wrapping_sub(n as i128)
     }
     #[inline(always)]
-    fn signed_step(stride: u64, descending: bool) -> Self {
+    fn signed_step(stride: u64, descending: bool) -> Self::Step {
         let step = stride as i128;
         if descending {
             step.wrapping_neg()
@@ -148,7 +153,7 @@ impl RangeInt for i128 {
         }
     }
     #[inline(always)]
-    fn offset(self, k: u64, step: Self) -> Self {
+    fn offset(self, k: u64, step: Self::Step) -> Self {
         self.wrapping_add((k as i128).wrapping_mul(step))
     }
 }
@@ -314,9 +319,9 @@ impl<T: RangeInt> Progression<T> {
 /// computed with wrapping arithmetic from the counter, and only values inside the range are
 /// ever yielded.)
 #[derive(Clone, Debug)]
-pub struct ProgressionChunk<T> {
+pub struct ProgressionChunk<T: RangeInt> {
     first: T,
-    step: T,
+    step: T::Step,
     counter: Range<u64>,
 }
 

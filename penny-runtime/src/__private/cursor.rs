@@ -63,6 +63,24 @@ impl RangeBits for char {
 /// `char` ranges (`'a'..='z'`) step over Unicode scalar values, skipping the surrogates
 /// `U+D800..=U+DFFF` the way std's `char` ranges do.
 impl RangeInt for char {
+    /// A signed distance in scalar values (surrogates not counted).
+    type Step = i64;
+    #[inline(always)]
+    fn signed_step(stride: u64, descending: bool) -> i64 {
+        // Char ranges are shorter than 2^21, so a meaningful stride fits; larger ones are
+        // clamped and only ever applied to `k = 0`.
+        let stride = stride.min(1 << 22) as i64;
+        if descending {
+            -stride
+        } else {
+            stride
+        }
+    }
+    #[inline(always)]
+    fn offset(self, k: u64, step: i64) -> Self {
+        let index = scalar_index(self) + (k as i64).wrapping_mul(step);
+        char_at(index)
+    }
     #[inline(always)]
     fn steps_between(start: Self, end: Self) -> u64 {
         let (start, end) = (u32::from(start), u32::from(end));
@@ -94,6 +112,30 @@ impl RangeInt for char {
         }
         char::from_u32(value).unwrap_or('\0')
     }
+}
+
+/// `c`'s position among the scalar values (the surrogates take no positions).
+fn scalar_index(c: char) -> i64 {
+    let value = i64::from(u32::from(c));
+    if value > i64::from(SURROGATES_END) {
+        value - i64::from(SURROGATES_LEN)
+    } else {
+        value
+    }
+}
+
+/// The scalar value at position `index` (clamped to the valid range).
+fn char_at(index: i64) -> char {
+    let index = index.clamp(
+        0,
+        i64::from(u32::from(char::MAX)) - i64::from(SURROGATES_LEN),
+    );
+    let value = if index >= i64::from(SURROGATES_START) {
+        index + i64::from(SURROGATES_LEN)
+    } else {
+        index
+    };
+    char::from_u32(value as u32).unwrap_or(char::MAX)
 }
 
 const SURROGATES_START: u32 = 0xD800;
