@@ -13,6 +13,7 @@ use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::idioms::*;
+use penny_examples::kernels::newcomer::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -282,6 +283,48 @@ proptest! {
     #[allow(deprecated)]
     fn iterator_chain_matches(n in 0..3000u64, b in budgets()) {
         check_extremes(|| IteratorChain::new(n), iterator_chain(n), &b);
+    }
+
+    // ---- newcomer shapes (the benchmark's, at test sizes) --------------------------------
+
+    #[test]
+    fn rev_step_madd_matches(n in -100..30_000i64, b in budgets()) {
+        check_extremes(|| RevStepMadd::new(n), rev_step_madd(n), &b);
+    }
+
+    #[test]
+    fn lcg_histogram_matches(n in 0..20_000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| LcgHistogram::new(n, seed), lcg_histogram(n, seed), &b);
+    }
+
+    #[test]
+    fn xorshift_pi_matches(n in 0..10_000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| XorshiftPi::new(n, seed), xorshift_pi(n, seed), &b);
+    }
+
+    #[test]
+    fn generated_dot_matches(n in 0..20_000u32, b in budgets()) {
+        check_extremes(|| GeneratedDot::new(n), generated_dot(n), &b);
+    }
+
+    #[test]
+    fn grid_sum_matches(side in 0..120u32, b in budgets()) {
+        check_extremes(|| GridSum::new(side), grid_sum(side), &b);
+    }
+
+    #[test]
+    fn popcount_sum_matches(n in 0..20_000u64, b in budgets()) {
+        check_extremes(|| PopcountSum::new(n), popcount_sum(n), &b);
+    }
+
+    #[test]
+    fn odd_harmonic_matches(n in 0..20_000u32, b in budgets()) {
+        check_extremes(|| OddHarmonic::new(n), odd_harmonic(n), &b);
+    }
+
+    #[test]
+    fn count_primes_matches(n in 0..3_000u32, b in budgets()) {
+        check_extremes(|| CountPrimes::new(n), count_primes(n), &b);
     }
 
     // ---- nested loops -----------------------------------------------------------------

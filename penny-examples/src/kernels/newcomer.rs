@@ -6,9 +6,8 @@
 //! benchmark, `benches/suite.rs`). Sizes: the `*_N` constants make one plain run take
 //! roughly 20–100 ms on the 2-core benchmark machine.
 //!
-//! Today's macro reads a carried variable's type only from the code, so where a newcomer
-//! writes `let mut acc = 0;` these kernels carry a suffix (`0i64`) or an annotation. Each such
-//! place is marked `// infer:` with what a future macro could infer the type from.
+//! Carried variables start from untyped literals where rustc accepts them; the macro infers
+//! their types as rustc does.
 
 /// Size of [`rev_step_madd`]: the range `0..n` (n / 3 iterations).
 pub const REV_STEP_N: i64 = 150_000_000;
@@ -30,7 +29,7 @@ pub const PRIMES_N: u32 = 300_000;
 /// A wrapping multiply-add over every third number of `0..n`, counting down, on `i64`.
 #[penny::task]
 pub fn rev_step_madd(n: i64) -> i64 {
-    let mut acc = 0i64; // infer: `acc.wrapping_mul(..)` with `wrapping_add(i)`, `i: i64`, and the return type
+    let mut acc = 0i64; // a suffix rustc itself needs: `wrapping_mul` on an untyped literal is E0689
     for i in (0..n).rev().step_by(3) {
         acc = acc.wrapping_mul(6364136223846793005).wrapping_add(i);
     }
@@ -42,13 +41,13 @@ pub fn rev_step_madd(n: i64) -> i64 {
 #[allow(clippy::needless_range_loop)] // a resumable loop runs over an index range
 #[penny::task]
 pub fn lcg_histogram(n: u32, seed: u32) -> u32 {
-    let mut bins = [0u32; 16]; // infer: `bins[..] += 1` and `bins[b] ^ ..` on `u32`s
+    let mut bins = [0; 16];
     let mut x = seed;
     for _ in 0..n {
         x = x.wrapping_mul(1664525).wrapping_add(1013904223);
         bins[(x >> 28) as usize] += 1;
     }
-    let mut fold = 0u32; // infer: `fold ^ bins[b]` and the return type
+    let mut fold = 0u32; // a suffix rustc itself needs for `rotate_left`
     for b in 0..16 {
         fold = fold.rotate_left(5) ^ bins[b];
     }
@@ -69,8 +68,8 @@ fn xorshift128(s: &mut [u32; 4]) -> u32 {
 /// quarter circle.
 #[penny::task]
 pub fn xorshift_pi(n: u32, seed: u32) -> u32 {
-    let mut s: [u32; 4] = [seed | 1, 362436069, 521288629, 88675123]; // infer: `xorshift128(&mut s)`'s parameter
-    let mut hits = 0u32; // infer: the return type
+    let mut s = [seed | 1, 362436069, 521288629, 88675123];
+    let mut hits = 0;
     for _ in 0..n {
         let x = xorshift128(&mut s) as f64 / u32::MAX as f64;
         let y = xorshift128(&mut s) as f64 / u32::MAX as f64;
@@ -84,7 +83,7 @@ pub fn xorshift_pi(n: u32, seed: u32) -> u32 {
 /// Dot product of two sequences generated from the index.
 #[penny::task]
 pub fn generated_dot(n: u32) -> f64 {
-    let mut sum = 0.0f64; // infer: `sum += a * b` with `a: f64`, and the return type
+    let mut sum = 0.0;
     for i in 0..n {
         let a = (i % 1000) as f64 * 0.001;
         let b = (i.wrapping_mul(7) % 1000) as f64 * 0.002;
@@ -96,7 +95,7 @@ pub fn generated_dot(n: u32) -> f64 {
 /// Sum over a `side x side` grid, row by row.
 #[penny::task]
 pub fn grid_sum(side: u32) -> u64 {
-    let mut sum = 0u64; // infer: `sum += (..) as u64`, and the return type
+    let mut sum = 0;
     for y in 0..side {
         for x in 0..side {
             sum += (x ^ y) as u64;
@@ -108,7 +107,7 @@ pub fn grid_sum(side: u32) -> u64 {
 /// Total of the set bits of every number in `1..=n`.
 #[penny::task]
 pub fn popcount_sum(n: u64) -> u64 {
-    let mut total = 0u64; // infer: `total += (..) as u64`, and the return type
+    let mut total = 0;
     for i in 1..=n {
         total += i.count_ones() as u64;
     }
@@ -118,7 +117,7 @@ pub fn popcount_sum(n: u64) -> u64 {
 /// Sum of `1 / i` over the odd `i` in `1..=n`.
 #[penny::task]
 pub fn odd_harmonic(n: u32) -> f64 {
-    let mut sum = 0.0f64; // infer: `sum += 1.0 / i as f64`, and the return type
+    let mut sum = 0.0;
     for i in (1..=n).step_by(2) {
         sum += 1.0 / i as f64;
     }
@@ -128,7 +127,7 @@ pub fn odd_harmonic(n: u32) -> f64 {
 /// Primes below `n` by trial division, with a `while` loop inside each iteration.
 #[penny::task]
 pub fn count_primes(n: u32) -> u32 {
-    let mut count = 0u32; // infer: `count += 1`, and the return type
+    let mut count = 0;
     for i in 2..n {
         let mut d = 2;
         let mut prime = true;
