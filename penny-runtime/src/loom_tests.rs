@@ -197,3 +197,31 @@ fn free_list_concurrent_pop_and_push() {
         assert_eq!(r.u32(crate::region::H_FREE_COUNT).load(Relaxed), 0);
     });
 }
+
+/// Finding 6: the free count, read while two threads each pop and push a slot, stays within
+/// `0..=slots` (a pop's decrement used to be able to land before its push's increment).
+#[test]
+fn free_count_stays_within_bounds() {
+    loom::model(|| {
+        let r = region(2, 2);
+        slot::init_free_list(&r);
+        let held = slot::pop_free(&r).unwrap();
+        let churners: Vec<_> = (0..2)
+            .map(|_| {
+                let r = r.clone();
+                thread::spawn(move || {
+                    if let Some(i) = slot::pop_free(&r) {
+                        slot::push_free(&r, i);
+                    }
+                })
+            })
+            .collect();
+        slot::push_free(&r, held);
+        let count = r.u32(crate::region::H_FREE_COUNT).load(Relaxed);
+        assert!(count <= 2, "free count read as {count}");
+        for t in churners {
+            t.join().unwrap();
+        }
+        assert_eq!(r.u32(crate::region::H_FREE_COUNT).load(Relaxed), 2);
+    });
+}

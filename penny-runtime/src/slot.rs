@@ -145,9 +145,15 @@ pub(crate) fn free(r: &Region, index: u32) {
 
 /// Treiber stack of free slot indices; the head packs a tag that every successful update
 /// bumps, so a pop that read a stale `next` (ABA) fails its CAS.
+///
+/// The free count is raised *before* the index is linked and lowered *after* a pop unlinked
+/// one, so every slot is counted at most once and the count never goes below the number of
+/// linked indices: it stays within `0..=slots` at every instant (a slot is linked, being
+/// pushed, being popped or in use; only the first three can be counted).
 pub(crate) fn push_free(r: &Region, index: u32) {
     let head = r.u64(H_FREE_HEAD);
     let next = r.u32(r.layout().slot(index) + S_NEXT_FREE);
+    r.u32(H_FREE_COUNT).fetch_add(1, Release);
     let mut h = head.load(Relaxed);
     loop {
         next.store(h as u32, Relaxed);
@@ -157,7 +163,6 @@ pub(crate) fn push_free(r: &Region, index: u32) {
             Err(now) => h = now,
         }
     }
-    r.u32(H_FREE_COUNT).fetch_add(1, Release);
 }
 
 /// Takes a free slot, if any.
@@ -254,5 +259,44 @@ mod tests {
         );
         free(&r, i);
         assert_eq!(Header(header(&r, i).load(Relaxed)).generation(), 2);
+    }
+
+    /// Finding 6: the free count is read while other threads pop and push; it must never
+    /// leave `0..=slots` (a pop's decrement used to land before the matching push's
+    /// increment, and the `u32` wrapped to 4294967295).
+    #[test]
+    fn free_count_stays_within_bounds_under_concurrent_pop_and_push() {
+        let r = std::sync::Arc::new(region(2));
+        let rounds: u32 = if cfg!(miri) { 50 } else { 2_000_000 };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let churners: Vec<_> = (0..3)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..rounds {
+                        if let Some(i) = pop_free(&r) {
+                            push_free(&r, i);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let reader = {
+            let (r, stop) = (r.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut worst = 0;
+                while !stop.load(Relaxed) {
+                    worst = worst.max(r.u32(H_FREE_COUNT).load(Relaxed));
+                }
+                worst
+            })
+        };
+        for t in churners {
+            t.join().unwrap();
+        }
+        stop.store(true, Relaxed);
+        let worst = reader.join().unwrap();
+        assert!(worst <= 2, "free count read as {worst} with 2 slots");
+        assert_eq!(r.u32(H_FREE_COUNT).load(Relaxed), 2);
     }
 }
