@@ -126,9 +126,11 @@ impl Fresh {
         slot::push_free(r, self.index);
     }
 
-    /// Writes the task into the slot, records kind, budget, progress and cell, publishes it
-    /// as QUEUED at `priority` and records the slot in the cell. Returns the slot index, for
-    /// the caller to push to a queue.
+    /// Writes the task into the slot, records kind, budget, progress (read from the task by
+    /// the spawner before it took the slot: no task code runs here, so nothing can unwind
+    /// out of an unpublished slot) and cell, publishes it as QUEUED at `priority` and records
+    /// the slot in the cell. Returns the slot index, for the caller to push to a queue.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn install<F: FnOnce(*mut u8)>(
         self,
         r: &Region,
@@ -137,6 +139,7 @@ impl Fresh {
         priority: u8,
         write: Writer<F>,
         cell: CellRef,
+        progress: Progress,
     ) -> u32 {
         let layout = r.layout();
         assert_eq!(
@@ -154,8 +157,6 @@ impl Fresh {
         // it), 16-byte aligned and at least `kind.size` bytes (checked above); the writer
         // holds a task of `kind`'s type (checked above).
         unsafe { write.write(payload) };
-        // SAFETY: the slot is still unpublished; `payload` now holds a task of `kind`.
-        let progress = unsafe { kind::progress(kind, payload) };
         publish_progress(r, off, progress);
         r.u32(off + region::S_KIND).store(kind_index, Relaxed);
         r.u32(off + region::S_BUDGET)
@@ -271,16 +272,27 @@ impl<'k> Running<'k> {
         unsafe { kind::step(self.kind, payload, budget, out) }
     }
 
-    /// The task's progress, read from its state.
+    /// The task's progress, read from its state. This runs the task's `progress`, which may
+    /// panic: the caller catches it.
     pub(crate) fn progress(&self, r: &Region) -> Progress {
         // SAFETY: this worker owns the slot, so nobody writes the payload meanwhile; it holds
         // a task of `kind` (a panicking step may leave it half-updated, but it is plain data).
         unsafe { kind::progress(self.kind, self.payload(r)) }
     }
 
-    /// Publishes the task's progress in its slot.
+    /// Publishes the task's progress in its slot (runs the task's `progress`, which may
+    /// panic: the caller catches it).
     pub(crate) fn publish_progress(&self, r: &Region) {
         publish_progress(r, r.layout().slot(self.index), self.progress(r));
+    }
+
+    /// The progress last published in the slot.
+    pub(crate) fn published_progress(&self, r: &Region) -> Progress {
+        let off = r.layout().slot(self.index);
+        kind::decode_progress(
+            r.u64(off + region::S_PROGRESS_DONE).load(Relaxed),
+            r.u64(off + region::S_PROGRESS_TOTAL).load(Relaxed),
+        )
     }
 
     /// Puts the task back to QUEUED (its budget stays in the slot); the caller pushes the
@@ -292,14 +304,18 @@ impl<'k> Running<'k> {
     }
 
     /// Ends the task with `outcome` (DONE after a `step` returned true, FAILED, CANCELLED):
-    /// delivers the output, frees the slot and completes the cell.
+    /// delivers the output, frees the slot and completes the cell. `progress` is the final
+    /// progress the caller read from the task (`None` when that read panicked: the last
+    /// published progress stands). Runs no task code, so it cannot unwind.
     pub(crate) fn finish(
         self,
         r: &Region,
         outcome: u64,
         panic: Option<String>,
+        progress: Option<Progress>,
         wake_all: impl FnOnce(&AtomicU32),
     ) {
+        let progress = progress.unwrap_or_else(|| self.published_progress(r));
         if outcome == slot::DONE {
             let out = self.output(r);
             // SAFETY: this worker owns the slot and the cell's only completer reference;
@@ -307,7 +323,6 @@ impl<'k> Running<'k> {
             // is not complete (only this worker can complete it now).
             unsafe { kind::deliver(self.kind, self.cell.addr, out) };
         }
-        let progress = self.progress(r);
         slot::set_owned(r, self.index, self.header.with_state(outcome, NO_OWNER));
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);

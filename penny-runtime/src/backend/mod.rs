@@ -13,8 +13,10 @@ pub(crate) mod native;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod wasm;
 
-/// Joins a started worker.
-pub(crate) type WorkerJoin = Box<dyn FnOnce() + Send>;
+/// Joins a started worker: `Err` carries the payload of a panic that ended the worker (a
+/// scheduler bug: task panics are caught inside the worker).
+pub(crate) type WorkerJoin =
+    Box<dyn FnOnce() -> Result<(), Box<dyn core::any::Any + Send>> + Send + Sync>;
 
 /// What the scheduler needs from a platform.
 pub(crate) trait Backend: Send + Sync + 'static {

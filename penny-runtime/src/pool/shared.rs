@@ -110,8 +110,14 @@ impl Shared {
         epoch.fetch_add(1, SeqCst);
         self.backend.wake_all(epoch);
         self.bump_freed();
+        // A worker that died (a scheduler bug: task panics are caught) must not stop the
+        // cleanup below, or the tasks still queued would never complete: the first such
+        // panic is raised again once everything is cancelled.
+        let mut worker_panic = None;
         for join in joins {
-            join();
+            if let Err(panic) = join() {
+                worker_panic.get_or_insert(panic);
+            }
         }
         // Workers are gone: cancel what waits for a slot, then everything still queued.
         let pending: Vec<Pending> = self
@@ -142,6 +148,11 @@ impl Shared {
                 {
                     self.finish(task, slot::CANCELLED, None);
                 }
+            }
+        }
+        if let Some(panic) = worker_panic {
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(panic);
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::owned::{self, CellRef, Fresh};
 use crate::priority::{Priority, TrySpawnError};
 use crate::region;
 use crate::sync::Ordering::*;
-use crate::Task;
+use crate::{Progress, Task};
 use std::sync::Arc;
 
 /// A task waiting in the spawner-side queue for a slot.
@@ -24,6 +24,8 @@ pub(super) struct Pending {
     priority: Priority,
     pub(super) cell: CellRef,
     write: Writer,
+    /// The task's progress, read once at spawn.
+    progress: Progress,
 }
 
 impl Shared {
@@ -61,10 +63,10 @@ impl Shared {
     /// The completion cell of a new task: the handle's side, and the slot's reference.
     fn new_cell<T: Task>(
         this: &Arc<Shared>,
-        task: &T,
+        progress: Progress,
         kind: &Kind,
     ) -> (TaskHandle<T::Output>, CellRef) {
-        let cell = Arc::new(Completion::new(task.progress()));
+        let cell = Arc::new(Completion::new(progress));
         let handle = TaskHandle::new(this.clone(), cell.clone());
         (handle, CellRef::new::<T>(cell, kind))
     }
@@ -75,8 +77,11 @@ impl Shared {
         task: T,
         priority: Priority,
     ) -> TaskHandle<T::Output> {
+        // The task's own code runs here, on the spawner's thread, before anything is taken:
+        // a panic in it reaches the caller and leaks nothing.
+        let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
-        let (handle, cell) = Self::new_cell(this, &task, kind);
+        let (handle, cell) = Self::new_cell::<T>(this, progress, kind);
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
                 self.install(
@@ -86,6 +91,7 @@ impl Shared {
                     priority,
                     cell,
                     kind::writer_in_place(task),
+                    progress,
                 );
                 return handle;
             }
@@ -95,6 +101,7 @@ impl Shared {
             priority,
             cell,
             write: kind::writer(task),
+            progress,
         };
         let freed = self.word(region::H_FREED_EPOCH);
         let waiters = self.word(region::H_FREED_WAITERS);
@@ -143,6 +150,8 @@ impl Shared {
         task: T,
         priority: Priority,
     ) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
+        // As in `spawn`: the task's code runs before a slot is taken.
+        let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
         if self.pending_len.load(SeqCst) != 0 {
             return Err(TrySpawnError::Full(task));
@@ -150,7 +159,7 @@ impl Shared {
         let Some(fresh) = Fresh::pop(&self.region) else {
             return Err(TrySpawnError::Full(task));
         };
-        let (handle, cell) = Self::new_cell(this, &task, kind);
+        let (handle, cell) = Self::new_cell::<T>(this, progress, kind);
         self.install(
             fresh,
             kind_index,
@@ -158,11 +167,13 @@ impl Shared {
             priority,
             cell,
             kind::writer_in_place(task),
+            progress,
         );
         Ok(handle)
     }
 
     /// Fills `fresh` and queues it.
+    #[allow(clippy::too_many_arguments)]
     fn install<F: FnOnce(*mut u8)>(
         &self,
         fresh: Fresh,
@@ -171,6 +182,7 @@ impl Shared {
         priority: Priority,
         cell: CellRef,
         write: Writer<F>,
+        progress: Progress,
     ) {
         if cell.header().cancel.load(SeqCst) != 0 {
             // Cancelled while waiting for a slot: it never runs.
@@ -187,6 +199,7 @@ impl Shared {
             priority.index() as u8,
             write,
             cell,
+            progress,
         );
         self.count(priority.index(), 1);
         self.inject(priority.index(), index);
@@ -210,6 +223,7 @@ impl Shared {
             priority,
             cell,
             write,
+            progress,
         } = entry;
         self.install(
             fresh,
@@ -218,6 +232,7 @@ impl Shared {
             priority,
             cell,
             write,
+            progress,
         );
     }
 

@@ -24,6 +24,8 @@ use crate::owned::{self, Popped, Running};
 use crate::region::{self, PRIORITIES};
 use crate::slot;
 use crate::sync::Ordering::*;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 const INJECT_BATCH: u64 = 8;
 /// Idle polls (one pause each, ~30 µs in all) before a worker starts yielding...
@@ -162,13 +164,19 @@ impl Shared {
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
                 return self.finish(task, slot::CANCELLED, None);
             }
-            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                task.step(&self.region, budget)
+            // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
+            // either fails this task only.
+            let stepped = catch_unwind(AssertUnwindSafe(|| {
+                let done = task.step(&self.region, budget);
+                if !done {
+                    task.publish_progress(&self.region);
+                }
+                done
             }));
             let done = match stepped {
                 Ok(done) => done,
-                Err(panic) => {
-                    let message = panic_message(&*panic);
+                Err(payload) => {
+                    let message = panic_message(payload);
                     return self.finish(task, slot::FAILED, Some(message));
                 }
             };
@@ -185,7 +193,6 @@ impl Shared {
                 }
                 start = Some(now);
             }
-            task.publish_progress(&self.region);
             // Preemption: one relaxed load; any queued work more urgent than ours?
             let more_urgent =
                 self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
@@ -202,18 +209,41 @@ impl Shared {
         }
     }
 
+    /// Ends `task` with `outcome`. Reads its final progress first (task code: a panic there
+    /// turns DONE into FAILED; a cancelled or failed task keeps its outcome and its last
+    /// published progress).
     pub(super) fn finish(&self, task: Running<'_>, outcome: u64, panic: Option<String>) {
-        task.finish(&self.region, outcome, panic, |w| self.backend.wake_all(w));
+        let (mut outcome, mut panic) = (outcome, panic);
+        let progress = match catch_unwind(AssertUnwindSafe(|| task.progress(&self.region))) {
+            Ok(progress) => Some(progress),
+            Err(payload) => {
+                let message = panic_message(payload);
+                if outcome == slot::DONE {
+                    (outcome, panic) = (slot::FAILED, Some(message));
+                }
+                None
+            }
+        };
+        task.finish(&self.region, outcome, panic, progress, |w| {
+            self.backend.wake_all(w)
+        });
         self.slot_freed();
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
+/// The message of a task's panic. The payload is the task's value and its `Drop` is task
+/// code too, so it is dropped under `catch_unwind`; if that drop panics as well, the second
+/// payload is leaked rather than dropped (a payload whose drop panics again would never end).
+pub(super) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
+    } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else {
         "a task panicked with a non-string payload".to_owned()
+    };
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        core::mem::forget(again);
     }
+    message
 }
