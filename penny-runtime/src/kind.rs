@@ -368,6 +368,15 @@ impl<O: Copy + Send + 'static> Completion<O> {
 }
 
 impl CellHeader {
+    /// Stores a task's final progress. The completer calls it before it frees the task's
+    /// slot: a handle that finds the slot gone reads this progress, so it never sees the one
+    /// from spawn again.
+    pub(crate) fn store_progress(&self, p: Progress) {
+        let (done, total) = encode_progress(p);
+        self.progress_done.store(done, Release);
+        self.progress_total.store(total, Release);
+    }
+
     /// Whether the result is there (Acquire).
     pub(crate) fn is_complete(&self) -> bool {
         self.state.load(Acquire) == COMPLETE
@@ -388,9 +397,7 @@ impl CellHeader {
         wake_all: impl FnOnce(&AtomicU32),
     ) {
         if let Some(p) = final_progress {
-            let (done, total) = encode_progress(p);
-            self.progress_done.store(done, Relaxed);
-            self.progress_total.store(total, Relaxed);
+            self.store_progress(p);
         }
         // SAFETY: the caller is the only completer and nobody reads `panic` before COMPLETE.
         unsafe { *self.panic.get() = panic };

@@ -196,7 +196,19 @@ pub(crate) enum Popped<'k> {
 }
 
 /// The worker that popped `index` from a queue takes it (see [`slot::claim`]).
-pub(crate) fn claim<'k>(r: &Region, kinds: &'k Kinds, index: u32, worker: u16) -> Popped<'k> {
+///
+/// A task cancelled while queued is completed by its canceller, which reads the final
+/// progress from the slot after winning the cancel; so the popper frees the slot only once
+/// the cell is complete (`yield_now` between checks: the canceller is a few instructions
+/// away from it), or a handle could find the slot gone and the cell still holding the
+/// progress from spawn.
+pub(crate) fn claim<'k>(
+    r: &Region,
+    kinds: &'k Kinds,
+    index: u32,
+    worker: u16,
+    yield_now: impl Fn(),
+) -> Popped<'k> {
     let claim = slot::claim(r, index, worker);
     let off = r.layout().slot(index);
     // The claim's Acquire saw the installer's writes, made before it released QUEUED.
@@ -216,7 +228,10 @@ pub(crate) fn claim<'k>(r: &Region, kinds: &'k Kinds, index: u32, worker: u16) -
             cell,
         }),
         Claim::Reclaim(_) => {
-            // Cancelled while queued: the handle completed the cell; drop our reference.
+            // Cancelled while queued: the handle completes the cell; then drop our reference.
+            while !cell.header().is_complete() {
+                yield_now();
+            }
             drop(cell);
             slot::free(r, index);
             Popped::Reclaimed
@@ -323,39 +338,47 @@ impl<'k> Running<'k> {
             // is not complete (only this worker can complete it now).
             unsafe { kind::deliver(self.kind, self.cell.addr, out) };
         }
+        // The final progress reaches the cell before the slot is freed (a handle that finds
+        // the slot gone reads the cell's).
+        self.cell.header().store_progress(progress);
         slot::set_owned(r, self.index, self.header.with_state(outcome, NO_OWNER));
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);
-        self.cell.complete(outcome, panic, Some(progress), wake_all);
+        self.cell.complete(outcome, panic, None, wake_all);
     }
 }
 
 /// A handle cancels its task if it is still queued in slot `index` at `generation`; on a
 /// win it completes `cell` (the task's) as cancelled and returns true. The worker that pops
-/// the index then only frees the slot.
+/// the index then only frees the slot, once the cell is complete (see [`claim`]).
 pub(crate) fn cancel_queued(
     r: &Region,
     index: u32,
     generation: u32,
     cell: &CellHeader,
-    progress: Option<Progress>,
     wake_all: impl FnOnce(&AtomicU32),
 ) -> bool {
     // The handle read `(index, generation)` from its cell after the installer stored the
     // cell's address in the slot, so the slot holds this cell's address, or a later task's
     // (and then the generation moved on and the CAS below fails anyway). Checked before the
     // CAS: after it, the slot may already be freed and reused.
-    let addr = r
-        .u64(r.layout().slot(index) + region::S_COMPLETION)
-        .load(Acquire);
+    let off = r.layout().slot(index);
+    let addr = r.u64(off + region::S_COMPLETION).load(Acquire);
     if addr != cell as *const CellHeader as usize as u64
         || !slot::cancel_queued(r, index, generation)
     {
         return false;
     }
+    // The task can no longer run, and the popper frees the slot only after the cell is
+    // complete: the progress read here is final (read after the CAS, since a task may have
+    // run and been requeued between an earlier read and the CAS, its header unchanged).
+    let progress = kind::decode_progress(
+        r.u64(off + region::S_PROGRESS_DONE).load(Acquire),
+        r.u64(off + region::S_PROGRESS_TOTAL).load(Acquire),
+    );
     // SAFETY: the slot held this cell (checked above) and this call won the QUEUED(generation)
     // -> CANCELLED CAS, which makes it the cell's only completer: no worker will run the
     // task, and the popper only frees the slot.
-    unsafe { cell.complete(slot::CANCELLED, None, progress, wake_all) };
+    unsafe { cell.complete(slot::CANCELLED, None, Some(progress), wake_all) };
     true
 }

@@ -144,7 +144,9 @@ impl Shared {
             for index in popped {
                 self.count(p, -1);
                 if let Popped::Run(task) =
-                    owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1)
+                    owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1, || {
+                        self.backend.yield_now()
+                    })
                 {
                     self.finish(task, slot::CANCELLED, None);
                 }
@@ -168,10 +170,9 @@ impl Shared {
             return;
         }
         let (index, generation) = ((at >> 32) as u32, at as u32);
-        let progress = self.slot_progress(index, generation).map(|(_, p)| p);
         // On a win (the task is still queued) the handle completes the cell; the worker that
         // pops the index only frees the slot and drops the slot's reference to the cell.
-        owned::cancel_queued(&self.region, index, generation, cell, progress, |w| {
+        owned::cancel_queued(&self.region, index, generation, cell, |w| {
             self.backend.wake_all(w)
         });
     }

@@ -144,7 +144,9 @@ impl Shared {
     /// Runs the task in slot `index` (just popped by this worker) until it ends or is
     /// preempted.
     fn run(&self, me: u16, index: u32) {
-        let mut task = match owned::claim(&self.region, &self.kinds, index, me) {
+        let mut task = match owned::claim(&self.region, &self.kinds, index, me, || {
+            self.backend.yield_now()
+        }) {
             Popped::Run(task) => task,
             Popped::Reclaimed => {
                 // Cancelled while queued: the handle completed the cell, the slot is free.
