@@ -69,8 +69,9 @@ impl CellRef {
     /// Completes the cell and releases this reference.
     ///
     /// Every caller in this module is the cell's only completer: the owner of its RUNNING
-    /// slot, or the holder of a reference that never reached a slot (no handle can cancel
-    /// such a task into completion, see [`cancel_unslotted`]).
+    /// slot, the installer that won the cancel CAS of the QUEUED slot it has not queued yet,
+    /// or the holder of a reference that never reached a slot (no handle can cancel such a
+    /// task into completion, see [`cancel_unslotted`]).
     fn complete(
         self,
         outcome: u64,
@@ -97,10 +98,12 @@ impl Drop for CellRef {
 }
 
 /// Completes, as cancelled, the cell of a task that never got a slot (it waited in the
-/// spawner-side queue).
+/// spawner-side queue; the caller took its entry out of that queue, under the queue's lock).
 pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32)) {
-    // Handles complete a cell only after winning `cancel_queued` on its slot; with no slot
-    // recorded in the cell there is none, so this holder is the only completer.
+    // Handles complete a cell only after winning `cancel_queued` on its slot, or after taking
+    // its entry out of the spawner-side queue (which is what the caller did, or a handle
+    // cancelled it and holds no entry); with no slot recorded in the cell and the entry in
+    // the caller's hands, this holder is the only completer.
     assert_eq!(
         cell.header().slot.load(SeqCst),
         NO_SLOT,
@@ -129,7 +132,9 @@ impl Fresh {
     /// Writes the task into the slot, records kind, budget, progress (read from the task by
     /// the spawner before it took the slot: no task code runs here, so nothing can unwind
     /// out of an unpublished slot) and cell, publishes it as QUEUED at `priority` and records
-    /// the slot in the cell. Returns the slot index, for the caller to push to a queue.
+    /// the slot in the cell. Returns the slot index, for the caller to push to a queue, or
+    /// `None` when a cancel raced with the install (see below): then the task is complete
+    /// as cancelled and the slot is free again.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn install<F: FnOnce(*mut u8)>(
         self,
@@ -140,7 +145,9 @@ impl Fresh {
         write: Writer<F>,
         cell: CellRef,
         progress: Progress,
-    ) -> u32 {
+        yield_now: impl Fn(),
+        wake_all: impl FnOnce(&AtomicU32),
+    ) -> Option<u32> {
         let layout = r.layout();
         assert_eq!(
             write.type_id(),
@@ -169,12 +176,31 @@ impl Fresh {
             Header::new(QUEUED, priority, NO_OWNER, generation),
         );
         // Tell the handle where its task is. The index is in no queue yet, so the reference
-        // is still ours here; from now on it is the slot's.
+        // is still ours here.
         cell.header()
             .slot
             .store((self.index as u64) << 32 | generation as u64, SeqCst);
+        // A handle's `cancel` raises the flag, then reads `slot` (both SeqCst): it either
+        // sees the slot just stored (and cancels the queued task itself) or this load sees
+        // the flag. A task waiting for a slot is cancelled by taking it out of the
+        // spawner-side queue, so the flag is only seen here when the cancel came while this
+        // installer had already taken the task from that queue.
+        if cell.header().cancel.load(SeqCst) != 0 {
+            if slot::cancel_queued(r, self.index, generation) {
+                cell.complete(slot::CANCELLED, None, Some(progress), wake_all);
+            } else {
+                // The handle won the cancel and completes the cell.
+                while !cell.header().is_complete() {
+                    yield_now();
+                }
+                drop(cell);
+            }
+            slot::free(r, self.index);
+            return None;
+        }
+        // From now on the reference is the slot's.
         let _ = cell.into_slot();
-        self.index
+        Some(self.index)
     }
 }
 

@@ -164,10 +164,18 @@ impl Shared {
     /// `TaskHandle::cancel`: flags the task; if it is still queued, cancels it right away.
     pub(crate) fn cancel(&self, cell: &CellHeader) {
         cell.cancel.store(1, SeqCst);
-        let at = cell.slot.load(SeqCst);
+        let mut at = cell.slot.load(SeqCst);
         if at == kind::NO_SLOT {
-            // Waiting for a slot: whoever installs it sees the flag and cancels it.
-            return;
+            // Waiting for a slot: take it out of the spawner-side queue now.
+            if self.cancel_waiting(cell) {
+                return;
+            }
+            // An installer took it from that queue: if it has recorded the slot since, cancel
+            // the queued task below; if not, it sees the flag once it has (see `install`).
+            at = cell.slot.load(SeqCst);
+            if at == kind::NO_SLOT {
+                return;
+            }
         }
         let (index, generation) = ((at >> 32) as u32, at as u32);
         // On a win (the task is still queued) the handle completes the cell; the worker that

@@ -7,10 +7,16 @@
 //! waiting task into it. When that queue is full too, `spawn` parks until a slot frees.
 //! `try_spawn` never waits: it hands the task back. Either way no task is lost and memory is
 //! bounded by `slots + queue` tasks.
+//!
+//! Cancelling a task that waits in the spawner-side queue takes its entry out of the queue
+//! and completes it at once (so it no longer holds a place there, and blocked spawners are
+//! woken); `drain_pending` takes entries under the same lock, so exactly one of the two gets
+//! each entry, and an installer that got it re-checks the cancel flag after recording the
+//! slot in the cell (see `owned::Fresh::install`).
 
 use super::Shared;
 use crate::handle::TaskHandle;
-use crate::kind::{self, Completion, Kind, Writer};
+use crate::kind::{self, CellHeader, Completion, Kind, Writer};
 use crate::owned::{self, CellRef, Fresh};
 use crate::priority::{Priority, TrySpawnError};
 use crate::region;
@@ -192,7 +198,7 @@ impl Shared {
             self.bump_freed();
             return;
         }
-        let index = fresh.install(
+        let installed = fresh.install(
             &self.region,
             kind_index,
             kind,
@@ -200,7 +206,14 @@ impl Shared {
             write,
             cell,
             progress,
+            || self.backend.yield_now(),
+            |w| self.backend.wake_all(w),
         );
+        let Some(index) = installed else {
+            // Cancelled during the install: the slot is free again.
+            self.bump_freed();
+            return;
+        };
         self.count(priority.index(), 1);
         self.inject(priority.index(), index);
         self.notify_work();
@@ -234,6 +247,28 @@ impl Shared {
             write,
             progress,
         );
+    }
+
+    /// `TaskHandle::cancel` of a task that has no slot yet: if it waits in the spawner-side
+    /// queue, takes it out and completes it as cancelled right away, and wakes spawners
+    /// blocked on the queue's capacity. Returns false when the entry is not there: an
+    /// installer took it (and sees the cancel flag after recording the slot), or it ended.
+    pub(crate) fn cancel_waiting(&self, cell: &CellHeader) -> bool {
+        let addr = cell as *const CellHeader;
+        let entry = {
+            let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let at = queue
+                .iter()
+                .position(|e| core::ptr::eq(e.cell.header(), addr));
+            at.and_then(|at| queue.remove(at))
+        };
+        let Some(entry) = entry else {
+            return false;
+        };
+        self.pending_len.fetch_sub(1, SeqCst);
+        owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
+        self.bump_freed();
+        true
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
