@@ -31,7 +31,10 @@ fn builder_form_and_priorities() {
         .task(SumRange::new(0, 10))
         .priority(Priority::UserBlocking)
         .spawn();
-    let b = pool.spawn_with_priority(SumRange::new(0, 20), Priority::Background);
+    let b = pool
+        .task(SumRange::new(0, 20))
+        .priority(Priority::Background)
+        .spawn();
     let c = pool.task(SumRange::new(0, 30)).spawn();
     assert_eq!(a.join(), Ok(45));
     assert_eq!(b.join(), Ok(190));

@@ -103,14 +103,14 @@ fn round(
         let priority = priorities[rng.below(3) as usize];
         let kernel = rng.below(100);
         let mut entry = if kernel < 1 {
-            let h = pool.spawn_with_priority(
-                Panicker {
+            let h = pool
+                .task(Panicker {
                     after: rng.below(300),
                     i: 0,
                     message: "stress panic",
-                },
-                priority,
-            );
+                })
+                .priority(priority)
+                .spawn();
             Live {
                 handle: pool.spawn(SumRange::new(0, 0)),
                 panicking: Some(h),
@@ -120,7 +120,10 @@ fn round(
             }
         } else if kernel < 50 {
             let (a, b) = (rng.below(1000), rng.below(3000));
-            let h = pool.spawn_with_priority(SumRange::new(a, a + b), priority);
+            let h = pool
+                .task(SumRange::new(a, a + b))
+                .priority(priority)
+                .spawn();
             Live {
                 handle: h,
                 panicking: None,
@@ -130,7 +133,7 @@ fn round(
             }
         } else {
             let n = rng.below(2000);
-            let h = pool.spawn_with_priority(Watched::new(probe, n), priority);
+            let h = pool.task(Watched::new(probe, n)).priority(priority).spawn();
             Live {
                 handle: h,
                 panicking: None,

@@ -199,36 +199,21 @@ impl Pool {
 
     /// Runs `task` at [`Priority::UserVisible`]. When every slot is taken the task waits in
     /// the spawner-side queue, and when that is full this call blocks until a slot frees.
+    /// For another priority: `pool.task(task).priority(p).spawn()`.
     ///
     /// # Panics
     /// When the task's state or output does not fit the pool's slots (the message names the
-    /// sizes and the builder option to raise).
+    /// sizes and the builder option to raise). A panic in the task's `progress`, which
+    /// `spawn` reads once, reaches the caller (nothing is taken from the pool before).
     pub fn spawn<T: Task>(&self, task: T) -> TaskHandle<T::Output> {
-        self.spawn_with_priority(task, Priority::UserVisible)
-    }
-
-    /// Runs `task` at `priority`; see [`spawn`](Self::spawn).
-    pub fn spawn_with_priority<T: Task>(
-        &self,
-        task: T,
-        priority: Priority,
-    ) -> TaskHandle<T::Output> {
-        self.shared.spawn(&self.shared, task, priority)
+        self.shared.spawn(&self.shared, task, Priority::UserVisible)
     }
 
     /// Runs `task` at [`Priority::UserVisible`] if a slot is free right now; otherwise hands it
-    /// back.
+    /// back. For another priority: `pool.task(task).priority(p).try_spawn()`.
     pub fn try_spawn<T: Task>(&self, task: T) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
-        self.try_spawn_with_priority(task, Priority::UserVisible)
-    }
-
-    /// Runs `task` at `priority` if a slot is free right now; otherwise hands it back.
-    pub fn try_spawn_with_priority<T: Task>(
-        &self,
-        task: T,
-        priority: Priority,
-    ) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
-        self.shared.try_spawn(&self.shared, task, priority)
+        self.shared
+            .try_spawn(&self.shared, task, Priority::UserVisible)
     }
 
     /// Starts a spawn with options: `pool.task(t).priority(Priority::Background).spawn()`.
@@ -287,12 +272,14 @@ impl<T: Task> SpawnBuilder<'_, T> {
 
     /// Spawns the task; see [`Pool::spawn`].
     pub fn spawn(self) -> TaskHandle<T::Output> {
-        self.pool.spawn_with_priority(self.task, self.priority)
+        let shared = &self.pool.shared;
+        shared.spawn(shared, self.task, self.priority)
     }
 
     /// Spawns the task if a slot is free; see [`Pool::try_spawn`].
     pub fn try_spawn(self) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
-        self.pool.try_spawn_with_priority(self.task, self.priority)
+        let shared = &self.pool.shared;
+        shared.try_spawn(shared, self.task, self.priority)
     }
 }
 
@@ -356,7 +343,10 @@ mod tests {
         let n: u64 = if cfg!(miri) { 12 } else { 200 };
         let pool = Pool::builder().workers(2).slots(3).queue(2).build();
         let handles: Vec<_> = (0..n).map(|i| pool.spawn(sum(i * 10))).collect();
-        let cancelled = pool.spawn_with_priority(sum(1 << 40), Priority::Background);
+        let cancelled = pool
+            .task(sum(1 << 40))
+            .priority(Priority::Background)
+            .spawn();
         cancelled.cancel();
         let failed = pool.task(Boom).priority(Priority::UserBlocking).spawn();
         for (i, h) in handles.into_iter().enumerate() {
