@@ -294,3 +294,53 @@ fn chunks_respect_the_budget_and_budgets_grow() {
     assert!(max >= 8 * 1024, "budget grew to {max}");
     assert!(chunks < 5_000, "{chunks} chunks: budget did not adapt");
 }
+
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Aligned32(u8);
+
+impl Task for Aligned32 {
+    type Output = u8;
+    fn step(&mut self, _: u32) -> Step<u8> {
+        Step::Done(self.0)
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ReturnsAligned32;
+
+impl Task for ReturnsAligned32 {
+    type Output = Aligned32;
+    fn step(&mut self, _: u32) -> Step<Aligned32> {
+        Step::Done(Aligned32(1))
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+}
+
+fn spawn_panic_message(spawn: impl FnOnce()) -> String {
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(spawn)).unwrap_err();
+    err.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+/// Finding 9: an over-aligned task or output was refused with advice to raise
+/// `.slot_bytes(..)` / `.output_bytes(..)`, which changes nothing about alignment. The message
+/// names the alignment limit and says no builder option raises it.
+#[test]
+fn over_aligned_tasks_and_outputs_are_refused_with_the_real_limit() {
+    let pool = Pool::builder().workers(1).slots(2).build();
+    for message in [
+        spawn_panic_message(|| drop(pool.spawn(Aligned32(1)))),
+        spawn_panic_message(|| drop(pool.spawn(ReturnsAligned32))),
+    ] {
+        assert!(message.contains("alignment 32"), "{message}");
+        assert!(message.contains("at most 16"), "{message}");
+        assert!(!message.contains("_bytes("), "misleading advice: {message}");
+    }
+    // Nothing was taken from the pool.
+    assert_eq!(pool.free_slots(), 2);
+}

@@ -40,25 +40,33 @@ impl Shared {
     fn kind_for<T: Task>(&self) -> (u32, &Kind) {
         let (index, kind) = self.kinds.index_of::<T>();
         let c = self.layout.config;
-        if kind.size > c.payload_bytes as usize || kind.align > region::MAX_ALIGN {
+        for (what, align) in [("task", kind.align), ("output of task", kind.output_align)] {
+            if align > region::MAX_ALIGN {
+                panic!(
+                    "penny: the {what} `{}` needs alignment {align}, but a pool aligns task \
+                     states and outputs to at most {} bytes (no builder option changes that): \
+                     lower the type's alignment",
+                    kind.name,
+                    region::MAX_ALIGN,
+                );
+            }
+        }
+        if kind.size > c.payload_bytes as usize {
             panic!(
-                "penny: task `{}` needs {} bytes (alignment {}) but this pool's slots hold {} \
-                 bytes (alignment {}); build the pool with `.slot_bytes({})`",
+                "penny: task `{}` needs {} bytes but this pool's slots hold {} bytes; build \
+                 the pool with `.slot_bytes({})`",
                 kind.name,
                 kind.size,
-                kind.align,
                 c.payload_bytes,
-                region::MAX_ALIGN,
                 kind.size.next_multiple_of(8),
             );
         }
-        if kind.output_size > c.output_bytes as usize || kind.output_align > region::MAX_ALIGN {
+        if kind.output_size > c.output_bytes as usize {
             panic!(
-                "penny: the output of task `{}` needs {} bytes (alignment {}) but this pool's \
-                 slots hold {} output bytes; build the pool with `.output_bytes({})`",
+                "penny: the output of task `{}` needs {} bytes but this pool's slots hold {} \
+                 output bytes; build the pool with `.output_bytes({})`",
                 kind.name,
                 kind.output_size,
-                kind.output_align,
                 c.output_bytes,
                 kind.output_size.next_multiple_of(8),
             );
