@@ -154,9 +154,15 @@ impl Fresh {
             kind.type_id,
             "penny: writer and kind disagree"
         );
+        // What `Running::step` relies on for the payload and output areas (the spawner
+        // checked both already, with messages for the user: `Shared::kind_for`).
         assert!(
-            kind.size <= layout.config.payload_bytes as usize && kind.align <= region::MAX_ALIGN,
-            "penny: task does not fit the slot"
+            kind.size <= layout.config.payload_bytes as usize
+                && kind.align <= region::MAX_ALIGN
+                && kind.output_size <= layout.config.output_bytes as usize
+                && kind.output_align <= region::MAX_ALIGN,
+            "penny: task `{}` does not fit the slot",
+            kind.name
         );
         let off = layout.slot(self.index);
         let payload = r.bytes(off + layout.payload_off, kind.size);
@@ -307,9 +313,9 @@ impl<'k> Running<'k> {
     /// output is in the slot).
     pub(crate) fn step(&mut self, r: &Region, budget: u32) -> bool {
         let (payload, out) = (self.payload(r), self.output(r));
-        // SAFETY: this worker owns the RUNNING slot; `payload`/`out` are its areas, sized and
-        // aligned for `kind` (checked by `Fresh::install`), and `kind` is the kind it was
-        // installed with.
+        // SAFETY: this worker owns the RUNNING slot; `payload`/`out` are its payload and
+        // output areas, both sized and aligned for `kind` (`Fresh::install` asserted it before
+        // writing the task), and `kind` is the kind it was installed with.
         unsafe { kind::step(self.kind, payload, budget, out) }
     }
 
@@ -407,4 +413,55 @@ pub(crate) fn cancel_queued(
     // task, and the popper only frees the slot.
     unsafe { cell.complete(slot::CANCELLED, None, Some(progress), wake_all) };
     true
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::region::{Config, Layout};
+    use crate::Step;
+
+    #[derive(Clone, Copy)]
+    struct Eight(u64);
+    impl Task for Eight {
+        type Output = u64;
+        fn step(&mut self, _: u32) -> Step<u64> {
+            Step::Done(self.0)
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+
+    /// Finding 10: `Running::step` writes the output area on the strength of a check its
+    /// SAFETY comment places in `Fresh::install`, which checked only the payload. It checks
+    /// both now: a kind whose output does not fit is refused before anything is written.
+    #[test]
+    #[should_panic(expected = "does not fit the slot")]
+    fn install_refuses_an_output_that_does_not_fit() {
+        let r = Region::new(Layout::new(Config {
+            slots: 1,
+            workers: 1,
+            payload_bytes: 16,
+            output_bytes: 0,
+            deque_cap: 1,
+            injector_cap: 1,
+        }));
+        slot::init_free_list(&r);
+        let kinds = Kinds::new();
+        let (index, kind) = kinds.index_of::<Eight>();
+        let cell = CellRef::new::<Eight>(Arc::new(Completion::new(Progress::default())), kind);
+        let fresh = Fresh::pop(&r).unwrap();
+        let _ = fresh.install(
+            &r,
+            index,
+            kind,
+            1,
+            kind::writer_in_place(Eight(1)),
+            cell,
+            Progress::default(),
+            || {},
+            |_| {},
+        );
+    }
 }
