@@ -16,6 +16,7 @@
 //! [`crate::kind`] (and the wasm backend's parking intrinsics), this is the only module with
 //! `unsafe`.
 
+use crate::budget::{Meter, Phase};
 use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer, NO_SLOT};
 use crate::region::{self, Region};
 use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
@@ -172,8 +173,10 @@ impl Fresh {
         unsafe { write.write(payload) };
         publish_progress(r, off, progress);
         r.u32(off + region::S_KIND).store(kind_index, Relaxed);
-        r.u32(off + region::S_BUDGET)
-            .store(kind.budget_hint.load(Relaxed), Relaxed);
+        let meter = Meter::fresh(kind.budget_hint.load(Relaxed));
+        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
+        r.u32(off + region::S_METER)
+            .store(meter.phase as u32, Relaxed);
         r.u64(off + region::S_COMPLETION).store(cell.addr, Relaxed);
         let generation = Header(slot::header(r, self.index).load(Relaxed)).generation();
         slot::set_owned(
@@ -292,6 +295,16 @@ impl<'k> Running<'k> {
         self.kind
     }
 
+    /// The task's budget meter, as stored in its slot (by the installer, or by the worker
+    /// that last requeued it; the claim's Acquire saw either).
+    pub(crate) fn meter(&self, r: &Region) -> Meter {
+        let off = r.layout().slot(self.index);
+        Meter {
+            budget: r.u32(off + region::S_BUDGET).load(Relaxed),
+            phase: Phase::from_word(r.u32(off + region::S_METER).load(Relaxed)),
+        }
+    }
+
     /// The task's completion cell (for the cancel flag).
     pub(crate) fn cell(&self) -> &CellHeader {
         self.cell.header()
@@ -342,9 +355,14 @@ impl<'k> Running<'k> {
         )
     }
 
-    /// Puts the task back to QUEUED (its budget stays in the slot); the caller pushes the
-    /// index to a queue. The slot keeps its cell reference.
-    pub(crate) fn requeue(self, r: &Region) -> u32 {
+    /// Puts the task back to QUEUED with its budget `meter` stored in the slot (it travels
+    /// with the task); the caller pushes the index to a queue. The slot keeps its cell
+    /// reference.
+    pub(crate) fn requeue(self, r: &Region, meter: Meter) -> u32 {
+        let off = r.layout().slot(self.index);
+        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
+        r.u32(off + region::S_METER)
+            .store(meter.phase as u32, Relaxed);
         slot::set_owned(r, self.index, self.header.with_state(QUEUED, NO_OWNER));
         let _ = self.cell.into_slot();
         self.index

@@ -43,6 +43,7 @@
 //! | 8 | 4 | chunk budget (iterations), carried with the task when it migrates |
 //! | 12 | 4 | task kind: index into the pool's table of type-erased step functions |
 //! | 16 | 4 | next free slot (free-list link) |
+//! | 20 | 4 | budget phase ([`crate::budget::Phase`]): how the chunk budget was measured |
 //! | 24 | 8 | progress: iterations done, published after each chunk |
 //! | 32 | 8 | progress: total iterations (`u64::MAX` = unknown) |
 //! | 40 | 8 | address of the handle's completion cell |
@@ -96,6 +97,7 @@ pub(crate) const S_HEADER: usize = 0;
 pub(crate) const S_BUDGET: usize = 8;
 pub(crate) const S_KIND: usize = 12;
 pub(crate) const S_NEXT_FREE: usize = 16;
+pub(crate) const S_METER: usize = 20;
 pub(crate) const S_PROGRESS_DONE: usize = 24;
 pub(crate) const S_PROGRESS_TOTAL: usize = 32;
 pub(crate) const S_COMPLETION: usize = 40;

@@ -250,14 +250,18 @@ fn chunks_respect_the_budget_and_budgets_grow() {
     #[derive(Clone, Copy)]
     struct Budgets {
         chunks: u32,
+        first_budget: u32,
         max_budget: u32,
         min_budget: u32,
         left: u64,
     }
     impl Task for Budgets {
-        type Output = (u32, u32, u32);
-        fn step(&mut self, budget: u32) -> Step<(u32, u32, u32)> {
+        type Output = (u32, u32, u32, u32);
+        fn step(&mut self, budget: u32) -> Step<(u32, u32, u32, u32)> {
             self.chunks += 1;
+            if self.chunks == 1 {
+                self.first_budget = budget;
+            }
             self.max_budget = self.max_budget.max(budget);
             self.min_budget = self.min_budget.min(budget);
             let take = self.left.min(budget as u64);
@@ -269,7 +273,12 @@ fn chunks_respect_the_budget_and_budgets_grow() {
             std::hint::black_box(x);
             self.left -= take;
             if self.left == 0 {
-                Step::Done((self.chunks, self.min_budget, self.max_budget))
+                Step::Done((
+                    self.chunks,
+                    self.first_budget,
+                    self.min_budget,
+                    self.max_budget,
+                ))
             } else {
                 Step::Yielded
             }
@@ -285,12 +294,14 @@ fn chunks_respect_the_budget_and_budgets_grow() {
         .build();
     let h = pool.spawn(Budgets {
         chunks: 0,
+        first_budget: 0,
         max_budget: 0,
         min_budget: u32::MAX,
         left: 50_000_000,
     });
-    let (chunks, min, max) = h.join().unwrap();
-    assert_eq!(min, 64, "first chunk starts small");
+    let (chunks, first, min, max) = h.join().unwrap();
+    assert_eq!(first, 64, "first chunk of a new kind starts small");
+    assert_eq!(min, 1, "the first timed chunk is a one-iteration probe");
     assert!(max >= 8 * 1024, "budget grew to {max}");
     assert!(chunks < 5_000, "{chunks} chunks: budget did not adapt");
 }

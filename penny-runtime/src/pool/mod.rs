@@ -80,8 +80,11 @@ impl PoolBuilder {
         self
     }
 
-    /// How long one chunk of a task should take (default 500 µs): budgets adapt toward it, and
-    /// it bounds how long an urgent task waits for a busy worker.
+    /// How long one chunk of a task may take (default 500 µs), which bounds how long an
+    /// urgent task waits for a busy worker. A task's first chunk runs at most 256 iterations
+    /// (fewer when tasks of its kind settled on fewer) and is not timed; every later chunk
+    /// is sized from a measured chunk of the same task so that it takes at most the slice
+    /// plus one iteration (the second chunk, the first one timed, runs one iteration).
     pub fn time_slice(mut self, slice: Duration) -> Self {
         self.time_slice = slice;
         self

@@ -18,7 +18,6 @@
 
 use super::counters::{COUNT_BITS, COUNT_MASK};
 use super::Shared;
-use crate::budget;
 use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
 use crate::region::{self, PRIORITIES};
@@ -156,16 +155,20 @@ impl Shared {
         };
         let kind = task.kind();
         let priority = task.header().priority() as usize;
-        let budget_word = self.region.u32(self.layout.slot(index) + region::S_BUDGET);
-        let mut budget = budget_word.load(Relaxed);
-        // The clock is read after each chunk that yields, never before the first: a task
-        // that finishes in its first chunk reads it not at all, and a later chunk is timed
-        // from the end of the one before.
-        let mut start = None;
+        // See `crate::budget` for the timing rules: a fresh task's first chunk is untimed (a
+        // task that finishes in it never reads the clock); any other run reads the clock
+        // before its first chunk; every chunk that yields is followed by one clock read.
+        let mut meter = task.meter(&self.region);
+        let mut since = if meter.times_first_chunk_of_run() {
+            self.backend.now_nanos()
+        } else {
+            None
+        };
         loop {
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
                 return self.finish(task, slot::CANCELLED, None);
             }
+            let budget = meter.next_budget();
             // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
             // either fails this task only.
             let stepped = catch_unwind(AssertUnwindSafe(|| {
@@ -183,24 +186,25 @@ impl Shared {
                 }
             };
             if done {
-                if budget != kind.budget_hint.load(Relaxed) {
-                    kind.budget_hint.store(budget, Relaxed);
+                if let Some(hint) = meter.hint() {
+                    if hint != kind.budget_hint.load(Relaxed) {
+                        kind.budget_hint.store(hint, Relaxed);
+                    }
                 }
                 return self.finish(task, slot::DONE, None);
             }
-            if let Some(now) = self.backend.now_nanos() {
-                if let Some(then) = start {
-                    budget = budget::next(budget, now.saturating_sub(then), self.time_slice_ns);
-                    budget_word.store(budget, Relaxed);
-                }
-                start = Some(now);
-            }
+            let now = self.backend.now_nanos();
+            let elapsed = since.zip(now).map(|(then, now)| now.saturating_sub(then));
+            meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
+            since = now;
             // Preemption: one relaxed load; any queued work more urgent than ours?
             let more_urgent =
                 self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
             if more_urgent != 0 {
-                kind.budget_hint.store(budget, Relaxed);
-                let index = task.requeue(&self.region);
+                if let Some(hint) = meter.hint() {
+                    kind.budget_hint.store(hint, Relaxed);
+                }
+                let index = task.requeue(&self.region, meter);
                 self.count(priority, 1);
                 if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
                     self.inject(priority, index);
