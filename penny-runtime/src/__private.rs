@@ -7,6 +7,7 @@
 
 use core::ops::Range;
 
+pub use crate::task::MAX_TASK_ALIGN;
 pub use crate::{Pod, Progress, Step, Task};
 
 /// Compile-time check that a state field's type is [`Pod`]; the span of the call is the

@@ -22,15 +22,12 @@ pub(crate) struct Kind {
     pub name: &'static str,
     pub size: usize,
     pub align: usize,
-    pub output_size: usize,
     pub output_align: usize,
-    /// Steps the task at `task` with `budget`; on `Done` writes the output to `out` and
-    /// returns true.
-    pub step: unsafe fn(task: *mut u8, budget: u32, out: *mut u8) -> bool,
+    /// Steps the task at `task` with `budget`; on `Done` writes the output into the
+    /// completion cell `cell` and returns true.
+    pub step: unsafe fn(task: *mut u8, budget: u32, cell: *const CellHeader) -> bool,
     /// Reads the progress of the task at `task`.
     pub progress: unsafe fn(task: *const u8) -> Progress,
-    /// Copies the output at `out` into the completion cell `cell`.
-    pub deliver: unsafe fn(cell: *const CellHeader, out: *const u8),
     /// Drops one strong reference to the completion cell `cell`.
     pub release: unsafe fn(cell: *const CellHeader),
     /// The budget the last task of this kind converged to: where the next one starts.
@@ -48,16 +45,22 @@ impl core::fmt::Debug for Kind {
 
 /// # Safety
 /// `task` points to a valid, suitably aligned `T` that the caller owns exclusively (the
-/// slot is RUNNING and owned by the calling worker); `out` points to at least
-/// `size_of::<T::Output>()` writable bytes aligned for `T::Output`, owned by the same caller.
-unsafe fn step_erased<T: Task>(task: *mut u8, budget: u32, out: *mut u8) -> bool {
+/// slot is RUNNING and owned by the calling worker); `cell` is the live
+/// `Completion<T::Output>` of that task, not complete yet, whose only completer is the
+/// caller.
+unsafe fn step_erased<T: Task>(task: *mut u8, budget: u32, cell: *const CellHeader) -> bool {
     // SAFETY: guaranteed by the caller (see above).
     let task = unsafe { &mut *task.cast::<T>() };
     match task.step(budget) {
         Step::Yielded => false,
         Step::Done(output) => {
-            // SAFETY: guaranteed by the caller (see above).
-            unsafe { out.cast::<T::Output>().write(output) };
+            // SAFETY: `CellHeader` is the first field of the `repr(C)` `Completion<T::Output>`,
+            // so the pointer is one to the whole cell; the caller is its only completer and
+            // nobody reads `output` before the completer releases COMPLETE.
+            unsafe {
+                let cell = &*cell.cast::<Completion<T::Output>>();
+                (*cell.output.get()).write(output);
+            }
             true
         }
     }
@@ -68,18 +71,6 @@ unsafe fn step_erased<T: Task>(task: *mut u8, budget: u32, out: *mut u8) -> bool
 unsafe fn progress_erased<T: Task>(task: *const u8) -> Progress {
     // SAFETY: guaranteed by the caller.
     unsafe { &*task.cast::<T>() }.progress()
-}
-
-/// # Safety
-/// `cell` is a live `Completion<T::Output>` that is not complete yet, and the caller is its
-/// only completer; `out` holds a `T::Output` written by `step_erased::<T>`.
-unsafe fn deliver_erased<T: Task>(cell: *const CellHeader, out: *const u8) {
-    // SAFETY: `CellHeader` is the first field of the `repr(C)` `Completion<T::Output>`, so
-    // the pointer is one to the whole cell; the caller guarantees the rest.
-    unsafe {
-        let cell = &*cell.cast::<Completion<T::Output>>();
-        (*cell.output.get()).write(out.cast::<T::Output>().read());
-    }
 }
 
 /// # Safety
@@ -97,11 +88,9 @@ impl Kind {
             name: core::any::type_name::<T>(),
             size: size_of::<T>(),
             align: align_of::<T>(),
-            output_size: size_of::<T::Output>(),
             output_align: align_of::<T::Output>(),
             step: step_erased::<T>,
             progress: progress_erased::<T>,
-            deliver: deliver_erased::<T>,
             release: release_erased::<T>,
             budget_hint: AtomicU32::new(crate::budget::INITIAL),
         }
@@ -163,14 +152,21 @@ impl<F: FnOnce(*mut u8)> Writer<F> {
     }
 }
 
-/// Calls a kind's `step` on a slot's bytes.
+/// Calls a kind's `step` on a task's state.
 ///
 /// # Safety
-/// `kind` is the kind of the task in `task`, and the caller owns the slot (RUNNING, owner is
-/// the calling worker); `task` and `out` are that slot's payload and output areas.
-pub(crate) unsafe fn step(kind: &Kind, task: *mut u8, budget: u32, out: *mut u8) -> bool {
-    // SAFETY: guaranteed by the caller.
-    unsafe { (kind.step)(task, budget, out) }
+/// `kind` is the kind of the task at `task`, and the caller owns its slot (RUNNING, owner is
+/// the calling worker); `task` is that task's state (inline or out of line) and `cell` the
+/// address of its completion cell, which the slot holds a reference to.
+pub(crate) unsafe fn step(kind: &Kind, task: *mut u8, budget: u32, cell: u64) -> bool {
+    // SAFETY: guaranteed by the caller; the slot's owner is the cell's only completer.
+    unsafe {
+        (kind.step)(
+            task,
+            budget,
+            core::ptr::with_exposed_provenance::<CellHeader>(cell as usize),
+        )
+    }
 }
 
 /// Calls a kind's `progress` on a slot's bytes.
@@ -355,7 +351,7 @@ impl<O: Copy + Send + 'static> Completion<O> {
     pub(crate) fn result(&self) -> Result<O, crate::TaskError> {
         assert!(self.header.is_complete());
         match self.header.outcome.load(Relaxed) as u64 {
-            // SAFETY: outcome DONE means `deliver` wrote the output before COMPLETE was
+            // SAFETY: outcome DONE means `step` wrote the output before COMPLETE was
             // released, and our Acquire load of COMPLETE (in `is_complete`) saw it; `O: Copy`.
             OUT_DONE => Ok(unsafe { (*self.output.get()).assume_init() }),
             OUT_FAILED => Err(crate::TaskError::Panicked(
@@ -388,7 +384,7 @@ impl CellHeader {
     /// # Safety
     /// The caller is the one and only completer of this cell (it owns the task's slot, or
     /// won the cancel of a queued task, or removed it from the spawner-side queue), and for
-    /// `OUT_DONE` it delivered the output first.
+    /// `OUT_DONE` the task's `step` wrote the output first.
     pub(crate) unsafe fn complete(
         &self,
         outcome: u64,
@@ -430,19 +426,4 @@ pub(crate) fn into_addr<O>(cell: Arc<Completion<O>>) -> u64 {
 pub(crate) unsafe fn cell_at<'a>(addr: u64) -> &'a CellHeader {
     // SAFETY: guaranteed by the caller; the header is the first field of the `repr(C)` cell.
     unsafe { &*core::ptr::with_exposed_provenance::<CellHeader>(addr as usize) }
-}
-
-/// Copies a finished task's output from its slot into its cell.
-///
-/// # Safety
-/// As for [`cell_at`] and [`CellHeader::complete`]; `out` is the slot's output area, which a
-/// `step` of this kind just filled.
-pub(crate) unsafe fn deliver(kind: &Kind, addr: u64, out: *const u8) {
-    // SAFETY: guaranteed by the caller.
-    unsafe {
-        (kind.deliver)(
-            core::ptr::with_exposed_provenance::<CellHeader>(addr as usize),
-            out,
-        )
-    }
 }

@@ -16,7 +16,6 @@ fn region(slots: u32, cap: u32) -> Arc<Region> {
         slots,
         workers: 1,
         payload_bytes: 0,
-        output_bytes: 0,
         deque_cap: cap,
         injector_cap: cap,
     })))

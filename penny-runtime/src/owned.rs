@@ -1,7 +1,7 @@
 //! Slots and completion-cell references the caller owns, as values.
 //!
-//! The pool reads and writes a slot's payload and output bytes, and completes a task's
-//! completion cell, only through the types here. Each one is made only where ownership is
+//! The pool reads and writes a task's state (in its slot's payload, or out of line), and
+//! completes a task's completion cell, only through the types here. Each one is made only where ownership is
 //! established and is consumed by the step that gives it up:
 //!
 //! - [`Fresh`]: a slot popped from the free list and not yet published (the Treiber pop hands
@@ -10,6 +10,15 @@
 //!   worker runs it and no handle can cancel it before it is finished;
 //! - [`CellRef`]: the one strong reference to a completion cell that a slot or a
 //!   spawner-side queue entry holds (released when dropped).
+//!
+//! # Where a task's state lives
+//!
+//! In the slot's payload when it fits (`size <= payload bytes`, alignment at most
+//! [`region::INLINE_ALIGN`]), otherwise out of line: [`Fresh::install`] allocates it from
+//! the global allocator (on wasm, the shared memory) and records its address in the slot,
+//! and whoever frees the slot frees it first ([`release_state`]). Zero-sized states need no
+//! memory at all. A task's output never occupies the slot: `step` writes it into the
+//! completion cell.
 //!
 //! So the `unsafe` calls into [`crate::kind`] below rest on invariants these types carry, not
 //! on what their callers remember to do. Together with [`crate::region`] and
@@ -21,8 +30,10 @@ use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer, NO_SLOT};
 use crate::region::{self, Region};
 use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
 use crate::sync::{AtomicU32, Ordering::*};
+use crate::task::MAX_TASK_ALIGN;
 use crate::{Progress, Task};
 use core::any::TypeId;
+use std::alloc::Layout;
 use std::sync::Arc;
 
 /// One strong reference to a task's completion cell: the one its slot (or its entry in the
@@ -155,22 +166,33 @@ impl Fresh {
             kind.type_id,
             "penny: writer and kind disagree"
         );
-        // What `Running::step` relies on for the payload and output areas (the spawner
-        // checked both already, with messages for the user: `Shared::kind_for`).
+        // What `state_layout` and the allocation below rely on (the spawner checked it
+        // already, with a message for the user: `Shared::kind_for`).
         assert!(
-            kind.size <= layout.config.payload_bytes as usize
-                && kind.align <= region::MAX_ALIGN
-                && kind.output_size <= layout.config.output_bytes as usize
-                && kind.output_align <= region::MAX_ALIGN,
-            "penny: task `{}` does not fit the slot",
+            kind.align <= MAX_TASK_ALIGN && kind.output_align <= MAX_TASK_ALIGN,
+            "penny: task `{}` is aligned beyond MAX_TASK_ALIGN",
             kind.name
         );
         let off = layout.slot(self.index);
-        let payload = r.bytes(off + layout.payload_off, kind.size);
-        // SAFETY: `payload` is this unpublished slot's payload area (only this value touches
-        // it), 16-byte aligned and at least `kind.size` bytes (checked above); the writer
-        // holds a task of `kind`'s type (checked above).
-        unsafe { write.write(payload) };
+        let state = if stores_inline(r, kind) {
+            state_at(r, self.index, kind)
+        } else {
+            let alloc = state_layout(kind);
+            // SAFETY: `alloc` has a non-zero size (zero-sized states are inline) and a valid
+            // alignment (`state_layout` checked both).
+            let ptr = unsafe { std::alloc::alloc(alloc) };
+            if ptr.is_null() {
+                std::alloc::handle_alloc_error(alloc);
+            }
+            r.u64(off + region::S_STATE)
+                .store(ptr.expose_provenance() as u64, Relaxed);
+            ptr
+        };
+        // SAFETY: `state` is this unpublished slot's state memory (only this value touches
+        // it): the payload, which holds `kind.size` bytes at an alignment of at least
+        // `kind.align` (`stores_inline`), or a fresh allocation of `kind`'s layout; the
+        // writer holds a task of `kind`'s type (checked above).
+        unsafe { write.write(state) };
         publish_progress(r, off, progress);
         r.u32(off + region::S_KIND).store(kind_index, Relaxed);
         let meter = Meter::fresh(kind.budget_hint.load(Relaxed));
@@ -204,6 +226,7 @@ impl Fresh {
                 }
                 drop(cell);
             }
+            release_state(r, self.index, kind);
             slot::free(r, self.index);
             return None;
         }
@@ -260,6 +283,7 @@ pub(crate) fn claim<'k>(
             index,
             header,
             kind,
+            state: state_at(r, index, kind),
             cell,
         }),
         Claim::Reclaim(_) => {
@@ -268,19 +292,23 @@ pub(crate) fn claim<'k>(
                 yield_now();
             }
             drop(cell);
+            release_state(r, index, kind);
             slot::free(r, index);
             Popped::Reclaimed
         }
     }
 }
 
-/// A slot this worker runs: it won the claim CAS, so it alone touches the payload and output
-/// until it gives the slot up ([`Running::requeue`] or [`Running::finish`]).
+/// A slot this worker runs: it won the claim CAS, so it alone touches the task's state and
+/// completes its cell until it gives the slot up ([`Running::requeue`] or
+/// [`Running::finish`]).
 #[derive(Debug)]
 pub(crate) struct Running<'k> {
     index: u32,
     header: Header,
     kind: &'k Kind,
+    /// The task's state: in the payload or out of line (see the module docs).
+    state: *mut u8,
     cell: CellRef,
 }
 
@@ -310,40 +338,29 @@ impl<'k> Running<'k> {
         self.cell.header()
     }
 
-    fn payload(&self, r: &Region) -> *mut u8 {
-        let layout = r.layout();
-        r.bytes(layout.slot(self.index) + layout.payload_off, self.kind.size)
-    }
-
-    fn output(&self, r: &Region) -> *mut u8 {
-        r.bytes(
-            r.layout().slot(self.index) + region::S_OUTPUT,
-            self.kind.output_size,
-        )
-    }
-
     /// Runs one chunk of at most `budget` iterations; true when the task finished (its
-    /// output is in the slot).
-    pub(crate) fn step(&mut self, r: &Region, budget: u32) -> bool {
-        let (payload, out) = (self.payload(r), self.output(r));
-        // SAFETY: this worker owns the RUNNING slot; `payload`/`out` are its payload and
-        // output areas, both sized and aligned for `kind` (`Fresh::install` asserted it before
-        // writing the task), and `kind` is the kind it was installed with.
-        unsafe { kind::step(self.kind, payload, budget, out) }
+    /// output is in the cell).
+    pub(crate) fn step(&mut self, budget: u32) -> bool {
+        // SAFETY: this worker owns the RUNNING slot, so it alone touches the task's state,
+        // which `state` points to (set at the claim from the slot, sized and aligned for
+        // `kind` by `Fresh::install`), and `kind` is the kind it was installed with; the slot
+        // holds a reference to the cell at `self.cell.addr`, whose only completer is this
+        // worker while it owns the slot.
+        unsafe { kind::step(self.kind, self.state, budget, self.cell.addr) }
     }
 
     /// The task's progress, read from its state. This runs the task's `progress`, which may
     /// panic: the caller catches it.
-    pub(crate) fn progress(&self, r: &Region) -> Progress {
-        // SAFETY: this worker owns the slot, so nobody writes the payload meanwhile; it holds
-        // a task of `kind` (a panicking step may leave it half-updated, but it is plain data).
-        unsafe { kind::progress(self.kind, self.payload(r)) }
+    pub(crate) fn progress(&self) -> Progress {
+        // SAFETY: this worker owns the slot, so nobody writes the state meanwhile; it holds a
+        // task of `kind` (a panicking step may leave it half-updated, but it is plain data).
+        unsafe { kind::progress(self.kind, self.state) }
     }
 
     /// Publishes the task's progress in its slot (runs the task's `progress`, which may
     /// panic: the caller catches it).
     pub(crate) fn publish_progress(&self, r: &Region) {
-        publish_progress(r, r.layout().slot(self.index), self.progress(r));
+        publish_progress(r, r.layout().slot(self.index), self.progress());
     }
 
     /// The progress last published in the slot.
@@ -369,7 +386,7 @@ impl<'k> Running<'k> {
     }
 
     /// Ends the task with `outcome` (DONE after a `step` returned true, FAILED, CANCELLED):
-    /// delivers the output, frees the slot and completes the cell. `progress` is the final
+    /// frees the task's state and slot and completes the cell. `progress` is the final
     /// progress the caller read from the task (`None` when that read panicked: the last
     /// published progress stands). Runs no task code, so it cannot unwind.
     pub(crate) fn finish(
@@ -381,21 +398,58 @@ impl<'k> Running<'k> {
         wake_all: impl FnOnce(&AtomicU32),
     ) {
         let progress = progress.unwrap_or_else(|| self.published_progress(r));
-        if outcome == slot::DONE {
-            let out = self.output(r);
-            // SAFETY: this worker owns the slot and the cell's only completer reference;
-            // `step` just wrote the output (the caller passes DONE only then), and the cell
-            // is not complete (only this worker can complete it now).
-            unsafe { kind::deliver(self.kind, self.cell.addr, out) };
-        }
+        // For DONE, the last `step` wrote the output into the cell already.
         // The final progress reaches the cell before the slot is freed (a handle that finds
         // the slot gone reads the cell's).
         self.cell.header().store_progress(progress);
         slot::set_owned(r, self.index, self.header.with_state(outcome, NO_OWNER));
+        release_state(r, self.index, self.kind);
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);
         self.cell.complete(outcome, panic, None, wake_all);
     }
+}
+
+/// Whether a task of `kind` is stored in the slot's payload (see the module docs).
+fn stores_inline(r: &Region, kind: &Kind) -> bool {
+    kind.size == 0
+        || (kind.size <= r.layout().config.payload_bytes as usize
+            && kind.align <= region::INLINE_ALIGN)
+}
+
+/// The layout of an out-of-line state of `kind`.
+fn state_layout(kind: &Kind) -> Layout {
+    Layout::from_size_align(kind.size, kind.align).expect("a task type's layout is valid")
+}
+
+/// Where the state of the task of `kind` in slot `index` is: a dangling, aligned pointer
+/// for a zero-sized state, the payload, or the out-of-line address the slot records.
+fn state_at(r: &Region, index: u32, kind: &Kind) -> *mut u8 {
+    let off = r.layout().slot(index);
+    if kind.size == 0 {
+        return core::ptr::without_provenance_mut(kind.align);
+    }
+    match r.u64(off + region::S_STATE).load(Relaxed) {
+        0 => r.bytes(off + r.layout().payload_off, kind.size),
+        addr => core::ptr::with_exposed_provenance_mut(addr as usize),
+    }
+}
+
+/// Frees the out-of-line state of the task of `kind` in slot `index`, if it has one. Called
+/// by whoever frees the slot, just before: the owner of a finished task, the popper of a
+/// cancelled one, the installer whose install was cancelled.
+fn release_state(r: &Region, index: u32, kind: &Kind) {
+    let word = r.u64(r.layout().slot(index) + region::S_STATE);
+    let addr = word.load(Relaxed);
+    if addr == 0 {
+        return;
+    }
+    word.store(0, Relaxed);
+    let ptr = core::ptr::with_exposed_provenance_mut::<u8>(addr as usize);
+    // SAFETY: a non-zero state word holds the address `Fresh::install` got from `alloc` with
+    // `state_layout(kind)` (the slot still holds a task of `kind`), and it is freed once:
+    // only the one party that frees the slot gets here, and it clears the word.
+    unsafe { std::alloc::dealloc(ptr, state_layout(kind)) }
 }
 
 /// A handle cancels its task if it is still queued in slot `index` at `generation`; on a
@@ -440,8 +494,9 @@ mod tests {
     use crate::Step;
 
     #[derive(Clone, Copy)]
-    struct Eight(u64);
-    impl Task for Eight {
+    #[repr(align(8192))]
+    struct OverAligned(u64);
+    impl Task for OverAligned {
         type Output = u64;
         fn step(&mut self, _: u32) -> Step<u64> {
             Step::Done(self.0)
@@ -451,31 +506,33 @@ mod tests {
         }
     }
 
-    /// Finding 10: `Running::step` writes the output area on the strength of a check its
-    /// SAFETY comment places in `Fresh::install`, which checked only the payload. It checks
-    /// both now: a kind whose output does not fit is refused before anything is written.
+    /// Finding 10: the SAFETY comment on the task's memory names `Fresh::install` as the
+    /// place its size and alignment were checked; install checks what the allocation and
+    /// `step` rely on (alignment within `MAX_TASK_ALIGN`) itself, before writing anything.
+    /// (Originally the output area: install checked only the payload; outputs now go to the
+    /// completion cell.)
     #[test]
-    #[should_panic(expected = "does not fit the slot")]
-    fn install_refuses_an_output_that_does_not_fit() {
+    #[should_panic(expected = "aligned beyond MAX_TASK_ALIGN")]
+    fn install_refuses_what_it_cannot_place() {
         let r = Region::new(Layout::new(Config {
             slots: 1,
             workers: 1,
             payload_bytes: 16,
-            output_bytes: 0,
             deque_cap: 1,
             injector_cap: 1,
         }));
         slot::init_free_list(&r);
         let kinds = Kinds::new();
-        let (index, kind) = kinds.index_of::<Eight>();
-        let cell = CellRef::new::<Eight>(Arc::new(Completion::new(Progress::default())), kind);
+        let (index, kind) = kinds.index_of::<OverAligned>();
+        let cell =
+            CellRef::new::<OverAligned>(Arc::new(Completion::new(Progress::default())), kind);
         let fresh = Fresh::pop(&r).unwrap();
         let _ = fresh.install(
             &r,
             index,
             kind,
             1,
-            kind::writer_in_place(Eight(1)),
+            kind::writer_in_place(OverAligned(1)),
             cell,
             Progress::default(),
             || {},

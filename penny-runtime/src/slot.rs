@@ -204,7 +204,6 @@ mod tests {
             slots,
             workers: 1,
             payload_bytes: 16,
-            output_bytes: 16,
             deque_cap: 2,
             injector_cap: 2,
         }));

@@ -84,3 +84,8 @@ pub fn run_to_completion<T: Task>(mut task: T) -> T::Output {
         }
     }
 }
+
+/// The largest alignment of a task's state or output that a [`Pool`](crate::Pool) accepts
+/// (a page). States up to the slot's payload size and 64-byte alignment are stored in their
+/// slot; larger or more aligned ones out of line; outputs go to the completion cell.
+pub const MAX_TASK_ALIGN: usize = 4096;

@@ -194,35 +194,6 @@ fn handles_are_futures() {
     assert_eq!(block_on(c), Err(TaskError::Cancelled));
 }
 
-#[derive(Clone, Copy)]
-struct Big {
-    _bytes: [u64; 40],
-}
-impl Task for Big {
-    type Output = u8;
-    fn step(&mut self, _: u32) -> Step<u8> {
-        Step::Done(1)
-    }
-    fn progress(&self) -> Progress {
-        Progress::default()
-    }
-}
-
-#[test]
-fn tasks_larger_than_a_slot_are_rejected_with_the_sizes() {
-    let pool = Pool::builder().workers(1).slots(2).build();
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        drop(pool.spawn(Big { _bytes: [0; 40] }));
-    }))
-    .unwrap_err();
-    let message = err.downcast_ref::<String>().unwrap();
-    assert!(message.contains("needs 320 bytes"), "{message}");
-    assert!(message.contains("slots hold 256 bytes"), "{message}");
-    assert!(message.contains(".slot_bytes(320)"), "{message}");
-    let roomy = Pool::builder().workers(1).slots(2).slot_bytes(512).build();
-    assert_eq!(roomy.spawn(Big { _bytes: [0; 40] }).join(), Ok(1));
-}
-
 #[test]
 fn dropping_the_pool_cancels_what_is_left() {
     let pool = Pool::builder().workers(1).slots(4).queue(8).build();
@@ -306,11 +277,12 @@ fn chunks_respect_the_budget_and_budgets_grow() {
     assert!(chunks < 5_000, "{chunks} chunks: budget did not adapt");
 }
 
+/// Aligned beyond `MAX_TASK_ALIGN` (4096).
 #[derive(Clone, Copy)]
-#[repr(align(32))]
-struct Aligned32(u8);
+#[repr(align(8192))]
+struct Aligned8K(u8);
 
-impl Task for Aligned32 {
+impl Task for Aligned8K {
     type Output = u8;
     fn step(&mut self, _: u32) -> Step<u8> {
         Step::Done(self.0)
@@ -321,12 +293,12 @@ impl Task for Aligned32 {
 }
 
 #[derive(Clone, Copy)]
-struct ReturnsAligned32;
+struct ReturnsAligned8K;
 
-impl Task for ReturnsAligned32 {
-    type Output = Aligned32;
-    fn step(&mut self, _: u32) -> Step<Aligned32> {
-        Step::Done(Aligned32(1))
+impl Task for ReturnsAligned8K {
+    type Output = Aligned8K;
+    fn step(&mut self, _: u32) -> Step<Aligned8K> {
+        Step::Done(Aligned8K(1))
     }
     fn progress(&self) -> Progress {
         Progress::default()
@@ -343,13 +315,14 @@ fn spawn_panic_message(spawn: impl FnOnce()) -> String {
 /// names the alignment limit and says no builder option raises it.
 #[test]
 fn over_aligned_tasks_and_outputs_are_refused_with_the_real_limit() {
+    assert_eq!(penny_runtime::MAX_TASK_ALIGN, 4096);
     let pool = Pool::builder().workers(1).slots(2).build();
     for message in [
-        spawn_panic_message(|| drop(pool.spawn(Aligned32(1)))),
-        spawn_panic_message(|| drop(pool.spawn(ReturnsAligned32))),
+        spawn_panic_message(|| drop(pool.spawn(Aligned8K(1)))),
+        spawn_panic_message(|| drop(pool.spawn(ReturnsAligned8K))),
     ] {
-        assert!(message.contains("alignment 32"), "{message}");
-        assert!(message.contains("at most 16"), "{message}");
+        assert!(message.contains("alignment 8192"), "{message}");
+        assert!(message.contains("at most 4096"), "{message}");
         assert!(!message.contains("_bytes("), "misleading advice: {message}");
     }
     // Nothing was taken from the pool.

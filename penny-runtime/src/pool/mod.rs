@@ -30,7 +30,6 @@ pub const MAX_SLOTS: usize = 1 << 20;
 pub const MAX_WORKERS: usize = 4096;
 const DEFAULT_SLOTS: usize = 256;
 const DEFAULT_SLOT_BYTES: usize = 256;
-const DEFAULT_OUTPUT_BYTES: usize = 64;
 const DEFAULT_TIME_SLICE: Duration = Duration::from_micros(500);
 const MAX_DEQUE: u32 = 1024;
 
@@ -40,7 +39,6 @@ pub struct PoolBuilder {
     workers: Option<usize>,
     slots: usize,
     slot_bytes: usize,
-    output_bytes: usize,
     queue: Option<usize>,
     time_slice: Duration,
 }
@@ -60,16 +58,12 @@ impl PoolBuilder {
         self
     }
 
-    /// Bytes of task state a slot holds (default 256, the size `#[penny::task]` checks
-    /// unless given `slot = N`). Tasks larger than this are rejected by `spawn`.
+    /// Bytes of task state a slot holds inline (default 256). Any task runs whatever its
+    /// size: a state larger than this (or aligned to more than 64 bytes) is stored out of
+    /// line, in one allocation per spawn, freed when the task ends. Outputs take no room in
+    /// slots.
     pub fn slot_bytes(mut self, bytes: usize) -> Self {
         self.slot_bytes = bytes;
-        self
-    }
-
-    /// Bytes of task output a slot holds (default 64).
-    pub fn output_bytes(mut self, bytes: usize) -> Self {
-        self.output_bytes = bytes;
         self
     }
 
@@ -108,14 +102,15 @@ impl PoolBuilder {
             self.slots
         );
         assert!(
-            self.slot_bytes <= u32::MAX as usize / 2 && self.output_bytes <= u32::MAX as usize / 2
+            self.slot_bytes <= u32::MAX as usize / 2,
+            "penny: slot_bytes {} is too large",
+            self.slot_bytes
         );
         let slots_pow2 = (self.slots as u32).next_power_of_two();
         let layout = Layout::new(Config {
             slots: self.slots as u32,
             workers: workers as u32,
             payload_bytes: self.slot_bytes as u32,
-            output_bytes: self.output_bytes as u32,
             deque_cap: slots_pow2.min(MAX_DEQUE),
             injector_cap: slots_pow2 * 2,
         });
@@ -189,7 +184,6 @@ impl Pool {
             workers: None,
             slots: DEFAULT_SLOTS,
             slot_bytes: DEFAULT_SLOT_BYTES,
-            output_bytes: DEFAULT_OUTPUT_BYTES,
             queue: None,
             time_slice: DEFAULT_TIME_SLICE,
         }
@@ -205,9 +199,9 @@ impl Pool {
     /// For another priority: `pool.task(task).priority(p).spawn()`.
     ///
     /// # Panics
-    /// When the task's state or output does not fit the pool's slots (the message names the
-    /// sizes and the builder option to raise). A panic in the task's `progress`, which
-    /// `spawn` reads once, reaches the caller (nothing is taken from the pool before).
+    /// When the task's state or output is aligned to more than [`MAX_TASK_ALIGN`](crate::MAX_TASK_ALIGN)
+    /// bytes. A panic in the task's `progress`, which `spawn` reads once, reaches the caller
+    /// (nothing is taken from the pool before).
     pub fn spawn<T: Task>(&self, task: T) -> TaskHandle<T::Output> {
         self.shared.spawn(&self.shared, task, Priority::UserVisible)
     }
@@ -370,6 +364,59 @@ mod tests {
                 total: Some(3)
             }
         );
+    }
+
+    /// A state bigger than the payload, one aligned beyond it and one that fits, through
+    /// yields, a cancel and a panic: the out-of-line path under Miri.
+    #[test]
+    fn out_of_line_states() {
+        #[derive(Clone, Copy)]
+        #[repr(align(128))]
+        struct Wide {
+            words: [u64; 40],
+            i: usize,
+        }
+        impl Task for Wide {
+            type Output = [u64; 40];
+            fn step(&mut self, budget: u32) -> Step<[u64; 40]> {
+                assert_eq!(self as *const Self as usize % 128, 0);
+                for _ in 0..budget {
+                    if self.i == 40 {
+                        break;
+                    }
+                    self.words[self.i] = self.i as u64 * 3;
+                    self.i += 1;
+                }
+                if self.i == 40 {
+                    Step::Done(self.words)
+                } else {
+                    Step::Yielded
+                }
+            }
+            fn progress(&self) -> Progress {
+                Progress {
+                    done: self.i as u64,
+                    total: Some(40),
+                }
+            }
+        }
+        let wide = Wide {
+            words: [0; 40],
+            i: 0,
+        };
+        let pool = Pool::builder().workers(2).slots(2).slot_bytes(64).build();
+        let a = pool.spawn(wide);
+        let b = pool.spawn(sum(10));
+        let c = pool.spawn(Wide { i: 0, ..wide });
+        c.cancel();
+        let d = pool.spawn(Boom);
+        let e = pool.spawn(Wide { i: 0, ..wide });
+        let expected: [u64; 40] = core::array::from_fn(|i| i as u64 * 3);
+        assert_eq!(a.join(), Ok(expected));
+        assert_eq!(b.join(), Ok(45));
+        assert_eq!(c.join(), Err(TaskError::Cancelled));
+        assert_eq!(d.join(), Err(TaskError::Panicked("boom".into())));
+        assert_eq!(e.join(), Ok(expected));
     }
 
     #[test]

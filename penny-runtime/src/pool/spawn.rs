@@ -21,6 +21,7 @@ use crate::owned::{self, CellRef, Fresh};
 use crate::priority::{Priority, TrySpawnError};
 use crate::region;
 use crate::sync::Ordering::*;
+use crate::task::MAX_TASK_ALIGN;
 use crate::{Progress, Task};
 use std::sync::Arc;
 
@@ -39,37 +40,16 @@ impl Shared {
 
     fn kind_for<T: Task>(&self) -> (u32, &Kind) {
         let (index, kind) = self.kinds.index_of::<T>();
-        let c = self.layout.config;
         for (what, align) in [("task", kind.align), ("output of task", kind.output_align)] {
-            if align > region::MAX_ALIGN {
+            if align > MAX_TASK_ALIGN {
                 panic!(
-                    "penny: the {what} `{}` needs alignment {align}, but a pool aligns task \
-                     states and outputs to at most {} bytes (no builder option changes that): \
-                     lower the type's alignment",
+                    "penny: the {what} `{}` needs alignment {align}, but a pool accepts task \
+                     states and outputs aligned to at most {MAX_TASK_ALIGN} bytes \
+                     (MAX_TASK_ALIGN; no builder option changes that): lower the type's \
+                     alignment",
                     kind.name,
-                    region::MAX_ALIGN,
                 );
             }
-        }
-        if kind.size > c.payload_bytes as usize {
-            panic!(
-                "penny: task `{}` needs {} bytes but this pool's slots hold {} bytes; build \
-                 the pool with `.slot_bytes({})`",
-                kind.name,
-                kind.size,
-                c.payload_bytes,
-                kind.size.next_multiple_of(8),
-            );
-        }
-        if kind.output_size > c.output_bytes as usize {
-            panic!(
-                "penny: the output of task `{}` needs {} bytes but this pool's slots hold {} \
-                 output bytes; build the pool with `.output_bytes({})`",
-                kind.name,
-                kind.output_size,
-                c.output_bytes,
-                kind.output_size.next_multiple_of(8),
-            );
         }
         (index, kind)
     }

@@ -172,7 +172,7 @@ impl Shared {
             // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
             // either fails this task only.
             let stepped = catch_unwind(AssertUnwindSafe(|| {
-                let done = task.step(&self.region, budget);
+                let done = task.step(budget);
                 if !done {
                     task.publish_progress(&self.region);
                 }
@@ -220,7 +220,7 @@ impl Shared {
     /// published progress).
     pub(super) fn finish(&self, task: Running<'_>, outcome: u64, panic: Option<String>) {
         let (mut outcome, mut panic) = (outcome, panic);
-        let progress = match catch_unwind(AssertUnwindSafe(|| task.progress(&self.region))) {
+        let progress = match catch_unwind(AssertUnwindSafe(|| task.progress())) {
             Ok(progress) => Some(progress),
             Err(payload) => {
                 let message = panic_message(payload);
