@@ -1,9 +1,9 @@
 //! [`TaskHandle`]: the spawner's view of one task.
 
-use crate::kind::{Completion, COMPLETE, NO_SLOT, PENDING, PENDING_JOINER};
+use crate::completion::{CellState, Completion, Outcome, NO_SLOT};
 use crate::pool::Shared;
 use crate::priority::{Priority, TaskError, TaskStatus};
-use crate::slot;
+use crate::slot::SlotState;
 use crate::sync::Ordering::*;
 use crate::Progress;
 use core::future::Future;
@@ -46,18 +46,19 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
         // Short tasks finish within microseconds: spin a little before parking.
         // Poll after every pause (~30 ns each on x86), about 25 µs in all.
         for _ in 0..JOIN_SPINS {
-            if state.load(Acquire) == COMPLETE {
+            if self.cell.header.is_complete() {
                 return self.cell.result();
             }
             core::hint::spin_loop();
         }
+        let (pending, joiner) = (CellState::Pending as u32, CellState::PendingJoiner as u32);
         loop {
-            match state.load(Acquire) {
-                COMPLETE => break,
-                PENDING => {
-                    let _ = state.compare_exchange(PENDING, PENDING_JOINER, AcqRel, Acquire);
+            match CellState::of(state.load(Acquire)) {
+                CellState::Complete => break,
+                CellState::Pending => {
+                    let _ = state.compare_exchange(pending, joiner, AcqRel, Acquire);
                 }
-                _ => self.shared.backend.wait(state, PENDING_JOINER),
+                CellState::PendingJoiner => self.shared.backend.wait(state, joiner),
             }
         }
         self.cell.result()
@@ -84,20 +85,17 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
                 }
             }
         }
-        crate::kind::decode_progress(
-            h.progress_done.load(Acquire),
-            h.progress_total.load(Acquire),
-        )
+        h.progress()
     }
 
     /// Where the task is now.
     pub fn status(&self) -> TaskStatus {
         let h = &self.cell.header;
-        if h.is_complete() {
-            return match h.outcome.load(Relaxed) as u64 {
-                slot::DONE => TaskStatus::Done,
-                slot::FAILED => TaskStatus::Failed,
-                _ => TaskStatus::Cancelled,
+        if let Some(outcome) = h.outcome() {
+            return match outcome {
+                Outcome::Done => TaskStatus::Done,
+                Outcome::Failed => TaskStatus::Failed,
+                Outcome::Cancelled => TaskStatus::Cancelled,
             };
         }
         let at = h.slot.load(Acquire);
@@ -105,7 +103,7 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
             return TaskStatus::Queued;
         }
         match self.shared.slot_header((at >> 32) as u32, at as u32) {
-            Some(header) if header.state() == slot::QUEUED || header.state() == slot::CANCELLED => {
+            Some(header) if matches!(header.state(), SlotState::Queued | SlotState::Cancelled) => {
                 TaskStatus::Queued
             }
             // Running, or finishing right now (the slot was freed, the cell is being filled).
@@ -148,7 +146,7 @@ impl<T: Copy + Send + 'static> Future for TaskHandle<T> {
         // The completer stores COMPLETE, then reads `has_waker` (both SeqCst): after raising
         // the flag, re-check, so one of the two sides sees the other.
         h.has_waker.store(1, SeqCst);
-        if h.state.load(SeqCst) == crate::kind::COMPLETE {
+        if h.state.load(SeqCst) == CellState::Complete as u32 {
             return Poll::Ready(self.cell.result());
         }
         Poll::Pending

@@ -21,6 +21,8 @@ mod task;
 mod backend;
 #[cfg(not(loom))]
 mod budget;
+#[cfg(not(loom))]
+mod completion;
 #[cfg_attr(loom, allow(dead_code))]
 mod deque;
 #[cfg(not(loom))]

@@ -6,7 +6,7 @@
 use crate::deque::{Deque, Steal};
 use crate::injector::Injector;
 use crate::region::{Config, Layout, Region};
-use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
+use crate::slot::{self, Claim, Header, SlotState, NO_OWNER};
 use crate::sync::Ordering::Relaxed;
 use loom::sync::Arc;
 use loom::thread;
@@ -146,7 +146,7 @@ fn claim_races_cancel() {
         let r = region(1, 2);
         slot::init_free_list(&r);
         let i = slot::pop_free(&r).unwrap();
-        slot::set_owned(&r, i, Header::new(QUEUED, 1, NO_OWNER, 0));
+        slot::set_owned(&r, i, Header::new(SlotState::Queued, 1, NO_OWNER, 0));
         let canceller = {
             let r = r.clone();
             thread::spawn(move || slot::cancel_queued(&r, i, 0))

@@ -20,15 +20,16 @@
 //! memory at all. A task's output never occupies the slot: `step` writes it into the
 //! completion cell.
 //!
-//! So the `unsafe` calls into [`crate::kind`] below rest on invariants these types carry, not
-//! on what their callers remember to do. Together with [`crate::region`] and
-//! [`crate::kind`] (and the wasm backend's parking intrinsics), this is the only module with
-//! `unsafe`.
+//! So the `unsafe` calls into [`crate::kind`] and [`crate::completion`] below rest on
+//! invariants these types carry, not on what their callers remember to do. The modules with
+//! `unsafe` are this one, [`crate::region`], [`crate::kind`] and [`crate::completion`] (and
+//! the wasm backend's parking intrinsics).
 
 use crate::budget::{Meter, Phase};
-use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer, NO_SLOT};
+use crate::completion::{self, CellHeader, Completion, Outcome, NO_SLOT};
+use crate::kind::{self, Kind, Kinds, Writer};
 use crate::region::{self, Region};
-use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
+use crate::slot::{self, Claim, Header, SlotState, NO_OWNER};
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::task::MAX_TASK_ALIGN;
 use crate::{Progress, Task};
@@ -58,7 +59,7 @@ impl CellRef {
             "penny: cell and kind disagree"
         );
         CellRef {
-            addr: kind::into_addr(cell),
+            addr: completion::into_addr(cell),
             release: kind.release,
         }
     }
@@ -67,7 +68,7 @@ impl CellRef {
     pub(crate) fn header(&self) -> &CellHeader {
         // SAFETY: `addr` came from `into_addr` and this value holds that reference until it
         // is dropped, so the cell outlives the borrow.
-        unsafe { kind::cell_at(self.addr) }
+        unsafe { completion::cell_at(self.addr) }
     }
 
     /// Hands the reference to a slot: the address goes into the slot's completion word and
@@ -86,13 +87,13 @@ impl CellRef {
     /// task into completion, see [`cancel_unslotted`]).
     fn complete(
         self,
-        outcome: u64,
+        outcome: Outcome,
         panic: Option<String>,
         progress: Option<Progress>,
         wake_all: impl FnOnce(&AtomicU32),
     ) {
-        // SAFETY: see above: the callers are the only completer; for DONE, `Running::finish`
-        // delivered the output first.
+        // SAFETY: see above: the callers are the only completer; for `Done`, the task's last
+        // `step` wrote the output first.
         unsafe { self.header().complete(outcome, panic, progress, wake_all) };
     }
 }
@@ -121,7 +122,7 @@ pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32))
         NO_SLOT,
         "penny: cell already has a slot"
     );
-    cell.complete(slot::CANCELLED, None, None, wake_all);
+    cell.complete(Outcome::Cancelled, None, None, wake_all);
 }
 
 /// A slot taken from the free list, not yet published: only this value touches it.
@@ -204,7 +205,7 @@ impl Fresh {
         slot::set_owned(
             r,
             self.index,
-            Header::new(QUEUED, priority, NO_OWNER, generation),
+            Header::new(SlotState::Queued, priority, NO_OWNER, generation),
         );
         // Tell the handle where its task is. The index is in no queue yet, so the reference
         // is still ours here.
@@ -218,7 +219,7 @@ impl Fresh {
         // installer had already taken the task from that queue.
         if cell.header().cancel.load(SeqCst) != 0 {
             if slot::cancel_queued(r, self.index, generation) {
-                cell.complete(slot::CANCELLED, None, Some(progress), wake_all);
+                cell.complete(Outcome::Cancelled, None, Some(progress), wake_all);
             } else {
                 // The handle won the cancel and completes the cell.
                 while !cell.header().is_complete() {
@@ -238,7 +239,7 @@ impl Fresh {
 
 /// Publishes a task's progress in its slot (offset `off`).
 pub(crate) fn publish_progress(r: &Region, off: usize, progress: Progress) {
-    let (done, total) = kind::encode_progress(progress);
+    let (done, total) = completion::encode_progress(progress);
     r.u64(off + region::S_PROGRESS_DONE).store(done, Release);
     r.u64(off + region::S_PROGRESS_TOTAL).store(total, Release);
 }
@@ -366,7 +367,7 @@ impl<'k> Running<'k> {
     /// The progress last published in the slot.
     pub(crate) fn published_progress(&self, r: &Region) -> Progress {
         let off = r.layout().slot(self.index);
-        kind::decode_progress(
+        completion::decode_progress(
             r.u64(off + region::S_PROGRESS_DONE).load(Relaxed),
             r.u64(off + region::S_PROGRESS_TOTAL).load(Relaxed),
         )
@@ -380,19 +381,24 @@ impl<'k> Running<'k> {
         r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
         r.u32(off + region::S_METER)
             .store(meter.phase as u32, Relaxed);
-        slot::set_owned(r, self.index, self.header.with_state(QUEUED, NO_OWNER));
+        slot::set_owned(
+            r,
+            self.index,
+            self.header.with_state(SlotState::Queued, NO_OWNER),
+        );
         let _ = self.cell.into_slot();
         self.index
     }
 
-    /// Ends the task with `outcome` (DONE after a `step` returned true, FAILED, CANCELLED):
+    /// Ends the task with `outcome` (`Done` after a `step` returned true, `Failed`,
+    /// `Cancelled`):
     /// frees the task's state and slot and completes the cell. `progress` is the final
     /// progress the caller read from the task (`None` when that read panicked: the last
     /// published progress stands). Runs no task code, so it cannot unwind.
     pub(crate) fn finish(
         self,
         r: &Region,
-        outcome: u64,
+        outcome: Outcome,
         panic: Option<String>,
         progress: Option<Progress>,
         wake_all: impl FnOnce(&AtomicU32),
@@ -402,7 +408,11 @@ impl<'k> Running<'k> {
         // The final progress reaches the cell before the slot is freed (a handle that finds
         // the slot gone reads the cell's).
         self.cell.header().store_progress(progress);
-        slot::set_owned(r, self.index, self.header.with_state(outcome, NO_OWNER));
+        slot::set_owned(
+            r,
+            self.index,
+            self.header.with_state(outcome.into(), NO_OWNER),
+        );
         release_state(r, self.index, self.kind);
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);
@@ -476,14 +486,14 @@ pub(crate) fn cancel_queued(
     // The task can no longer run, and the popper frees the slot only after the cell is
     // complete: the progress read here is final (read after the CAS, since a task may have
     // run and been requeued between an earlier read and the CAS, its header unchanged).
-    let progress = kind::decode_progress(
+    let progress = completion::decode_progress(
         r.u64(off + region::S_PROGRESS_DONE).load(Acquire),
         r.u64(off + region::S_PROGRESS_TOTAL).load(Acquire),
     );
     // SAFETY: the slot held this cell (checked above) and this call won the QUEUED(generation)
     // -> CANCELLED CAS, which makes it the cell's only completer: no worker will run the
     // task, and the popper only frees the slot.
-    unsafe { cell.complete(slot::CANCELLED, None, Some(progress), wake_all) };
+    unsafe { cell.complete(Outcome::Cancelled, None, Some(progress), wake_all) };
     true
 }
 

@@ -59,8 +59,8 @@
 //! `D` slot indices (`u32`) from +128. One injector (per priority): `head` at +0, `tail` at +64,
 //! `I` cells of (`sequence: u32`, `slot index: u32`) from +128.
 //!
-//! Only this module, [`crate::kind`] and [`crate::owned`] contain `unsafe` (and the wasm
-//! backend's parking intrinsics).
+//! Only this module, [`crate::kind`], [`crate::completion`] and [`crate::owned`] contain
+//! `unsafe` (and the wasm backend's parking intrinsics).
 
 // Under loom only the data structures are built, not the pool that uses every field.
 #![cfg_attr(loom, allow(dead_code))]

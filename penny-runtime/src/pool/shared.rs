@@ -3,12 +3,13 @@
 
 use super::spawn::Pending;
 use crate::backend::{Backend, WorkerJoin};
+use crate::completion::{self, CellHeader, Outcome};
 use crate::deque::Deque;
 use crate::injector::Injector;
-use crate::kind::{self, CellHeader, Kinds};
+use crate::kind::Kinds;
 use crate::owned::{self, Popped};
 use crate::region::{self, Layout, Region, PRIORITIES};
-use crate::slot::{self, Header, NO_OWNER};
+use crate::slot::{self, Header, SlotState, NO_OWNER};
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::Progress;
 use std::collections::VecDeque;
@@ -92,8 +93,8 @@ impl Shared {
             .u64(off + region::S_PROGRESS_TOTAL)
             .load(Acquire);
         let after = Header(word.load(Acquire));
-        (after.generation() == generation && after.state() != slot::FREE)
-            .then(|| (after, kind::decode_progress(done, total)))
+        (after.generation() == generation && after.state() != SlotState::Free)
+            .then(|| (after, completion::decode_progress(done, total)))
     }
 
     /// The slot header for a handle's `(index, generation)`, if still that task's.
@@ -148,7 +149,7 @@ impl Shared {
                         self.backend.yield_now()
                     })
                 {
-                    self.finish(task, slot::CANCELLED, None);
+                    self.finish(task, Outcome::Cancelled, None);
                 }
             }
         }
@@ -165,7 +166,7 @@ impl Shared {
     pub(crate) fn cancel(&self, cell: &CellHeader) {
         cell.cancel.store(1, SeqCst);
         let mut at = cell.slot.load(SeqCst);
-        if at == kind::NO_SLOT {
+        if at == completion::NO_SLOT {
             // Waiting for a slot: take it out of the spawner-side queue now.
             if self.cancel_waiting(cell) {
                 return;
@@ -173,7 +174,7 @@ impl Shared {
             // An installer took it from that queue: if it has recorded the slot since, cancel
             // the queued task below; if not, it sees the flag once it has (see `install`).
             at = cell.slot.load(SeqCst);
-            if at == kind::NO_SLOT {
+            if at == completion::NO_SLOT {
                 return;
             }
         }

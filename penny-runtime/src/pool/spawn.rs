@@ -15,8 +15,9 @@
 //! slot in the cell (see `owned::Fresh::install`).
 
 use super::Shared;
+use crate::completion::{CellHeader, Completion};
 use crate::handle::TaskHandle;
-use crate::kind::{self, CellHeader, Completion, Kind, Writer};
+use crate::kind::{self, Kind, Writer};
 use crate::owned::{self, CellRef, Fresh};
 use crate::priority::{Priority, TrySpawnError};
 use crate::region;

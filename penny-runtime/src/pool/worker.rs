@@ -18,10 +18,10 @@
 
 use super::counters::{COUNT_BITS, COUNT_MASK};
 use super::Shared;
+use crate::completion::Outcome;
 use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
 use crate::region::{self, PRIORITIES};
-use crate::slot;
 use crate::sync::Ordering::*;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -166,7 +166,7 @@ impl Shared {
         };
         loop {
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
-                return self.finish(task, slot::CANCELLED, None);
+                return self.finish(task, Outcome::Cancelled, None);
             }
             let budget = meter.next_budget();
             // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
@@ -182,7 +182,7 @@ impl Shared {
                 Ok(done) => done,
                 Err(payload) => {
                     let message = panic_message(payload);
-                    return self.finish(task, slot::FAILED, Some(message));
+                    return self.finish(task, Outcome::Failed, Some(message));
                 }
             };
             if done {
@@ -191,7 +191,7 @@ impl Shared {
                         kind.budget_hint.store(hint, Relaxed);
                     }
                 }
-                return self.finish(task, slot::DONE, None);
+                return self.finish(task, Outcome::Done, None);
             }
             let now = self.backend.now_nanos();
             let elapsed = since.zip(now).map(|(then, now)| now.saturating_sub(then));
@@ -216,16 +216,16 @@ impl Shared {
     }
 
     /// Ends `task` with `outcome`. Reads its final progress first (task code: a panic there
-    /// turns DONE into FAILED; a cancelled or failed task keeps its outcome and its last
+    /// turns `Done` into `Failed`; a cancelled or failed task keeps its outcome and its last
     /// published progress).
-    pub(super) fn finish(&self, task: Running<'_>, outcome: u64, panic: Option<String>) {
+    pub(super) fn finish(&self, task: Running<'_>, outcome: Outcome, panic: Option<String>) {
         let (mut outcome, mut panic) = (outcome, panic);
         let progress = match catch_unwind(AssertUnwindSafe(|| task.progress())) {
             Ok(progress) => Some(progress),
             Err(payload) => {
                 let message = panic_message(payload);
-                if outcome == slot::DONE {
-                    (outcome, panic) = (slot::FAILED, Some(message));
+                if outcome == Outcome::Done {
+                    (outcome, panic) = (Outcome::Failed, Some(message));
                 }
                 None
             }
