@@ -21,8 +21,11 @@
 //!   before it frees the slot ([`CellHeader::store_progress`]): a handle that finds the slot's
 //!   generation moved on reads the cell's progress, never the one from spawn again.
 //! - **Waking.** A joiner parks on `state` after moving it from `Pending` to
-//!   `PendingJoiner`; the completer's swap returns the previous state, and it wakes the word
-//!   only when that was `PendingJoiner`. An async waiter stores its waker under the mutex,
+//!   `PendingJoiner`; a worker that joins from inside a task (and helps, see `pool::join`)
+//!   moves it to `PendingHelper` and parks on its pool's work epoch instead. The completer's
+//!   swap returns the previous state and the completer wakes accordingly: the `state` word
+//!   for `PendingJoiner`, the work epoch (bumped) for `PendingHelper`, nothing for
+//!   `Pending`. An async waiter stores its waker under the mutex,
 //!   then raises `has_waker` and re-reads `state` (both SeqCst); the completer swaps `state`
 //!   and then reads `has_waker` (SeqCst): one of the two sees the other.
 
@@ -43,6 +46,9 @@ pub(crate) enum CellState {
     PendingJoiner = 1,
     /// The result is there.
     Complete = 2,
+    /// The task has not ended; a worker joining it from inside a task waits on its pool's
+    /// work epoch (it helps with other work meanwhile).
+    PendingHelper = 3,
 }
 
 impl CellState {
@@ -52,6 +58,7 @@ impl CellState {
             0 => CellState::Pending,
             1 => CellState::PendingJoiner,
             2 => CellState::Complete,
+            3 => CellState::PendingHelper,
             other => unreachable!("penny: corrupt completion state {other}"),
         }
     }
@@ -236,8 +243,9 @@ impl CellHeader {
             .then(|| Outcome::of(self.outcome.load(Relaxed)))
     }
 
-    /// Stores the result and wakes whoever waits. `wake_all` wakes threads blocked on
-    /// `state`.
+    /// Stores the result and wakes whoever waits: `wake(state word, previous state)` runs
+    /// when the previous state was `PendingJoiner` (wake the threads parked on the word) or
+    /// `PendingHelper` (bump and wake the pool's work epoch).
     ///
     /// # Safety
     /// The caller is the one and only completer of this cell (see the module docs), and for
@@ -247,7 +255,7 @@ impl CellHeader {
         outcome: Outcome,
         panic: Option<String>,
         final_progress: Option<Progress>,
-        wake_all: impl FnOnce(&AtomicU32),
+        wake: impl FnOnce(&AtomicU32, CellState),
     ) {
         if let Some(p) = final_progress {
             self.store_progress(p);
@@ -260,8 +268,8 @@ impl CellHeader {
         // either this load sees the flag, or that load sees the completion.
         let before = CellState::of(self.state.swap(CellState::Complete as u32, SeqCst));
         assert_ne!(before, CellState::Complete, "penny: a task completed twice");
-        if before == CellState::PendingJoiner {
-            wake_all(&self.state);
+        if before != CellState::Pending {
+            wake(&self.state, before);
         }
         if self.has_waker.load(SeqCst) != 0 {
             let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();

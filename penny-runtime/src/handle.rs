@@ -39,9 +39,17 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
 
     /// Blocks until the task ends and returns its output, or why there is none.
     ///
+    /// Called from inside a task of the same pool (on one of its workers), it does not block
+    /// the worker: the worker runs other ready work until this task ends, so a task can
+    /// spawn children and join them even on a one-worker pool (see `pool::join`).
+    ///
     /// Native only in spirit: on the web's main thread blocking is not allowed; `.await` the
     /// handle instead.
     pub fn join(self) -> Result<T, TaskError> {
+        if let Some(me) = self.shared.current_worker() {
+            self.shared.help_join(me, &self.cell.header);
+            return self.cell.result();
+        }
         let state = &self.cell.header.state;
         // Short tasks finish within microseconds: spin a little before parking.
         // Poll after every pause (~30 ns each on x86), about 25 µs in all.
@@ -59,6 +67,7 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
                     let _ = state.compare_exchange(pending, joiner, AcqRel, Acquire);
                 }
                 CellState::PendingJoiner => self.shared.backend.wait(state, joiner),
+                CellState::PendingHelper => unreachable!("penny: a handle is joined once"),
             }
         }
         self.cell.result()

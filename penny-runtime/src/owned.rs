@@ -26,7 +26,7 @@
 //! the wasm backend's parking intrinsics).
 
 use crate::budget::{Meter, Phase};
-use crate::completion::{self, CellHeader, Completion, Outcome, NO_SLOT};
+use crate::completion::{self, CellHeader, CellState, Completion, Outcome, NO_SLOT};
 use crate::kind::{self, Kind, Kinds, Writer};
 use crate::region::{self, Region};
 use crate::slot::{self, Claim, Header, SlotState, NO_OWNER};
@@ -90,11 +90,11 @@ impl CellRef {
         outcome: Outcome,
         panic: Option<String>,
         progress: Option<Progress>,
-        wake_all: impl FnOnce(&AtomicU32),
+        wake: impl FnOnce(&AtomicU32, CellState),
     ) {
         // SAFETY: see above: the callers are the only completer; for `Done`, the task's last
         // `step` wrote the output first.
-        unsafe { self.header().complete(outcome, panic, progress, wake_all) };
+        unsafe { self.header().complete(outcome, panic, progress, wake) };
     }
 }
 
@@ -112,7 +112,7 @@ impl Drop for CellRef {
 
 /// Completes, as cancelled, the cell of a task that never got a slot (it waited in the
 /// spawner-side queue; the caller took its entry out of that queue, under the queue's lock).
-pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32)) {
+pub(crate) fn cancel_unslotted(cell: CellRef, wake: impl FnOnce(&AtomicU32, CellState)) {
     // Handles complete a cell only after winning `cancel_queued` on its slot, or after taking
     // its entry out of the spawner-side queue (which is what the caller did, or a handle
     // cancelled it and holds no entry); with no slot recorded in the cell and the entry in
@@ -122,7 +122,7 @@ pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32))
         NO_SLOT,
         "penny: cell already has a slot"
     );
-    cell.complete(Outcome::Cancelled, None, None, wake_all);
+    cell.complete(Outcome::Cancelled, None, None, wake);
 }
 
 /// A slot taken from the free list, not yet published: only this value touches it.
@@ -159,7 +159,7 @@ impl Fresh {
         cell: CellRef,
         progress: Progress,
         yield_now: impl Fn(),
-        wake_all: impl FnOnce(&AtomicU32),
+        wake: impl FnOnce(&AtomicU32, CellState),
     ) -> Option<u32> {
         let layout = r.layout();
         assert_eq!(
@@ -219,7 +219,7 @@ impl Fresh {
         // installer had already taken the task from that queue.
         if cell.header().cancel.load(SeqCst) != 0 {
             if slot::cancel_queued(r, self.index, generation) {
-                cell.complete(Outcome::Cancelled, None, Some(progress), wake_all);
+                cell.complete(Outcome::Cancelled, None, Some(progress), wake);
             } else {
                 // The handle won the cancel and completes the cell.
                 while !cell.header().is_complete() {
@@ -401,7 +401,7 @@ impl<'k> Running<'k> {
         outcome: Outcome,
         panic: Option<String>,
         progress: Option<Progress>,
-        wake_all: impl FnOnce(&AtomicU32),
+        wake: impl FnOnce(&AtomicU32, CellState),
     ) {
         let progress = progress.unwrap_or_else(|| self.published_progress(r));
         // For DONE, the last `step` wrote the output into the cell already.
@@ -416,7 +416,81 @@ impl<'k> Running<'k> {
         release_state(r, self.index, self.kind);
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);
-        self.cell.complete(outcome, panic, None, wake_all);
+        self.cell.complete(outcome, panic, None, wake);
+    }
+}
+
+/// A task that never got a slot, run to its end by the worker that joins it (see
+/// `pool::join`): that worker took its entry out of the spawner-side queue, so it alone
+/// touches the state (in an allocation of its own) and completes the cell.
+#[derive(Debug)]
+pub(crate) struct Inline<'k> {
+    kind: &'k Kind,
+    state: *mut u8,
+    cell: CellRef,
+}
+
+impl<'k> Inline<'k> {
+    /// Writes the task `write` holds (of `kind`) into memory of its own.
+    pub(crate) fn new<F: FnOnce(*mut u8)>(kind: &'k Kind, write: Writer<F>, cell: CellRef) -> Self {
+        assert_eq!(
+            write.type_id(),
+            kind.type_id,
+            "penny: writer and kind disagree"
+        );
+        assert!(
+            kind.align <= MAX_TASK_ALIGN,
+            "penny: task aligned beyond MAX_TASK_ALIGN"
+        );
+        let state = if kind.size == 0 {
+            core::ptr::without_provenance_mut(kind.align)
+        } else {
+            let alloc = state_layout(kind);
+            // SAFETY: non-zero size, valid alignment (checked above and by `state_layout`).
+            let ptr = unsafe { std::alloc::alloc(alloc) };
+            if ptr.is_null() {
+                std::alloc::handle_alloc_error(alloc);
+            }
+            ptr
+        };
+        // SAFETY: `state` is memory of `kind`'s layout that only this value owns; the writer
+        // holds a task of `kind`'s type (checked above).
+        unsafe { write.write(state) };
+        Inline { kind, state, cell }
+    }
+
+    /// The task's completion cell (for the cancel flag).
+    pub(crate) fn cell(&self) -> &CellHeader {
+        self.cell.header()
+    }
+
+    /// Runs one chunk; true when the task finished (its output is in the cell).
+    pub(crate) fn step(&mut self, budget: u32) -> bool {
+        // SAFETY: this value owns the state (of `kind`) and the cell's only completer
+        // reference: nobody else can reach the task once its queue entry was taken.
+        unsafe { kind::step(self.kind, self.state, budget, self.cell.addr) }
+    }
+
+    /// The task's progress (task code: may panic).
+    pub(crate) fn progress(&self) -> Progress {
+        // SAFETY: as in `step`; nobody writes the state meanwhile.
+        unsafe { kind::progress(self.kind, self.state) }
+    }
+
+    /// Ends the task: completes the cell with `outcome` and frees the state.
+    pub(crate) fn finish(
+        self,
+        outcome: Outcome,
+        panic: Option<String>,
+        progress: Option<Progress>,
+        wake: impl FnOnce(&AtomicU32, CellState),
+    ) {
+        if self.kind.size != 0 {
+            // SAFETY: `state` came from `alloc` with this layout in `new`, freed once here.
+            unsafe { std::alloc::dealloc(self.state, state_layout(self.kind)) };
+        }
+        let Inline { cell, .. } = self;
+        cell.complete(outcome, panic, progress, wake);
     }
 }
 
@@ -470,7 +544,7 @@ pub(crate) fn cancel_queued(
     index: u32,
     generation: u32,
     cell: &CellHeader,
-    wake_all: impl FnOnce(&AtomicU32),
+    wake: impl FnOnce(&AtomicU32, CellState),
 ) -> bool {
     // The handle read `(index, generation)` from its cell after the installer stored the
     // cell's address in the slot, so the slot holds this cell's address, or a later task's
@@ -493,7 +567,7 @@ pub(crate) fn cancel_queued(
     // SAFETY: the slot held this cell (checked above) and this call won the QUEUED(generation)
     // -> CANCELLED CAS, which makes it the cell's only completer: no worker will run the
     // task, and the popper only frees the slot.
-    unsafe { cell.complete(Outcome::Cancelled, None, Some(progress), wake_all) };
+    unsafe { cell.complete(Outcome::Cancelled, None, Some(progress), wake) };
     true
 }
 
@@ -546,7 +620,7 @@ mod tests {
             cell,
             Progress::default(),
             || {},
-            |_| {},
+            |_, _| {},
         );
     }
 }

@@ -7,8 +7,10 @@
 //! - `counters`: the queued word (per-priority counters), the work epoch and parking.
 //! - `spawn`: slot allocation, the spawner-side (backpressure) queue, `spawn` / `try_spawn`.
 //! - `worker`: the worker loop: finding a task, running its chunks, preemption, idling.
+//! - `join`: joining from inside a task: the joining worker helps instead of blocking.
 
 mod counters;
+mod join;
 mod shared;
 mod spawn;
 mod worker;
@@ -417,6 +419,46 @@ mod tests {
         assert_eq!(c.join(), Err(TaskError::Cancelled));
         assert_eq!(d.join(), Err(TaskError::Panicked("boom".into())));
         assert_eq!(e.join(), Ok(expected));
+    }
+
+    /// Tasks that spawn and join children on one worker with two slots: the joiners help,
+    /// and run children that got no slot inline (the `Inline` path, under Miri).
+    #[test]
+    fn joins_from_tasks_help_and_run_slotless_children_inline() {
+        /// The pool, in a static so tasks can reach it, and out of it again at the end, so
+        /// its workers are joined (Miri wants every thread joined).
+        type Shared = std::sync::Mutex<Option<Pool>>;
+        static POOL: Shared = std::sync::Mutex::new(None);
+        fn spawn_on(pool: &Shared, task: Tree) -> TaskHandle<u64> {
+            pool.lock().unwrap().as_ref().unwrap().spawn(task)
+        }
+        #[derive(Clone, Copy)]
+        struct Tree {
+            depth: u32,
+            pool: &'static Shared,
+        }
+        impl Task for Tree {
+            type Output = u64;
+            fn step(&mut self, _: u32) -> Step<u64> {
+                if self.depth == 0 {
+                    return Step::Done(1);
+                }
+                let child = Tree {
+                    depth: self.depth - 1,
+                    pool: self.pool,
+                };
+                let (a, b) = (spawn_on(self.pool, child), spawn_on(self.pool, child));
+                Step::Done(a.join().unwrap() + b.join().unwrap())
+            }
+            fn progress(&self) -> Progress {
+                Progress::default()
+            }
+        }
+        *POOL.lock().unwrap() = Some(Pool::builder().workers(1).slots(2).queue(1).build());
+        let depth = if cfg!(miri) { 3 } else { 8 };
+        let root = spawn_on(&POOL, Tree { depth, pool: &POOL });
+        assert_eq!(root.join(), Ok(1 << depth));
+        drop(POOL.lock().unwrap().take());
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl Shared {
             .collect();
         for entry in pending {
             self.pending_len.fetch_sub(1, SeqCst);
-            owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
+            owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));
         }
         let workers = self.layout.config.workers as usize;
         for p in 0..PRIORITIES {
@@ -181,8 +181,8 @@ impl Shared {
         let (index, generation) = ((at >> 32) as u32, at as u32);
         // On a win (the task is still queued) the handle completes the cell; the worker that
         // pops the index only frees the slot and drops the slot's reference to the cell.
-        owned::cancel_queued(&self.region, index, generation, cell, |w| {
-            self.backend.wake_all(w)
+        owned::cancel_queued(&self.region, index, generation, cell, |w, before| {
+            self.wake_cell(w, before)
         });
     }
 }

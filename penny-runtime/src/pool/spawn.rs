@@ -6,7 +6,11 @@
 //! spawner-side queue (`queue` in the builder); a worker that frees a slot moves the oldest
 //! waiting task into it. When that queue is full too, `spawn` parks until a slot frees.
 //! `try_spawn` never waits: it hands the task back. Either way no task is lost and memory is
-//! bounded by `slots + queue` tasks.
+//! bounded by `slots + queue` tasks spawned from outside the pool.
+//!
+//! A spawn from inside a task (on a worker thread of this pool) never blocks its worker:
+//! when the queue is full the task goes in anyway. So what tasks spawn is not bounded: the
+//! queue, and memory with it, grows with what tasks spawn faster than slots free up.
 //!
 //! Cancelling a task that waits in the spawner-side queue takes its entry out of the queue
 //! and completes it at once (so it no longer holds a place there, and blocked spawners are
@@ -28,12 +32,12 @@ use std::sync::Arc;
 
 /// A task waiting in the spawner-side queue for a slot.
 pub(super) struct Pending {
-    kind_index: u32,
-    priority: Priority,
+    pub(super) kind_index: u32,
+    pub(super) priority: Priority,
     pub(super) cell: CellRef,
-    write: Writer,
+    pub(super) write: Writer,
     /// The task's progress, read once at spawn.
-    progress: Progress,
+    pub(super) progress: Progress,
 }
 
 impl Shared {
@@ -104,7 +108,8 @@ impl Shared {
             let epoch = freed.load(SeqCst);
             {
                 let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-                if queue.len() < self.pending_cap.max(1) {
+                // A worker (a task spawning) never waits: past the cap, the queue grows.
+                if queue.len() < self.pending_cap.max(1) || self.current_worker().is_some() {
                     queue.push_back(entry);
                     self.pending_len.fetch_add(1, SeqCst);
                     drop(queue);
@@ -182,7 +187,7 @@ impl Shared {
         if cell.header().cancel.load(SeqCst) != 0 {
             // Cancelled while waiting for a slot: it never runs.
             // (Only `drain_pending` meets this; its loop goes on with the freed slot.)
-            owned::cancel_unslotted(cell, |w| self.backend.wake_all(w));
+            owned::cancel_unslotted(cell, |w, before| self.wake_cell(w, before));
             fresh.give_back(&self.region);
             self.bump_freed();
             return;
@@ -196,7 +201,7 @@ impl Shared {
             cell,
             progress,
             || self.backend.yield_now(),
-            |w| self.backend.wake_all(w),
+            |w, before| self.wake_cell(w, before),
         );
         let Some(index) = installed else {
             // Cancelled during the install: the slot is free again.
@@ -243,6 +248,16 @@ impl Shared {
     /// blocked on the queue's capacity. Returns false when the entry is not there: an
     /// installer took it (and sees the cancel flag after recording the slot), or it ended.
     pub(crate) fn cancel_waiting(&self, cell: &CellHeader) -> bool {
+        let Some(entry) = self.take_waiting(cell) else {
+            return false;
+        };
+        owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));
+        true
+    }
+
+    /// Takes the entry of the task whose cell is `cell` out of the spawner-side queue, if it
+    /// is there, and wakes spawners blocked on the queue's capacity.
+    pub(super) fn take_waiting(&self, cell: &CellHeader) -> Option<Pending> {
         let addr = cell as *const CellHeader;
         let entry = {
             let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
@@ -250,14 +265,10 @@ impl Shared {
                 .iter()
                 .position(|e| core::ptr::eq(e.cell.header(), addr));
             at.and_then(|at| queue.remove(at))
-        };
-        let Some(entry) = entry else {
-            return false;
-        };
+        }?;
         self.pending_len.fetch_sub(1, SeqCst);
-        owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
         self.bump_freed();
-        true
+        Some(entry)
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.

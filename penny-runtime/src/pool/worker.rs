@@ -17,8 +17,9 @@
 //! taken back by this worker or stolen by an idle one.
 
 use super::counters::{COUNT_BITS, COUNT_MASK};
+use super::join::{helped_ns, WorkerThread};
 use super::Shared;
-use crate::completion::Outcome;
+use crate::completion::{CellHeader, Outcome};
 use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
 use crate::region::{self, PRIORITIES};
@@ -36,13 +37,14 @@ impl Shared {
     // ---- workers --------------------------------------------------------------------------
 
     pub(super) fn worker_main(&self, me: u16) {
+        let _current = WorkerThread::enter(self, me);
         let mut rng = 0x9E37_79B9u32 ^ (me as u32).wrapping_mul(0x85EB_CA6B) | 1;
         loop {
             if self.is_shut_down() {
                 return;
             }
             if let Some(index) = self.find_task(me as usize, &mut rng) {
-                self.run(me, index);
+                self.run(me, index, None);
                 continue;
             }
             if !self.idle(me as usize, &mut rng) {
@@ -84,7 +86,7 @@ impl Shared {
         !self.is_shut_down()
     }
 
-    fn find_task(&self, me: usize, rng: &mut u32) -> Option<u32> {
+    pub(super) fn find_task(&self, me: usize, rng: &mut u32) -> Option<u32> {
         let queued = self.queued().load(Relaxed);
         if queued == 0 {
             return None;
@@ -140,9 +142,15 @@ impl Shared {
         None
     }
 
+    /// The bits of the queued word for priorities more urgent than `priority`.
+    pub(super) fn more_urgent_mask(&self, priority: usize) -> u64 {
+        (1u64 << (COUNT_BITS * priority as u32)) - 1
+    }
+
     /// Runs the task in slot `index` (just popped by this worker) until it ends or is
-    /// preempted.
-    fn run(&self, me: u16, index: u32) {
+    /// preempted; in help mode (`until`: the cell a join on this worker waits for), also
+    /// requeues it after a chunk once that cell is complete.
+    pub(super) fn run(&self, me: u16, index: u32, until: Option<&CellHeader>) {
         let mut task = match owned::claim(&self.region, &self.kinds, index, me, || {
             self.backend.yield_now()
         }) {
@@ -169,6 +177,7 @@ impl Shared {
                 return self.finish(task, Outcome::Cancelled, None);
             }
             let budget = meter.next_budget();
+            let helped_before = helped_ns();
             // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
             // either fails this task only.
             let stepped = catch_unwind(AssertUnwindSafe(|| {
@@ -194,13 +203,17 @@ impl Shared {
                 return self.finish(task, Outcome::Done, None);
             }
             let now = self.backend.now_nanos();
-            let elapsed = since.zip(now).map(|(then, now)| now.saturating_sub(then));
+            // Time this chunk spent helping in a join is not its own.
+            let helped = helped_ns() - helped_before;
+            let elapsed = since
+                .zip(now)
+                .map(|(then, now)| now.saturating_sub(then).saturating_sub(helped));
             meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
             since = now;
-            // Preemption: one relaxed load; any queued work more urgent than ours?
-            let more_urgent =
-                self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
-            if more_urgent != 0 {
+            // Preemption: one relaxed load; any queued work more urgent than ours? (In help
+            // mode, also: has the joined task completed?)
+            let more_urgent = self.queued().load(Relaxed) & self.more_urgent_mask(priority);
+            if more_urgent != 0 || until.is_some_and(CellHeader::is_complete) {
                 if let Some(hint) = meter.hint() {
                     kind.budget_hint.store(hint, Relaxed);
                 }
@@ -230,8 +243,8 @@ impl Shared {
                 None
             }
         };
-        task.finish(&self.region, outcome, panic, progress, |w| {
-            self.backend.wake_all(w)
+        task.finish(&self.region, outcome, panic, progress, |w, before| {
+            self.wake_cell(w, before)
         });
         self.slot_freed();
     }
