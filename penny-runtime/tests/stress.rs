@@ -99,7 +99,7 @@ fn round(
         Priority::UserVisible,
         Priority::Background,
     ];
-    for (i, probe) in probes.iter().enumerate() {
+    for probe in probes.iter() {
         let priority = priorities[rng.below(3) as usize];
         let kernel = rng.below(100);
         let mut entry = if kernel < 1 {
