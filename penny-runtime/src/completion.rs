@@ -20,49 +20,18 @@
 //! - **Final progress before the slot goes.** The completer stores the final progress
 //!   before it frees the slot ([`CellHeader::store_progress`]): a handle that finds the slot's
 //!   generation moved on reads the cell's progress, never the one from spawn again.
-//! - **Waking.** A joiner parks on `state` after moving it from `Pending` to
-//!   `PendingJoiner`; a worker that joins from inside a task (and helps, see `pool::join`)
-//!   moves it to `PendingHelper` and parks on its pool's work epoch instead. The completer's
-//!   swap returns the previous state and the completer wakes accordingly: the `state` word
-//!   for `PendingJoiner`, the work epoch (bumped) for `PendingHelper`, nothing for
-//!   `Pending`. An async waiter stores its waker under the mutex,
+//! - **Waking.** The `state` word is a parking word: how joiners wait on it and how the
+//!   completer wakes them is protocols 3 and 4 of `crate::park` (its README). An async waiter stores its waker under the mutex,
 //!   then raises `has_waker` and re-reads `state` (both SeqCst); the completer swaps `state`
 //!   and then reads `has_waker` (SeqCst): one of the two sees the other.
 
+use crate::park::{self, CellState};
 use crate::sync::{AtomicU32, AtomicU64, Ordering::*};
 use crate::Progress;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::task::Waker;
 use std::sync::{Arc, Mutex};
-
-/// The values of a cell's `state` word, which joiners park on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum CellState {
-    /// The task has not ended; nobody blocks in `join`.
-    Pending = 0,
-    /// The task has not ended; at least one thread blocks in `join` (parked on the word).
-    PendingJoiner = 1,
-    /// The result is there.
-    Complete = 2,
-    /// The task has not ended; a worker joining it from inside a task waits on its pool's
-    /// work epoch (it helps with other work meanwhile).
-    PendingHelper = 3,
-}
-
-impl CellState {
-    /// The state a `state` word holds.
-    pub(crate) fn of(word: u32) -> CellState {
-        match word {
-            0 => CellState::Pending,
-            1 => CellState::PendingJoiner,
-            2 => CellState::Complete,
-            3 => CellState::PendingHelper,
-            other => unreachable!("penny: corrupt completion state {other}"),
-        }
-    }
-}
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +60,7 @@ impl Outcome {
 /// [`Completion`], so a pointer to one is a pointer to the other).
 #[repr(C)]
 pub(crate) struct CellHeader {
-    /// A [`CellState`]; the word joiners park on.
+    /// A [`CellState`]; the word joiners park on (see `crate::park`).
     pub state: AtomicU32,
     /// An [`Outcome`], valid once complete (0 before).
     outcome: AtomicU32,
@@ -234,7 +203,7 @@ impl CellHeader {
 
     /// Whether the result is there (Acquire).
     pub(crate) fn is_complete(&self) -> bool {
-        self.state.load(Acquire) == CellState::Complete as u32
+        park::is_complete(&self.state)
     }
 
     /// How the task ended, once complete (Acquire).
@@ -264,9 +233,10 @@ impl CellHeader {
         // completion is released.
         unsafe { *self.panic.get() = panic };
         self.outcome.store(outcome as u32, Relaxed);
-        // SeqCst, paired with `poll`'s SeqCst store of `has_waker` and load of `state`:
-        // either this load sees the flag, or that load sees the completion.
-        let before = CellState::of(self.state.swap(CellState::Complete as u32, SeqCst));
+        // SeqCst (in `release`), paired with `poll`'s SeqCst store of `has_waker` and load of
+        // `state`: either the load of `has_waker` below sees the flag, or that load sees the
+        // completion.
+        let before = park::release(&self.state);
         assert_ne!(before, CellState::Complete, "penny: a task completed twice");
         if before != CellState::Pending {
             wake(&self.state, before);

@@ -1,6 +1,7 @@
 //! [`TaskHandle`]: the spawner's view of one task.
 
-use crate::completion::{CellState, Completion, Outcome, NO_SLOT};
+use crate::completion::{Completion, Outcome, NO_SLOT};
+use crate::park::{self, CellState};
 use crate::pool::Shared;
 use crate::priority::{Priority, TaskError, TaskStatus};
 use crate::slot::SlotState;
@@ -10,9 +11,6 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::sync::Arc;
-
-/// Polls of the completion word before `join` parks.
-const JOIN_SPINS: u32 = 768;
 
 /// The handle of a spawned task: wait for its output ([`join`](Self::join) or `.await`),
 /// cancel it, read its progress and status.
@@ -50,26 +48,15 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
             self.shared.help_join(me, &self.cell.header);
             return self.cell.result();
         }
-        let state = &self.cell.header.state;
         // Short tasks finish within microseconds: spin a little before parking.
         // Poll after every pause (~30 ns each on x86), about 25 µs in all.
-        for _ in 0..JOIN_SPINS {
+        for _ in 0..self.shared.spins.join {
             if self.cell.header.is_complete() {
                 return self.cell.result();
             }
             core::hint::spin_loop();
         }
-        let (pending, joiner) = (CellState::Pending as u32, CellState::PendingJoiner as u32);
-        loop {
-            match CellState::of(state.load(Acquire)) {
-                CellState::Complete => break,
-                CellState::Pending => {
-                    let _ = state.compare_exchange(pending, joiner, AcqRel, Acquire);
-                }
-                CellState::PendingJoiner => self.shared.backend.wait(state, joiner),
-                CellState::PendingHelper => unreachable!("penny: a handle is joined once"),
-            }
-        }
+        park::wait_complete(&self.cell.header.state, self.shared.backend);
         self.cell.result()
     }
 

@@ -17,7 +17,6 @@ mod io;
 mod pod;
 mod task;
 
-#[cfg(not(loom))]
 mod backend;
 #[cfg(not(loom))]
 mod budget;
@@ -35,6 +34,7 @@ mod kind;
 mod loom_tests;
 #[cfg(not(loom))]
 mod owned;
+mod park;
 #[cfg(not(loom))]
 mod pool;
 #[cfg_attr(loom, allow(dead_code))]

@@ -26,8 +26,9 @@
 //! the wasm backend's parking intrinsics).
 
 use crate::budget::{Meter, Phase};
-use crate::completion::{self, CellHeader, CellState, Completion, Outcome, NO_SLOT};
+use crate::completion::{self, CellHeader, Completion, Outcome, NO_SLOT};
 use crate::kind::{self, Kind, Kinds, Writer};
+use crate::park::CellState;
 use crate::region::{self, Region};
 use crate::slot::{self, Claim, Header, SlotState, NO_OWNER};
 use crate::sync::{AtomicU32, Ordering::*};

@@ -115,7 +115,7 @@ fn a_spawn_from_a_worker_never_blocks_it() {
     );
 }
 
-/// Cheap chunks; in chunk `join_at` it spawns a long child and joins it, which makes that
+/// Cheap chunks; in chunk `join_at` it spawns a 200 ms child and joins it, which makes that
 /// chunk last as long as the child (the worker helps run it). Logs its budgets.
 #[derive(Clone, Copy)]
 struct JoinsOnce {
@@ -137,7 +137,7 @@ impl Task for JoinsOnce {
         std::hint::black_box(acc);
         self.chunk += 1;
         if self.chunk == self.join_at {
-            let child = self.pool.spawn(Spin::new(40));
+            let child = self.pool.spawn(Spin::new(200));
             child.join().unwrap();
         }
         if self.chunk == self.chunks {
@@ -152,8 +152,9 @@ impl Task for JoinsOnce {
 }
 
 /// Item 5: the time a chunk spends helping in a join is not that chunk's own: a task whose
-/// chunk joined a 40 ms child keeps its budget (it would drop about eighty-fold if the
-/// 40 ms counted against a 500 µs slice).
+/// chunk joined a 200 ms child keeps its budget (it would drop about 400-fold if the 200 ms
+/// counted against a 500 µs slice). The bound allows a 40-fold drop: on a loaded machine an
+/// ordinary chunk descheduled by the OS for a few milliseconds shrinks the budget ~10-fold.
 #[test]
 fn helped_work_does_not_count_against_the_joining_chunk() {
     static POOL: OnceLock<Pool> = OnceLock::new();
@@ -177,7 +178,7 @@ fn helped_work_does_not_count_against_the_joining_chunk() {
     // Chunk 25 (index 24) joined; chunk 26 is sized from chunk 25's measurement.
     let (before, after) = (budgets[24], budgets[25]);
     assert!(
-        after >= before / 2,
-        "the join's 40 ms counted against the chunk: budget {before} -> {after} ({budgets:?})"
+        after >= before / 40,
+        "the join's 200 ms counted against the chunk: budget {before} -> {after} ({budgets:?})"
     );
 }

@@ -16,11 +16,7 @@
 //! - **Nothing to run.** The joiner flags the cell `PendingHelper` and parks on the work
 //!   epoch (as an idle worker, so new work wakes it too); the completer of a
 //!   `PendingHelper` cell bumps the epoch and wakes every parked worker
-//!   ([`Shared::wake_cell`]). The handshake: the joiner sets the flag (SeqCst), registers as
-//!   a sleeper, reads the epoch, then checks the cell and the queued word before waiting;
-//!   the completer swaps the cell complete (SeqCst) and only then bumps the epoch. Either
-//!   the joiner's check sees the completion, or the bump comes after its epoch read and the
-//!   wait returns.
+//!   ([`Shared::wake_cell`]): protocol 4 of `crate::park`.
 //! - **Budget timing.** Time a chunk spends in a helping join is not counted against that
 //!   chunk's measurement: a thread-local total of helped time, which every join sets (not
 //!   adds to) on exit, so nested joins are counted once.
@@ -30,9 +26,9 @@
 use super::spawn::Pending;
 use super::Shared;
 use crate::budget::Meter;
-use crate::completion::{CellHeader, CellState, Outcome, NO_SLOT};
+use crate::completion::{CellHeader, Outcome, NO_SLOT};
 use crate::owned::Inline;
-use crate::region;
+use crate::park::{self, CellState};
 use crate::sync::{AtomicU32, Ordering::*};
 use core::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -85,17 +81,10 @@ impl Shared {
             .map(|c| c.me)
     }
 
-    /// Wakes whoever waits on a cell that was just completed, given its state before.
+    /// Wakes whoever waits on a cell that was just completed, given its state before
+    /// (protocols 3 and 4 of `crate::park`).
     pub(crate) fn wake_cell(&self, word: &AtomicU32, before: CellState) {
-        match before {
-            CellState::PendingJoiner => self.backend.wake_all(word),
-            CellState::PendingHelper => {
-                let epoch = self.word(region::H_WORK_EPOCH);
-                epoch.fetch_add(1, SeqCst);
-                self.backend.wake_all(epoch);
-            }
-            CellState::Pending | CellState::Complete => {}
-        }
+        park::wake_waiters(before, word, self.work_epoch(), self.backend);
     }
 
     /// `join` on worker `me` of this pool: runs other work until `target` is complete.
@@ -122,28 +111,12 @@ impl Shared {
     }
 
     /// Parks the joining worker on the work epoch until new work arrives or `target`
-    /// completes (see the module docs for the handshake).
+    /// completes (protocol 4 of `crate::park`).
     fn park_helping(&self, target: &CellHeader) {
-        let (pending, helper) = (CellState::Pending as u32, CellState::PendingHelper as u32);
-        if let Err(now) = target
-            .state
-            .compare_exchange(pending, helper, SeqCst, SeqCst)
-        {
-            if CellState::of(now) == CellState::Complete {
-                return;
-            }
-        }
-        let epoch_word = self.word(region::H_WORK_EPOCH);
-        let sleepers = self.word(region::H_SLEEPERS);
-        sleepers.fetch_add(1, SeqCst);
-        let epoch = epoch_word.load(SeqCst);
-        if !target.is_complete()
-            && self.queued().load(SeqCst) == 0
-            && (target.slot.load(SeqCst) != NO_SLOT || self.pending_len.load(SeqCst) == 0)
-        {
-            self.backend.wait(epoch_word, epoch);
-        }
-        sleepers.fetch_sub(1, SeqCst);
+        park::sleep_helping(&target.state, self.work_epoch(), self.backend, || {
+            self.queued().load(SeqCst) != 0
+                || (target.slot.load(SeqCst) == NO_SLOT && self.pending_len.load(SeqCst) != 0)
+        });
     }
 
     /// Runs a task taken out of the spawner-side queue by the worker joining it, to its end.

@@ -2,7 +2,7 @@
 //! cancellation, and shutdown.
 
 use super::spawn::Pending;
-use crate::backend::{Backend, WorkerJoin};
+use crate::backend::{Backend, Spins, WorkerJoin};
 use crate::completion::{self, CellHeader, Outcome};
 use crate::deque::Deque;
 use crate::injector::Injector;
@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub(super) pending_len: AtomicU32,
     pub(super) pending_cap: usize,
     pub(super) time_slice_ns: u64,
+    /// The backend's spin limits, read once.
+    pub(crate) spins: Spins,
 }
 
 impl core::fmt::Debug for Shared {
@@ -61,6 +63,7 @@ impl Shared {
             pending_len: AtomicU32::new(0),
             pending_cap,
             time_slice_ns,
+            spins: backend.spins(),
         }
     }
 
@@ -107,9 +110,7 @@ impl Shared {
 
     pub(super) fn shut_down(&self, joins: Vec<WorkerJoin>) {
         self.word(region::H_SHUTDOWN).store(1, SeqCst);
-        let epoch = self.word(region::H_WORK_EPOCH);
-        epoch.fetch_add(1, SeqCst);
-        self.backend.wake_all(epoch);
+        self.work_epoch().notify_all(self.backend);
         self.bump_freed();
         // A worker that died (a scheduler bug: task panics are caught) must not stop the
         // cleanup below, or the tasks still queued would never complete: the first such

@@ -24,7 +24,6 @@ use crate::handle::TaskHandle;
 use crate::kind::{self, Kind, Writer};
 use crate::owned::{self, CellRef, Fresh};
 use crate::priority::{Priority, TrySpawnError};
-use crate::region;
 use crate::sync::Ordering::*;
 use crate::task::MAX_TASK_ALIGN;
 use crate::{Progress, Task};
@@ -102,14 +101,12 @@ impl Shared {
             write: kind::writer(task),
             progress,
         };
-        let freed = self.word(region::H_FREED_EPOCH);
-        let waiters = self.word(region::H_FREED_WAITERS);
+        let cap = self.pending_cap.max(1);
         loop {
-            let epoch = freed.load(SeqCst);
             {
                 let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
                 // A worker (a task spawning) never waits: past the cap, the queue grows.
-                if queue.len() < self.pending_cap.max(1) || self.current_worker().is_some() {
+                if queue.len() < cap || self.current_worker().is_some() {
                     queue.push_back(entry);
                     self.pending_len.fetch_add(1, SeqCst);
                     drop(queue);
@@ -117,14 +114,11 @@ impl Shared {
                     return handle;
                 }
             }
-            // Queue full: wait for a worker to free a slot (which also drains the queue).
-            waiters.fetch_add(1, SeqCst);
-            if freed.load(SeqCst) == epoch
-                && self.pending_len.load(SeqCst) as usize >= self.pending_cap.max(1)
-            {
-                self.backend.wait(freed, epoch);
-            }
-            waiters.fetch_sub(1, SeqCst);
+            // Queue full: wait for room (a freed slot drains the queue; a cancel removes an
+            // entry): protocol 2 of `crate::park`.
+            self.freed_epoch().sleep_unless(self.backend, || {
+                (self.pending_len.load(SeqCst) as usize) < cap
+            });
             // Keep the entry for the next round (it was not moved into the queue).
             entry = match self.take_back(entry) {
                 Some(entry) => entry,
@@ -300,11 +294,9 @@ impl Shared {
         self.bump_freed();
     }
 
+    /// After room was made in the spawner-side queue (or a slot freed): wakes blocked
+    /// spawners.
     pub(super) fn bump_freed(&self) {
-        let freed = self.word(region::H_FREED_EPOCH);
-        freed.fetch_add(1, SeqCst);
-        if self.word(region::H_FREED_WAITERS).load(SeqCst) != 0 {
-            self.backend.wake_all(freed);
-        }
+        self.freed_epoch().notify_all(self.backend);
     }
 }

@@ -22,16 +22,12 @@ use super::Shared;
 use crate::completion::{CellHeader, Outcome};
 use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
-use crate::region::{self, PRIORITIES};
+use crate::region::PRIORITIES;
 use crate::sync::Ordering::*;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 const INJECT_BATCH: u64 = 8;
-/// Idle polls (one pause each, ~30 µs in all) before a worker starts yielding...
-const SPINS_BEFORE_PARK: u32 = 1024;
-/// ...and yields (each one poll) before it parks.
-const YIELDS_BEFORE_PARK: u32 = 32;
 
 impl Shared {
     // ---- workers --------------------------------------------------------------------------
@@ -47,42 +43,39 @@ impl Shared {
                 self.run(me, index, None);
                 continue;
             }
-            if !self.idle(me as usize, &mut rng) {
+            if !self.idle() {
                 return;
             }
         }
     }
 
-    /// Spins briefly, then parks. Returns false on shutdown.
-    fn idle(&self, _me: usize, _rng: &mut u32) -> bool {
+    /// Spins briefly, then parks (protocol 1 of `crate::park`). Returns false on shutdown.
+    fn idle(&self) -> bool {
         // Every push of work is followed by a bump of the work epoch (`notify_work`), so an
         // idle worker polls the epoch word alone, after every pause (~30 ns on current x86),
         // and notices a spawn within tens of nanoseconds. It stays off the header line that
         // spawners update (free list, queued counters) while they spawn. SeqCst: either the
         // queued load below sees a count raised before it, or that push's epoch bump comes
         // after this epoch load.
-        let epoch_word = self.word(region::H_WORK_EPOCH);
-        let seen = epoch_word.load(SeqCst);
+        let epoch = self.work_epoch();
+        let seen = epoch.current();
         if self.queued().load(SeqCst) != 0 || self.is_shut_down() {
             return !self.is_shut_down();
         }
-        for spin in 0..SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
-            if epoch_word.load(Relaxed) != seen {
+        let (spins, yields) = (self.spins.idle, self.spins.idle_yields);
+        for spin in 0..spins + yields {
+            if epoch.moved(seen) {
                 return !self.is_shut_down();
             }
-            if spin < SPINS_BEFORE_PARK {
+            if spin < spins {
                 core::hint::spin_loop();
             } else {
                 self.backend.yield_now();
             }
         }
-        let sleepers = self.word(region::H_SLEEPERS);
-        sleepers.fetch_add(1, SeqCst);
-        let epoch = epoch_word.load(SeqCst);
-        if self.queued().load(SeqCst) == 0 && !self.is_shut_down() {
-            self.backend.wait(epoch_word, epoch);
-        }
-        sleepers.fetch_sub(1, SeqCst);
+        epoch.sleep_unless(self.backend, || {
+            self.queued().load(SeqCst) != 0 || self.is_shut_down()
+        });
         !self.is_shut_down()
     }
 
