@@ -1,12 +1,16 @@
 //! End to end: lowered kernels from the equivalence suite run on a `penny::Pool` — small
 //! pools, more tasks than slots, mixed priorities, cancellations — and every task that
-//! finishes returns exactly what its plain function returns.
+//! finishes returns exactly what its plain function returns. The mix includes states
+//! larger than a slot (`matmul8`, `wide_histogram`), user `Copy` types, a generic kernel,
+//! branches and ranges evaluated once, all on pools built with default slot sizes.
 
 use std::time::Duration;
 
 use penny::{Pool, Priority, TaskError, TaskHandle, TaskStatus};
 use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
+use penny_examples::kernels::evaluated_once::*;
+use penny_examples::kernels::idioms::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::BitEq;
@@ -61,6 +65,13 @@ where
     })
 }
 
+/// A buffer for the kernels that read one (leaked: it lives as long as the test).
+fn leaked() -> penny::In<u64> {
+    use std::sync::OnceLock;
+    static DATA: OnceLock<penny::In<u64>> = OnceLock::new();
+    *DATA.get_or_init(|| penny::In::new(Vec::leak((0..300u64).map(|i| i * i).collect())))
+}
+
 /// A small deterministic generator, so a failure names a reproducible case.
 fn next(state: &mut u64) -> u64 {
     *state ^= *state << 13;
@@ -91,7 +102,15 @@ fn run_mix(workers: usize, slots: usize, tasks: usize, seed: u64) {
                 spawn(&pool, $task::new($($arg),*), $plain($($arg),*), stringify!($plain), priority)
             };
         }
-        let job = match i % 8 {
+        let job = match i % 16 {
+            8 => job!(Matmul8 / matmul8([[a as f32 * 1e-9; 8]; 8], [[1.5; 8]; 8])),
+            9 => job!(WideHistogram / wide_histogram(a % 4000, a)),
+            10 => job!(WalkPoints / walk_points(Point { x: 1.0, y: a as f32 * 1e-6 }, a % 3000)),
+            11 => job!(ScaleSum / scale_sum(u64::from(a % 1000), 0, a % 5000)),
+            12 => job!(LoopsInBranches / loops_in_branches(a % 5000, (a >> 3) as u8)),
+            13 => job!(RngBoundedLoops / rng_bounded_loops(u64::from(a), a % 20)),
+            14 => job!(ArrayIterators / array_iterators([a % 97; 16], [a % 13; 16], leaked())),
+            15 => job!(CharRanges / char_ranges(a)),
             0 => job!(CollatzSteps / collatz_steps(u64::from(a % 10_000) + 1, 500)),
             1 => job!(MeanDeviation / mean_deviation(a % 3000, a)),
             2 => job!(Histogram / histogram(a % 5000, a | 1)),

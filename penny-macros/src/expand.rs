@@ -121,10 +121,18 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     });
     let limit = proc_macro2::Literal::usize_unsuffixed(kernel.attr.slot_bytes);
     let fn_text = fn_name.to_string();
+    let align_message = format!(
+        "the state of `{fn_name}` is aligned beyond `penny::__private::MAX_TASK_ALIGN`, which \
+         no pool can hold: keep the over-aligned value in a `penny::In` buffer and carry an \
+         index"
+    );
     let size_check = quote! {
         let penny_size = ::core::mem::size_of::<#state #ty_generics>();
         if penny_size > #limit {
             panic!("{}", ::penny::__private::Message::state_too_big(#fn_text, penny_size, #limit).as_str());
+        }
+        if ::core::mem::align_of::<#state #ty_generics>() > ::penny::__private::MAX_TASK_ALIGN {
+            panic!(#align_message);
         }
     };
     let struct_doc = format!(

@@ -184,19 +184,23 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 fn preemption_penny(samples: usize) -> Vec<Duration> {
     let pool = penny_pool();
     let background: Vec<_> = (0..WORKERS)
-        .map(|_| pool.spawn_with_priority(Sum::new(u64::MAX / 2), Priority::Background))
+        .map(|_| {
+            pool.task(Sum::new(u64::MAX / 2))
+                .priority(Priority::Background)
+                .spawn()
+        })
         .collect();
     std::thread::sleep(Duration::from_millis(100)); // budgets converge to the time slice
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples {
         // Land at a random point of the background chunks.
         std::thread::sleep(Duration::from_micros(200 + (i as u64 * 7919) % 900));
-        let h = pool.spawn_with_priority(
-            Stamp {
+        let h = pool
+            .task(Stamp {
                 spawned: Instant::now(),
-            },
-            Priority::UserBlocking,
-        );
+            })
+            .priority(Priority::UserBlocking)
+            .spawn();
         out.push(h.join().unwrap());
     }
     assert!(background.iter().all(|h| !h.is_finished()));
@@ -245,7 +249,11 @@ fn preemption(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     let pool = penny_pool();
     let background: Vec<_> = (0..WORKERS)
-        .map(|_| pool.spawn_with_priority(Sum::new(u64::MAX / 2), Priority::Background))
+        .map(|_| {
+            pool.task(Sum::new(u64::MAX / 2))
+                .priority(Priority::Background)
+                .spawn()
+        })
         .collect();
     std::thread::sleep(Duration::from_millis(100));
     group.bench_function("penny_user_blocking_under_background", |b| {
@@ -256,7 +264,9 @@ fn preemption(c: &mut Criterion) {
             for i in 0..iters {
                 std::thread::sleep(Duration::from_micros(200 + (i * 7919) % 900));
                 let t = Instant::now();
-                pool.spawn_with_priority(Stamp { spawned: t }, Priority::UserBlocking)
+                pool.task(Stamp { spawned: t })
+                    .priority(Priority::UserBlocking)
+                    .spawn()
                     .join()
                     .unwrap();
                 total += t.elapsed();

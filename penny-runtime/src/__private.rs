@@ -3,7 +3,8 @@
 //!
 //! The range helpers let a lowered `for` loop keep only the number of iterations it finished
 //! (a `u64`) in its state, and re-create the rest of the range from the range expression on
-//! resume, without the macro ever naming the loop variable's type.
+//! resume (or from a [`SavedRange`] when the expression may not run again), without the
+//! macro ever naming the loop variable's type.
 
 use core::ops::Range;
 
@@ -12,6 +13,7 @@ mod state;
 pub use cursor::{item_of, RangeBits, SavedRange};
 pub use state::{assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue};
 
+pub use crate::task::MAX_TASK_ALIGN;
 pub use crate::{Pod, Progress, Step, Task};
 
 /// Compile-time check that a state field's type is [`Pod`]; the span of the call is the

@@ -138,7 +138,6 @@ mod tests {
             slots: 1,
             workers: 1,
             payload_bytes: 0,
-            output_bytes: 0,
             deque_cap: cap,
             injector_cap: 1,
         }))

@@ -1,18 +1,16 @@
 //! [`TaskHandle`]: the spawner's view of one task.
 
-use crate::kind::{Completion, COMPLETE, NO_SLOT, PENDING, PENDING_JOINER};
+use crate::completion::{Completion, Outcome, NO_SLOT};
+use crate::park::{self, CellState};
 use crate::pool::Shared;
 use crate::priority::{Priority, TaskError, TaskStatus};
-use crate::slot;
+use crate::slot::SlotState;
 use crate::sync::Ordering::*;
 use crate::Progress;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::sync::Arc;
-
-/// Polls of the completion word before `join` parks.
-const JOIN_SPINS: u32 = 768;
 
 /// The handle of a spawned task: wait for its output ([`join`](Self::join) or `.await`),
 /// cancel it, read its progress and status.
@@ -39,27 +37,26 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
 
     /// Blocks until the task ends and returns its output, or why there is none.
     ///
+    /// Called from inside a task of the same pool (on one of its workers), it does not block
+    /// the worker: the worker runs other ready work until this task ends, so a task can
+    /// spawn children and join them even on a one-worker pool (see `pool::join`).
+    ///
     /// Native only in spirit: on the web's main thread blocking is not allowed; `.await` the
     /// handle instead.
     pub fn join(self) -> Result<T, TaskError> {
-        let state = &self.cell.header.state;
+        if let Some(me) = self.shared.current_worker() {
+            self.shared.help_join(me, &self.cell.header);
+            return self.cell.result();
+        }
         // Short tasks finish within microseconds: spin a little before parking.
         // Poll after every pause (~30 ns each on x86), about 25 µs in all.
-        for _ in 0..JOIN_SPINS {
-            if state.load(Acquire) == COMPLETE {
+        for _ in 0..self.shared.spins.join {
+            if self.cell.header.is_complete() {
                 return self.cell.result();
             }
             core::hint::spin_loop();
         }
-        loop {
-            match state.load(Acquire) {
-                COMPLETE => break,
-                PENDING => {
-                    let _ = state.compare_exchange(PENDING, PENDING_JOINER, AcqRel, Acquire);
-                }
-                _ => self.shared.backend.wait(state, PENDING_JOINER),
-            }
-        }
+        park::wait_complete(&self.cell.header.state, self.shared.backend);
         self.cell.result()
     }
 
@@ -84,20 +81,17 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
                 }
             }
         }
-        crate::kind::decode_progress(
-            h.progress_done.load(Acquire),
-            h.progress_total.load(Acquire),
-        )
+        h.progress()
     }
 
     /// Where the task is now.
     pub fn status(&self) -> TaskStatus {
         let h = &self.cell.header;
-        if h.is_complete() {
-            return match h.outcome.load(Relaxed) as u64 {
-                slot::DONE => TaskStatus::Done,
-                slot::FAILED => TaskStatus::Failed,
-                _ => TaskStatus::Cancelled,
+        if let Some(outcome) = h.outcome() {
+            return match outcome {
+                Outcome::Done => TaskStatus::Done,
+                Outcome::Failed => TaskStatus::Failed,
+                Outcome::Cancelled => TaskStatus::Cancelled,
             };
         }
         let at = h.slot.load(Acquire);
@@ -105,7 +99,7 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
             return TaskStatus::Queued;
         }
         match self.shared.slot_header((at >> 32) as u32, at as u32) {
-            Some(header) if header.state() == slot::QUEUED || header.state() == slot::CANCELLED => {
+            Some(header) if matches!(header.state(), SlotState::Queued | SlotState::Cancelled) => {
                 TaskStatus::Queued
             }
             // Running, or finishing right now (the slot was freed, the cell is being filled).
@@ -148,7 +142,7 @@ impl<T: Copy + Send + 'static> Future for TaskHandle<T> {
         // The completer stores COMPLETE, then reads `has_waker` (both SeqCst): after raising
         // the flag, re-check, so one of the two sides sees the other.
         h.has_waker.store(1, SeqCst);
-        if h.state.load(SeqCst) == crate::kind::COMPLETE {
+        if h.state.load(SeqCst) == CellState::Complete as u32 {
             return Poll::Ready(self.cell.result());
         }
         Poll::Pending

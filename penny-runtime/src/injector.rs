@@ -123,7 +123,6 @@ mod tests {
             slots: 1,
             workers: 1,
             payload_bytes: 0,
-            output_bytes: 0,
             deque_cap: 1,
             injector_cap: cap,
         }))

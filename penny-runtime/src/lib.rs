@@ -17,10 +17,11 @@ mod io;
 mod pod;
 mod task;
 
-#[cfg(not(loom))]
 mod backend;
 #[cfg(not(loom))]
 mod budget;
+#[cfg(not(loom))]
+mod completion;
 #[cfg_attr(loom, allow(dead_code))]
 mod deque;
 #[cfg(not(loom))]
@@ -33,6 +34,7 @@ mod kind;
 mod loom_tests;
 #[cfg(not(loom))]
 mod owned;
+mod park;
 #[cfg(not(loom))]
 mod pool;
 #[cfg_attr(loom, allow(dead_code))]
@@ -46,7 +48,7 @@ pub mod __private;
 
 pub use io::{AtomicElem, In, Out};
 pub use pod::Pod;
-pub use task::{run_to_completion, Progress, Step, Task};
+pub use task::{run_to_completion, Progress, Step, Task, MAX_TASK_ALIGN};
 
 #[cfg(not(loom))]
 pub use handle::TaskHandle;

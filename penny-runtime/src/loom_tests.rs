@@ -6,7 +6,7 @@
 use crate::deque::{Deque, Steal};
 use crate::injector::Injector;
 use crate::region::{Config, Layout, Region};
-use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
+use crate::slot::{self, Claim, Header, SlotState, NO_OWNER};
 use crate::sync::Ordering::Relaxed;
 use loom::sync::Arc;
 use loom::thread;
@@ -16,7 +16,6 @@ fn region(slots: u32, cap: u32) -> Arc<Region> {
         slots,
         workers: 1,
         payload_bytes: 0,
-        output_bytes: 0,
         deque_cap: cap,
         injector_cap: cap,
     })))
@@ -147,7 +146,7 @@ fn claim_races_cancel() {
         let r = region(1, 2);
         slot::init_free_list(&r);
         let i = slot::pop_free(&r).unwrap();
-        slot::set_owned(&r, i, Header::new(QUEUED, 1, NO_OWNER, 0));
+        slot::set_owned(&r, i, Header::new(SlotState::Queued, 1, NO_OWNER, 0));
         let canceller = {
             let r = r.clone();
             thread::spawn(move || slot::cancel_queued(&r, i, 0))
@@ -195,5 +194,32 @@ fn free_list_concurrent_pop_and_push() {
         rest.sort();
         assert_eq!(rest, [0, 1]);
         assert_eq!(r.u32(crate::region::H_FREE_COUNT).load(Relaxed), 0);
+    });
+}
+
+/// Finding 6: the free count, read while two threads each pop and push the only slot,
+/// stays within `0..=slots` (a pop's decrement used to be able to land before the matching
+/// push's increment: 0 - 1 read as 4294967295).
+#[test]
+fn free_count_stays_within_bounds() {
+    loom::model(|| {
+        let r = region(1, 2);
+        slot::init_free_list(&r);
+        let churners: Vec<_> = (0..2)
+            .map(|_| {
+                let r = r.clone();
+                thread::spawn(move || {
+                    if let Some(i) = slot::pop_free(&r) {
+                        slot::push_free(&r, i);
+                    }
+                })
+            })
+            .collect();
+        let count = r.u32(crate::region::H_FREE_COUNT).load(Relaxed);
+        assert!(count <= 1, "free count read as {count}");
+        for t in churners {
+            t.join().unwrap();
+        }
+        assert_eq!(r.u32(crate::region::H_FREE_COUNT).load(Relaxed), 1);
     });
 }

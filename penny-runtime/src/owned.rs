@@ -1,7 +1,7 @@
 //! Slots and completion-cell references the caller owns, as values.
 //!
-//! The pool reads and writes a slot's payload and output bytes, and completes a task's
-//! completion cell, only through the types here. Each one is made only where ownership is
+//! The pool reads and writes a task's state (in its slot's payload, or out of line), and
+//! completes a task's completion cell, only through the types here. Each one is made only where ownership is
 //! established and is consumed by the step that gives it up:
 //!
 //! - [`Fresh`]: a slot popped from the free list and not yet published (the Treiber pop hands
@@ -11,17 +11,31 @@
 //! - [`CellRef`]: the one strong reference to a completion cell that a slot or a
 //!   spawner-side queue entry holds (released when dropped).
 //!
-//! So the `unsafe` calls into [`crate::kind`] below rest on invariants these types carry, not
-//! on what their callers remember to do. Together with [`crate::region`] and
-//! [`crate::kind`] (and the wasm backend's parking intrinsics), this is the only module with
-//! `unsafe`.
+//! # Where a task's state lives
+//!
+//! In the slot's payload when it fits (`size <= payload bytes`, alignment at most
+//! [`region::INLINE_ALIGN`]), otherwise out of line: [`Fresh::install`] allocates it from
+//! the global allocator (on wasm, the shared memory) and records its address in the slot,
+//! and whoever frees the slot frees it first ([`release_state`]). Zero-sized states need no
+//! memory at all. A task's output never occupies the slot: `step` writes it into the
+//! completion cell.
+//!
+//! So the `unsafe` calls into [`crate::kind`] and [`crate::completion`] below rest on
+//! invariants these types carry, not on what their callers remember to do. The modules with
+//! `unsafe` are this one, [`crate::region`], [`crate::kind`] and [`crate::completion`] (and
+//! the wasm backend's parking intrinsics).
 
-use crate::kind::{self, CellHeader, Completion, Kind, Kinds, Writer, NO_SLOT};
+use crate::budget::{Meter, Phase};
+use crate::completion::{self, CellHeader, Completion, Outcome, NO_SLOT};
+use crate::kind::{self, Kind, Kinds, Writer};
+use crate::park::CellState;
 use crate::region::{self, Region};
-use crate::slot::{self, Claim, Header, NO_OWNER, QUEUED};
+use crate::slot::{self, Claim, Header, SlotState, NO_OWNER};
 use crate::sync::{AtomicU32, Ordering::*};
+use crate::task::MAX_TASK_ALIGN;
 use crate::{Progress, Task};
 use core::any::TypeId;
+use std::alloc::Layout;
 use std::sync::Arc;
 
 /// One strong reference to a task's completion cell: the one its slot (or its entry in the
@@ -46,7 +60,7 @@ impl CellRef {
             "penny: cell and kind disagree"
         );
         CellRef {
-            addr: kind::into_addr(cell),
+            addr: completion::into_addr(cell),
             release: kind.release,
         }
     }
@@ -55,7 +69,7 @@ impl CellRef {
     pub(crate) fn header(&self) -> &CellHeader {
         // SAFETY: `addr` came from `into_addr` and this value holds that reference until it
         // is dropped, so the cell outlives the borrow.
-        unsafe { kind::cell_at(self.addr) }
+        unsafe { completion::cell_at(self.addr) }
     }
 
     /// Hands the reference to a slot: the address goes into the slot's completion word and
@@ -69,18 +83,19 @@ impl CellRef {
     /// Completes the cell and releases this reference.
     ///
     /// Every caller in this module is the cell's only completer: the owner of its RUNNING
-    /// slot, or the holder of a reference that never reached a slot (no handle can cancel
-    /// such a task into completion, see [`cancel_unslotted`]).
+    /// slot, the installer that won the cancel CAS of the QUEUED slot it has not queued yet,
+    /// or the holder of a reference that never reached a slot (no handle can cancel such a
+    /// task into completion, see [`cancel_unslotted`]).
     fn complete(
         self,
-        outcome: u64,
+        outcome: Outcome,
         panic: Option<String>,
         progress: Option<Progress>,
-        wake_all: impl FnOnce(&AtomicU32),
+        wake: impl FnOnce(&AtomicU32, CellState),
     ) {
-        // SAFETY: see above: the callers are the only completer; for DONE, `Running::finish`
-        // delivered the output first.
-        unsafe { self.header().complete(outcome, panic, progress, wake_all) };
+        // SAFETY: see above: the callers are the only completer; for `Done`, the task's last
+        // `step` wrote the output first.
+        unsafe { self.header().complete(outcome, panic, progress, wake) };
     }
 }
 
@@ -97,16 +112,18 @@ impl Drop for CellRef {
 }
 
 /// Completes, as cancelled, the cell of a task that never got a slot (it waited in the
-/// spawner-side queue).
-pub(crate) fn cancel_unslotted(cell: CellRef, wake_all: impl FnOnce(&AtomicU32)) {
-    // Handles complete a cell only after winning `cancel_queued` on its slot; with no slot
-    // recorded in the cell there is none, so this holder is the only completer.
+/// spawner-side queue; the caller took its entry out of that queue, under the queue's lock).
+pub(crate) fn cancel_unslotted(cell: CellRef, wake: impl FnOnce(&AtomicU32, CellState)) {
+    // Handles complete a cell only after winning `cancel_queued` on its slot, or after taking
+    // its entry out of the spawner-side queue (which is what the caller did, or a handle
+    // cancelled it and holds no entry); with no slot recorded in the cell and the entry in
+    // the caller's hands, this holder is the only completer.
     assert_eq!(
         cell.header().slot.load(SeqCst),
         NO_SLOT,
         "penny: cell already has a slot"
     );
-    cell.complete(slot::CANCELLED, None, None, wake_all);
+    cell.complete(Outcome::Cancelled, None, None, wake);
 }
 
 /// A slot taken from the free list, not yet published: only this value touches it.
@@ -126,9 +143,13 @@ impl Fresh {
         slot::push_free(r, self.index);
     }
 
-    /// Writes the task into the slot, records kind, budget, progress and cell, publishes it
-    /// as QUEUED at `priority` and records the slot in the cell. Returns the slot index, for
-    /// the caller to push to a queue.
+    /// Writes the task into the slot, records kind, budget, progress (read from the task by
+    /// the spawner before it took the slot: no task code runs here, so nothing can unwind
+    /// out of an unpublished slot) and cell, publishes it as QUEUED at `priority` and records
+    /// the slot in the cell. Returns the slot index, for the caller to push to a queue, or
+    /// `None` when a cancel raced with the install (see below): then the task is complete
+    /// as cancelled and the slot is free again.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn install<F: FnOnce(*mut u8)>(
         self,
         r: &Region,
@@ -137,49 +158,89 @@ impl Fresh {
         priority: u8,
         write: Writer<F>,
         cell: CellRef,
-    ) -> u32 {
+        progress: Progress,
+        yield_now: impl Fn(),
+        wake: impl FnOnce(&AtomicU32, CellState),
+    ) -> Option<u32> {
         let layout = r.layout();
         assert_eq!(
             write.type_id(),
             kind.type_id,
             "penny: writer and kind disagree"
         );
+        // What `state_layout` and the allocation below rely on (the spawner checked it
+        // already, with a message for the user: `Shared::kind_for`).
         assert!(
-            kind.size <= layout.config.payload_bytes as usize && kind.align <= region::MAX_ALIGN,
-            "penny: task does not fit the slot"
+            kind.align <= MAX_TASK_ALIGN && kind.output_align <= MAX_TASK_ALIGN,
+            "penny: task `{}` is aligned beyond MAX_TASK_ALIGN",
+            kind.name
         );
         let off = layout.slot(self.index);
-        let payload = r.bytes(off + layout.payload_off, kind.size);
-        // SAFETY: `payload` is this unpublished slot's payload area (only this value touches
-        // it), 16-byte aligned and at least `kind.size` bytes (checked above); the writer
-        // holds a task of `kind`'s type (checked above).
-        unsafe { write.write(payload) };
-        // SAFETY: the slot is still unpublished; `payload` now holds a task of `kind`.
-        let progress = unsafe { kind::progress(kind, payload) };
+        let state = if stores_inline(r, kind) {
+            state_at(r, self.index, kind)
+        } else {
+            let alloc = state_layout(kind);
+            // SAFETY: `alloc` has a non-zero size (zero-sized states are inline) and a valid
+            // alignment (`state_layout` checked both).
+            let ptr = unsafe { std::alloc::alloc(alloc) };
+            if ptr.is_null() {
+                std::alloc::handle_alloc_error(alloc);
+            }
+            r.u64(off + region::S_STATE)
+                .store(ptr.expose_provenance() as u64, Relaxed);
+            ptr
+        };
+        // SAFETY: `state` is this unpublished slot's state memory (only this value touches
+        // it): the payload, which holds `kind.size` bytes at an alignment of at least
+        // `kind.align` (`stores_inline`), or a fresh allocation of `kind`'s layout; the
+        // writer holds a task of `kind`'s type (checked above).
+        unsafe { write.write(state) };
         publish_progress(r, off, progress);
         r.u32(off + region::S_KIND).store(kind_index, Relaxed);
-        r.u32(off + region::S_BUDGET)
-            .store(kind.budget_hint.load(Relaxed), Relaxed);
+        let meter = Meter::fresh(kind.budget_hint.load(Relaxed));
+        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
+        r.u32(off + region::S_METER)
+            .store(meter.phase as u32, Relaxed);
         r.u64(off + region::S_COMPLETION).store(cell.addr, Relaxed);
         let generation = Header(slot::header(r, self.index).load(Relaxed)).generation();
         slot::set_owned(
             r,
             self.index,
-            Header::new(QUEUED, priority, NO_OWNER, generation),
+            Header::new(SlotState::Queued, priority, NO_OWNER, generation),
         );
         // Tell the handle where its task is. The index is in no queue yet, so the reference
-        // is still ours here; from now on it is the slot's.
+        // is still ours here.
         cell.header()
             .slot
             .store((self.index as u64) << 32 | generation as u64, SeqCst);
+        // A handle's `cancel` raises the flag, then reads `slot` (both SeqCst): it either
+        // sees the slot just stored (and cancels the queued task itself) or this load sees
+        // the flag. A task waiting for a slot is cancelled by taking it out of the
+        // spawner-side queue, so the flag is only seen here when the cancel came while this
+        // installer had already taken the task from that queue.
+        if cell.header().cancel.load(SeqCst) != 0 {
+            if slot::cancel_queued(r, self.index, generation) {
+                cell.complete(Outcome::Cancelled, None, Some(progress), wake);
+            } else {
+                // The handle won the cancel and completes the cell.
+                while !cell.header().is_complete() {
+                    yield_now();
+                }
+                drop(cell);
+            }
+            release_state(r, self.index, kind);
+            slot::free(r, self.index);
+            return None;
+        }
+        // From now on the reference is the slot's.
         let _ = cell.into_slot();
-        self.index
+        Some(self.index)
     }
 }
 
 /// Publishes a task's progress in its slot (offset `off`).
 pub(crate) fn publish_progress(r: &Region, off: usize, progress: Progress) {
-    let (done, total) = kind::encode_progress(progress);
+    let (done, total) = completion::encode_progress(progress);
     r.u64(off + region::S_PROGRESS_DONE).store(done, Release);
     r.u64(off + region::S_PROGRESS_TOTAL).store(total, Release);
 }
@@ -195,7 +256,19 @@ pub(crate) enum Popped<'k> {
 }
 
 /// The worker that popped `index` from a queue takes it (see [`slot::claim`]).
-pub(crate) fn claim<'k>(r: &Region, kinds: &'k Kinds, index: u32, worker: u16) -> Popped<'k> {
+///
+/// A task cancelled while queued is completed by its canceller, which reads the final
+/// progress from the slot after winning the cancel; so the popper frees the slot only once
+/// the cell is complete (`yield_now` between checks: the canceller is a few instructions
+/// away from it), or a handle could find the slot gone and the cell still holding the
+/// progress from spawn.
+pub(crate) fn claim<'k>(
+    r: &Region,
+    kinds: &'k Kinds,
+    index: u32,
+    worker: u16,
+    yield_now: impl Fn(),
+) -> Popped<'k> {
     let claim = slot::claim(r, index, worker);
     let off = r.layout().slot(index);
     // The claim's Acquire saw the installer's writes, made before it released QUEUED.
@@ -212,24 +285,32 @@ pub(crate) fn claim<'k>(r: &Region, kinds: &'k Kinds, index: u32, worker: u16) -
             index,
             header,
             kind,
+            state: state_at(r, index, kind),
             cell,
         }),
         Claim::Reclaim(_) => {
-            // Cancelled while queued: the handle completed the cell; drop our reference.
+            // Cancelled while queued: the handle completes the cell; then drop our reference.
+            while !cell.header().is_complete() {
+                yield_now();
+            }
             drop(cell);
+            release_state(r, index, kind);
             slot::free(r, index);
             Popped::Reclaimed
         }
     }
 }
 
-/// A slot this worker runs: it won the claim CAS, so it alone touches the payload and output
-/// until it gives the slot up ([`Running::requeue`] or [`Running::finish`]).
+/// A slot this worker runs: it won the claim CAS, so it alone touches the task's state and
+/// completes its cell until it gives the slot up ([`Running::requeue`] or
+/// [`Running::finish`]).
 #[derive(Debug)]
 pub(crate) struct Running<'k> {
     index: u32,
     header: Header,
     kind: &'k Kind,
+    /// The task's state: in the payload or out of line (see the module docs).
+    state: *mut u8,
     cell: CellRef,
 }
 
@@ -244,103 +325,303 @@ impl<'k> Running<'k> {
         self.kind
     }
 
+    /// The task's budget meter, as stored in its slot (by the installer, or by the worker
+    /// that last requeued it; the claim's Acquire saw either).
+    pub(crate) fn meter(&self, r: &Region) -> Meter {
+        let off = r.layout().slot(self.index);
+        Meter {
+            budget: r.u32(off + region::S_BUDGET).load(Relaxed),
+            phase: Phase::from_word(r.u32(off + region::S_METER).load(Relaxed)),
+        }
+    }
+
     /// The task's completion cell (for the cancel flag).
     pub(crate) fn cell(&self) -> &CellHeader {
         self.cell.header()
     }
 
-    fn payload(&self, r: &Region) -> *mut u8 {
-        let layout = r.layout();
-        r.bytes(layout.slot(self.index) + layout.payload_off, self.kind.size)
+    /// Runs one chunk of at most `budget` iterations; true when the task finished (its
+    /// output is in the cell).
+    pub(crate) fn step(&mut self, budget: u32) -> bool {
+        // SAFETY: this worker owns the RUNNING slot, so it alone touches the task's state,
+        // which `state` points to (set at the claim from the slot, sized and aligned for
+        // `kind` by `Fresh::install`), and `kind` is the kind it was installed with; the slot
+        // holds a reference to the cell at `self.cell.addr`, whose only completer is this
+        // worker while it owns the slot.
+        unsafe { kind::step(self.kind, self.state, budget, self.cell.addr) }
     }
 
-    fn output(&self, r: &Region) -> *mut u8 {
-        r.bytes(
-            r.layout().slot(self.index) + region::S_OUTPUT,
-            self.kind.output_size,
+    /// The task's progress, read from its state. This runs the task's `progress`, which may
+    /// panic: the caller catches it.
+    pub(crate) fn progress(&self) -> Progress {
+        // SAFETY: this worker owns the slot, so nobody writes the state meanwhile; it holds a
+        // task of `kind` (a panicking step may leave it half-updated, but it is plain data).
+        unsafe { kind::progress(self.kind, self.state) }
+    }
+
+    /// Publishes the task's progress in its slot (runs the task's `progress`, which may
+    /// panic: the caller catches it).
+    pub(crate) fn publish_progress(&self, r: &Region) {
+        publish_progress(r, r.layout().slot(self.index), self.progress());
+    }
+
+    /// The progress last published in the slot.
+    pub(crate) fn published_progress(&self, r: &Region) -> Progress {
+        let off = r.layout().slot(self.index);
+        completion::decode_progress(
+            r.u64(off + region::S_PROGRESS_DONE).load(Relaxed),
+            r.u64(off + region::S_PROGRESS_TOTAL).load(Relaxed),
         )
     }
 
-    /// Runs one chunk of at most `budget` iterations; true when the task finished (its
-    /// output is in the slot).
-    pub(crate) fn step(&mut self, r: &Region, budget: u32) -> bool {
-        let (payload, out) = (self.payload(r), self.output(r));
-        // SAFETY: this worker owns the RUNNING slot; `payload`/`out` are its areas, sized and
-        // aligned for `kind` (checked by `Fresh::install`), and `kind` is the kind it was
-        // installed with.
-        unsafe { kind::step(self.kind, payload, budget, out) }
-    }
-
-    /// The task's progress, read from its state.
-    pub(crate) fn progress(&self, r: &Region) -> Progress {
-        // SAFETY: this worker owns the slot, so nobody writes the payload meanwhile; it holds
-        // a task of `kind` (a panicking step may leave it half-updated, but it is plain data).
-        unsafe { kind::progress(self.kind, self.payload(r)) }
-    }
-
-    /// Publishes the task's progress in its slot.
-    pub(crate) fn publish_progress(&self, r: &Region) {
-        publish_progress(r, r.layout().slot(self.index), self.progress(r));
-    }
-
-    /// Puts the task back to QUEUED (its budget stays in the slot); the caller pushes the
-    /// index to a queue. The slot keeps its cell reference.
-    pub(crate) fn requeue(self, r: &Region) -> u32 {
-        slot::set_owned(r, self.index, self.header.with_state(QUEUED, NO_OWNER));
+    /// Puts the task back to QUEUED with its budget `meter` stored in the slot (it travels
+    /// with the task); the caller pushes the index to a queue. The slot keeps its cell
+    /// reference.
+    pub(crate) fn requeue(self, r: &Region, meter: Meter) -> u32 {
+        let off = r.layout().slot(self.index);
+        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
+        r.u32(off + region::S_METER)
+            .store(meter.phase as u32, Relaxed);
+        slot::set_owned(
+            r,
+            self.index,
+            self.header.with_state(SlotState::Queued, NO_OWNER),
+        );
         let _ = self.cell.into_slot();
         self.index
     }
 
-    /// Ends the task with `outcome` (DONE after a `step` returned true, FAILED, CANCELLED):
-    /// delivers the output, frees the slot and completes the cell.
+    /// Ends the task with `outcome` (`Done` after a `step` returned true, `Failed`,
+    /// `Cancelled`):
+    /// frees the task's state and slot and completes the cell. `progress` is the final
+    /// progress the caller read from the task (`None` when that read panicked: the last
+    /// published progress stands). Runs no task code, so it cannot unwind.
     pub(crate) fn finish(
         self,
         r: &Region,
-        outcome: u64,
+        outcome: Outcome,
         panic: Option<String>,
-        wake_all: impl FnOnce(&AtomicU32),
+        progress: Option<Progress>,
+        wake: impl FnOnce(&AtomicU32, CellState),
     ) {
-        if outcome == slot::DONE {
-            let out = self.output(r);
-            // SAFETY: this worker owns the slot and the cell's only completer reference;
-            // `step` just wrote the output (the caller passes DONE only then), and the cell
-            // is not complete (only this worker can complete it now).
-            unsafe { kind::deliver(self.kind, self.cell.addr, out) };
-        }
-        let progress = self.progress(r);
-        slot::set_owned(r, self.index, self.header.with_state(outcome, NO_OWNER));
+        let progress = progress.unwrap_or_else(|| self.published_progress(r));
+        // For DONE, the last `step` wrote the output into the cell already.
+        // The final progress reaches the cell before the slot is freed (a handle that finds
+        // the slot gone reads the cell's).
+        self.cell.header().store_progress(progress);
+        slot::set_owned(
+            r,
+            self.index,
+            self.header.with_state(outcome.into(), NO_OWNER),
+        );
+        release_state(r, self.index, self.kind);
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);
-        self.cell.complete(outcome, panic, Some(progress), wake_all);
+        self.cell.complete(outcome, panic, None, wake);
     }
+}
+
+/// A task that never got a slot, run to its end by the worker that joins it (see
+/// `pool::join`): that worker took its entry out of the spawner-side queue, so it alone
+/// touches the state (in an allocation of its own) and completes the cell.
+#[derive(Debug)]
+pub(crate) struct Inline<'k> {
+    kind: &'k Kind,
+    state: *mut u8,
+    cell: CellRef,
+}
+
+impl<'k> Inline<'k> {
+    /// Writes the task `write` holds (of `kind`) into memory of its own.
+    pub(crate) fn new<F: FnOnce(*mut u8)>(kind: &'k Kind, write: Writer<F>, cell: CellRef) -> Self {
+        assert_eq!(
+            write.type_id(),
+            kind.type_id,
+            "penny: writer and kind disagree"
+        );
+        assert!(
+            kind.align <= MAX_TASK_ALIGN,
+            "penny: task aligned beyond MAX_TASK_ALIGN"
+        );
+        let state = if kind.size == 0 {
+            core::ptr::without_provenance_mut(kind.align)
+        } else {
+            let alloc = state_layout(kind);
+            // SAFETY: non-zero size, valid alignment (checked above and by `state_layout`).
+            let ptr = unsafe { std::alloc::alloc(alloc) };
+            if ptr.is_null() {
+                std::alloc::handle_alloc_error(alloc);
+            }
+            ptr
+        };
+        // SAFETY: `state` is memory of `kind`'s layout that only this value owns; the writer
+        // holds a task of `kind`'s type (checked above).
+        unsafe { write.write(state) };
+        Inline { kind, state, cell }
+    }
+
+    /// The task's completion cell (for the cancel flag).
+    pub(crate) fn cell(&self) -> &CellHeader {
+        self.cell.header()
+    }
+
+    /// Runs one chunk; true when the task finished (its output is in the cell).
+    pub(crate) fn step(&mut self, budget: u32) -> bool {
+        // SAFETY: this value owns the state (of `kind`) and the cell's only completer
+        // reference: nobody else can reach the task once its queue entry was taken.
+        unsafe { kind::step(self.kind, self.state, budget, self.cell.addr) }
+    }
+
+    /// The task's progress (task code: may panic).
+    pub(crate) fn progress(&self) -> Progress {
+        // SAFETY: as in `step`; nobody writes the state meanwhile.
+        unsafe { kind::progress(self.kind, self.state) }
+    }
+
+    /// Ends the task: completes the cell with `outcome` and frees the state.
+    pub(crate) fn finish(
+        self,
+        outcome: Outcome,
+        panic: Option<String>,
+        progress: Option<Progress>,
+        wake: impl FnOnce(&AtomicU32, CellState),
+    ) {
+        if self.kind.size != 0 {
+            // SAFETY: `state` came from `alloc` with this layout in `new`, freed once here.
+            unsafe { std::alloc::dealloc(self.state, state_layout(self.kind)) };
+        }
+        let Inline { cell, .. } = self;
+        cell.complete(outcome, panic, progress, wake);
+    }
+}
+
+/// Whether a task of `kind` is stored in the slot's payload (see the module docs).
+fn stores_inline(r: &Region, kind: &Kind) -> bool {
+    kind.size == 0
+        || (kind.size <= r.layout().config.payload_bytes as usize
+            && kind.align <= region::INLINE_ALIGN)
+}
+
+/// The layout of an out-of-line state of `kind`.
+fn state_layout(kind: &Kind) -> Layout {
+    Layout::from_size_align(kind.size, kind.align).expect("a task type's layout is valid")
+}
+
+/// Where the state of the task of `kind` in slot `index` is: a dangling, aligned pointer
+/// for a zero-sized state, the payload, or the out-of-line address the slot records.
+fn state_at(r: &Region, index: u32, kind: &Kind) -> *mut u8 {
+    let off = r.layout().slot(index);
+    if kind.size == 0 {
+        return core::ptr::without_provenance_mut(kind.align);
+    }
+    match r.u64(off + region::S_STATE).load(Relaxed) {
+        0 => r.bytes(off + r.layout().payload_off, kind.size),
+        addr => core::ptr::with_exposed_provenance_mut(addr as usize),
+    }
+}
+
+/// Frees the out-of-line state of the task of `kind` in slot `index`, if it has one. Called
+/// by whoever frees the slot, just before: the owner of a finished task, the popper of a
+/// cancelled one, the installer whose install was cancelled.
+fn release_state(r: &Region, index: u32, kind: &Kind) {
+    let word = r.u64(r.layout().slot(index) + region::S_STATE);
+    let addr = word.load(Relaxed);
+    if addr == 0 {
+        return;
+    }
+    word.store(0, Relaxed);
+    let ptr = core::ptr::with_exposed_provenance_mut::<u8>(addr as usize);
+    // SAFETY: a non-zero state word holds the address `Fresh::install` got from `alloc` with
+    // `state_layout(kind)` (the slot still holds a task of `kind`), and it is freed once:
+    // only the one party that frees the slot gets here, and it clears the word.
+    unsafe { std::alloc::dealloc(ptr, state_layout(kind)) }
 }
 
 /// A handle cancels its task if it is still queued in slot `index` at `generation`; on a
 /// win it completes `cell` (the task's) as cancelled and returns true. The worker that pops
-/// the index then only frees the slot.
+/// the index then only frees the slot, once the cell is complete (see [`claim`]).
 pub(crate) fn cancel_queued(
     r: &Region,
     index: u32,
     generation: u32,
     cell: &CellHeader,
-    progress: Option<Progress>,
-    wake_all: impl FnOnce(&AtomicU32),
+    wake: impl FnOnce(&AtomicU32, CellState),
 ) -> bool {
     // The handle read `(index, generation)` from its cell after the installer stored the
     // cell's address in the slot, so the slot holds this cell's address, or a later task's
     // (and then the generation moved on and the CAS below fails anyway). Checked before the
     // CAS: after it, the slot may already be freed and reused.
-    let addr = r
-        .u64(r.layout().slot(index) + region::S_COMPLETION)
-        .load(Acquire);
+    let off = r.layout().slot(index);
+    let addr = r.u64(off + region::S_COMPLETION).load(Acquire);
     if addr != cell as *const CellHeader as usize as u64
         || !slot::cancel_queued(r, index, generation)
     {
         return false;
     }
+    // The task can no longer run, and the popper frees the slot only after the cell is
+    // complete: the progress read here is final (read after the CAS, since a task may have
+    // run and been requeued between an earlier read and the CAS, its header unchanged).
+    let progress = completion::decode_progress(
+        r.u64(off + region::S_PROGRESS_DONE).load(Acquire),
+        r.u64(off + region::S_PROGRESS_TOTAL).load(Acquire),
+    );
     // SAFETY: the slot held this cell (checked above) and this call won the QUEUED(generation)
     // -> CANCELLED CAS, which makes it the cell's only completer: no worker will run the
     // task, and the popper only frees the slot.
-    unsafe { cell.complete(slot::CANCELLED, None, progress, wake_all) };
+    unsafe { cell.complete(Outcome::Cancelled, None, Some(progress), wake) };
     true
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::region::{Config, Layout};
+    use crate::Step;
+
+    #[derive(Clone, Copy)]
+    #[repr(align(8192))]
+    struct OverAligned(u64);
+    impl Task for OverAligned {
+        type Output = u64;
+        fn step(&mut self, _: u32) -> Step<u64> {
+            Step::Done(self.0)
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+
+    /// Finding 10: the SAFETY comment on the task's memory names `Fresh::install` as the
+    /// place its size and alignment were checked; install checks what the allocation and
+    /// `step` rely on (alignment within `MAX_TASK_ALIGN`) itself, before writing anything.
+    /// (Originally the output area: install checked only the payload; outputs now go to the
+    /// completion cell.)
+    #[test]
+    #[should_panic(expected = "aligned beyond MAX_TASK_ALIGN")]
+    fn install_refuses_what_it_cannot_place() {
+        let r = Region::new(Layout::new(Config {
+            slots: 1,
+            workers: 1,
+            payload_bytes: 16,
+            deque_cap: 1,
+            injector_cap: 1,
+        }));
+        slot::init_free_list(&r);
+        let kinds = Kinds::new();
+        let (index, kind) = kinds.index_of::<OverAligned>();
+        let cell =
+            CellRef::new::<OverAligned>(Arc::new(Completion::new(Progress::default())), kind);
+        let fresh = Fresh::pop(&r).unwrap();
+        let _ = fresh.install(
+            &r,
+            index,
+            kind,
+            1,
+            kind::writer_in_place(OverAligned(1)),
+            cell,
+            Progress::default(),
+            || {},
+            |_, _| {},
+        );
+    }
 }

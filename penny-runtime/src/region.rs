@@ -15,12 +15,12 @@
 //! | offset | size | what |
 //! |---|---|---|
 //! | 0 | 4 | magic `b"PNY1"` |
-//! | 4 | 4 | layout version (1) |
+//! | 4 | 4 | layout version (2) |
 //! | 8 | 4 | `S`, number of slots |
 //! | 12 | 4 | `W`, number of workers |
 //! | 16 | 4 | slot stride in bytes |
-//! | 20 | 4 | payload (task state) bytes per slot |
-//! | 24 | 4 | output bytes per slot |
+//! | 20 | 4 | payload (inline task state) bytes per slot |
+//! | 24 | 4 | reserved (0) |
 //! | 28 | 4 | `D` |
 //! | 32 | 4 | `I` |
 //! | 36 | 4 | shutdown flag (0/1) |
@@ -35,7 +35,7 @@
 //! | after | `W * P * (128 + 4D)` (each rounded to 64) | Chase-Lev deques (below) |
 //! | after | `P * (128 + 8I)` (each rounded to 64) | injectors (below) |
 //!
-//! One slot (`stride` = 64 + output + payload, rounded up to 64):
+//! One slot (`stride` = 64 + payload, rounded up to 64):
 //!
 //! | offset | size | what |
 //! |---|---|---|
@@ -43,18 +43,24 @@
 //! | 8 | 4 | chunk budget (iterations), carried with the task when it migrates |
 //! | 12 | 4 | task kind: index into the pool's table of type-erased step functions |
 //! | 16 | 4 | next free slot (free-list link) |
+//! | 20 | 4 | budget phase ([`crate::budget::Phase`]): how the chunk budget was measured |
 //! | 24 | 8 | progress: iterations done, published after each chunk |
 //! | 32 | 8 | progress: total iterations (`u64::MAX` = unknown) |
 //! | 40 | 8 | address of the handle's completion cell |
-//! | 64 | output | the task's output bytes once it finished (16-byte aligned) |
-//! | 64 + output | payload | the task's POD state (16-byte aligned) |
+//! | 48 | 8 | address of the task's state when it is stored out of line, 0 when inline |
+//! | 64 | payload | the task's POD state, when it fits (64-byte aligned) |
+//!
+//! A task state larger than the payload, or aligned to more than 64 bytes, is stored out of
+//! line: the installer allocates it from the global allocator (on wasm: the same shared
+//! memory) and records its address at +48; whoever frees the slot frees it. A task's output
+//! never occupies the slot: the worker writes it straight into the completion cell.
 //!
 //! One deque (per worker and priority): `top` at +0, `bottom` at +64 (own cache lines),
 //! `D` slot indices (`u32`) from +128. One injector (per priority): `head` at +0, `tail` at +64,
 //! `I` cells of (`sequence: u32`, `slot index: u32`) from +128.
 //!
-//! Only this module, [`crate::kind`] and [`crate::owned`] contain `unsafe` (and the wasm
-//! backend's parking intrinsics).
+//! Only this module, [`crate::kind`], [`crate::completion`] and [`crate::owned`] contain
+//! `unsafe` (and the wasm backend's parking intrinsics).
 
 // Under loom only the data structures are built, not the pool that uses every field.
 #![cfg_attr(loom, allow(dead_code))]
@@ -63,13 +69,13 @@ use crate::sync::{AtomicU32, AtomicU64};
 
 /// Number of priority levels.
 pub(crate) const PRIORITIES: usize = 3;
-/// The payload and output areas are aligned to this; tasks and outputs with a larger
-/// alignment are rejected.
-pub(crate) const MAX_ALIGN: usize = 16;
+/// The inline payload is aligned to this (a cache line); a task state with a larger
+/// alignment is stored out of line.
+pub(crate) const INLINE_ALIGN: usize = LINE;
 const LINE: usize = 64;
 
 pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"PNY1");
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 
 // Header offsets.
 pub(crate) const H_MAGIC: usize = 0;
@@ -78,7 +84,6 @@ pub(crate) const H_SLOTS: usize = 8;
 pub(crate) const H_WORKERS: usize = 12;
 pub(crate) const H_STRIDE: usize = 16;
 pub(crate) const H_PAYLOAD: usize = 20;
-pub(crate) const H_OUTPUT: usize = 24;
 pub(crate) const H_DEQUE_CAP: usize = 28;
 pub(crate) const H_INJECTOR_CAP: usize = 32;
 pub(crate) const H_SHUTDOWN: usize = 36;
@@ -96,10 +101,12 @@ pub(crate) const S_HEADER: usize = 0;
 pub(crate) const S_BUDGET: usize = 8;
 pub(crate) const S_KIND: usize = 12;
 pub(crate) const S_NEXT_FREE: usize = 16;
+pub(crate) const S_METER: usize = 20;
 pub(crate) const S_PROGRESS_DONE: usize = 24;
 pub(crate) const S_PROGRESS_TOTAL: usize = 32;
 pub(crate) const S_COMPLETION: usize = 40;
-pub(crate) const S_OUTPUT: usize = 64;
+pub(crate) const S_STATE: usize = 48;
+pub(crate) const S_PAYLOAD: usize = 64;
 
 // Queue offsets.
 pub(crate) const Q_TOP_OR_HEAD: usize = 0;
@@ -116,7 +123,6 @@ pub(crate) struct Config {
     pub slots: u32,
     pub workers: u32,
     pub payload_bytes: u32,
-    pub output_bytes: u32,
     pub deque_cap: u32,
     pub injector_cap: u32,
 }
@@ -138,9 +144,8 @@ pub(crate) struct Layout {
 impl Layout {
     pub(crate) fn new(config: Config) -> Layout {
         assert!(config.deque_cap.is_power_of_two() && config.injector_cap.is_power_of_two());
-        let output = round_up(config.output_bytes as usize, MAX_ALIGN);
-        let payload = round_up(config.payload_bytes as usize, MAX_ALIGN);
-        let payload_off = S_OUTPUT + output;
+        let payload = config.payload_bytes as usize;
+        let payload_off = S_PAYLOAD;
         let stride = round_up(payload_off + payload, LINE);
         let slots_off = HEADER_BYTES;
         let deques_off = slots_off + stride * config.slots as usize;
@@ -182,7 +187,7 @@ impl Layout {
 }
 
 /// The block of memory itself: zeroed at creation, then touched only through atomics
-/// (header, slot fields, queues) or, for the payload and output bytes, by whoever owns the
+/// (header, slot fields, queues) or, for the payload bytes, by whoever owns the
 /// slot according to its header word.
 pub(crate) struct Region {
     layout: Layout,
@@ -243,7 +248,6 @@ impl Region {
         region.u32(H_WORKERS).store(c.workers, Relaxed);
         region.u32(H_STRIDE).store(layout.stride as u32, Relaxed);
         region.u32(H_PAYLOAD).store(c.payload_bytes, Relaxed);
-        region.u32(H_OUTPUT).store(c.output_bytes, Relaxed);
         region.u32(H_DEQUE_CAP).store(c.deque_cap, Relaxed);
         region.u32(H_INJECTOR_CAP).store(c.injector_cap, Relaxed);
         region
@@ -293,8 +297,8 @@ impl Region {
         }
     }
 
-    /// Raw pointer to the bytes at `off`; used for a slot's payload and output, which only
-    /// the slot's current owner reads or writes.
+    /// Raw pointer to the bytes at `off`; used for a slot's payload, which only the slot's
+    /// current owner reads or writes.
     #[inline]
     pub(crate) fn bytes(&self, off: usize, len: usize) -> *mut u8 {
         assert!(
@@ -336,7 +340,6 @@ mod tests {
             slots: 4,
             workers: 2,
             payload_bytes: 256,
-            output_bytes: 64,
             deque_cap: 4,
             injector_cap: 4,
         }
@@ -346,8 +349,8 @@ mod tests {
     fn layout_is_aligned_and_disjoint() {
         let l = Layout::new(config());
         assert_eq!(l.stride % 64, 0);
-        assert_eq!(l.payload_off % MAX_ALIGN, 0);
-        assert_eq!(l.stride, 64 + 64 + 256);
+        assert_eq!(l.payload_off % INLINE_ALIGN, 0);
+        assert_eq!(l.stride, 64 + 256);
         assert_eq!(l.slot(0), 256);
         assert_eq!(l.deques_off, 256 + 4 * l.stride);
         assert!(l.deque(1, 2) + l.deque_bytes <= l.injectors_off);

@@ -4,7 +4,7 @@
 //!
 //! | bits | what |
 //! |---|---|
-//! | 0..4 | state: [`FREE`], [`QUEUED`], [`RUNNING`], [`DONE`], [`CANCELLED`], [`FAILED`] |
+//! | 0..4 | state: a [`SlotState`] |
 //! | 4..8 | priority (0 = `UserBlocking`, 1 = `UserVisible`, 2 = `Background`) |
 //! | 8..24 | owner worker while running (`0xFFFF` = none) |
 //! | 32..64 | generation: bumped every time the slot is freed |
@@ -38,12 +38,49 @@
 use crate::region::{Region, H_FREE_COUNT, H_FREE_HEAD, S_HEADER, S_NEXT_FREE};
 use crate::sync::{AtomicU64, Ordering::*};
 
-pub(crate) const FREE: u64 = 0;
-pub(crate) const QUEUED: u64 = 1;
-pub(crate) const RUNNING: u64 = 2;
-pub(crate) const DONE: u64 = 3;
-pub(crate) const CANCELLED: u64 = 4;
-pub(crate) const FAILED: u64 = 5;
+/// Where a slot is in its life (bits 0..4 of its header word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum SlotState {
+    /// On the free list, or taken by an installer that has not published it.
+    Free = 0,
+    /// Its index sits in one queue; the popper claims it.
+    Queued = 1,
+    /// One worker (the owner field) steps it.
+    Running = 2,
+    /// Ended; about to be freed by its owner.
+    Done = 3,
+    /// Cancelled: while queued (the popper frees it), or ended so by its owner.
+    Cancelled = 4,
+    /// Its code panicked; about to be freed by its owner.
+    Failed = 5,
+}
+
+impl SlotState {
+    fn of(bits: u64) -> SlotState {
+        match bits {
+            0 => SlotState::Free,
+            1 => SlotState::Queued,
+            2 => SlotState::Running,
+            3 => SlotState::Done,
+            4 => SlotState::Cancelled,
+            5 => SlotState::Failed,
+            other => unreachable!("penny: corrupt slot state {other}"),
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl From<crate::completion::Outcome> for SlotState {
+    fn from(outcome: crate::completion::Outcome) -> SlotState {
+        use crate::completion::Outcome;
+        match outcome {
+            Outcome::Done => SlotState::Done,
+            Outcome::Cancelled => SlotState::Cancelled,
+            Outcome::Failed => SlotState::Failed,
+        }
+    }
+}
 
 /// No owner.
 pub(crate) const NO_OWNER: u16 = 0xFFFF;
@@ -56,12 +93,14 @@ pub(crate) struct Header(pub u64);
 
 impl Header {
     #[inline]
-    pub(crate) fn new(state: u64, priority: u8, owner: u16, generation: u32) -> Header {
-        Header(state | (priority as u64) << 4 | (owner as u64) << 8 | (generation as u64) << 32)
+    pub(crate) fn new(state: SlotState, priority: u8, owner: u16, generation: u32) -> Header {
+        Header(
+            state as u64 | (priority as u64) << 4 | (owner as u64) << 8 | (generation as u64) << 32,
+        )
     }
     #[inline]
-    pub(crate) fn state(self) -> u64 {
-        self.0 & 0xF
+    pub(crate) fn state(self) -> SlotState {
+        SlotState::of(self.0 & 0xF)
     }
     #[inline]
     pub(crate) fn priority(self) -> u8 {
@@ -77,7 +116,7 @@ impl Header {
         (self.0 >> 32) as u32
     }
     #[inline]
-    pub(crate) fn with_state(self, state: u64, owner: u16) -> Header {
+    pub(crate) fn with_state(self, state: SlotState, owner: u16) -> Header {
         Header::new(state, self.priority(), owner, self.generation())
     }
 }
@@ -102,15 +141,15 @@ pub(crate) fn claim(r: &Region, index: u32, worker: u16) -> Claim {
     let mut current = Header(word.load(Acquire));
     loop {
         match current.state() {
-            QUEUED => {
-                let running = current.with_state(RUNNING, worker);
+            SlotState::Queued => {
+                let running = current.with_state(SlotState::Running, worker);
                 match word.compare_exchange(current.0, running.0, AcqRel, Acquire) {
                     Ok(_) => return Claim::Run(running),
                     Err(now) => current = Header(now),
                 }
             }
-            CANCELLED => return Claim::Reclaim(current),
-            state => unreachable!("popped slot {index} in state {state}"),
+            SlotState::Cancelled => return Claim::Reclaim(current),
+            state => unreachable!("popped slot {index} in state {state:?}"),
         }
     }
 }
@@ -120,10 +159,10 @@ pub(crate) fn claim(r: &Region, index: u32, worker: u16) -> Claim {
 pub(crate) fn cancel_queued(r: &Region, index: u32, generation: u32) -> bool {
     let word = header(r, index);
     let current = Header(word.load(Acquire));
-    if current.state() != QUEUED || current.generation() != generation {
+    if current.state() != SlotState::Queued || current.generation() != generation {
         return false;
     }
-    let cancelled = current.with_state(CANCELLED, NO_OWNER);
+    let cancelled = current.with_state(SlotState::Cancelled, NO_OWNER);
     word.compare_exchange(current.0, cancelled.0, AcqRel, Relaxed)
         .is_ok()
 }
@@ -138,16 +177,27 @@ pub(crate) fn set_owned(r: &Region, index: u32, to: Header) {
 pub(crate) fn free(r: &Region, index: u32) {
     let word = header(r, index);
     let current = Header(word.load(Relaxed));
-    let freed = Header::new(FREE, 0, NO_OWNER, current.generation().wrapping_add(1));
+    let freed = Header::new(
+        SlotState::Free,
+        0,
+        NO_OWNER,
+        current.generation().wrapping_add(1),
+    );
     word.store(freed.0, Release);
     push_free(r, index);
 }
 
 /// Treiber stack of free slot indices; the head packs a tag that every successful update
 /// bumps, so a pop that read a stale `next` (ABA) fails its CAS.
+///
+/// The free count is raised *before* the index is linked and lowered *after* a pop unlinked
+/// one, so every slot is counted at most once and the count never goes below the number of
+/// linked indices: it stays within `0..=slots` at every instant (a slot is linked, being
+/// pushed, being popped or in use; only the first three can be counted).
 pub(crate) fn push_free(r: &Region, index: u32) {
     let head = r.u64(H_FREE_HEAD);
     let next = r.u32(r.layout().slot(index) + S_NEXT_FREE);
+    r.u32(H_FREE_COUNT).fetch_add(1, Release);
     let mut h = head.load(Relaxed);
     loop {
         next.store(h as u32, Relaxed);
@@ -157,7 +207,6 @@ pub(crate) fn push_free(r: &Region, index: u32) {
             Err(now) => h = now,
         }
     }
-    r.u32(H_FREE_COUNT).fetch_add(1, Release);
 }
 
 /// Takes a free slot, if any.
@@ -199,7 +248,6 @@ mod tests {
             slots,
             workers: 1,
             payload_bytes: 16,
-            output_bytes: 16,
             deque_cap: 2,
             injector_cap: 2,
         }));
@@ -209,12 +257,12 @@ mod tests {
 
     #[test]
     fn header_round_trips() {
-        let h = Header::new(RUNNING, 2, 7, 0xDEAD_BEEF);
+        let h = Header::new(SlotState::Running, 2, 7, 0xDEAD_BEEF);
         assert_eq!(
             (h.state(), h.priority(), h.owner(), h.generation()),
-            (RUNNING, 2, 7, 0xDEAD_BEEF)
+            (SlotState::Running, 2, 7, 0xDEAD_BEEF)
         );
-        assert_eq!(h.with_state(QUEUED, NO_OWNER).owner(), NO_OWNER);
+        assert_eq!(h.with_state(SlotState::Queued, NO_OWNER).owner(), NO_OWNER);
     }
 
     #[test]
@@ -233,16 +281,19 @@ mod tests {
     fn life_cycle_and_stale_handles() {
         let r = region(1);
         let i = pop_free(&r).unwrap();
-        set_owned(&r, i, Header::new(QUEUED, 1, NO_OWNER, 0));
-        assert_eq!(claim(&r, i, 3), Claim::Run(Header::new(RUNNING, 1, 3, 0)));
+        set_owned(&r, i, Header::new(SlotState::Queued, 1, NO_OWNER, 0));
+        assert_eq!(
+            claim(&r, i, 3),
+            Claim::Run(Header::new(SlotState::Running, 1, 3, 0))
+        );
         assert!(
             !cancel_queued(&r, i, 0),
             "running tasks are cancelled at a boundary"
         );
-        set_owned(&r, i, Header::new(DONE, 1, NO_OWNER, 0));
+        set_owned(&r, i, Header::new(SlotState::Done, 1, NO_OWNER, 0));
         free(&r, i);
         let i = pop_free(&r).unwrap();
-        set_owned(&r, i, Header::new(QUEUED, 0, NO_OWNER, 1));
+        set_owned(&r, i, Header::new(SlotState::Queued, 0, NO_OWNER, 1));
         assert!(
             !cancel_queued(&r, i, 0),
             "a stale handle cannot cancel the next task"
@@ -250,9 +301,48 @@ mod tests {
         assert!(cancel_queued(&r, i, 1));
         assert_eq!(
             claim(&r, i, 0),
-            Claim::Reclaim(Header::new(CANCELLED, 0, NO_OWNER, 1))
+            Claim::Reclaim(Header::new(SlotState::Cancelled, 0, NO_OWNER, 1))
         );
         free(&r, i);
         assert_eq!(Header(header(&r, i).load(Relaxed)).generation(), 2);
+    }
+
+    /// Finding 6: the free count is read while other threads pop and push; it must never
+    /// leave `0..=slots` (a pop's decrement used to land before the matching push's
+    /// increment, and the `u32` wrapped to 4294967295).
+    #[test]
+    fn free_count_stays_within_bounds_under_concurrent_pop_and_push() {
+        let r = std::sync::Arc::new(region(2));
+        let rounds: u32 = if cfg!(miri) { 50 } else { 2_000_000 };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let churners: Vec<_> = (0..3)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..rounds {
+                        if let Some(i) = pop_free(&r) {
+                            push_free(&r, i);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let reader = {
+            let (r, stop) = (r.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut worst = 0;
+                while !stop.load(Relaxed) {
+                    worst = worst.max(r.u32(H_FREE_COUNT).load(Relaxed));
+                }
+                worst
+            })
+        };
+        for t in churners {
+            t.join().unwrap();
+        }
+        stop.store(true, Relaxed);
+        let worst = reader.join().unwrap();
+        assert!(worst <= 2, "free count read as {worst} with 2 slots");
+        assert_eq!(r.u32(H_FREE_COUNT).load(Relaxed), 2);
     }
 }

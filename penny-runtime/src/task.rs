@@ -1,14 +1,5 @@
-//! The contract between a lowered kernel and whoever drives it.
-//!
-//! Invariants every implementation keeps (the macro's output does, and hand-written tasks
-//! must):
-//! - `step(0)` does no work and returns [`Step::Yielded`] (or [`Step::Done`] again when the
-//!   task already finished).
-//! - `step(b)` runs at most `b` iterations of the task's resumable loops, each iteration
-//!   boundary counting one, and returns only at a boundary or at the end of the function.
-//! - Once `step` returned `Done(v)`, every later call returns `Done(v)` again.
-//! - The whole state is in `Self`: copying the bytes of a suspended task and stepping the copy
-//!   continues exactly where the original stopped.
+//! The contract between a lowered kernel and whoever drives it: [`Task`], and what its
+//! `step` and `progress` return. The invariants are on the trait.
 
 /// What one call to [`Task::step`] ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,16 +54,42 @@ impl Progress {
 
 /// A resumable computation whose whole state is `Self`.
 ///
-/// Implemented by the state struct `#[penny::task]` generates for a kernel; see the crate
-/// docs for the invariants.
+/// Implemented by the state struct `#[penny::task]` generates for a kernel; hand-written
+/// implementations (the pool's tests have several) must keep the same invariants.
+///
+/// # Invariants
+///
+/// - **The state is the task.** Everything the computation needs is in `Self`, which is
+///   plain data (`Copy`, `Send`, `'static`): copying the bytes of a suspended task and
+///   stepping the copy continues exactly where the original stopped. A pool moves a task
+///   between workers only as those bytes (it never moves them in memory while the task
+///   lives, but may run each chunk on a different thread).
+/// - **`step(budget)` stops at iteration boundaries.** It runs at most `budget` iterations
+///   of the task's resumable loops (each iteration boundary counts one) and returns only at
+///   such a boundary or at the end of the function. The pool sizes budgets so a chunk takes
+///   about its time slice, which only works if the work per call grows with `budget`.
+/// - **`step(0)` does no work** and returns [`Step::Yielded`] (or [`Step::Done`] again when
+///   the task already finished).
+/// - **Done is final.** Once `step` returned `Done(v)`, every later call returns `Done(v)`
+///   again.
+/// - **`progress` only reads.** It derives the progress from the state, without side effects,
+///   cheaply (the pool calls it once at spawn, after every chunk that yields, and when the
+///   task ends), and `done` never decreases from one chunk to the next.
+/// - **Panics fail the task.** A panic in `step`, in `progress` (or in the `Drop` of a panic
+///   payload) ends this task with `TaskError::Panicked` and nothing else on a native pool;
+///   a panic in the `progress` call at spawn reaches the caller of `spawn`. Output and
+///   state are plain data, so a half-finished `step` leaves nothing to clean up.
+/// - **Alignment.** A pool accepts states and outputs aligned to at most
+///   [`MAX_TASK_ALIGN`] bytes; any size is accepted.
 pub trait Task: Copy + Send + 'static {
     /// What the kernel returns (`()` when it returns nothing).
     type Output: Copy + Send + 'static;
 
-    /// Runs at most `budget` loop iterations, stopping at an iteration boundary.
+    /// Runs at most `budget` loop iterations, stopping at an iteration boundary (see the
+    /// trait's invariants).
     fn step(&mut self, budget: u32) -> Step<Self::Output>;
 
-    /// How far the task got, read from its loop cursors.
+    /// How far the task got, read from its loop cursors, with no side effects.
     fn progress(&self) -> Progress;
 }
 
@@ -84,3 +101,8 @@ pub fn run_to_completion<T: Task>(mut task: T) -> T::Output {
         }
     }
 }
+
+/// The largest alignment of a task's state or output that a [`Pool`](crate::Pool) accepts
+/// (a page). States up to the slot's payload size and 64-byte alignment are stored in their
+/// slot; larger or more aligned ones out of line; outputs go to the completion cell.
+pub const MAX_TASK_ALIGN: usize = 4096;

@@ -21,7 +21,11 @@ fn user_blocking_runs_while_background_loops_hold_every_worker() {
         .time_slice(Duration::from_micros(500))
         .build();
     let background: Vec<_> = (0..workers * 2)
-        .map(|_| pool.spawn_with_priority(Spin::new(BACKGROUND_MS), Priority::Background))
+        .map(|_| {
+            pool.task(Spin::new(BACKGROUND_MS))
+                .priority(Priority::Background)
+                .spawn()
+        })
         .collect();
     assert!(eventually(Duration::from_secs(5), || {
         background
@@ -58,14 +62,27 @@ fn user_blocking_runs_while_background_loops_hold_every_worker() {
 fn queued_urgent_work_overtakes_queued_background_work() {
     let pool = Pool::builder().workers(1).slots(32).build();
     let epoch = Instant::now();
-    let blocker = pool.spawn_with_priority(Spin::new(100), Priority::Background);
+    let blocker = pool
+        .task(Spin::new(100))
+        .priority(Priority::Background)
+        .spawn();
     assert!(eventually(Duration::from_secs(5), || blocker.status()
         == TaskStatus::Running));
     let later: Vec<_> = (0..5)
-        .map(|_| pool.spawn_with_priority(Stamp { epoch }, Priority::Background))
+        .map(|_| {
+            pool.task(Stamp { epoch })
+                .priority(Priority::Background)
+                .spawn()
+        })
         .collect();
-    let visible = pool.spawn_with_priority(Stamp { epoch }, Priority::UserVisible);
-    let urgent = pool.spawn_with_priority(Stamp { epoch }, Priority::UserBlocking);
+    let visible = pool
+        .task(Stamp { epoch })
+        .priority(Priority::UserVisible)
+        .spawn();
+    let urgent = pool
+        .task(Stamp { epoch })
+        .priority(Priority::UserBlocking)
+        .spawn();
     let urgent_at = urgent.join().unwrap();
     let visible_at = visible.join().unwrap();
     assert!(urgent_at <= visible_at);

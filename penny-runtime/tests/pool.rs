@@ -31,7 +31,10 @@ fn builder_form_and_priorities() {
         .task(SumRange::new(0, 10))
         .priority(Priority::UserBlocking)
         .spawn();
-    let b = pool.spawn_with_priority(SumRange::new(0, 20), Priority::Background);
+    let b = pool
+        .task(SumRange::new(0, 20))
+        .priority(Priority::Background)
+        .spawn();
     let c = pool.task(SumRange::new(0, 30)).spawn();
     assert_eq!(a.join(), Ok(45));
     assert_eq!(b.join(), Ok(190));
@@ -191,35 +194,6 @@ fn handles_are_futures() {
     assert_eq!(block_on(c), Err(TaskError::Cancelled));
 }
 
-#[derive(Clone, Copy)]
-struct Big {
-    _bytes: [u64; 40],
-}
-impl Task for Big {
-    type Output = u8;
-    fn step(&mut self, _: u32) -> Step<u8> {
-        Step::Done(1)
-    }
-    fn progress(&self) -> Progress {
-        Progress::default()
-    }
-}
-
-#[test]
-fn tasks_larger_than_a_slot_are_rejected_with_the_sizes() {
-    let pool = Pool::builder().workers(1).slots(2).build();
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        drop(pool.spawn(Big { _bytes: [0; 40] }));
-    }))
-    .unwrap_err();
-    let message = err.downcast_ref::<String>().unwrap();
-    assert!(message.contains("needs 320 bytes"), "{message}");
-    assert!(message.contains("slots hold 256 bytes"), "{message}");
-    assert!(message.contains(".slot_bytes(320)"), "{message}");
-    let roomy = Pool::builder().workers(1).slots(2).slot_bytes(512).build();
-    assert_eq!(roomy.spawn(Big { _bytes: [0; 40] }).join(), Ok(1));
-}
-
 #[test]
 fn dropping_the_pool_cancels_what_is_left() {
     let pool = Pool::builder().workers(1).slots(4).queue(8).build();
@@ -247,14 +221,18 @@ fn chunks_respect_the_budget_and_budgets_grow() {
     #[derive(Clone, Copy)]
     struct Budgets {
         chunks: u32,
+        first_budget: u32,
         max_budget: u32,
         min_budget: u32,
         left: u64,
     }
     impl Task for Budgets {
-        type Output = (u32, u32, u32);
-        fn step(&mut self, budget: u32) -> Step<(u32, u32, u32)> {
+        type Output = (u32, u32, u32, u32);
+        fn step(&mut self, budget: u32) -> Step<(u32, u32, u32, u32)> {
             self.chunks += 1;
+            if self.chunks == 1 {
+                self.first_budget = budget;
+            }
             self.max_budget = self.max_budget.max(budget);
             self.min_budget = self.min_budget.min(budget);
             let take = self.left.min(budget as u64);
@@ -266,7 +244,12 @@ fn chunks_respect_the_budget_and_budgets_grow() {
             std::hint::black_box(x);
             self.left -= take;
             if self.left == 0 {
-                Step::Done((self.chunks, self.min_budget, self.max_budget))
+                Step::Done((
+                    self.chunks,
+                    self.first_budget,
+                    self.min_budget,
+                    self.max_budget,
+                ))
             } else {
                 Step::Yielded
             }
@@ -282,12 +265,66 @@ fn chunks_respect_the_budget_and_budgets_grow() {
         .build();
     let h = pool.spawn(Budgets {
         chunks: 0,
+        first_budget: 0,
         max_budget: 0,
         min_budget: u32::MAX,
         left: 50_000_000,
     });
-    let (chunks, min, max) = h.join().unwrap();
-    assert_eq!(min, 64, "first chunk starts small");
+    let (chunks, first, min, max) = h.join().unwrap();
+    assert_eq!(first, 64, "first chunk of a new kind starts small");
+    assert_eq!(min, 1, "the first timed chunk is a one-iteration probe");
     assert!(max >= 8 * 1024, "budget grew to {max}");
     assert!(chunks < 5_000, "{chunks} chunks: budget did not adapt");
+}
+
+/// Aligned beyond `MAX_TASK_ALIGN` (4096).
+#[derive(Clone, Copy)]
+#[repr(align(8192))]
+struct Aligned8K(u8);
+
+impl Task for Aligned8K {
+    type Output = u8;
+    fn step(&mut self, _: u32) -> Step<u8> {
+        Step::Done(self.0)
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ReturnsAligned8K;
+
+impl Task for ReturnsAligned8K {
+    type Output = Aligned8K;
+    fn step(&mut self, _: u32) -> Step<Aligned8K> {
+        Step::Done(Aligned8K(1))
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+}
+
+fn spawn_panic_message(spawn: impl FnOnce()) -> String {
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(spawn)).unwrap_err();
+    err.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+/// Finding 9: an over-aligned task or output was refused with advice to raise
+/// `.slot_bytes(..)` / `.output_bytes(..)`, which changes nothing about alignment. The message
+/// names the alignment limit and says no builder option raises it.
+#[test]
+fn over_aligned_tasks_and_outputs_are_refused_with_the_real_limit() {
+    assert_eq!(penny_runtime::MAX_TASK_ALIGN, 4096);
+    let pool = Pool::builder().workers(1).slots(2).build();
+    for message in [
+        spawn_panic_message(|| drop(pool.spawn(Aligned8K(1)))),
+        spawn_panic_message(|| drop(pool.spawn(ReturnsAligned8K))),
+    ] {
+        assert!(message.contains("alignment 8192"), "{message}");
+        assert!(message.contains("at most 4096"), "{message}");
+        assert!(!message.contains("_bytes("), "misleading advice: {message}");
+    }
+    // Nothing was taken from the pool.
+    assert_eq!(pool.free_slots(), 2);
 }

@@ -26,7 +26,11 @@ fn preempted_and_stolen_tasks_are_never_stepped_twice_at_once() {
     let probes = probes(tasks);
     let background: Vec<_> = probes
         .iter()
-        .map(|p| pool.spawn_with_priority(Watched::new(p, n), Priority::Background))
+        .map(|p| {
+            pool.task(Watched::new(p, n))
+                .priority(Priority::Background)
+                .spawn()
+        })
         .collect();
     // A stream of urgent tasks preempts the background ones at their chunk boundaries;
     // the preempted tasks go back to their worker's deque, where idle workers steal them.
@@ -79,7 +83,11 @@ fn preempted_tasks_migrate_to_idle_workers_without_overlap() {
     let probes = probes(3);
     let background: Vec<_> = probes
         .iter()
-        .map(|p| pool.spawn_with_priority(Watched::new(p, n), Priority::Background))
+        .map(|p| {
+            pool.task(Watched::new(p, n))
+                .priority(Priority::Background)
+                .spawn()
+        })
         .collect();
     let urgent = probes_for_urgent();
     for p in urgent.iter().cycle().take(1000) {

@@ -25,12 +25,7 @@ impl Backend for Native {
             .name(format!("penny-worker-{index}"))
             .spawn(body)
             .map_err(|e| format!("could not start worker {index}: {e}"))?;
-        Ok(Box::new(move || {
-            // Task panics are caught inside the worker; a worker panic is a scheduler bug.
-            if let Err(panic) = thread.join() {
-                std::panic::resume_unwind(panic)
-            }
-        }))
+        Ok(Box::new(move || thread.join()))
     }
 
     fn wait(&self, word: &AtomicU32, expected: u32) {

@@ -1,17 +1,13 @@
-//! The queued word and the work epoch: per-priority counters of queued slot indices, and
-//! how spawners wake parked workers.
-//!
-//! # Counters and parking (no lost wake-ups)
+//! The queued word: per-priority counters of queued slot indices, and the pool's two
+//! parking epochs.
 //!
 //! The region's queued word holds, per priority, the number of slot indices sitting in any
 //! queue. It is raised *before* an index is pushed and lowered *after* one is popped, so it
-//! never under-counts. A spawner pushes, bumps the work epoch and wakes one parked worker
-//! if the sleeper count is non-zero. A worker about to park raises the sleeper count, reads
-//! the epoch, re-reads the queued word and only then waits on the epoch word. All of these
-//! are `SeqCst`: either the worker sees the new count, or the spawner sees the sleeper and
-//! the changed epoch makes the wait return.
+//! never under-counts; it is what an idle worker re-checks before parking on the work
+//! epoch (protocol 1 of `crate::park`).
 
 use super::Shared;
+use crate::park::Epoch;
 use crate::region;
 use crate::sync::{AtomicU64, Ordering::*};
 
@@ -33,11 +29,24 @@ impl Shared {
         }
     }
 
+    /// The work epoch: idle workers park on it, spawners and requeues move it.
+    pub(super) fn work_epoch(&self) -> Epoch<'_> {
+        Epoch::new(
+            self.word(region::H_WORK_EPOCH),
+            self.word(region::H_SLEEPERS),
+        )
+    }
+
+    /// The freed epoch: spawners blocked on backpressure park on it.
+    pub(super) fn freed_epoch(&self) -> Epoch<'_> {
+        Epoch::new(
+            self.word(region::H_FREED_EPOCH),
+            self.word(region::H_FREED_WAITERS),
+        )
+    }
+
+    /// After work was queued (counted, then pushed): wakes one parked worker.
     pub(super) fn notify_work(&self) {
-        let epoch = self.word(region::H_WORK_EPOCH);
-        epoch.fetch_add(1, SeqCst);
-        if self.word(region::H_SLEEPERS).load(SeqCst) != 0 {
-            self.backend.wake_one(epoch);
-        }
+        self.work_epoch().notify_one(self.backend);
     }
 }

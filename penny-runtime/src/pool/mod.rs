@@ -7,8 +7,10 @@
 //! - `counters`: the queued word (per-priority counters), the work epoch and parking.
 //! - `spawn`: slot allocation, the spawner-side (backpressure) queue, `spawn` / `try_spawn`.
 //! - `worker`: the worker loop: finding a task, running its chunks, preemption, idling.
+//! - `join`: joining from inside a task: the joining worker helps instead of blocking.
 
 mod counters;
+mod join;
 mod shared;
 mod spawn;
 mod worker;
@@ -30,7 +32,6 @@ pub const MAX_SLOTS: usize = 1 << 20;
 pub const MAX_WORKERS: usize = 4096;
 const DEFAULT_SLOTS: usize = 256;
 const DEFAULT_SLOT_BYTES: usize = 256;
-const DEFAULT_OUTPUT_BYTES: usize = 64;
 const DEFAULT_TIME_SLICE: Duration = Duration::from_micros(500);
 const MAX_DEQUE: u32 = 1024;
 
@@ -40,7 +41,6 @@ pub struct PoolBuilder {
     workers: Option<usize>,
     slots: usize,
     slot_bytes: usize,
-    output_bytes: usize,
     queue: Option<usize>,
     time_slice: Duration,
 }
@@ -60,16 +60,12 @@ impl PoolBuilder {
         self
     }
 
-    /// Bytes of task state a slot holds (default 256, the size `#[penny::task]` checks
-    /// unless given `slot = N`). Tasks larger than this are rejected by `spawn`.
+    /// Bytes of task state a slot holds inline (default 256). Any task runs whatever its
+    /// size: a state larger than this (or aligned to more than 64 bytes) is stored out of
+    /// line, in one allocation per spawn, freed when the task ends. Outputs take no room in
+    /// slots.
     pub fn slot_bytes(mut self, bytes: usize) -> Self {
         self.slot_bytes = bytes;
-        self
-    }
-
-    /// Bytes of task output a slot holds (default 64).
-    pub fn output_bytes(mut self, bytes: usize) -> Self {
-        self.output_bytes = bytes;
         self
     }
 
@@ -80,8 +76,11 @@ impl PoolBuilder {
         self
     }
 
-    /// How long one chunk of a task should take (default 500 µs): budgets adapt toward it, and
-    /// it bounds how long an urgent task waits for a busy worker.
+    /// How long one chunk of a task may take (default 500 µs), which bounds how long an
+    /// urgent task waits for a busy worker. A task's first chunk runs at most 256 iterations
+    /// (fewer when tasks of its kind settled on fewer) and is not timed; every later chunk
+    /// is sized from a measured chunk of the same task so that it takes at most the slice
+    /// plus one iteration (the second chunk, the first one timed, runs one iteration).
     pub fn time_slice(mut self, slice: Duration) -> Self {
         self.time_slice = slice;
         self
@@ -105,14 +104,15 @@ impl PoolBuilder {
             self.slots
         );
         assert!(
-            self.slot_bytes <= u32::MAX as usize / 2 && self.output_bytes <= u32::MAX as usize / 2
+            self.slot_bytes <= u32::MAX as usize / 2,
+            "penny: slot_bytes {} is too large",
+            self.slot_bytes
         );
         let slots_pow2 = (self.slots as u32).next_power_of_two();
         let layout = Layout::new(Config {
             slots: self.slots as u32,
             workers: workers as u32,
             payload_bytes: self.slot_bytes as u32,
-            output_bytes: self.output_bytes as u32,
             deque_cap: slots_pow2.min(MAX_DEQUE),
             injector_cap: slots_pow2 * 2,
         });
@@ -186,7 +186,6 @@ impl Pool {
             workers: None,
             slots: DEFAULT_SLOTS,
             slot_bytes: DEFAULT_SLOT_BYTES,
-            output_bytes: DEFAULT_OUTPUT_BYTES,
             queue: None,
             time_slice: DEFAULT_TIME_SLICE,
         }
@@ -199,36 +198,21 @@ impl Pool {
 
     /// Runs `task` at [`Priority::UserVisible`]. When every slot is taken the task waits in
     /// the spawner-side queue, and when that is full this call blocks until a slot frees.
+    /// For another priority: `pool.task(task).priority(p).spawn()`.
     ///
     /// # Panics
-    /// When the task's state or output does not fit the pool's slots (the message names the
-    /// sizes and the builder option to raise).
+    /// When the task's state or output is aligned to more than [`MAX_TASK_ALIGN`](crate::MAX_TASK_ALIGN)
+    /// bytes. A panic in the task's `progress`, which `spawn` reads once, reaches the caller
+    /// (nothing is taken from the pool before).
     pub fn spawn<T: Task>(&self, task: T) -> TaskHandle<T::Output> {
-        self.spawn_with_priority(task, Priority::UserVisible)
-    }
-
-    /// Runs `task` at `priority`; see [`spawn`](Self::spawn).
-    pub fn spawn_with_priority<T: Task>(
-        &self,
-        task: T,
-        priority: Priority,
-    ) -> TaskHandle<T::Output> {
-        self.shared.spawn(&self.shared, task, priority)
+        self.shared.spawn(&self.shared, task, Priority::UserVisible)
     }
 
     /// Runs `task` at [`Priority::UserVisible`] if a slot is free right now; otherwise hands it
-    /// back.
+    /// back. For another priority: `pool.task(task).priority(p).try_spawn()`.
     pub fn try_spawn<T: Task>(&self, task: T) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
-        self.try_spawn_with_priority(task, Priority::UserVisible)
-    }
-
-    /// Runs `task` at `priority` if a slot is free right now; otherwise hands it back.
-    pub fn try_spawn_with_priority<T: Task>(
-        &self,
-        task: T,
-        priority: Priority,
-    ) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
-        self.shared.try_spawn(&self.shared, task, priority)
+        self.shared
+            .try_spawn(&self.shared, task, Priority::UserVisible)
     }
 
     /// Starts a spawn with options: `pool.task(t).priority(Priority::Background).spawn()`.
@@ -287,12 +271,14 @@ impl<T: Task> SpawnBuilder<'_, T> {
 
     /// Spawns the task; see [`Pool::spawn`].
     pub fn spawn(self) -> TaskHandle<T::Output> {
-        self.pool.spawn_with_priority(self.task, self.priority)
+        let shared = &self.pool.shared;
+        shared.spawn(shared, self.task, self.priority)
     }
 
     /// Spawns the task if a slot is free; see [`Pool::try_spawn`].
     pub fn try_spawn(self) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
-        self.pool.try_spawn_with_priority(self.task, self.priority)
+        let shared = &self.pool.shared;
+        shared.try_spawn(shared, self.task, self.priority)
     }
 }
 
@@ -356,7 +342,10 @@ mod tests {
         let n: u64 = if cfg!(miri) { 12 } else { 200 };
         let pool = Pool::builder().workers(2).slots(3).queue(2).build();
         let handles: Vec<_> = (0..n).map(|i| pool.spawn(sum(i * 10))).collect();
-        let cancelled = pool.spawn_with_priority(sum(1 << 40), Priority::Background);
+        let cancelled = pool
+            .task(sum(1 << 40))
+            .priority(Priority::Background)
+            .spawn();
         cancelled.cancel();
         let failed = pool.task(Boom).priority(Priority::UserBlocking).spawn();
         for (i, h) in handles.into_iter().enumerate() {
@@ -377,6 +366,99 @@ mod tests {
                 total: Some(3)
             }
         );
+    }
+
+    /// A state bigger than the payload, one aligned beyond it and one that fits, through
+    /// yields, a cancel and a panic: the out-of-line path under Miri.
+    #[test]
+    fn out_of_line_states() {
+        #[derive(Clone, Copy)]
+        #[repr(align(128))]
+        struct Wide {
+            words: [u64; 40],
+            i: usize,
+        }
+        impl Task for Wide {
+            type Output = [u64; 40];
+            fn step(&mut self, budget: u32) -> Step<[u64; 40]> {
+                assert_eq!(self as *const Self as usize % 128, 0);
+                for _ in 0..budget {
+                    if self.i == 40 {
+                        break;
+                    }
+                    self.words[self.i] = self.i as u64 * 3;
+                    self.i += 1;
+                }
+                if self.i == 40 {
+                    Step::Done(self.words)
+                } else {
+                    Step::Yielded
+                }
+            }
+            fn progress(&self) -> Progress {
+                Progress {
+                    done: self.i as u64,
+                    total: Some(40),
+                }
+            }
+        }
+        let wide = Wide {
+            words: [0; 40],
+            i: 0,
+        };
+        let pool = Pool::builder().workers(2).slots(2).slot_bytes(64).build();
+        let a = pool.spawn(wide);
+        let b = pool.spawn(sum(10));
+        let c = pool.spawn(Wide { i: 0, ..wide });
+        c.cancel();
+        let d = pool.spawn(Boom);
+        let e = pool.spawn(Wide { i: 0, ..wide });
+        let expected: [u64; 40] = core::array::from_fn(|i| i as u64 * 3);
+        assert_eq!(a.join(), Ok(expected));
+        assert_eq!(b.join(), Ok(45));
+        assert_eq!(c.join(), Err(TaskError::Cancelled));
+        assert_eq!(d.join(), Err(TaskError::Panicked("boom".into())));
+        assert_eq!(e.join(), Ok(expected));
+    }
+
+    /// Tasks that spawn and join children on one worker with two slots: the joiners help,
+    /// and run children that got no slot inline (the `Inline` path, under Miri).
+    #[test]
+    fn joins_from_tasks_help_and_run_slotless_children_inline() {
+        /// The pool, in a static so tasks can reach it, and out of it again at the end, so
+        /// its workers are joined (Miri wants every thread joined).
+        type Shared = std::sync::Mutex<Option<Pool>>;
+        static POOL: Shared = std::sync::Mutex::new(None);
+        fn spawn_on(pool: &Shared, task: Tree) -> TaskHandle<u64> {
+            pool.lock().unwrap().as_ref().unwrap().spawn(task)
+        }
+        #[derive(Clone, Copy)]
+        struct Tree {
+            depth: u32,
+            pool: &'static Shared,
+        }
+        impl Task for Tree {
+            type Output = u64;
+            fn step(&mut self, _: u32) -> Step<u64> {
+                if self.depth == 0 {
+                    return Step::Done(1);
+                }
+                let child = Tree {
+                    depth: self.depth - 1,
+                    pool: self.pool,
+                };
+                let (a, b) = (spawn_on(self.pool, child), spawn_on(self.pool, child));
+                Step::Done(a.join().unwrap() + b.join().unwrap())
+            }
+            fn progress(&self) -> Progress {
+                Progress::default()
+            }
+        }
+        *POOL.lock().unwrap() = Some(Pool::builder().workers(1).slots(2).queue(1).build());
+        let depth = if cfg!(miri) { 3 } else { 8 };
+        let root = spawn_on(&POOL, Tree { depth, pool: &POOL });
+        assert_eq!(root.join(), Ok(1 << depth));
+        drop(POOL.lock().unwrap().take());
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! cancellation, and shutdown.
 
 use super::spawn::Pending;
-use crate::backend::{Backend, WorkerJoin};
+use crate::backend::{Backend, Spins, WorkerJoin};
+use crate::completion::{self, CellHeader, Outcome};
 use crate::deque::Deque;
 use crate::injector::Injector;
-use crate::kind::{self, CellHeader, Kinds};
+use crate::kind::Kinds;
 use crate::owned::{self, Popped};
 use crate::region::{self, Layout, Region, PRIORITIES};
-use crate::slot::{self, Header, NO_OWNER};
+use crate::slot::{self, Header, SlotState, NO_OWNER};
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::Progress;
 use std::collections::VecDeque;
@@ -26,6 +27,8 @@ pub(crate) struct Shared {
     pub(super) pending_len: AtomicU32,
     pub(super) pending_cap: usize,
     pub(super) time_slice_ns: u64,
+    /// The backend's spin limits, read once.
+    pub(crate) spins: Spins,
 }
 
 impl core::fmt::Debug for Shared {
@@ -60,6 +63,7 @@ impl Shared {
             pending_len: AtomicU32::new(0),
             pending_cap,
             time_slice_ns,
+            spins: backend.spins(),
         }
     }
 
@@ -92,8 +96,8 @@ impl Shared {
             .u64(off + region::S_PROGRESS_TOTAL)
             .load(Acquire);
         let after = Header(word.load(Acquire));
-        (after.generation() == generation && after.state() != slot::FREE)
-            .then(|| (after, kind::decode_progress(done, total)))
+        (after.generation() == generation && after.state() != SlotState::Free)
+            .then(|| (after, completion::decode_progress(done, total)))
     }
 
     /// The slot header for a handle's `(index, generation)`, if still that task's.
@@ -106,12 +110,16 @@ impl Shared {
 
     pub(super) fn shut_down(&self, joins: Vec<WorkerJoin>) {
         self.word(region::H_SHUTDOWN).store(1, SeqCst);
-        let epoch = self.word(region::H_WORK_EPOCH);
-        epoch.fetch_add(1, SeqCst);
-        self.backend.wake_all(epoch);
+        self.work_epoch().notify_all(self.backend);
         self.bump_freed();
+        // A worker that died (a scheduler bug: task panics are caught) must not stop the
+        // cleanup below, or the tasks still queued would never complete: the first such
+        // panic is raised again once everything is cancelled.
+        let mut worker_panic = None;
         for join in joins {
-            join();
+            if let Err(panic) = join() {
+                worker_panic.get_or_insert(panic);
+            }
         }
         // Workers are gone: cancel what waits for a slot, then everything still queued.
         let pending: Vec<Pending> = self
@@ -122,7 +130,7 @@ impl Shared {
             .collect();
         for entry in pending {
             self.pending_len.fetch_sub(1, SeqCst);
-            owned::cancel_unslotted(entry.cell, |w| self.backend.wake_all(w));
+            owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));
         }
         let workers = self.layout.config.workers as usize;
         for p in 0..PRIORITIES {
@@ -138,10 +146,17 @@ impl Shared {
             for index in popped {
                 self.count(p, -1);
                 if let Popped::Run(task) =
-                    owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1)
+                    owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1, || {
+                        self.backend.yield_now()
+                    })
                 {
-                    self.finish(task, slot::CANCELLED, None);
+                    self.finish(task, Outcome::Cancelled, None);
                 }
+            }
+        }
+        if let Some(panic) = worker_panic {
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(panic);
             }
         }
     }
@@ -151,17 +166,24 @@ impl Shared {
     /// `TaskHandle::cancel`: flags the task; if it is still queued, cancels it right away.
     pub(crate) fn cancel(&self, cell: &CellHeader) {
         cell.cancel.store(1, SeqCst);
-        let at = cell.slot.load(SeqCst);
-        if at == kind::NO_SLOT {
-            // Waiting for a slot: whoever installs it sees the flag and cancels it.
-            return;
+        let mut at = cell.slot.load(SeqCst);
+        if at == completion::NO_SLOT {
+            // Waiting for a slot: take it out of the spawner-side queue now.
+            if self.cancel_waiting(cell) {
+                return;
+            }
+            // An installer took it from that queue: if it has recorded the slot since, cancel
+            // the queued task below; if not, it sees the flag once it has (see `install`).
+            at = cell.slot.load(SeqCst);
+            if at == completion::NO_SLOT {
+                return;
+            }
         }
         let (index, generation) = ((at >> 32) as u32, at as u32);
-        let progress = self.slot_progress(index, generation).map(|(_, p)| p);
         // On a win (the task is still queued) the handle completes the cell; the worker that
         // pops the index only frees the slot and drops the slot's reference to the cell.
-        owned::cancel_queued(&self.region, index, generation, cell, progress, |w| {
-            self.backend.wake_all(w)
+        owned::cancel_queued(&self.region, index, generation, cell, |w, before| {
+            self.wake_cell(w, before)
         });
     }
 }

@@ -6,24 +6,37 @@
 //! spawner-side queue (`queue` in the builder); a worker that frees a slot moves the oldest
 //! waiting task into it. When that queue is full too, `spawn` parks until a slot frees.
 //! `try_spawn` never waits: it hands the task back. Either way no task is lost and memory is
-//! bounded by `slots + queue` tasks.
+//! bounded by `slots + queue` tasks spawned from outside the pool.
+//!
+//! A spawn from inside a task (on a worker thread of this pool) never blocks its worker:
+//! when the queue is full the task goes in anyway. So what tasks spawn is not bounded: the
+//! queue, and memory with it, grows with what tasks spawn faster than slots free up.
+//!
+//! Cancelling a task that waits in the spawner-side queue takes its entry out of the queue
+//! and completes it at once (so it no longer holds a place there, and blocked spawners are
+//! woken); `drain_pending` takes entries under the same lock, so exactly one of the two gets
+//! each entry, and an installer that got it re-checks the cancel flag after recording the
+//! slot in the cell (see `owned::Fresh::install`).
 
 use super::Shared;
+use crate::completion::{CellHeader, Completion};
 use crate::handle::TaskHandle;
-use crate::kind::{self, Completion, Kind, Writer};
+use crate::kind::{self, Kind, Writer};
 use crate::owned::{self, CellRef, Fresh};
 use crate::priority::{Priority, TrySpawnError};
-use crate::region;
 use crate::sync::Ordering::*;
-use crate::Task;
+use crate::task::MAX_TASK_ALIGN;
+use crate::{Progress, Task};
 use std::sync::Arc;
 
 /// A task waiting in the spawner-side queue for a slot.
 pub(super) struct Pending {
-    kind_index: u32,
-    priority: Priority,
+    pub(super) kind_index: u32,
+    pub(super) priority: Priority,
     pub(super) cell: CellRef,
-    write: Writer,
+    pub(super) write: Writer,
+    /// The task's progress, read once at spawn.
+    pub(super) progress: Progress,
 }
 
 impl Shared {
@@ -31,29 +44,16 @@ impl Shared {
 
     fn kind_for<T: Task>(&self) -> (u32, &Kind) {
         let (index, kind) = self.kinds.index_of::<T>();
-        let c = self.layout.config;
-        if kind.size > c.payload_bytes as usize || kind.align > region::MAX_ALIGN {
-            panic!(
-                "penny: task `{}` needs {} bytes (alignment {}) but this pool's slots hold {} \
-                 bytes (alignment {}); build the pool with `.slot_bytes({})`",
-                kind.name,
-                kind.size,
-                kind.align,
-                c.payload_bytes,
-                region::MAX_ALIGN,
-                kind.size.next_multiple_of(8),
-            );
-        }
-        if kind.output_size > c.output_bytes as usize || kind.output_align > region::MAX_ALIGN {
-            panic!(
-                "penny: the output of task `{}` needs {} bytes (alignment {}) but this pool's \
-                 slots hold {} output bytes; build the pool with `.output_bytes({})`",
-                kind.name,
-                kind.output_size,
-                kind.output_align,
-                c.output_bytes,
-                kind.output_size.next_multiple_of(8),
-            );
+        for (what, align) in [("task", kind.align), ("output of task", kind.output_align)] {
+            if align > MAX_TASK_ALIGN {
+                panic!(
+                    "penny: the {what} `{}` needs alignment {align}, but a pool accepts task \
+                     states and outputs aligned to at most {MAX_TASK_ALIGN} bytes \
+                     (MAX_TASK_ALIGN; no builder option changes that): lower the type's \
+                     alignment",
+                    kind.name,
+                );
+            }
         }
         (index, kind)
     }
@@ -61,10 +61,10 @@ impl Shared {
     /// The completion cell of a new task: the handle's side, and the slot's reference.
     fn new_cell<T: Task>(
         this: &Arc<Shared>,
-        task: &T,
+        progress: Progress,
         kind: &Kind,
     ) -> (TaskHandle<T::Output>, CellRef) {
-        let cell = Arc::new(Completion::new(task.progress()));
+        let cell = Arc::new(Completion::new(progress));
         let handle = TaskHandle::new(this.clone(), cell.clone());
         (handle, CellRef::new::<T>(cell, kind))
     }
@@ -75,8 +75,11 @@ impl Shared {
         task: T,
         priority: Priority,
     ) -> TaskHandle<T::Output> {
+        // The task's own code runs here, on the spawner's thread, before anything is taken:
+        // a panic in it reaches the caller and leaks nothing.
+        let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
-        let (handle, cell) = Self::new_cell(this, &task, kind);
+        let (handle, cell) = Self::new_cell::<T>(this, progress, kind);
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
                 self.install(
@@ -86,6 +89,7 @@ impl Shared {
                     priority,
                     cell,
                     kind::writer_in_place(task),
+                    progress,
                 );
                 return handle;
             }
@@ -95,14 +99,14 @@ impl Shared {
             priority,
             cell,
             write: kind::writer(task),
+            progress,
         };
-        let freed = self.word(region::H_FREED_EPOCH);
-        let waiters = self.word(region::H_FREED_WAITERS);
+        let cap = self.pending_cap.max(1);
         loop {
-            let epoch = freed.load(SeqCst);
             {
                 let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-                if queue.len() < self.pending_cap.max(1) {
+                // A worker (a task spawning) never waits: past the cap, the queue grows.
+                if queue.len() < cap || self.current_worker().is_some() {
                     queue.push_back(entry);
                     self.pending_len.fetch_add(1, SeqCst);
                     drop(queue);
@@ -110,14 +114,11 @@ impl Shared {
                     return handle;
                 }
             }
-            // Queue full: wait for a worker to free a slot (which also drains the queue).
-            waiters.fetch_add(1, SeqCst);
-            if freed.load(SeqCst) == epoch
-                && self.pending_len.load(SeqCst) as usize >= self.pending_cap.max(1)
-            {
-                self.backend.wait(freed, epoch);
-            }
-            waiters.fetch_sub(1, SeqCst);
+            // Queue full: wait for room (a freed slot drains the queue; a cancel removes an
+            // entry): protocol 2 of `crate::park`.
+            self.freed_epoch().sleep_unless(self.backend, || {
+                (self.pending_len.load(SeqCst) as usize) < cap
+            });
             // Keep the entry for the next round (it was not moved into the queue).
             entry = match self.take_back(entry) {
                 Some(entry) => entry,
@@ -143,6 +144,8 @@ impl Shared {
         task: T,
         priority: Priority,
     ) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
+        // As in `spawn`: the task's code runs before a slot is taken.
+        let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
         if self.pending_len.load(SeqCst) != 0 {
             return Err(TrySpawnError::Full(task));
@@ -150,7 +153,7 @@ impl Shared {
         let Some(fresh) = Fresh::pop(&self.region) else {
             return Err(TrySpawnError::Full(task));
         };
-        let (handle, cell) = Self::new_cell(this, &task, kind);
+        let (handle, cell) = Self::new_cell::<T>(this, progress, kind);
         self.install(
             fresh,
             kind_index,
@@ -158,11 +161,13 @@ impl Shared {
             priority,
             cell,
             kind::writer_in_place(task),
+            progress,
         );
         Ok(handle)
     }
 
     /// Fills `fresh` and queues it.
+    #[allow(clippy::too_many_arguments)]
     fn install<F: FnOnce(*mut u8)>(
         &self,
         fresh: Fresh,
@@ -171,23 +176,32 @@ impl Shared {
         priority: Priority,
         cell: CellRef,
         write: Writer<F>,
+        progress: Progress,
     ) {
         if cell.header().cancel.load(SeqCst) != 0 {
             // Cancelled while waiting for a slot: it never runs.
             // (Only `drain_pending` meets this; its loop goes on with the freed slot.)
-            owned::cancel_unslotted(cell, |w| self.backend.wake_all(w));
+            owned::cancel_unslotted(cell, |w, before| self.wake_cell(w, before));
             fresh.give_back(&self.region);
             self.bump_freed();
             return;
         }
-        let index = fresh.install(
+        let installed = fresh.install(
             &self.region,
             kind_index,
             kind,
             priority.index() as u8,
             write,
             cell,
+            progress,
+            || self.backend.yield_now(),
+            |w, before| self.wake_cell(w, before),
         );
+        let Some(index) = installed else {
+            // Cancelled during the install: the slot is free again.
+            self.bump_freed();
+            return;
+        };
         self.count(priority.index(), 1);
         self.inject(priority.index(), index);
         self.notify_work();
@@ -210,6 +224,7 @@ impl Shared {
             priority,
             cell,
             write,
+            progress,
         } = entry;
         self.install(
             fresh,
@@ -218,7 +233,36 @@ impl Shared {
             priority,
             cell,
             write,
+            progress,
         );
+    }
+
+    /// `TaskHandle::cancel` of a task that has no slot yet: if it waits in the spawner-side
+    /// queue, takes it out and completes it as cancelled right away, and wakes spawners
+    /// blocked on the queue's capacity. Returns false when the entry is not there: an
+    /// installer took it (and sees the cancel flag after recording the slot), or it ended.
+    pub(crate) fn cancel_waiting(&self, cell: &CellHeader) -> bool {
+        let Some(entry) = self.take_waiting(cell) else {
+            return false;
+        };
+        owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));
+        true
+    }
+
+    /// Takes the entry of the task whose cell is `cell` out of the spawner-side queue, if it
+    /// is there, and wakes spawners blocked on the queue's capacity.
+    pub(super) fn take_waiting(&self, cell: &CellHeader) -> Option<Pending> {
+        let addr = cell as *const CellHeader;
+        let entry = {
+            let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let at = queue
+                .iter()
+                .position(|e| core::ptr::eq(e.cell.header(), addr));
+            at.and_then(|at| queue.remove(at))
+        }?;
+        self.pending_len.fetch_sub(1, SeqCst);
+        self.bump_freed();
+        Some(entry)
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
@@ -250,11 +294,9 @@ impl Shared {
         self.bump_freed();
     }
 
+    /// After room was made in the spawner-side queue (or a slot freed): wakes blocked
+    /// spawners.
     pub(super) fn bump_freed(&self) {
-        let freed = self.word(region::H_FREED_EPOCH);
-        freed.fetch_add(1, SeqCst);
-        if self.word(region::H_FREED_WAITERS).load(SeqCst) != 0 {
-            self.backend.wake_all(freed);
-        }
+        self.freed_epoch().notify_all(self.backend);
     }
 }

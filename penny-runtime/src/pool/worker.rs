@@ -17,73 +17,69 @@
 //! taken back by this worker or stolen by an idle one.
 
 use super::counters::{COUNT_BITS, COUNT_MASK};
+use super::join::{helped_ns, WorkerThread};
 use super::Shared;
-use crate::budget;
+use crate::completion::{CellHeader, Outcome};
 use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
-use crate::region::{self, PRIORITIES};
-use crate::slot;
+use crate::region::PRIORITIES;
 use crate::sync::Ordering::*;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 const INJECT_BATCH: u64 = 8;
-/// Idle polls (one pause each, ~30 µs in all) before a worker starts yielding...
-const SPINS_BEFORE_PARK: u32 = 1024;
-/// ...and yields (each one poll) before it parks.
-const YIELDS_BEFORE_PARK: u32 = 32;
 
 impl Shared {
     // ---- workers --------------------------------------------------------------------------
 
     pub(super) fn worker_main(&self, me: u16) {
+        let _current = WorkerThread::enter(self, me);
         let mut rng = 0x9E37_79B9u32 ^ (me as u32).wrapping_mul(0x85EB_CA6B) | 1;
         loop {
             if self.is_shut_down() {
                 return;
             }
             if let Some(index) = self.find_task(me as usize, &mut rng) {
-                self.run(me, index);
+                self.run(me, index, None);
                 continue;
             }
-            if !self.idle(me as usize, &mut rng) {
+            if !self.idle() {
                 return;
             }
         }
     }
 
-    /// Spins briefly, then parks. Returns false on shutdown.
-    fn idle(&self, _me: usize, _rng: &mut u32) -> bool {
+    /// Spins briefly, then parks (protocol 1 of `crate::park`). Returns false on shutdown.
+    fn idle(&self) -> bool {
         // Every push of work is followed by a bump of the work epoch (`notify_work`), so an
         // idle worker polls the epoch word alone, after every pause (~30 ns on current x86),
         // and notices a spawn within tens of nanoseconds. It stays off the header line that
         // spawners update (free list, queued counters) while they spawn. SeqCst: either the
         // queued load below sees a count raised before it, or that push's epoch bump comes
         // after this epoch load.
-        let epoch_word = self.word(region::H_WORK_EPOCH);
-        let seen = epoch_word.load(SeqCst);
+        let epoch = self.work_epoch();
+        let seen = epoch.current();
         if self.queued().load(SeqCst) != 0 || self.is_shut_down() {
             return !self.is_shut_down();
         }
-        for spin in 0..SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK {
-            if epoch_word.load(Relaxed) != seen {
+        let (spins, yields) = (self.spins.idle, self.spins.idle_yields);
+        for spin in 0..spins + yields {
+            if epoch.moved(seen) {
                 return !self.is_shut_down();
             }
-            if spin < SPINS_BEFORE_PARK {
+            if spin < spins {
                 core::hint::spin_loop();
             } else {
                 self.backend.yield_now();
             }
         }
-        let sleepers = self.word(region::H_SLEEPERS);
-        sleepers.fetch_add(1, SeqCst);
-        let epoch = epoch_word.load(SeqCst);
-        if self.queued().load(SeqCst) == 0 && !self.is_shut_down() {
-            self.backend.wait(epoch_word, epoch);
-        }
-        sleepers.fetch_sub(1, SeqCst);
+        epoch.sleep_unless(self.backend, || {
+            self.queued().load(SeqCst) != 0 || self.is_shut_down()
+        });
         !self.is_shut_down()
     }
 
-    fn find_task(&self, me: usize, rng: &mut u32) -> Option<u32> {
+    pub(super) fn find_task(&self, me: usize, rng: &mut u32) -> Option<u32> {
         let queued = self.queued().load(Relaxed);
         if queued == 0 {
             return None;
@@ -139,10 +135,18 @@ impl Shared {
         None
     }
 
+    /// The bits of the queued word for priorities more urgent than `priority`.
+    pub(super) fn more_urgent_mask(&self, priority: usize) -> u64 {
+        (1u64 << (COUNT_BITS * priority as u32)) - 1
+    }
+
     /// Runs the task in slot `index` (just popped by this worker) until it ends or is
-    /// preempted.
-    fn run(&self, me: u16, index: u32) {
-        let mut task = match owned::claim(&self.region, &self.kinds, index, me) {
+    /// preempted; in help mode (`until`: the cell a join on this worker waits for), also
+    /// requeues it after a chunk once that cell is complete.
+    pub(super) fn run(&self, me: u16, index: u32, until: Option<&CellHeader>) {
+        let mut task = match owned::claim(&self.region, &self.kinds, index, me, || {
+            self.backend.yield_now()
+        }) {
             Popped::Run(task) => task,
             Popped::Reclaimed => {
                 // Cancelled while queued: the handle completed the cell, the slot is free.
@@ -152,46 +156,61 @@ impl Shared {
         };
         let kind = task.kind();
         let priority = task.header().priority() as usize;
-        let budget_word = self.region.u32(self.layout.slot(index) + region::S_BUDGET);
-        let mut budget = budget_word.load(Relaxed);
-        // The clock is read after each chunk that yields, never before the first: a task
-        // that finishes in its first chunk reads it not at all, and a later chunk is timed
-        // from the end of the one before.
-        let mut start = None;
+        // See `crate::budget` for the timing rules: a fresh task's first chunk is untimed (a
+        // task that finishes in it never reads the clock); any other run reads the clock
+        // before its first chunk; every chunk that yields is followed by one clock read.
+        let mut meter = task.meter(&self.region);
+        let mut since = if meter.times_first_chunk_of_run() {
+            self.backend.now_nanos()
+        } else {
+            None
+        };
         loop {
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
-                return self.finish(task, slot::CANCELLED, None);
+                return self.finish(task, Outcome::Cancelled, None);
             }
-            let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                task.step(&self.region, budget)
+            let budget = meter.next_budget();
+            let helped_before = helped_ns();
+            // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
+            // either fails this task only.
+            let stepped = catch_unwind(AssertUnwindSafe(|| {
+                let done = task.step(budget);
+                if !done {
+                    task.publish_progress(&self.region);
+                }
+                done
             }));
             let done = match stepped {
                 Ok(done) => done,
-                Err(panic) => {
-                    let message = panic_message(&*panic);
-                    return self.finish(task, slot::FAILED, Some(message));
+                Err(payload) => {
+                    let message = panic_message(payload);
+                    return self.finish(task, Outcome::Failed, Some(message));
                 }
             };
             if done {
-                if budget != kind.budget_hint.load(Relaxed) {
-                    kind.budget_hint.store(budget, Relaxed);
+                if let Some(hint) = meter.hint() {
+                    if hint != kind.budget_hint.load(Relaxed) {
+                        kind.budget_hint.store(hint, Relaxed);
+                    }
                 }
-                return self.finish(task, slot::DONE, None);
+                return self.finish(task, Outcome::Done, None);
             }
-            if let Some(now) = self.backend.now_nanos() {
-                if let Some(then) = start {
-                    budget = budget::next(budget, now.saturating_sub(then), self.time_slice_ns);
-                    budget_word.store(budget, Relaxed);
+            let now = self.backend.now_nanos();
+            // Time this chunk spent helping in a join is not its own.
+            let helped = helped_ns() - helped_before;
+            let elapsed = since
+                .zip(now)
+                .map(|(then, now)| now.saturating_sub(then).saturating_sub(helped));
+            meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
+            since = now;
+            // Preemption: one relaxed load; any queued work more urgent than ours? (In help
+            // mode, also: has the joined task completed?)
+            let more_urgent = self.queued().load(Relaxed) & self.more_urgent_mask(priority);
+            if more_urgent != 0 || until.is_some_and(CellHeader::is_complete) {
+                if let Some(hint) = meter.hint() {
+                    kind.budget_hint.store(hint, Relaxed);
                 }
-                start = Some(now);
-            }
-            task.publish_progress(&self.region);
-            // Preemption: one relaxed load; any queued work more urgent than ours?
-            let more_urgent =
-                self.queued().load(Relaxed) & ((1u64 << (COUNT_BITS * priority as u32)) - 1);
-            if more_urgent != 0 {
-                kind.budget_hint.store(budget, Relaxed);
-                let index = task.requeue(&self.region);
+                let index = task.requeue(&self.region, meter);
                 self.count(priority, 1);
                 if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
                     self.inject(priority, index);
@@ -202,18 +221,41 @@ impl Shared {
         }
     }
 
-    pub(super) fn finish(&self, task: Running<'_>, outcome: u64, panic: Option<String>) {
-        task.finish(&self.region, outcome, panic, |w| self.backend.wake_all(w));
+    /// Ends `task` with `outcome`. Reads its final progress first (task code: a panic there
+    /// turns `Done` into `Failed`; a cancelled or failed task keeps its outcome and its last
+    /// published progress).
+    pub(super) fn finish(&self, task: Running<'_>, outcome: Outcome, panic: Option<String>) {
+        let (mut outcome, mut panic) = (outcome, panic);
+        let progress = match catch_unwind(AssertUnwindSafe(|| task.progress())) {
+            Ok(progress) => Some(progress),
+            Err(payload) => {
+                let message = panic_message(payload);
+                if outcome == Outcome::Done {
+                    (outcome, panic) = (Outcome::Failed, Some(message));
+                }
+                None
+            }
+        };
+        task.finish(&self.region, outcome, panic, progress, |w, before| {
+            self.wake_cell(w, before)
+        });
         self.slot_freed();
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
+/// The message of a task's panic. The payload is the task's value and its `Drop` is task
+/// code too, so it is dropped under `catch_unwind`; if that drop panics as well, the second
+/// payload is leaked rather than dropped (a payload whose drop panics again would never end).
+pub(super) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
+    } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else {
         "a task panicked with a non-string payload".to_owned()
+    };
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        core::mem::forget(again);
     }
+    message
 }

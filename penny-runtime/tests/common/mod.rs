@@ -271,3 +271,22 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         }
     }
 }
+
+/// Joins `handle` on a helper thread and waits at most `limit` for it: a hang (a lost task,
+/// a dead worker) fails the test with `what` instead of stalling the suite. The limit is a
+/// watchdog, not a speed check: it is orders of magnitude above the expected time.
+pub fn join_within<T: Copy + Send + 'static>(
+    handle: penny_runtime::TaskHandle<T>,
+    limit: Duration,
+    what: &str,
+) -> Result<T, penny_runtime::TaskError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(handle.join());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what}: join did not return within {limit:?}"))
+}
+
+/// Generous watchdog for [`join_within`].
+pub const WATCHDOG: Duration = Duration::from_secs(20);

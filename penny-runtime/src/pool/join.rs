@@ -1,0 +1,195 @@
+//! Joining from inside a task: the joining worker helps instead of blocking.
+//!
+//! A task that spawns a child and joins it would block its worker, and on `workers(1)`
+//! nothing else could run the child. So [`TaskHandle::join`](crate::TaskHandle::join) on a
+//! worker thread of the handle's own pool never blocks that worker:
+//!
+//! - **Help.** It finds ready work as an idle worker would (its own deque first, LIFO, so a
+//!   child it just spawned comes first; then the injectors by priority; then steals) and
+//!   runs it in help mode: after every chunk that yields, if the joined task has completed,
+//!   the helped task is requeued (as if preempted) and the join returns.
+//! - **Target without a slot.** When every slot is held (for instance by tasks that are
+//!   themselves joining), the target may still wait in the spawner-side queue. The joiner
+//!   takes its entry out of that queue and runs it to its end itself, in an allocation of
+//!   its own ([`crate::owned::Inline`]), stepping more urgent work in between: a chain of
+//!   joins never deadlocks on slots.
+//! - **Nothing to run.** The joiner flags the cell `PendingHelper` and parks on the work
+//!   epoch (as an idle worker, so new work wakes it too); the completer of a
+//!   `PendingHelper` cell bumps the epoch and wakes every parked worker
+//!   ([`Shared::wake_cell`]): protocol 4 of `crate::park`.
+//! - **Budget timing.** Time a chunk spends in a helping join is not counted against that
+//!   chunk's measurement: a thread-local total of helped time, which every join sets (not
+//!   adds to) on exit, so nested joins are counted once.
+//!
+//! Joins from other threads, or for another pool's tasks, block as usual.
+
+use super::spawn::Pending;
+use super::Shared;
+use crate::budget::Meter;
+use crate::completion::{CellHeader, Outcome, NO_SLOT};
+use crate::owned::Inline;
+use crate::park::{self, CellState};
+use crate::sync::{AtomicU32, Ordering::*};
+use core::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Which pool's worker, if any, the current thread is.
+#[derive(Clone, Copy)]
+struct Current {
+    shared: *const Shared,
+    me: u16,
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
+    /// Nanoseconds this thread spent in helping joins, in all (see the module docs).
+    static HELPED_NS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Marks the current thread as worker `me` of `shared` while alive.
+pub(super) struct WorkerThread(());
+
+impl WorkerThread {
+    pub(super) fn enter(shared: &Shared, me: u16) -> WorkerThread {
+        CURRENT.with(|c| {
+            c.set(Some(Current {
+                shared: shared as *const Shared,
+                me,
+            }))
+        });
+        WorkerThread(())
+    }
+}
+
+impl Drop for WorkerThread {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(None));
+    }
+}
+
+/// The total time this thread spent helping in joins.
+pub(super) fn helped_ns() -> u64 {
+    HELPED_NS.with(Cell::get)
+}
+
+impl Shared {
+    /// The index of the current thread if it is one of this pool's workers.
+    pub(crate) fn current_worker(&self) -> Option<u16> {
+        CURRENT
+            .with(Cell::get)
+            .filter(|c| core::ptr::eq(c.shared, self))
+            .map(|c| c.me)
+    }
+
+    /// Wakes whoever waits on a cell that was just completed, given its state before
+    /// (protocols 3 and 4 of `crate::park`).
+    pub(crate) fn wake_cell(&self, word: &AtomicU32, before: CellState) {
+        park::wake_waiters(before, word, self.work_epoch(), self.backend);
+    }
+
+    /// `join` on worker `me` of this pool: runs other work until `target` is complete.
+    pub(crate) fn help_join(&self, me: u16, target: &CellHeader) {
+        let started = self.backend.now_nanos();
+        let helped_before = helped_ns();
+        let mut rng = 0x2545_F491u32 ^ (me as u32).wrapping_mul(0x9E37_79B9) | 1;
+        while !target.is_complete() {
+            if let Some(index) = self.find_task(me as usize, &mut rng) {
+                self.run(me, index, Some(target));
+                continue;
+            }
+            if target.slot.load(SeqCst) == NO_SLOT {
+                if let Some(entry) = self.take_waiting(target) {
+                    self.run_inline(me, entry, &mut rng);
+                    continue;
+                }
+            }
+            self.park_helping(target);
+        }
+        if let (Some(started), Some(ended)) = (started, self.backend.now_nanos()) {
+            HELPED_NS.with(|h| h.set(helped_before + ended.saturating_sub(started)));
+        }
+    }
+
+    /// Parks the joining worker on the work epoch until new work arrives or `target`
+    /// completes (protocol 4 of `crate::park`).
+    fn park_helping(&self, target: &CellHeader) {
+        park::sleep_helping(&target.state, self.work_epoch(), self.backend, || {
+            self.queued().load(SeqCst) != 0
+                || (target.slot.load(SeqCst) == NO_SLOT && self.pending_len.load(SeqCst) != 0)
+        });
+    }
+
+    /// Runs a task taken out of the spawner-side queue by the worker joining it, to its end.
+    /// Between its chunks, work more urgent than it runs first.
+    fn run_inline(&self, me: u16, entry: Pending, rng: &mut u32) {
+        let Pending {
+            kind_index,
+            priority,
+            cell,
+            write,
+            progress: _,
+        } = entry;
+        let kind = self.kinds.get(kind_index);
+        let mut task = Inline::new(kind, write, cell);
+        let mut meter = Meter::fresh(kind.budget_hint.load(Relaxed));
+        let mut since = None;
+        let more_urgent = self.more_urgent_mask(priority.index());
+        loop {
+            if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
+                let progress = catch_unwind(AssertUnwindSafe(|| task.progress())).ok();
+                return task.finish(Outcome::Cancelled, None, progress, |w, b| {
+                    self.wake_cell(w, b)
+                });
+            }
+            let budget = meter.next_budget();
+            let helped_before = helped_ns();
+            let stepped = catch_unwind(AssertUnwindSafe(|| {
+                let done = task.step(budget);
+                if !done {
+                    task.cell().store_progress(task.progress());
+                }
+                done
+            }));
+            match stepped {
+                Err(payload) => {
+                    let message = super::worker::panic_message(payload);
+                    return task.finish(Outcome::Failed, Some(message), None, |w, b| {
+                        self.wake_cell(w, b)
+                    });
+                }
+                Ok(true) => {
+                    let (outcome, panic, progress) =
+                        match catch_unwind(AssertUnwindSafe(|| task.progress())) {
+                            Ok(p) => (Outcome::Done, None, Some(p)),
+                            Err(payload) => (
+                                Outcome::Failed,
+                                Some(super::worker::panic_message(payload)),
+                                None,
+                            ),
+                        };
+                    return task.finish(outcome, panic, progress, |w, b| self.wake_cell(w, b));
+                }
+                Ok(false) => {}
+            }
+            let now = self.backend.now_nanos();
+            let helped = helped_ns() - helped_before;
+            let elapsed = since
+                .zip(now)
+                .map(|(then, now): (u64, u64)| now.saturating_sub(then).saturating_sub(helped));
+            meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
+            since = now;
+            if self.queued().load(Relaxed) & more_urgent != 0 {
+                if let Some(index) = self.find_task(me as usize, rng) {
+                    // Runs it until it ends or is preempted; its time is not this chunk's.
+                    let started = self.backend.now_nanos();
+                    self.run(me, index, None);
+                    if let (Some(s), Some(e), Some(then)) =
+                        (started, self.backend.now_nanos(), since)
+                    {
+                        since = Some(then + e.saturating_sub(s));
+                    }
+                }
+            }
+        }
+    }
+}
