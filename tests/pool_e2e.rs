@@ -105,7 +105,16 @@ fn run_mix(workers: usize, slots: usize, tasks: usize, seed: u64) {
         let job = match i % 16 {
             8 => job!(Matmul8 / matmul8([[a as f32 * 1e-9; 8]; 8], [[1.5; 8]; 8])),
             9 => job!(WideHistogram / wide_histogram(a % 4000, a)),
-            10 => job!(WalkPoints / walk_points(Point { x: 1.0, y: a as f32 * 1e-6 }, a % 3000)),
+            10 => job!(
+                WalkPoints
+                    / walk_points(
+                        Point {
+                            x: 1.0,
+                            y: a as f32 * 1e-6
+                        },
+                        a % 3000
+                    )
+            ),
             11 => job!(ScaleSum / scale_sum(u64::from(a % 1000), 0, a % 5000)),
             12 => job!(LoopsInBranches / loops_in_branches(a % 5000, (a >> 3) as u8)),
             13 => job!(RngBoundedLoops / rng_bounded_loops(u64::from(a), a % 20)),

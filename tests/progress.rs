@@ -18,8 +18,10 @@ mod support;
 use support::budgets;
 
 /// Drives `task` with `budgets` (cycled) and checks every `progress()` reading. When
-/// `known_total` is `Some`, the task must report exactly that total from the start.
-fn check_progress<T: Task>(mut task: T, budgets: &[u32], known_total: Option<u64>)
+/// `known_total` is `Some`, the task must report exactly that total from the start. A step
+/// advances `done` by at most `unit` per budget unit: 1, or `Progress::NESTED_UNITS` for
+/// kernels whose phases hold resumable loops.
+fn check_progress<T: Task>(mut task: T, budgets: &[u32], known_total: Option<u64>, unit: u64)
 where
     T::Output: Debug,
 {
@@ -53,7 +55,7 @@ where
         match step {
             Step::Yielded => {
                 assert!(
-                    after.done - before.done <= u64::from(budget),
+                    after.done - before.done <= u64::from(budget) * unit,
                     "a step of budget {budget} advanced {before:?} -> {after:?}"
                 );
                 if let Some(total) = after.total {
@@ -90,14 +92,15 @@ fn count(iter: impl Iterator) -> Option<u64> {
 /// report from the start (`None`: not required, e.g. `while` loops or ranges that read
 /// variables the prologue computes).
 macro_rules! progress_tests {
-    ($($test:ident: $task:ident($($arg:ident in $strategy:expr),* $(,)?) total $total:expr;)*) => {
+    ($($test:ident: $task:ident($($arg:ident in $strategy:expr),* $(,)?) total $total:expr $(, units $unit:expr)?;)*) => {
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(48))]
             $(
                 #[test]
                 fn $test($($arg in $strategy,)* budgets in budgets()) {
                     let known_total: Option<u64> = $total;
-                    check_progress($task::new($($arg),*), &budgets, known_total);
+                    let unit: u64 = 1 $(* $unit)?;
+                    check_progress($task::new($($arg),*), &budgets, known_total, unit);
                 }
             )*
         }
@@ -138,9 +141,9 @@ progress_tests! {
         a in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
         b in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
     ) total Some(8);
-    guarded_inner_progress: GuardedInner(n in 0..40u32, m in 0..40u32) total Some(n.into());
-    side_effect_bound_progress: SideEffectBound(seed in any::<u32>(), rounds in 0..12u32) total None;
-    rng_bounded_loops_progress: RngBoundedLoops(seed in any::<u64>(), rounds in 0..12u32) total None;
+    guarded_inner_progress: GuardedInner(n in 0..40u32, m in 0..40u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    side_effect_bound_progress: SideEffectBound(seed in any::<u32>(), rounds in 0..12u32) total None, units Progress::NESTED_UNITS;
+    rng_bounded_loops_progress: RngBoundedLoops(seed in any::<u64>(), rounds in 0..12u32) total None, units Progress::NESTED_UNITS;
     range_reads_mutated_array_progress: RangeReadsMutatedArray(first in 0..300u32, second in 0..300u32) total None;
     bound_shadowed_in_body_progress: BoundShadowedInBody(n in 0..3000u32) total None;
     mut_argument_bound_progress: MutArgumentBound(n in 0..3000u32) total None;
@@ -159,10 +162,10 @@ progress_tests! {
     row_checksum_progress: RowChecksum(n in 0..40u32, m in 0..40u32) total Some(n.into());
     matmul_sum_progress: MatmulSum(n in 0..12u32) total Some(n.into());
     triangular_progress: Triangular(n in 0..60u32) total Some(n.into());
-    resumable_inner_progress: ResumableInner(n in 0..20u32, m in 0..30u32) total Some(n.into());
-    resumable_middle_progress: ResumableMiddle(n in 0..20u32, m in 0..20u32) total Some(n.into());
-    collatz_total_progress: CollatzTotal(n in 0..40u32) total count(1..n);
-    three_levels_progress: ThreeLevels(n in 0..16u32) total Some(n.into());
+    resumable_inner_progress: ResumableInner(n in 0..20u32, m in 0..30u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    resumable_middle_progress: ResumableMiddle(n in 0..20u32, m in 0..20u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    collatz_total_progress: CollatzTotal(n in 0..40u32) total count(1..n).map(|t| t * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    three_levels_progress: ThreeLevels(n in 0..16u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
     mean_deviation_progress: MeanDeviation(n in 0..2000u32, seed in any::<u32>()) total Some(2 * u64::from(n));
     strided_progress: Strided(n in -300..300i64, k in 1..10usize) total Some(
         (0..n).rev().step_by(k).count() as u64
@@ -198,9 +201,9 @@ progress_tests! {
     );
     closure_return_progress: ClosureReturn(n in 0..2000u32) total Some(n.into());
     inner_fn_progress: InnerFn(n in 0..2000u32) total Some(n.into());
-    plain_breaks_progress: PlainBreaks(n in 0..40u32, m in 0..40u32) total Some(n.into());
+    plain_breaks_progress: PlainBreaks(n in 0..40u32, m in 0..40u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
     labeled_block_progress: LabeledBlock(n in 0..2000u32) total Some(n.into());
-    inner_range_reads_outer_body_progress: InnerRangeReadsOuterBody(n in 0..60u32) total Some(n.into());
+    inner_range_reads_outer_body_progress: InnerRangeReadsOuterBody(n in 0..60u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
     tuple_struct_progress: TupleStruct(n in 0..2000u32) total Some(n.into());
     heap_in_iteration_progress: HeapInIteration(n in 0..500u32) total None;
     shadow_in_iteration_progress: ShadowInIteration(n in 0..2000u32) total Some(n.into());
@@ -223,9 +226,9 @@ progress_tests! {
     find_in_grid_progress: FindInGrid(n in 0..30u32, m in 0..30u32, needle in 0..1000u32) total None;
     first_pair_with_sum_progress: FirstPairWithSum(n in 0..40u32, target in 0..3200u32) total None;
     skip_rows_progress: SkipRows(n in 0..40u32, m in 0..20u32, modulus in 0..10u32) total Some(n.into());
-    labeled_resumable_progress: LabeledResumable(n in 0..20u32, m in 0..20u32, stop in 0..20_000u64) total None;
-    return_inner_progress: ReturnInner(n in 0..12u32, m in 0..12u32, needle in 0..120u64) total None;
-    break_resumable_progress: BreakResumable(n in 0..16u32, m in 0..16u32) total None;
+    labeled_resumable_progress: LabeledResumable(n in 0..20u32, m in 0..20u32, stop in 0..20_000u64) total None, units Progress::NESTED_UNITS;
+    return_inner_progress: ReturnInner(n in 0..12u32, m in 0..12u32, needle in 0..120u64) total None, units Progress::NESTED_UNITS;
+    break_resumable_progress: BreakResumable(n in 0..16u32, m in 0..16u32) total None, units Progress::NESTED_UNITS;
     checked_sum_progress: CheckedSum(n in 0..2000u32, cap in prop_oneof![0..1000u32, Just(u32::MAX)]) total None;
     unit_return_progress: UnitReturn(
         out in (0..500usize).prop_map(|len| Out::leak_filled(len, 0u32)),
@@ -250,8 +253,8 @@ progress_tests! {
     newton_sqrt_progress: NewtonSqrt(value in 0.0f64..1e9, max_steps in 0..100u32) total None;
     lcg_until_progress: LcgUntil(seed in any::<u32>(), limit in 0..3000u32) total None;
     while_continue_progress: WhileContinue(n in 0..3000u32) total None;
-    while_outer_progress: WhileOuter(limit in 0..100_000u64) total None;
-    loop_outer_progress: LoopOuter(n in 0..40u32) total None;
+    while_outer_progress: WhileOuter(limit in 0..100_000u64) total None, units Progress::NESTED_UNITS;
+    loop_outer_progress: LoopOuter(n in 0..40u32) total None, units Progress::NESTED_UNITS;
 }
 
 /// Single-phase range kernels over arguments know their total before the first step, and
@@ -314,4 +317,29 @@ proptest! {
             expected(u64::from(n) + inner)
         );
     }
+}
+
+/// Progress moves while an inner loop made resumable by `yield_now!()` runs, before its outer
+/// iteration ends: one outer iteration is `Progress::NESTED_UNITS` units, shared by the inner
+/// loop's iterations.
+#[test]
+fn progress_moves_inside_a_resumable_inner_loop() {
+    let mut task = ResumableInner::new(1, 100);
+    let total = task.progress().total;
+    assert_eq!(total, Some(Progress::NESTED_UNITS));
+    let mut readings = vec![task.progress().done];
+    while task.step(1) == Step::Yielded {
+        readings.push(task.progress().done);
+    }
+    let moving = readings
+        .windows(2)
+        .filter(|w| w[1] > w[0] && w[1] < Progress::NESTED_UNITS)
+        .count();
+    assert!(
+        moving >= 90,
+        "progress moved in only {moving} of {} steps",
+        readings.len()
+    );
+    assert!(readings.windows(2).all(|w| w[1] >= w[0]));
+    assert_eq!(task.progress().done, Progress::NESTED_UNITS);
 }

@@ -241,7 +241,8 @@ impl<'k> Emitter<'k, '_> {
                 reads.sort();
                 info.reads = reads;
                 if pure {
-                    info.len = phase.then(|| fresh(&format!("{stem}_len"), taken));
+                    // Phases and the loops right inside them keep their length for progress.
+                    info.len = (l.depth <= 1).then(|| fresh(&format!("{stem}_len"), taken));
                     info.access = Some(tokens.clone());
                 } else if let Source::Range(range) = source {
                     let saved = fresh(&format!("{stem}_range"), taken);

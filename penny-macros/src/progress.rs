@@ -41,11 +41,17 @@ pub(crate) fn progress_body(
         let info = &infos[l.id];
         let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
         let done = info.done.as_ref().expect("phases have a cursor");
-        let len = match (&info.len, &info.saved) {
-            (Some(len), _) => Some(quote!(self.#len)),
-            (None, Some(saved)) => Some(quote!(self.#saved.len())),
-            (None, None) => None,
+        let nested = !l.is_leaf();
+        // Units per iteration, and what the inner loops add during one.
+        let (units, inner) = if nested {
+            (
+                quote!(::penny::Progress::NESTED_UNITS),
+                inner_part(&l.body, infos, phase),
+            )
+        } else {
+            (quote!(1u64), quote!(0u64))
         };
+        let len = len_tokens(info);
         match (&l.head, len) {
             (Head::For { .. }, Some(len)) => {
                 let before_start = if !in_branch
@@ -63,24 +69,41 @@ pub(crate) fn progress_body(
                 };
                 code.push(quote! {
                     let len = if self.#phase >= #head { Some(#len) } else #before_start;
+                    let len = len.map(|l| l.saturating_mul(#units));
                     if finished || self.#phase >= #exit {
-                        done += len.unwrap_or(0);
+                        done = done.saturating_add(len.unwrap_or(0));
                     } else if self.#phase >= #head {
-                        done += self.#done;
+                        done = done.saturating_add(self.#done.saturating_mul(#units)).saturating_add(#inner);
                     }
-                    total = total.zip(len).map(|(t, l)| t + l);
+                    total = total.zip(len).map(|(t, l)| t.saturating_add(l));
                 });
             }
-            _ => code.push(quote! {
-                if self.#phase >= #head {
-                    done += self.#done;
-                }
-                total = if finished || self.#phase >= #exit {
-                    total.map(|t| t + self.#done)
+            _ => {
+                // `done` counts iterations started; inside the body the current one isn't
+                // finished yet.
+                let current = if nested {
+                    quote! {
+                        if self.#phase > #head && self.#done > 0 {
+                            (self.#done - 1).saturating_mul(#units).saturating_add(#inner)
+                        } else {
+                            self.#done.saturating_mul(#units)
+                        }
+                    }
                 } else {
-                    None
+                    quote!(self.#done)
                 };
-            }),
+                code.push(quote! {
+                    if finished || self.#phase >= #exit {
+                        done = done.saturating_add(self.#done.saturating_mul(#units));
+                        total = total.map(|t| t.saturating_add(self.#done.saturating_mul(#units)));
+                    } else {
+                        if self.#phase >= #head {
+                            done = done.saturating_add(#current);
+                        }
+                        total = None;
+                    }
+                });
+            }
         }
     }
     quote! {
@@ -103,6 +126,63 @@ fn collect_phases<'a>(seq: &'a Seq, in_branch: bool, out: &mut Vec<(&'a Loop, bo
             Part::Branch(b) => {
                 for arm in &b.arms {
                     collect_phases(arm, true, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The field or expression holding a `for` loop's length, when it has one.
+fn len_tokens(info: &LoopInfo) -> Option<TokenStream> {
+    match (&info.len, &info.saved) {
+        (Some(len), _) => Some(quote!(self.#len)),
+        (None, Some(saved)) => Some(quote!(self.#saved.len())),
+        (None, None) => None,
+    }
+}
+
+/// What the resumable loops right inside a phase add to it during one of its iterations:
+/// an equal share of [`penny::Progress::NESTED_UNITS`] each, a finished loop its whole share,
+/// the running one its share times its cursor over its length (`while`/`loop`: nothing until
+/// it ends). Resume points run in program order within an iteration, so this only grows.
+fn inner_part(body: &Seq, infos: &[LoopInfo], phase: &Ident) -> TokenStream {
+    let mut inner: Vec<&Loop> = Vec::new();
+    collect_phases_into(body, &mut inner);
+    let count = inner.len().max(1) as u64;
+    let parts = inner.iter().map(|l| {
+        let info = &infos[l.id];
+        let (head, exit) = (pc_literal(info.head), pc_literal(info.exit));
+        let running = match (&info.done, len_tokens(info)) {
+            (Some(done), Some(len)) => quote! {
+                (u128::from(share) * u128::from(self.#done) / u128::from(#len.max(1))) as u64
+            },
+            _ => quote!(0u64),
+        };
+        quote! {
+            + if self.#phase >= #exit {
+                share
+            } else if self.#phase >= #head {
+                #running
+            } else {
+                0
+            }
+        }
+    });
+    quote!({
+        let share = ::penny::Progress::NESTED_UNITS / #count;
+        0u64 #(#parts)*
+    })
+}
+
+/// The loops of `seq` at its own level (into branch arms, not into loops).
+fn collect_phases_into<'a>(seq: &'a Seq, out: &mut Vec<&'a Loop>) {
+    for part in &seq.parts {
+        match part {
+            Part::Loop(l) => out.push(l),
+            Part::Branch(b) => {
+                for arm in &b.arms {
+                    collect_phases_into(arm, out);
                 }
             }
             _ => {}

@@ -28,18 +28,25 @@ impl<T> Step<T> {
 
 /// How far a task got, read from its loop cursors.
 ///
-/// `done` counts iterations of the task's outermost resumable loops. `total` is known when
-/// every outermost loop is a range loop whose length can be computed from the state (it may
-/// become known only once the task reached the loop); it is `None` for `while` and `loop`.
+/// `done` counts iterations of the task's outermost resumable loops (its phases): one unit
+/// per iteration, except that a phase whose body holds resumable loops of its own counts
+/// [`Progress::NESTED_UNITS`] units per iteration, shared among those inner loops and
+/// advanced by their cursors, so progress moves while they run. `total` is known when every
+/// phase is a range loop whose length can be computed from the state (it may become known
+/// only once the task reached the loop); it is `None` for `while` and `loop` until they end.
+/// `done` never goes down, never passes `total`, and equals it once the task finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Progress {
-    /// Outermost-loop iterations finished so far.
+    /// Units of work finished so far.
     pub done: u64,
-    /// Outermost-loop iterations in all, when known.
+    /// Units of work in all, when known.
     pub total: Option<u64>,
 }
 
 impl Progress {
+    /// Units one iteration of a phase with resumable inner loops counts.
+    pub const NESTED_UNITS: u64 = 1 << 16;
+
     /// `done / total` in `0.0..=1.0`, when the total is known (an empty task counts as 1.0).
     pub fn fraction(&self) -> Option<f64> {
         self.total.map(|total| {
