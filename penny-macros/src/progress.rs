@@ -43,14 +43,8 @@ pub(crate) fn progress_body(
         let done = info.done.as_ref().expect("phases have a cursor");
         let nested = !l.is_leaf();
         // Units per iteration, and what the inner loops add during one.
-        let (units, inner) = if nested {
-            (
-                quote!(::penny::Progress::NESTED_UNITS),
-                inner_part(&l.body, infos, phase),
-            )
-        } else {
-            (quote!(1u64), quote!(0u64))
-        };
+        let units = quote!(::penny::Progress::NESTED_UNITS);
+        let inner = nested.then(|| inner_part(&l.body, infos, phase));
         let len = len_tokens(info);
         match (&l.head, len) {
             (Head::For { .. }, Some(len)) => {
@@ -67,13 +61,21 @@ pub(crate) fn progress_body(
                 } else {
                     quote!({ None })
                 };
+                let (scale, running) = if nested {
+                    (
+                        quote!(let len = len.map(|l| l.saturating_mul(#units));),
+                        quote!(self.#done.saturating_mul(#units).saturating_add(#inner)),
+                    )
+                } else {
+                    (quote!(), quote!(self.#done))
+                };
                 code.push(quote! {
                     let len = if self.#phase >= #head { Some(#len) } else #before_start;
-                    let len = len.map(|l| l.saturating_mul(#units));
+                    #scale
                     if finished || self.#phase >= #exit {
                         done = done.saturating_add(len.unwrap_or(0));
                     } else if self.#phase >= #head {
-                        done = done.saturating_add(self.#done.saturating_mul(#units)).saturating_add(#inner);
+                        done = done.saturating_add(#running);
                     }
                     total = total.zip(len).map(|(t, l)| t.saturating_add(l));
                 });
@@ -92,10 +94,15 @@ pub(crate) fn progress_body(
                 } else {
                     quote!(self.#done)
                 };
+                let finished_units = if nested {
+                    quote!(self.#done.saturating_mul(#units))
+                } else {
+                    quote!(self.#done)
+                };
                 code.push(quote! {
                     if finished || self.#phase >= #exit {
-                        done = done.saturating_add(self.#done.saturating_mul(#units));
-                        total = total.map(|t| t.saturating_add(self.#done.saturating_mul(#units)));
+                        done = done.saturating_add(#finished_units);
+                        total = total.map(|t| t.saturating_add(#finished_units));
                     } else {
                         if self.#phase >= #head {
                             done = done.saturating_add(#current);
