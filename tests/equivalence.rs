@@ -280,6 +280,12 @@ proptest! {
     }
 
     #[test]
+    fn foreign_copy_types_matches(n in 0..3000u32, nanos in 0..1_000_000u64, b in budgets()) {
+        let step = std::time::Duration::from_nanos(nanos);
+        check_extremes(|| ForeignCopyTypes::new(n, step), foreign_copy_types(n, step), &b);
+    }
+
+    #[test]
     #[allow(deprecated)]
     fn iterator_chain_matches(n in 0..3000u64, b in budgets()) {
         check_extremes(|| IteratorChain::new(n), iterator_chain(n), &b);

@@ -191,6 +191,10 @@ relocation_tests! {
         b in prop::array::uniform8(prop::array::uniform8(-10.0f32..10.0)),
     );
     guarded_inner_relocates: GuardedInner / guarded_inner(n in 0..40u32, m in 0..40u32);
+    foreign_copy_types_relocates: ForeignCopyTypes / foreign_copy_types(
+        n in 0..3000u32,
+        step in (0..1_000_000u64).prop_map(std::time::Duration::from_nanos),
+    );
     side_effect_bound_relocates: SideEffectBound / side_effect_bound(seed in any::<u32>(), rounds in 0..12u32);
     rng_bounded_loops_relocates: RngBoundedLoops / rng_bounded_loops(seed in any::<u64>(), rounds in 0..12u32);
     range_reads_mutated_array_relocates: RangeReadsMutatedArray / range_reads_mutated_array(first in 0..300u32, second in 0..300u32);

@@ -363,3 +363,18 @@ pub fn guarded_inner(n: u32, m: u32) -> u64 {
 pub fn iterator_chain(n: u64) -> u64 {
     (1..=n).map(|k| k * k % 7).sum()
 }
+
+/// Another crate's `Copy` types carried across boundaries (std's here; cgmath's `Vector3`
+/// works the same): no derive of Penny's can reach them, and none is needed. The macro can't
+/// see what another crate's function or constant is, so these are annotated.
+#[penny::task]
+pub fn foreign_copy_types(n: u32, step: core::time::Duration) -> (u64, u128) {
+    let mut hash: core::num::Wrapping<u64> = core::num::Wrapping(0xcbf2_9ce4_8422_2325);
+    let mut elapsed: core::time::Duration = core::time::Duration::ZERO;
+    for i in 0..n {
+        hash ^= core::num::Wrapping(u64::from(i));
+        hash *= core::num::Wrapping(0x0100_0000_01b3);
+        elapsed += step;
+    }
+    (hash.0, elapsed.as_nanos())
+}
