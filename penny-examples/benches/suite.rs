@@ -850,6 +850,19 @@ fn hand_variants(s: &mut Suite) {
             move || LoopOuterHand::<true>::new(bb(n), 0, 0, 0, 0),
         )
     });
+    let (n, m) = (1_000u32, 2_000u32);
+    s.hand("hand::resumable_inner as lowered", |k| {
+        k.run(
+            move || nested::resumable_inner(bb(n), bb(m)),
+            move || ResumableInnerHand::<false>::new(bb(n), bb(m), 0, 0, 0, 0, 0),
+        )
+    });
+    s.hand("hand::resumable_inner structured (E)", |k| {
+        k.run(
+            move || nested::resumable_inner(bb(n), bb(m)),
+            move || ResumableInnerHand::<true>::new(bb(n), bb(m), 0, 0, 0, 0, 0),
+        )
+    });
     let n = 4_000_000u32;
     s.hand("hand::empty_body as lowered", |k| {
         k.run(

@@ -352,3 +352,145 @@ hand_task! {
     #[inline]
     |s, budget| { empty_body_step!(s, budget) }
 }
+
+// ---- resumable_inner: a resumable loop inside a resumable loop (proposal E: structured
+// resumption instead of a dispatcher loop)
+
+hand_task! {
+    ResumableInnerHand -> u64 { n: u32, m: u32, total: u64, weight: u64, i_done: u64, i_len: u64, j_done: u64 }
+    #[inline(never)]
+    |s, budget| {
+        let mut penny_budget = u64::from(budget);
+        let (n, m) = (s.n, s.m);
+        let (mut total, mut weight) = (s.total, s.weight);
+        if !P {
+            let r = 'penny_resume: loop {
+                match s.phase {
+                    0 => {
+                        total = 0u64;
+                        s.i_done = 0;
+                        s.i_len = penny::__private::range(0, n).len();
+                        s.phase = 1;
+                    }
+                    1 => {
+                        let penny_range = penny::__private::range(0, n);
+                        if s.i_done == penny_range.len() {
+                            s.phase = 4;
+                            continue 'penny_resume;
+                        }
+                        if penny_budget == 0 {
+                            break 'penny_resume Step::Yielded;
+                        }
+                        penny_budget -= 1;
+                        let i = penny_range.nth(s.i_done);
+                        weight = i as u64 + 1;
+                        total = total.wrapping_mul(7);
+                        s.j_done = 0;
+                        s.phase = 2;
+                    }
+                    2 => {
+                        let i = penny::__private::range(0, n).nth(s.i_done);
+                        let penny_range = penny::__private::range(0, m + i);
+                        let penny_len = penny_range.len();
+                        let penny_end =
+                            core::cmp::min(s.j_done.saturating_add(penny_budget), penny_len);
+                        let penny_take = penny_end - s.j_done;
+                        if penny_take == penny_len {
+                            for j in 0..m + i {
+                                total = total.wrapping_add(weight * j as u64);
+                            }
+                        } else {
+                            for j in penny_range.chunk(s.j_done, penny_end) {
+                                total = total.wrapping_add(weight * j as u64);
+                            }
+                        }
+                        penny_budget -= penny_take;
+                        s.j_done = penny_end;
+                        if penny_end < penny_len {
+                            break 'penny_resume Step::Yielded;
+                        }
+                        s.phase = 3;
+                    }
+                    3 => {
+                        total ^= weight;
+                        s.i_done += 1;
+                        s.phase = 1;
+                    }
+                    4 => break 'penny_resume Step::Done(total),
+                    _ => unreachable!("corrupt task state: no such phase"),
+                }
+            };
+            s.total = total;
+            s.weight = weight;
+            r
+        } else {
+            // Structured: the phase is read once, to find where to resume; from there the
+            // code is the kernel's own two loops, and a phase change is a constant stored
+            // in a local that the next `if` tests (LLVM threads it), not a jump back to a
+            // `match` at the top of a dispatcher loop (which LLVM can't thread without
+            // making the loop irreducible, so it stays an indirect jump per transition).
+            let mut penny_phase = s.phase;
+            let (mut i_done, mut j_done) = (s.i_done, s.j_done);
+            let r = 'penny_resume: {
+                if penny_phase == 0 {
+                    total = 0u64;
+                    i_done = 0;
+                    s.i_len = penny::__private::range(0, n).len();
+                    penny_phase = 1;
+                }
+                if penny_phase == 4 {
+                    break 'penny_resume Step::Done(total);
+                }
+                loop {
+                    let penny_range = penny::__private::range(0, n);
+                    if penny_phase == 1 {
+                        if i_done == penny_range.len() {
+                            penny_phase = 4;
+                            break 'penny_resume Step::Done(total);
+                        }
+                        if penny_budget == 0 {
+                            break 'penny_resume Step::Yielded;
+                        }
+                        penny_budget -= 1;
+                        let i = penny_range.nth(i_done);
+                        weight = i as u64 + 1;
+                        total = total.wrapping_mul(7);
+                        j_done = 0;
+                        penny_phase = 2;
+                    }
+                    let i = penny_range.nth(i_done);
+                    if penny_phase == 2 {
+                        let penny_range = penny::__private::range(0, m + i);
+                        let penny_len = penny_range.len();
+                        let penny_end =
+                            core::cmp::min(j_done.saturating_add(penny_budget), penny_len);
+                        let penny_take = penny_end - j_done;
+                        if penny_take == penny_len {
+                            for j in 0..m + i {
+                                total = total.wrapping_add(weight * j as u64);
+                            }
+                        } else {
+                            for j in penny_range.chunk(j_done, penny_end) {
+                                total = total.wrapping_add(weight * j as u64);
+                            }
+                        }
+                        penny_budget -= penny_take;
+                        j_done = penny_end;
+                        if penny_end < penny_len {
+                            break 'penny_resume Step::Yielded;
+                        }
+                    }
+                    total ^= weight;
+                    i_done += 1;
+                    penny_phase = 1;
+                }
+            };
+            s.phase = penny_phase;
+            s.i_done = i_done;
+            s.j_done = j_done;
+            s.total = total;
+            s.weight = weight;
+            r
+        }
+    }
+}
