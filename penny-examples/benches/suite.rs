@@ -17,9 +17,11 @@
 //! How each kernel is measured:
 //!
 //! - **Inputs** are sized so one plain run takes about 2 ms or more where the kernel has a
-//!   size; a kernel whose work is fixed by its nature (a bisection, `0..=255u8`) is run
-//!   `reps` times per sample instead, so that every sample takes at least ~2 ms. Inputs go
-//!   through `black_box` on every call, outputs through `black_box` after it.
+//!   size. A kernel whose work is fixed by its nature (a bisection, `0..=255u8`), or that
+//!   LLVM reduced to a closed form, is called several times per sample instead: each variant
+//!   gets its own count of calls per sample, so that each of its samples takes at least 2 ms,
+//!   and ratios compare times per call. Inputs go through `black_box` on every call, outputs
+//!   through `black_box` after it.
 //! - **Checks first.** The task's output at `u32::MAX`, at budget 4096 and at the chunk
 //!   budget must equal the plain output bit for bit ([`BitEq`]), and so must the `Out` buffer
 //!   a kernel writes; every timed sample's output is checked again after its clock stops.
@@ -119,8 +121,8 @@ struct Row {
     name: String,
     /// Least CPU time of one plain call, in ns.
     plain_ns: f64,
-    /// Calls per sample.
-    reps: u32,
+    /// Calls per sample: plain, task at `u32::MAX`, task in chunks.
+    reps: [u32; 3],
     /// Budget units (iterations of resumable loops) of one run.
     units: f64,
     budget: u32,
@@ -177,9 +179,9 @@ impl Suite {
         let case = kernel.case.expect("the setup ran the kernel");
         let c = case.calibration();
         println!(
-            "checked {name:40} plain {:>10} x{:<5} | {:>11.0} units | chunks of {:>10} ({:>5} chunks)",
+            "checked {name:40} plain {:>10} x{:<14} | {:>11.0} units | chunks of {:>10} ({:>5} chunks)",
             fmt_ns(c.plain_ns),
-            c.reps,
+            format!("{}/{}/{}", c.reps[0], c.reps[1], c.reps[2]),
             c.units,
             c.budget,
             c.chunks,
@@ -207,10 +209,10 @@ impl Suite {
         for (hand, case) in &self.cases {
             let row = case.row();
             println!(
-                "{:40} plain {:>10} x{:<5} | u32::MAX {:.3} (med {:.3}) | chunks of {:>10} ({:>5} chunks) {:.3} (med {:.3})",
+                "{:40} plain {:>10} x{:<14} | u32::MAX {:.3} (med {:.3}) | chunks of {:>10} ({:>5} chunks) {:.3} (med {:.3})",
                 row.name,
                 fmt_ns(row.plain_ns),
-                row.reps,
+                format!("{}/{}/{}", row.reps[0], row.reps[1], row.reps[2]),
                 row.max.0,
                 row.max.1,
                 row.budget,
@@ -237,7 +239,9 @@ struct Kernel {
 struct Calibration {
     /// Least CPU time of one plain call, in ns.
     plain_ns: f64,
-    reps: u32,
+    /// Calls per sample of plain, task at `u32::MAX`, task in chunks: each sample of each
+    /// variant takes at least `MIN_SAMPLE_NS`.
+    reps: [u32; 3],
     units: f64,
     budget: u32,
     chunks: u64,
@@ -309,9 +313,9 @@ where
         for k in 0..3 {
             let which = (round + k) % 3;
             let (ns, got) = match which {
-                0 => sample(reps, &self.plain),
-                1 => sample(reps, || run_to_completion((self.make)())),
-                _ => sample(reps, || drive((self.make)(), bb(budget))),
+                0 => sample(reps[0], &self.plain),
+                1 => sample(reps[1], || run_to_completion((self.make)())),
+                _ => sample(reps[2], || drive((self.make)(), bb(budget))),
             };
             self.check(got, ["plain", "u32::MAX, timed", "chunked, timed"][which]);
             self.times[which].push(ns);
@@ -320,15 +324,19 @@ where
 
     fn row(&self) -> Row {
         let c = &self.calibration;
-        let sorted = |t: &Vec<u64>| {
-            let mut t: Vec<f64> = t.iter().map(|&x| x as f64).collect();
+        // Per call: the variants may run different numbers of calls per sample.
+        let per_call = |i: usize| {
+            let mut t: Vec<f64> = self.times[i]
+                .iter()
+                .map(|&x| x as f64 / f64::from(c.reps[i]))
+                .collect();
             t.sort_by(f64::total_cmp);
             t
         };
-        let [plain, max, chunked] = [0, 1, 2].map(|i| sorted(&self.times[i]));
+        let [plain, max, chunked] = [0, 1, 2].map(per_call);
         Row {
             name: self.name.clone(),
-            plain_ns: plain[0] / f64::from(c.reps),
+            plain_ns: plain[0],
             reps: c.reps,
             units: c.units,
             budget: c.budget,
@@ -376,7 +384,7 @@ impl Kernel {
             want_written,
             calibration: Calibration {
                 plain_ns: 0.0,
-                reps: 1,
+                reps: [1; 3],
                 units: 0.0,
                 budget: 1,
                 chunks: 1,
@@ -388,17 +396,19 @@ impl Kernel {
         (case.reset)();
         case.check(drive((case.make)(), 4096), "budget 4096");
 
-        // Calibration: the plain call's time, the units of one run, the chunk budget.
-        let plain_ns = (0..3)
-            .map(|_| sample(1, &case.plain).0)
-            .min()
-            .expect("three samples") as f64;
-        let reps = (MIN_SAMPLE_NS / plain_ns.max(1.0)).ceil().clamp(1.0, 1e6) as u32;
+        // Calibration: the plain call's time, the units of one run, the chunk budget, and
+        // for each variant the calls per sample that make a sample take MIN_SAMPLE_NS (so the
+        // two clock reads, a syscall each, stay far below a sample even for kernels whose
+        // plain call takes a nanosecond).
+        let (plain_reps, plain_ns) = calls_per_sample(&case.plain);
         let units = count_units(&case.make);
         let budget = (TARGET_CHUNK_NS * units / plain_ns.max(1.0))
             .round()
             .clamp(1.0, f64::from(u32::MAX)) as u32;
         let chunks = count_steps(&case.make, budget);
+        let (max_reps, _) = calls_per_sample(|| run_to_completion((case.make)()));
+        let (chunked_reps, _) = calls_per_sample(|| drive((case.make)(), bb(budget)));
+        let reps = [plain_reps, max_reps, chunked_reps];
         (case.reset)();
         case.check(drive((case.make)(), budget), &format!("budget {budget}"));
         case.calibration = Calibration {
@@ -409,6 +419,23 @@ impl Kernel {
             chunks,
         };
         self.case = Some(Box::new(case));
+    }
+}
+
+/// Calls of `f` per sample so that a sample takes `MIN_SAMPLE_NS`, and the least time of
+/// one call (of three samples).
+fn calls_per_sample<O>(f: impl Fn() -> O) -> (u32, f64) {
+    let mut reps = 1u32;
+    loop {
+        let ns = (0..3)
+            .map(|_| sample(reps, &f).0)
+            .min()
+            .expect("three samples") as f64;
+        if ns >= MIN_SAMPLE_NS || reps >= 1 << 24 {
+            return (reps, ns / f64::from(reps));
+        }
+        let grow = (MIN_SAMPLE_NS / ns.max(1.0)).clamp(2.0, 100.0);
+        reps = (f64::from(reps) * grow).ceil() as u32;
     }
 }
 
@@ -900,7 +927,7 @@ fn distribution(label: &str, rows: &[Row], ratio: impl Fn(&Row) -> f64) -> Strin
 
 fn table(rows: &[&Row]) -> String {
     let mut md = String::from(
-        "| kernel | plain (one call) | calls per sample | units per run | chunk budget | chunks | task u32::MAX ÷ plain (min; med) | task chunked ÷ plain (min; med) |\n\
+        "| kernel | plain (one call) | calls per sample (plain/max/chunked) | units per run | chunk budget | chunks | task u32::MAX ÷ plain (min; med) | task chunked ÷ plain (min; med) |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
@@ -909,7 +936,7 @@ fn table(rows: &[&Row]) -> String {
             "| {} | {} | {} | {:.0} | {} | {} | {:.3}; {:.3} | {:.3}; {:.3} |",
             r.name,
             fmt_ns(r.plain_ns),
-            r.reps,
+            format!("{}/{}/{}", r.reps[0], r.reps[1], r.reps[2]),
             r.units,
             r.budget,
             r.chunks,
