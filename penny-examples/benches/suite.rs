@@ -933,10 +933,12 @@ fn table(rows: &[&Row]) -> String {
     for r in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.0} | {} | {} | {:.3}; {:.3} | {:.3}; {:.3} |",
+            "| {} | {} | {}/{}/{} | {:.0} | {} | {} | {:.3}; {:.3} | {:.3}; {:.3} |",
             r.name,
             fmt_ns(r.plain_ns),
-            format!("{}/{}/{}", r.reps[0], r.reps[1], r.reps[2]),
+            r.reps[0],
+            r.reps[1],
+            r.reps[2],
             r.units,
             r.budget,
             r.chunks,
