@@ -17,9 +17,11 @@
 //! How each kernel is measured:
 //!
 //! - **Inputs** are sized so one plain run takes about 2 ms or more where the kernel has a
-//!   size; a kernel whose work is fixed by its nature (a bisection, `0..=255u8`) is run
-//!   `reps` times per sample instead, so that every sample takes at least ~2 ms. Inputs go
-//!   through `black_box` on every call, outputs through `black_box` after it.
+//!   size. A kernel whose work is fixed by its nature (a bisection, `0..=255u8`), or that
+//!   LLVM reduced to a closed form, is called several times per sample instead: each variant
+//!   gets its own count of calls per sample, so that each of its samples takes at least 2 ms,
+//!   and ratios compare times per call. Inputs go through `black_box` on every call, outputs
+//!   through `black_box` after it.
 //! - **Checks first.** The task's output at `u32::MAX`, at budget 4096 and at the chunk
 //!   budget must equal the plain output bit for bit ([`BitEq`]), and so must the `Out` buffer
 //!   a kernel writes; every timed sample's output is checked again after its clock stops.
@@ -27,10 +29,12 @@
 //!   loops) is counted by stepping the task, the plain run's CPU time per unit follows, and
 //!   the budget is the number of units in 100 µs. A kernel shorter than one chunk runs in one
 //!   `step` (the table says `1` chunk).
-//! - **Rounds.** `--rounds` rounds, each running plain, task at `u32::MAX` and task in chunks
-//!   once, in an order that rotates every round, on the thread's CPU clock. The ratio
-//!   reported is the ratio of the minima over the rounds (the least disturbed sample of each
-//!   variant); the ratio of medians is printed beside it.
+//! - **Rounds.** `--rounds` rounds; in each, every selected kernel runs plain, task at
+//!   `u32::MAX` and task in chunks once, in an order that rotates every round, on the
+//!   thread's CPU clock. A kernel's samples are thus spread over the whole run, so a burst of
+//!   load from elsewhere spoils a few samples of many kernels instead of every sample of one.
+//!   The ratio reported is the ratio of the minima over the rounds (the least disturbed
+//!   sample of each variant); the ratio of medians is printed beside it.
 
 use std::fmt::{Debug, Write as _};
 use std::hint::black_box as bb;
@@ -43,6 +47,9 @@ use penny_examples::kernels::{arrays, control, nested, newcomer, phases, reducti
 
 mod common;
 use common::{drive, thread_cpu_ns};
+
+#[path = "suite/hand.rs"]
+mod hand;
 
 /// CPU time one chunk should take.
 const TARGET_CHUNK_NS: f64 = 100_000.0;
@@ -114,8 +121,8 @@ struct Row {
     name: String,
     /// Least CPU time of one plain call, in ns.
     plain_ns: f64,
-    /// Calls per sample.
-    reps: u32,
+    /// Calls per sample: plain, task at `u32::MAX`, task in chunks.
+    reps: [u32; 3],
     /// Budget units (iterations of resumable loops) of one run.
     units: f64,
     budget: u32,
@@ -135,26 +142,28 @@ impl Row {
 /// Runs the selected kernels and keeps their rows.
 struct Suite {
     opts: Options,
+    /// Kernels checked and calibrated, waiting for their rounds (`true`: hand-lowered).
+    cases: Vec<(bool, Box<dyn Measured>)>,
     rows: Vec<Row>,
     hand_rows: Vec<Row>,
 }
 
 impl Suite {
-    /// Measures kernel `name` if it is selected: `setup` builds its inputs and calls
-    /// [`Kernel::run`] or [`Kernel::run_out`].
+    /// Checks and calibrates kernel `name` if it is selected: `setup` builds its inputs and
+    /// calls [`Kernel::run`] or [`Kernel::run_out`]. Its rounds run later, with every other
+    /// kernel's (see [`Suite::run_rounds`]).
     fn case(&mut self, name: &str, setup: impl FnOnce(&mut Kernel)) {
-        self.measure(name, false, setup);
+        self.add(name, false, setup);
     }
 
     /// A hand-lowered variant (`--hand`): measured like a kernel, reported apart.
-    #[allow(dead_code)] // the hand-lowered variants come with the macro proposals
     fn hand(&mut self, name: &str, setup: impl FnOnce(&mut Kernel)) {
         if self.opts.hand {
-            self.measure(name, true, setup);
+            self.add(name, true, setup);
         }
     }
 
-    fn measure(&mut self, name: &str, hand: bool, setup: impl FnOnce(&mut Kernel)) {
+    fn add(&mut self, name: &str, hand: bool, setup: impl FnOnce(&mut Kernel)) {
         if !self.opts.selected(name) {
             return;
         }
@@ -164,130 +173,269 @@ impl Suite {
         }
         let mut kernel = Kernel {
             name: name.to_owned(),
-            rounds: self.opts.rounds,
-            row: None,
+            case: None,
         };
         setup(&mut kernel);
-        let row = kernel.row.expect("the setup ran the kernel");
+        let case = kernel.case.expect("the setup ran the kernel");
+        let c = case.calibration();
         println!(
-            "{:34} plain {:>10} x{:<5} | u32::MAX {:.3} (med {:.3}) | chunks of {:>9} ({:>5} chunks) {:.3} (med {:.3})",
-            row.name,
-            fmt_ns(row.plain_ns),
-            row.reps,
-            row.max.0,
-            row.max.1,
-            row.budget,
-            row.chunks,
-            row.chunked.0,
-            row.chunked.1,
+            "checked {name:40} plain {:>10} x{:<14} | {:>11.0} units | chunks of {:>10} ({:>5} chunks)",
+            fmt_ns(c.plain_ns),
+            format!("{}/{}/{}", c.reps[0], c.reps[1], c.reps[2]),
+            c.units,
+            c.budget,
+            c.chunks,
         );
-        if hand {
-            self.hand_rows.push(row);
-        } else {
-            self.rows.push(row);
+        self.cases.push((hand, case));
+    }
+
+    /// The paired rounds: in each round every kernel runs its three variants once, in an
+    /// order that rotates every round. Spreading one kernel's samples over the whole run
+    /// means a burst of load from elsewhere on the machine spoils a few samples of many
+    /// kernels rather than all samples of one; the ratio of minima then skips them.
+    fn run_rounds(&mut self) {
+        let rounds = self.opts.rounds;
+        for round in 0..rounds {
+            let start = std::time::Instant::now();
+            for (_, case) in &mut self.cases {
+                case.round(round);
+            }
+            println!(
+                "round {}/{rounds}: {:.1} s",
+                round + 1,
+                start.elapsed().as_secs_f64()
+            );
+        }
+        for (hand, case) in &self.cases {
+            let row = case.row();
+            println!(
+                "{:40} plain {:>10} x{:<14} | u32::MAX {:.3} (med {:.3}) | chunks of {:>10} ({:>5} chunks) {:.3} (med {:.3})",
+                row.name,
+                fmt_ns(row.plain_ns),
+                format!("{}/{}/{}", row.reps[0], row.reps[1], row.reps[2]),
+                row.max.0,
+                row.max.1,
+                row.budget,
+                row.chunks,
+                row.chunked.0,
+                row.chunked.1,
+            );
+            if *hand {
+                self.hand_rows.push(row);
+            } else {
+                self.rows.push(row);
+            }
         }
     }
 }
 
-/// One kernel being measured.
+/// One kernel being set up.
 struct Kernel {
     name: String,
-    rounds: usize,
-    row: Option<Row>,
+    case: Option<Box<dyn Measured>>,
+}
+
+/// What calibration decided for one kernel.
+struct Calibration {
+    /// Least CPU time of one plain call, in ns.
+    plain_ns: f64,
+    /// Calls per sample of plain, task at `u32::MAX`, task in chunks: each sample of each
+    /// variant takes at least `MIN_SAMPLE_NS`.
+    reps: [u32; 3],
+    units: f64,
+    budget: u32,
+    chunks: u64,
+}
+
+/// A checked, calibrated kernel: its rounds and its result.
+trait Measured {
+    fn calibration(&self) -> &Calibration;
+    /// Runs plain, task at `u32::MAX` and task in chunks once each (order rotated by `round`).
+    fn round(&mut self, round: usize);
+    fn row(&self) -> Row;
+}
+
+/// The three variants of one kernel and the reference they must reproduce.
+struct Case<O, S, P, M, W, R> {
+    name: String,
+    plain: P,
+    make: M,
+    snapshot: W,
+    reset: R,
+    want: O,
+    want_written: S,
+    calibration: Calibration,
+    /// CPU time of each sample: plain, task at `u32::MAX`, task in chunks.
+    times: [Vec<u64>; 3],
+}
+
+impl<O, T, S, P, M, W, R> Case<O, S, P, M, W, R>
+where
+    O: BitEq + Debug + Copy,
+    T: Task<Output = O>,
+    S: BitEq + Debug,
+    P: Fn() -> O,
+    M: Fn() -> T,
+    W: Fn() -> S,
+    R: Fn(),
+{
+    /// Panics unless `got`, and what the run wrote, are the plain function's bits.
+    fn check(&self, got: O, how: &str) {
+        let name = &self.name;
+        let want = &self.want;
+        assert!(
+            got.bit_eq(want),
+            "{name}: the task ({how}) returned {got:?}, the plain function {want:?}"
+        );
+        assert!(
+            (self.snapshot)().bit_eq(&self.want_written),
+            "{name}: the task ({how}) wrote other values than the plain function"
+        );
+    }
+}
+
+impl<O, T, S, P, M, W, R> Measured for Case<O, S, P, M, W, R>
+where
+    O: BitEq + Debug + Copy,
+    T: Task<Output = O>,
+    S: BitEq + Debug,
+    P: Fn() -> O,
+    M: Fn() -> T,
+    W: Fn() -> S,
+    R: Fn(),
+{
+    fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
+    fn round(&mut self, round: usize) {
+        let Calibration { reps, budget, .. } = self.calibration;
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            let (ns, got) = match which {
+                0 => sample(reps[0], &self.plain),
+                1 => sample(reps[1], || run_to_completion((self.make)())),
+                _ => sample(reps[2], || drive((self.make)(), bb(budget))),
+            };
+            self.check(got, ["plain", "u32::MAX, timed", "chunked, timed"][which]);
+            self.times[which].push(ns);
+        }
+    }
+
+    fn row(&self) -> Row {
+        let c = &self.calibration;
+        // Per call: the variants may run different numbers of calls per sample.
+        let per_call = |i: usize| {
+            let mut t: Vec<f64> = self.times[i]
+                .iter()
+                .map(|&x| x as f64 / f64::from(c.reps[i]))
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t
+        };
+        let [plain, max, chunked] = [0, 1, 2].map(per_call);
+        Row {
+            name: self.name.clone(),
+            plain_ns: plain[0],
+            reps: c.reps,
+            units: c.units,
+            budget: c.budget,
+            chunks: c.chunks,
+            max: (max[0] / plain[0], median(&max) / median(&plain)),
+            chunked: (chunked[0] / plain[0], median(&chunked) / median(&plain)),
+        }
+    }
 }
 
 impl Kernel {
     /// A kernel whose only result is its output.
-    fn run<O, T>(&mut self, plain: impl Fn() -> O, make: impl Fn() -> T)
+    fn run<O, T>(&mut self, plain: impl Fn() -> O + 'static, make: impl Fn() -> T + 'static)
     where
-        O: BitEq + Debug + Copy,
+        O: BitEq + Debug + Copy + 'static,
         T: Task<Output = O>,
     {
         self.run_out(plain, make, || (), || ());
     }
 
     /// A kernel that also writes shared memory: `snapshot` reads what it wrote, `reset`
-    /// clears it before each checked run.
+    /// clears it before each checked run. Checks the task against the plain function at
+    /// budgets `u32::MAX`, 4096 and the chunk budget, and calibrates.
     fn run_out<O, T, S>(
         &mut self,
-        plain: impl Fn() -> O,
-        make: impl Fn() -> T,
-        snapshot: impl Fn() -> S,
-        reset: impl Fn(),
+        plain: impl Fn() -> O + 'static,
+        make: impl Fn() -> T + 'static,
+        snapshot: impl Fn() -> S + 'static,
+        reset: impl Fn() + 'static,
     ) where
-        O: BitEq + Debug + Copy,
+        O: BitEq + Debug + Copy + 'static,
         T: Task<Output = O>,
-        S: BitEq + Debug,
+        S: BitEq + Debug + 'static,
     {
-        let name = &self.name;
         reset();
         let want = plain();
         let want_written = snapshot();
-        let check = |got: O, how: &str| {
-            assert!(
-                got.bit_eq(&want),
-                "{name}: the task ({how}) returned {got:?}, the plain function {want:?}"
-            );
-            let written = snapshot();
-            assert!(
-                written.bit_eq(&want_written),
-                "{name}: the task ({how}) wrote other values than the plain function"
-            );
+        let mut case = Case {
+            name: self.name.clone(),
+            plain,
+            make,
+            snapshot,
+            reset,
+            want,
+            want_written,
+            calibration: Calibration {
+                plain_ns: 0.0,
+                reps: [1; 3],
+                units: 0.0,
+                budget: 1,
+                chunks: 1,
+            },
+            times: Default::default(),
         };
-        reset();
-        check(run_to_completion(make()), "budget u32::MAX");
-        reset();
-        check(drive(make(), 4096), "budget 4096");
+        (case.reset)();
+        case.check(run_to_completion((case.make)()), "budget u32::MAX");
+        (case.reset)();
+        case.check(drive((case.make)(), 4096), "budget 4096");
 
-        // Calibration: the plain call's time, the units of one run, the chunk budget.
-        let plain_ns = (0..3)
-            .map(|_| sample(1, &plain).0)
-            .min()
-            .expect("three samples") as f64;
-        let reps = (MIN_SAMPLE_NS / plain_ns.max(1.0)).ceil().clamp(1.0, 1e6) as u32;
-        let units = count_units(&make);
+        // Calibration: the plain call's time, the units of one run, the chunk budget, and
+        // for each variant the calls per sample that make a sample take MIN_SAMPLE_NS (so the
+        // two clock reads, a syscall each, stay far below a sample even for kernels whose
+        // plain call takes a nanosecond).
+        let (plain_reps, plain_ns) = calls_per_sample(&case.plain);
+        let units = count_units(&case.make);
         let budget = (TARGET_CHUNK_NS * units / plain_ns.max(1.0))
             .round()
             .clamp(1.0, f64::from(u32::MAX)) as u32;
-        let chunks = count_steps(&make, budget);
-        reset();
-        check(drive(make(), budget), &format!("budget {budget}"));
-
-        // Paired rounds, rotating the order of the three variants.
-        let mut times: [Vec<u64>; 3] = Default::default();
-        for round in 0..self.rounds {
-            for k in 0..3 {
-                let which = (round + k) % 3;
-                let (ns, got) = match which {
-                    0 => sample(reps, &plain),
-                    1 => sample(reps, || run_to_completion(make())),
-                    _ => sample(reps, || drive(make(), bb(budget))),
-                };
-                check(got, ["plain", "u32::MAX, timed", "chunked, timed"][which]);
-                times[which].push(ns);
-            }
-        }
-        for t in &mut times {
-            t.sort_unstable();
-        }
-        let min = |t: &Vec<u64>| t[0] as f64;
-        let med = |t: &Vec<u64>| median(&t.iter().map(|&x| x as f64).collect::<Vec<_>>());
-        self.row = Some(Row {
-            name: self.name.clone(),
-            plain_ns: min(&times[0]) / f64::from(reps),
+        let chunks = count_steps(&case.make, budget);
+        let (max_reps, _) = calls_per_sample(|| run_to_completion((case.make)()));
+        let (chunked_reps, _) = calls_per_sample(|| drive((case.make)(), bb(budget)));
+        let reps = [plain_reps, max_reps, chunked_reps];
+        (case.reset)();
+        case.check(drive((case.make)(), budget), &format!("budget {budget}"));
+        case.calibration = Calibration {
+            plain_ns,
             reps,
             units,
             budget,
             chunks,
-            max: (
-                min(&times[1]) / min(&times[0]),
-                med(&times[1]) / med(&times[0]),
-            ),
-            chunked: (
-                min(&times[2]) / min(&times[0]),
-                med(&times[2]) / med(&times[0]),
-            ),
-        });
+        };
+        self.case = Some(Box::new(case));
+    }
+}
+
+/// Calls of `f` per sample so that a sample takes `MIN_SAMPLE_NS`, and the least time of
+/// one call (of three samples).
+fn calls_per_sample<O>(f: impl Fn() -> O) -> (u32, f64) {
+    let mut reps = 1u32;
+    loop {
+        let ns = (0..3)
+            .map(|_| sample(reps, &f).0)
+            .min()
+            .expect("three samples") as f64;
+        if ns >= MIN_SAMPLE_NS || reps >= 1 << 24 {
+            return (reps, ns / f64::from(reps));
+        }
+        let grow = (MIN_SAMPLE_NS / ns.max(1.0)).clamp(2.0, 100.0);
+        reps = (f64::from(reps) * grow).ceil() as u32;
     }
 }
 
@@ -366,7 +514,7 @@ fn f32_bits(out: Out<f32>) -> Vec<u32> {
 macro_rules! kernel {
     ($s:ident, $m:ident, $f:ident, $t:ident ( $($arg:expr),* $(,)? )) => {
         $s.case(concat!(stringify!($m), "::", stringify!($f)), |k| {
-            k.run(|| $m::$f($(bb($arg)),*), || $m::$t::new($(bb($arg)),*))
+            k.run(move || $m::$f($(bb($arg)),*), move || $m::$t::new($(bb($arg)),*))
         })
     };
 }
@@ -390,8 +538,8 @@ fn reductions(s: &mut Suite) {
         let a = leak(data_f64(1 << 20, 1));
         let b = leak(data_f64(1 << 20, 2));
         k.run(
-            || reductions::dot(bb(a), bb(b)),
-            || reductions::Dot::new(bb(a), bb(b)),
+            move || reductions::dot(bb(a), bb(b)),
+            move || reductions::Dot::new(bb(a), bb(b)),
         );
     });
     s.case("reductions::prefix_min", |k| {
@@ -402,8 +550,8 @@ fn reductions(s: &mut Suite) {
                 .collect(),
         );
         k.run(
-            || reductions::prefix_min(bb(v)),
-            || reductions::PrefixMin::new(bb(v)),
+            move || reductions::prefix_min(bb(v)),
+            move || reductions::PrefixMin::new(bb(v)),
         );
     });
 }
@@ -417,20 +565,20 @@ fn arrays(s: &mut Suite) {
     s.case("arrays::squares_out", |k| {
         let out = Out::leak_filled(1 << 20, 0u64);
         k.run_out(
-            || arrays::squares_out(bb(out), bb(3)),
-            || arrays::SquaresOut::new(bb(out), bb(3)),
-            || out.to_vec(),
-            || out.fill(0),
+            move || arrays::squares_out(bb(out), bb(3)),
+            move || arrays::SquaresOut::new(bb(out), bb(3)),
+            move || out.to_vec(),
+            move || out.fill(0),
         );
     });
     s.case("arrays::prefix_sum_out", |k| {
         let input = leak(data_f32(1 << 20, 6));
         let out = Out::leak_filled(1 << 20, 0.0f32);
         k.run_out(
-            || arrays::prefix_sum_out(bb(input), bb(out)),
-            || arrays::PrefixSumOut::new(bb(input), bb(out)),
-            || f32_bits(out),
-            || out.fill(0.0),
+            move || arrays::prefix_sum_out(bb(input), bb(out)),
+            move || arrays::PrefixSumOut::new(bb(input), bb(out)),
+            move || f32_bits(out),
+            move || out.fill(0.0),
         );
     });
     kernel!(s, arrays, destructure, Destructure(4_000_000u32));
@@ -440,10 +588,10 @@ fn arrays(s: &mut Suite) {
     s.case("arrays::fill_out", |k| {
         let out = Out::leak_filled(1 << 20, 0i32);
         k.run_out(
-            || arrays::fill_out(bb(out), bb(5)),
-            || arrays::FillOut::new(bb(out), bb(5)),
-            || out.to_vec(),
-            || out.fill(0),
+            move || arrays::fill_out(bb(out), bb(5)),
+            move || arrays::FillOut::new(bb(out), bb(5)),
+            move || out.to_vec(),
+            move || out.fill(0),
         );
     });
     kernel!(s, arrays, heap_in_iteration, HeapInIteration(20_000u32));
@@ -451,10 +599,10 @@ fn arrays(s: &mut Suite) {
     s.case("arrays::unit_return", |k| {
         let out = Out::leak_filled(1 << 20, 0u32);
         k.run_out(
-            || arrays::unit_return(bb(out), bb(1_000_000)),
-            || arrays::UnitReturn::new(bb(out), bb(1_000_000)),
-            || out.to_vec(),
-            || out.fill(0),
+            move || arrays::unit_return(bb(out), bb(1_000_000)),
+            move || arrays::UnitReturn::new(bb(out), bb(1_000_000)),
+            move || out.to_vec(),
+            move || out.fill(0),
         );
     });
     kernel!(s, arrays, literals, Literals(2_000_000u32));
@@ -638,16 +786,16 @@ fn bench_kernels(s: &mut Suite) {
     s.case("bench_kernels::dot", |k| {
         let a = leak(data_f64(DOT_LEN, 1));
         let b = leak(data_f64(DOT_LEN, 2));
-        k.run(|| dot(bb(a), bb(b)), || Dot::new(bb(a), bb(b)));
+        k.run(move || dot(bb(a), bb(b)), move || Dot::new(bb(a), bb(b)));
     });
     s.case("bench_kernels::mandelbrot_rows", |k| {
         let (w, h, m) = (256u32, 128u32, 256u32);
         let out = Out::leak_filled((w * h) as usize, 0u32);
         k.run_out(
-            || mandelbrot_rows(bb(out), bb(w), bb(h), bb(m)),
-            || MandelbrotRows::new(bb(out), bb(w), bb(h), bb(m)),
-            || out.to_vec(),
-            || out.fill(0),
+            move || mandelbrot_rows(bb(out), bb(w), bb(h), bb(m)),
+            move || MandelbrotRows::new(bb(out), bb(w), bb(h), bb(m)),
+            move || out.to_vec(),
+            move || out.fill(0),
         );
     });
     kernel!(
@@ -663,10 +811,10 @@ fn bench_kernels(s: &mut Suite) {
         let b = leak(data_f32(len, 4));
         let c = Out::leak_filled(len, 0.0f32);
         k.run_out(
-            || matmul(bb(a), bb(b), bb(c), bb(n)),
-            || Matmul::new(bb(a), bb(b), bb(c), bb(n)),
-            || f32_bits(c),
-            || c.fill(0.0),
+            move || matmul(bb(a), bb(b), bb(c), bb(n)),
+            move || Matmul::new(bb(a), bb(b), bb(c), bb(n)),
+            move || f32_bits(c),
+            move || c.fill(0.0),
         );
     });
 }
@@ -677,13 +825,84 @@ fn demo_kernels(s: &mut Suite) {
         let (w, h, m) = (256u32, 128u32, 256u32);
         let out = Out::leak_filled((w * h) as usize, 0u32);
         k.run_out(
-            || mandelbrot_band(bb(out), bb(w), bb(h), bb(0), bb(h), bb(m)),
-            || MandelbrotBand::new(bb(out), bb(w), bb(h), bb(0), bb(h), bb(m)),
-            || out.to_vec(),
-            || out.fill(0),
+            move || mandelbrot_band(bb(out), bb(w), bb(h), bb(0), bb(h), bb(m)),
+            move || MandelbrotBand::new(bb(out), bb(w), bb(h), bb(0), bb(h), bb(m)),
+            move || out.to_vec(),
+            move || out.fill(0),
         );
     });
     kernel!(s, demo_kernels, checksum, Checksum(4_000_000u64, 99u64));
+}
+
+/// Hand-lowered variants (`--hand`, see `suite/hand.rs`): today's lowering copied, and each
+/// proposal, against the same plain function.
+fn hand_variants(s: &mut Suite) {
+    use hand::*;
+    let (a, b) = (10_000_000u64, 3u64);
+    s.hand("hand::gcd_steps as lowered", |k| {
+        k.run(
+            move || control::gcd_steps(bb(a), bb(b)),
+            move || GcdStepsHand::<false>::new(bb(a), bb(b), 0, 0, 0, 0),
+        )
+    });
+    s.hand("hand::gcd_steps single exit (B)", |k| {
+        k.run(
+            move || control::gcd_steps(bb(a), bb(b)),
+            move || GcdStepsHand::<true>::new(bb(a), bb(b), 0, 0, 0, 0),
+        )
+    });
+    let n = 4_000_000u32;
+    s.hand("hand::while_continue as lowered", |k| {
+        k.run(
+            move || control::while_continue(bb(n)),
+            move || WhileContinueHand::<false>::new(bb(n), 0, 0, 0, 0),
+        )
+    });
+    s.hand("hand::while_continue single exit (B)", |k| {
+        k.run(
+            move || control::while_continue(bb(n)),
+            move || WhileContinueHand::<true>::new(bb(n), 0, 0, 0, 0),
+        )
+    });
+    let n = 3_000u32;
+    s.hand("hand::loop_outer as lowered", |k| {
+        k.run(
+            move || nested::loop_outer(bb(n)),
+            move || LoopOuterHand::<false>::new(bb(n), 0, 0, 0, 0),
+        )
+    });
+    s.hand("hand::loop_outer single exit (B)", |k| {
+        k.run(
+            move || nested::loop_outer(bb(n)),
+            move || LoopOuterHand::<true>::new(bb(n), 0, 0, 0, 0),
+        )
+    });
+    let (n, m) = (1_000u32, 2_000u32);
+    s.hand("hand::resumable_inner as lowered", |k| {
+        k.run(
+            move || nested::resumable_inner(bb(n), bb(m)),
+            move || ResumableInnerHand::<false>::new(bb(n), bb(m), 0, 0, 0, 0, 0),
+        )
+    });
+    s.hand("hand::resumable_inner structured (E)", |k| {
+        k.run(
+            move || nested::resumable_inner(bb(n), bb(m)),
+            move || ResumableInnerHand::<true>::new(bb(n), bb(m), 0, 0, 0, 0, 0),
+        )
+    });
+    let n = 4_000_000u32;
+    s.hand("hand::empty_body as lowered", |k| {
+        k.run(
+            move || phases::empty_body(bb(n)),
+            move || EmptyBodyHand::<false>::new(bb(n), 0, 0, 0, 0),
+        )
+    });
+    s.hand("hand::empty_body inline step (D)", |k| {
+        k.run(
+            move || phases::empty_body(bb(n)),
+            move || EmptyBodyInline::<false>::new(bb(n), 0, 0, 0, 0),
+        )
+    });
 }
 
 /// The distribution of one column of ratios, as a markdown line.
@@ -708,16 +927,18 @@ fn distribution(label: &str, rows: &[Row], ratio: impl Fn(&Row) -> f64) -> Strin
 
 fn table(rows: &[&Row]) -> String {
     let mut md = String::from(
-        "| kernel | plain (one call) | calls per sample | units per run | chunk budget | chunks | task u32::MAX ÷ plain (min; med) | task chunked ÷ plain (min; med) |\n\
+        "| kernel | plain (one call) | calls per sample (plain/max/chunked) | units per run | chunk budget | chunks | task u32::MAX ÷ plain (min; med) | task chunked ÷ plain (min; med) |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.0} | {} | {} | {:.3}; {:.3} | {:.3}; {:.3} |",
+            "| {} | {} | {}/{}/{} | {:.0} | {} | {} | {:.3}; {:.3} | {:.3}; {:.3} |",
             r.name,
             fmt_ns(r.plain_ns),
-            r.reps,
+            r.reps[0],
+            r.reps[1],
+            r.reps[2],
             r.units,
             r.budget,
             r.chunks,
@@ -760,6 +981,7 @@ fn report(suite: &Suite) -> String {
 fn main() {
     let mut suite = Suite {
         opts: Options::parse(),
+        cases: Vec::new(),
         rows: Vec::new(),
         hand_rows: Vec::new(),
     };
@@ -771,9 +993,11 @@ fn main() {
     newcomer(&mut suite);
     bench_kernels(&mut suite);
     demo_kernels(&mut suite);
+    hand_variants(&mut suite);
     if suite.opts.list {
         return;
     }
+    suite.run_rounds();
     if suite.rows.is_empty() && suite.hand_rows.is_empty() {
         println!("no kernel matches {:?}", suite.opts.filters);
         return;
