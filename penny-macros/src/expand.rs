@@ -216,6 +216,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         impl #impl_generics ::penny::Task for #state #ty_generics #where_state {
             type Output = #output;
 
+            #[inline]
             #[allow(unused_mut, unused_variables, unused_assignments, unused_labels, unreachable_code, clippy::all)]
             fn step(&mut self, budget: u32) -> ::penny::Step<#output> {
                 if let ::core::option::Option::Some(output) = self.#output_field {

@@ -810,7 +810,15 @@ impl<'k> Emitter<'k, '_> {
             None => syn::Lifetime::new("'penny_chunk", Span::call_site()),
         };
         let targets = self.targets(Some(l.id));
-        let mut rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
+        // A `while`/`loop` chunk is a counted loop over the budget (`penny_k`): a jump out
+        // records how many iterations ran.
+        let counted = !matches!(l.head, Head::For { .. });
+        let escape = if counted {
+            quote!({ penny_ran = penny_k + 1; break #chunk_label })
+        } else {
+            quote!(break #chunk_label)
+        };
+        let mut rewriter = Rewriter::new(&targets, escape);
         let mut body: syn::Block = {
             let stmts: Vec<Stmt> = l
                 .body
@@ -910,7 +918,7 @@ impl<'k> Emitter<'k, '_> {
                         }
                     };
                     let code = proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
-                    quote!(if !(#cond) { penny_jump = #code; break #chunk_label; })
+                    quote!(if !(#cond) { penny_jump = #code; penny_ran = penny_k; break #chunk_label; })
                 } else {
                     quote!()
                 };
@@ -923,14 +931,10 @@ impl<'k> Emitter<'k, '_> {
                 let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
                 let yielded = self.yield_here(&arm);
                 arm.code.push(quote! {
-                    let mut penny_ran = 0u64;
+                    let mut penny_ran = penny_budget;
                     #declare_jump
-                    #label loop {
-                        if penny_ran == penny_budget {
-                            break;
-                        }
+                    #label for penny_k in 0..penny_budget {
                         #condition
-                        penny_ran += 1;
                         #(#body_stmts)*
                     }
                     penny_budget -= penny_ran;
