@@ -11,30 +11,13 @@ use core::ops::Range;
 mod cursor;
 mod state;
 pub use cursor::{item_of, RangeBits, SavedRange};
-pub use state::{assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue};
+pub use state::{
+    assert_output, assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,
+    TaskOutput,
+};
 
 pub use crate::task::MAX_TASK_ALIGN;
 pub use crate::{Pod, Progress, Step, Task};
-
-/// Compile-time check that a state field's type is [`Pod`]; the span of the call is the
-/// span of the user's type, so the error points there.
-#[inline(always)]
-pub const fn assert_pod<T: Pod>() {}
-
-/// What a task's output must be: it is stored in the task's slot and copied out to whoever
-/// joins the task.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` can't be the output of a Penny task",
-    label = "the output must be `Copy`, `Send` and `'static`",
-    note = "the output is stored in the task's slot and copied out to whoever joins it: return plain data, or derive `Clone, Copy` for this type"
-)]
-pub trait TaskOutput: Copy + Send + 'static {}
-
-impl<T: Copy + Send + 'static> TaskOutput for T {}
-
-/// Compile-time check that a kernel's return type can be a task's output.
-#[inline(always)]
-pub const fn assert_output<T: TaskOutput>() {}
 
 /// Integer types a resumable `for` loop can count over.
 #[diagnostic::on_unimplemented(

@@ -1,6 +1,6 @@
-//! Support for the state struct `#[penny::task]` generates: what a field may hold, the
-//! carried variables Penny can't give a starting value, `Debug` that shows what it can, and
-//! the size check's message.
+//! Support for the state struct `#[penny::task]` generates: what a field and the output may
+//! hold, the carried variables Penny can't give a starting value, `Debug` that shows what it
+//! can, and the size check's message.
 
 use core::fmt;
 
@@ -19,6 +19,21 @@ impl<T: Copy + Send + 'static> StateValue for T {}
 /// user's type, so the error points there.
 #[inline(always)]
 pub const fn assert_state<T: StateValue>() {}
+
+/// What a task's output must be: it is stored in the task's slot and copied out to whoever
+/// joins the task.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be the output of a Penny task",
+    label = "the output must be `Copy`, `Send` and `'static`",
+    note = "the output is stored in the task's slot and copied out to whoever joins it: return plain data, or derive `Clone, Copy` for this type"
+)]
+pub trait TaskOutput: Copy + Send + 'static {}
+
+impl<T: Copy + Send + 'static> TaskOutput for T {}
+
+/// Compile-time check that a kernel's return type can be a task's output.
+#[inline(always)]
+pub const fn assert_output<T: TaskOutput>() {}
 
 /// The value of a carried variable whose field is an `Option` (its type has no `Pod::ZERO`).
 /// The generated code loads it only in arms its `let` ran before, so it is always `Some`.
