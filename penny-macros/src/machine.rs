@@ -810,15 +810,7 @@ impl<'k> Emitter<'k, '_> {
             None => syn::Lifetime::new("'penny_chunk", Span::call_site()),
         };
         let targets = self.targets(Some(l.id));
-        // A `while`/`loop` chunk is a counted loop over the budget (`penny_k`): a jump out
-        // records how many iterations ran.
-        let counted = !matches!(l.head, Head::For { .. });
-        let escape = if counted {
-            quote!({ penny_ran = penny_k + 1; break #chunk_label })
-        } else {
-            quote!(break #chunk_label)
-        };
-        let mut rewriter = Rewriter::new(&targets, escape);
+        let mut rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
         let mut body: syn::Block = {
             let stmts: Vec<Stmt> = l
                 .body
@@ -835,8 +827,7 @@ impl<'k> Emitter<'k, '_> {
         rewriter.visit_block_mut(&mut body);
         let jumps = std::mem::take(&mut rewriter.jumps);
         // The chunk loop needs a label only for the jumps that leave it (or the user's own).
-        let needs_label =
-            l.label.is_some() || !jumps.is_empty() || matches!(l.head, Head::While { .. });
+        let needs_label = l.label.is_some() || !jumps.is_empty();
         let label = needs_label.then(|| quote!(#chunk_label:));
         let declare_jump = (!jumps.is_empty()).then(|| quote!(let mut penny_jump = 0u32;));
         arm.ran = true;
@@ -893,54 +884,45 @@ impl<'k> Emitter<'k, '_> {
                 });
             }
             Head::While { .. } | Head::Loop => {
-                let mut jumps = jumps;
-                let condition = if let Head::While { cond } = &l.head {
-                    let mut cond = cond.clone();
-                    let mut cond_rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
-                    cond_rewriter.visit_expr_mut(&mut cond);
-                    if !cond_rewriter.jumps.is_empty() {
-                        self.errors.at(
-                            &cond,
-                            "a `while` condition that jumps out of a resumable loop can't be \
-                             lowered: compute it in a variable inside the loop body",
-                        );
-                    }
-                    // A false condition leaves the way the loop's own `break` does.
-                    let own = targets.len() - 1;
-                    let index = match jumps.iter().position(|j| j.is_break && j.target == own) {
-                        Some(index) => index,
-                        None => {
-                            jumps.push(Jump {
-                                target: own,
-                                is_break: true,
-                            });
-                            jumps.len() - 1
+                // The budget is part of the loop's condition (`left != 0 && cond`), so the
+                // loop keeps one exit test; when the budget ran out the condition wasn't
+                // evaluated, and it is evaluated on resume.
+                let condition = match &l.head {
+                    Head::While { cond } => {
+                        let mut cond = cond.clone();
+                        let mut cond_rewriter = Rewriter::new(&targets, quote!(break #chunk_label));
+                        cond_rewriter.visit_expr_mut(&mut cond);
+                        if !cond_rewriter.jumps.is_empty() {
+                            self.errors.at(
+                                &cond,
+                                "a `while` condition that jumps out of a resumable loop can't be \
+                                 lowered: compute it in a variable inside the loop body",
+                            );
                         }
-                    };
-                    let code = proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
-                    quote!(if !(#cond) { penny_jump = #code; penny_ran = penny_k; break #chunk_label; })
-                } else {
-                    quote!()
+                        quote!(&& (#cond))
+                    }
+                    _ => quote!(),
                 };
-                let declare_jump = (!jumps.is_empty()).then(|| quote!(let mut penny_jump = 0u32;));
                 let body_stmts = &body.stmts;
                 let count = info
                     .done
                     .as_ref()
-                    .map(|done| quote!(self.#done += penny_ran;));
+                    .map(|done| quote!(self.#done += penny_budget - penny_left;));
                 let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
                 let yielded = self.yield_here(&arm);
+                let exit = self.goto(&arm, outer, exit_pc);
                 arm.code.push(quote! {
-                    let mut penny_ran = penny_budget;
+                    let mut penny_left = penny_budget;
                     #declare_jump
-                    #label for penny_k in 0..penny_budget {
-                        #condition
+                    #label while penny_left != 0 #condition {
+                        penny_left -= 1;
                         #(#body_stmts)*
                     }
-                    penny_budget -= penny_ran;
                     #count
+                    penny_budget = penny_left;
                     #dispatch
-                    #yielded
+                    if penny_left == 0 #yielded
+                    #exit
                 });
             }
         }
