@@ -94,8 +94,17 @@ pub(crate) fn lower(kernel: &Kernel, errors: &mut Errors) -> Lowered {
     let first = emitter.entry(0);
     let arm = emitter.seq(kernel.body, first, true);
     emitter.close(arm);
+    // Resume points inside a phase's body: copying them to their one jump site keeps an
+    // outer iteration out of the dispatcher (the phases' own chain stays one arm each, as
+    // it reads in `cargo expand`).
+    let nested: std::collections::HashSet<u32> = kernel
+        .loops
+        .iter()
+        .filter(|l| l.depth > 0)
+        .flat_map(|l| [emitter.infos[l.id].head, emitter.infos[l.id].exit])
+        .collect();
     Lowered {
-        arms: emitter.arms,
+        arms: link_arms(emitter.arms, &nested),
         hoisted: emitter.hoisted,
         infos: emitter.infos,
         phase_field: emitter.phase_field,
@@ -128,7 +137,8 @@ struct Emitter<'k, 'e> {
     infos: Vec<LoopInfo>,
     /// Resume point after each branch, by address.
     joins: HashMap<*const Branch, u32>,
-    arms: Vec<TokenStream>,
+    /// Closed arms: resume point and code (its jumps still as `__penny_goto_N` marks).
+    arms: Vec<(u32, TokenStream)>,
     hoisted: Vec<Stmt>,
     phase_field: Ident,
     output_field: Ident,
@@ -349,9 +359,8 @@ impl<'k> Emitter<'k, '_> {
             *self.splices.last_mut().expect("a branch is open") = Some(arm.code);
             return;
         }
-        let pc = pc_literal(arm.pc);
         let code = arm.code;
-        self.arms.push(quote!(#pc => { #(#code)* }));
+        self.arms.push((arm.pc, quote!(#(#code)*)));
     }
 
     /// Stores what may have changed into the fields, for the scopes `..keep` (the ones the
@@ -398,8 +407,9 @@ impl<'k> Emitter<'k, '_> {
     fn goto(&self, arm: &Arm, keep: usize, pc: u32) -> TokenStream {
         let stores = self.stores(arm, keep);
         let phase = &self.phase_field;
+        let mark = goto_mark(pc);
         let pc = pc_literal(pc);
-        quote!({ #stores self.#phase = #pc; continue 'penny_resume; })
+        quote!({ #stores self.#phase = #pc; #mark })
     }
 
     /// Returns `Yielded` from `step`, to resume at this arm.
@@ -522,8 +532,9 @@ impl<'k> Emitter<'k, '_> {
                 };
                 (info.head, advance)
             };
+            let mark = goto_mark(pc);
             let pc = pc_literal(pc);
-            quote!(#code => { #charge #stores #advance self.#phase = #pc; continue 'penny_resume; })
+            quote!(#code => { #charge #stores #advance self.#phase = #pc; #mark })
         });
         quote! {
             match penny_jump {
@@ -997,6 +1008,97 @@ impl<'k> Emitter<'k, '_> {
         next.dead = b.is_tail;
         next
     }
+}
+
+/// The placeholder a jump to `pc` leaves in an arm's code until [`link_arms`] replaces it.
+fn goto_mark(pc: u32) -> Ident {
+    format_ident!("__penny_goto_{}", pc)
+}
+
+/// Turns the arms' jumps into code. A resume point in `inlinable` that only one place jumps to
+/// gets its arm's code copied there (it stays an arm of its own for resuming after a yield),
+/// so a loop nest runs from one arm into the next without going back through the
+/// dispatcher's `match` (an indirect jump LLVM can't thread); every other jump is
+/// `continue 'penny_resume`.
+fn link_arms(
+    arms: Vec<(u32, TokenStream)>,
+    inlinable: &std::collections::HashSet<u32>,
+) -> Vec<TokenStream> {
+    let mut sites: HashMap<u32, usize> = HashMap::new();
+    for (_, code) in &arms {
+        count_marks(code.clone(), &mut sites);
+    }
+    let bodies: HashMap<u32, TokenStream> = arms.iter().cloned().collect();
+    arms.iter()
+        .map(|(pc, code)| {
+            let code = link(code.clone(), &bodies, &sites, inlinable, &mut vec![*pc]);
+            let pc = pc_literal(*pc);
+            quote!(#pc => { #code })
+        })
+        .collect()
+}
+
+fn mark_pc(ident: &Ident) -> Option<u32> {
+    ident
+        .to_string()
+        .strip_prefix("__penny_goto_")?
+        .parse()
+        .ok()
+}
+
+fn count_marks(tokens: TokenStream, sites: &mut HashMap<u32, usize>) {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => {
+                if let Some(pc) = mark_pc(&ident) {
+                    *sites.entry(pc).or_default() += 1;
+                }
+            }
+            proc_macro2::TokenTree::Group(group) => count_marks(group.stream(), sites),
+            _ => {}
+        }
+    }
+}
+
+/// Replaces the marks in `tokens`; `path` holds the arms being copied, so a loop's back edge
+/// stays a jump.
+fn link(
+    tokens: TokenStream,
+    bodies: &HashMap<u32, TokenStream>,
+    sites: &HashMap<u32, usize>,
+    inlinable: &std::collections::HashSet<u32>,
+    path: &mut Vec<u32>,
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => match mark_pc(&ident) {
+                Some(pc) => {
+                    let inline = inlinable.contains(&pc)
+                        && sites.get(&pc) == Some(&1)
+                        && !path.contains(&pc)
+                        && path.len() < 3;
+                    if inline {
+                        path.push(pc);
+                        let body = link(bodies[&pc].clone(), bodies, sites, inlinable, path);
+                        path.pop();
+                        out.extend(quote!({ #body }));
+                    } else {
+                        out.extend(quote!(continue 'penny_resume));
+                    }
+                }
+                None => out.extend(std::iter::once(proc_macro2::TokenTree::Ident(ident))),
+            },
+            proc_macro2::TokenTree::Group(group) => {
+                let inner = link(group.stream(), bodies, sites, inlinable, path);
+                let mut new = proc_macro2::Group::new(group.delimiter(), inner);
+                new.set_span(group.span());
+                out.extend(std::iter::once(proc_macro2::TokenTree::Group(new)));
+            }
+            other => out.extend(std::iter::once(other)),
+        }
+    }
+    out
 }
 
 /// A statement ending in an expression without `;` gets one, so more code can follow it.
