@@ -75,8 +75,13 @@ pub(crate) struct Meter {
 impl Meter {
     /// A new task of a kind whose last task settled on `hint`.
     pub(crate) fn fresh(hint: u32) -> Meter {
+        // Test-only switch: finding 8 (a first chunk as large as the kind's hint).
+        #[cfg(penny_regress = "finding8")]
+        let budget = hint.max(1);
+        #[cfg(not(penny_regress = "finding8"))]
+        let budget = hint.clamp(1, FIRST_MAX);
         Meter {
-            budget: hint.clamp(1, FIRST_MAX),
+            budget,
             phase: Phase::Fresh,
         }
     }
@@ -91,6 +96,10 @@ impl Meter {
     pub(crate) fn next_budget(&self) -> u32 {
         match self.phase {
             Phase::Fresh | Phase::Timed => self.budget,
+            // Test-only switch: finding 8 (no probe: the second chunk at the first's budget).
+            #[cfg(penny_regress = "finding8")]
+            Phase::Untimed => self.budget,
+            #[cfg(not(penny_regress = "finding8"))]
             Phase::Untimed => PROBE,
         }
     }

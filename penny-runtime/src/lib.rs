@@ -40,6 +40,8 @@ mod pool;
 #[cfg_attr(loom, allow(dead_code))]
 mod priority;
 mod region;
+#[cfg(all(test, not(loom)))]
+mod sim;
 mod slot;
 mod sync;
 

@@ -396,18 +396,23 @@ impl<'k> Running<'k> {
     /// frees the task's state and slot and completes the cell. `progress` is the final
     /// progress the caller read from the task (`None` when that read panicked: the last
     /// published progress stands). Runs no task code, so it cannot unwind.
+    /// `freed` runs between freeing the slot and completing the cell (the simulation's
+    /// choice point there).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn finish(
         self,
         r: &Region,
         outcome: Outcome,
         panic: Option<String>,
         progress: Option<Progress>,
+        freed: impl FnOnce(),
         wake: impl FnOnce(&AtomicU32, CellState),
     ) {
         let progress = progress.unwrap_or_else(|| self.published_progress(r));
         // For DONE, the last `step` wrote the output into the cell already.
         // The final progress reaches the cell before the slot is freed (a handle that finds
         // the slot gone reads the cell's).
+        #[cfg(not(penny_regress = "finding5"))]
         self.cell.header().store_progress(progress);
         slot::set_owned(
             r,
@@ -417,6 +422,10 @@ impl<'k> Running<'k> {
         release_state(r, self.index, self.kind);
         // Free the slot before completing, so a joiner that wakes sees it free.
         slot::free(r, self.index);
+        freed();
+        // Test-only switch: finding 5 (the final progress stored after the slot was freed).
+        #[cfg(penny_regress = "finding5")]
+        self.cell.header().store_progress(progress);
         self.cell.complete(outcome, panic, None, wake);
     }
 }

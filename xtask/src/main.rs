@@ -17,12 +17,15 @@ usage: cargo xtask <command> [options]
 
 commands:
   test [--quick] [--no-miri]
-              every test: rustfmt and clippy, native tests, loom, threaded wasm build,
-              Miri, and the browser tools (installs what is missing). --quick runs only
-              the lints and the native tests;
+              every test: rustfmt and clippy, native tests, the pool simulation (seeds
+              0..3000, and findings put back), loom, threaded wasm build, Miri, and the
+              browser tools (installs what is missing). --quick runs only the lints and
+              the native tests;
               --no-miri skips Miri.
   demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
   loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
+  sim [A..B]  the deterministic simulation of the pool over seeds A..B (default 0..3000)
+  sim-regress put findings 4, 5 and 8 back one at a time; the simulation must find each
   miri        penny-runtime's unit tests under Miri (installs the pinned nightly + miri)
   wasm        build penny-runtime for wasm32 with threads (atomics, shared memory)
   bench [ARGS]
@@ -49,6 +52,25 @@ fn main() -> ExitCode {
         "loom" => no_options(command, rest).and_then(|()| {
             single("loom", |r| {
                 r.stage("loom tests", stages::loom);
+            })
+        }),
+        "sim" => match rest {
+            [] => single("sim", |r| {
+                r.stage("simulation", || stages::simulation(stages::SIM_SEEDS));
+            }),
+            [range] if range.contains("..") => single("sim", |r| {
+                r.stage("simulation", || stages::simulation(range));
+            }),
+            _ => Err(format!(
+                "`cargo xtask sim` takes a seed range like 0..100000\n\n{USAGE}"
+            )),
+        },
+        "sim-regress" => no_options(command, rest).and_then(|()| {
+            single("sim-regress", |r| {
+                r.stage(
+                    "simulation finds findings put back",
+                    stages::sim_regressions,
+                );
             })
         }),
         "miri" => no_options(command, rest).and_then(|()| {
@@ -152,12 +174,19 @@ fn test(rest: &[String]) -> Result<bool, String> {
         );
         if quick {
             let why = "--quick";
+            report.skip("simulation", why);
+            report.skip("simulation finds findings put back", why);
             report.skip("loom tests", why);
             report.skip("threaded wasm build", why);
             report.skip("miri", why);
             report.skip("browser tools", why);
             return;
         }
+        report.stage("simulation", || stages::simulation(stages::SIM_SEEDS));
+        report.stage(
+            "simulation finds findings put back",
+            stages::sim_regressions,
+        );
         report.stage("loom tests", stages::loom);
         report.stage("threaded wasm build", stages::wasm);
         if miri {

@@ -106,6 +106,77 @@ fn loom_test_files() -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// The seeds the `simulation` stage of `cargo xtask test` runs.
+pub const SIM_SEEDS: &str = "0..3000";
+
+/// The audit findings the simulation must find when put back (`--cfg penny_regress=..`).
+const REGRESSIONS: [&str; 3] = ["finding4", "finding5", "finding8"];
+
+/// The deterministic simulation of the pool (`penny-runtime/src/sim`) over `seeds`
+/// (`a..b`): every seed must run with every invariant held; a failing seed is printed with
+/// the command that replays it.
+pub fn simulation(seeds: &str) -> Result<String> {
+    let counts = cargo()
+        .env("PENNY_SIM_SEEDS", seeds)
+        .args([
+            "test",
+            "-p",
+            "penny-runtime",
+            "--lib",
+            "--",
+            "sim::tests::seeds",
+        ])
+        .run_tests()?;
+    Ok(format!("seeds {seeds}: {counts}"))
+}
+
+/// Puts each of findings 4, 5 and 8 back in turn and checks the simulation finds it: builds
+/// penny-runtime's unit tests with `--cfg penny_regress="findingN"` (`cargo rustc --profile
+/// test`, so only the runtime is rebuilt, not its dependencies) and runs
+/// `sim::tests::finds_the_regression`, which fails unless some seed reports the finding.
+pub fn sim_regressions() -> Result<String> {
+    let mut found = Vec::new();
+    for finding in REGRESSIONS {
+        let cfg = format!("penny_regress=\"{finding}\"");
+        let build = cargo()
+            .args([
+                "rustc",
+                "-p",
+                "penny-runtime",
+                "--lib",
+                "--profile",
+                "test",
+                "--message-format=json-render-diagnostics",
+                "--",
+                "--cfg",
+            ])
+            .arg(&cfg);
+        println!("$ {build}");
+        let json = build
+            .output()
+            .map_err(|out| format!("building with --cfg {cfg} failed:\n{out}"))?;
+        let exe = test_executable(&json, "penny_runtime")
+            .ok_or_else(|| format!("no test executable in the output of `{build}`"))?;
+        Cmd::new(&exe)
+            .args(["sim::tests::finds_the_regression", "--nocapture"])
+            .run_tests()?;
+        found.push(finding);
+    }
+    Ok(format!("found when put back: {}", found.join(", ")))
+}
+
+/// The `executable` of the test artifact of crate `name` in cargo's JSON messages.
+fn test_executable(json: &str, name: &str) -> Option<String> {
+    json.lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .filter(|l| l.contains(&format!("\"name\":\"{name}\"")))
+        .find_map(|l| {
+            let (_, rest) = l.split_once("\"executable\":\"")?;
+            let (path, _) = rest.split_once('"')?;
+            Some(path.to_owned())
+        })
+}
+
 /// Builds penny-runtime for `wasm32-unknown-unknown` with atomics and shared memory
 /// (`xtask/wasm-threads.toml`) on the pinned nightly, in `target/wasm`.
 pub fn wasm() -> Result<String> {

@@ -7,6 +7,8 @@
 //!   and reading `performance.now()` arrive with the Web Worker issue.
 //! - `loom` (under `--cfg loom`): futex semantics on loom's mutex and condvar, for the
 //!   models of the parking protocols (`crate::park`).
+//! - `sim` (tests): the deterministic simulation's threads, parking and virtual clocks
+//!   (`crate::sim`).
 
 // Under loom only the parking models use the backend, not the pool.
 #![cfg_attr(loom, allow(dead_code))]
@@ -17,6 +19,8 @@ use crate::sync::AtomicU32;
 pub(crate) mod loom;
 #[cfg(all(not(target_arch = "wasm32"), not(loom)))]
 pub(crate) mod native;
+#[cfg(all(test, not(loom)))]
+pub(crate) mod sim;
 #[cfg(all(target_arch = "wasm32", not(loom)))]
 pub(crate) mod wasm;
 
@@ -72,6 +76,15 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn spins(&self) -> Spins {
         Spins::THREADS
     }
+    /// Whether this backend wants [`Backend::point`] calls (the pool asks once, so other
+    /// backends pay nothing for them).
+    fn simulated(&self) -> bool {
+        false
+    }
+    /// A point where real threads would race at chunk granularity: before a worker looks
+    /// for work, before each chunk, after a slot is freed. The simulation backend lets
+    /// another thread run here; others never get the call.
+    fn point(&self) {}
 }
 
 /// The backend of the platform this crate is built for.

@@ -45,6 +45,15 @@ impl Shared {
         )
     }
 
+    /// How many queued tasks are more urgent than `priority` (tests).
+    #[cfg(test)]
+    pub(super) fn queued_more_urgent_than(&self, priority: usize) -> u64 {
+        let queued = self.queued().load(SeqCst);
+        (0..priority)
+            .map(|p| queued >> (COUNT_BITS * p as u32) & COUNT_MASK)
+            .sum()
+    }
+
     /// After work was queued (counted, then pushed): wakes one parked worker.
     pub(super) fn notify_work(&self) {
         self.work_epoch().notify_one(self.backend);

@@ -93,6 +93,7 @@ impl Shared {
         let helped_before = helped_ns();
         let mut rng = 0x2545_F491u32 ^ (me as u32).wrapping_mul(0x9E37_79B9) | 1;
         while !target.is_complete() {
+            self.point();
             if let Some(index) = self.find_task(me as usize, &mut rng) {
                 self.run(me, index, Some(target));
                 continue;
@@ -135,6 +136,19 @@ impl Shared {
         let mut since = None;
         let more_urgent = self.more_urgent_mask(priority.index());
         loop {
+            self.point();
+            // More urgent work first (it would preempt this task if it had a slot). Its time
+            // is not this task's: the next chunk is timed from after it.
+            while self.queued().load(Relaxed) & more_urgent != 0 {
+                let Some(index) = self.find_task(me as usize, rng) else {
+                    break;
+                };
+                let started = self.backend.now_nanos();
+                self.run(me, index, None);
+                if let (Some(s), Some(e), Some(then)) = (started, self.backend.now_nanos(), since) {
+                    since = Some(then + e.saturating_sub(s));
+                }
+            }
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
                 let progress = catch_unwind(AssertUnwindSafe(|| task.progress())).ok();
                 return task.finish(Outcome::Cancelled, None, progress, |w, b| {
@@ -178,18 +192,6 @@ impl Shared {
                 .map(|(then, now): (u64, u64)| now.saturating_sub(then).saturating_sub(helped));
             meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
             since = now;
-            if self.queued().load(Relaxed) & more_urgent != 0 {
-                if let Some(index) = self.find_task(me as usize, rng) {
-                    // Runs it until it ends or is preempted; its time is not this chunk's.
-                    let started = self.backend.now_nanos();
-                    self.run(me, index, None);
-                    if let (Some(s), Some(e), Some(then)) =
-                        (started, self.backend.now_nanos(), since)
-                    {
-                        since = Some(then + e.saturating_sub(s));
-                    }
-                }
-            }
         }
     }
 }

@@ -92,7 +92,11 @@ impl PoolBuilder {
     /// When `workers` or `slots` is 0 or too large, or a worker cannot be started (on wasm32,
     /// until the Web Worker backend exists).
     pub fn build(self) -> Pool {
-        let backend = backend::current();
+        self.build_on(backend::current())
+    }
+
+    /// Builds the pool on `backend` (the simulation's, in tests).
+    pub(crate) fn build_on(self, backend: &'static dyn backend::Backend) -> Pool {
         let workers = self.workers.unwrap_or_else(|| backend.default_workers());
         assert!(
             (1..=MAX_WORKERS).contains(&workers),
@@ -238,6 +242,12 @@ impl Pool {
     /// spawned task has ended).
     pub fn free_slots(&self) -> usize {
         self.shared.region.u32(region::H_FREE_COUNT).load(Acquire) as usize
+    }
+
+    /// How many queued tasks are more urgent than `priority` (for the simulation's checks).
+    #[cfg(test)]
+    pub(crate) fn queued_more_urgent_than(&self, priority: Priority) -> u64 {
+        self.shared.queued_more_urgent_than(priority.index())
     }
 }
 

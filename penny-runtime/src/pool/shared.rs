@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub(super) time_slice_ns: u64,
     /// The backend's spin limits, read once.
     pub(crate) spins: Spins,
+    /// Whether the backend wants `point` calls (the simulation), read once.
+    pub(crate) simulated: bool,
 }
 
 impl core::fmt::Debug for Shared {
@@ -64,6 +66,7 @@ impl Shared {
             pending_cap,
             time_slice_ns,
             spins: backend.spins(),
+            simulated: backend.simulated(),
         }
     }
 
@@ -76,6 +79,15 @@ impl Shared {
 
     pub(super) fn word(&self, off: usize) -> &AtomicU32 {
         self.region.u32(off)
+    }
+
+    /// A point where threads race at chunk granularity (see `Backend::point`); a
+    /// predictable branch unless the pool runs in the simulation.
+    #[inline(always)]
+    pub(crate) fn point(&self) {
+        if self.simulated {
+            self.backend.point();
+        }
     }
 
     pub(super) fn is_shut_down(&self) -> bool {
@@ -168,7 +180,9 @@ impl Shared {
         cell.cancel.store(1, SeqCst);
         let mut at = cell.slot.load(SeqCst);
         if at == completion::NO_SLOT {
-            // Waiting for a slot: take it out of the spawner-side queue now.
+            // Waiting for a slot: take it out of the spawner-side queue now. (Test-only
+            // switch: finding 4, where the entry stayed until a slot freed.)
+            #[cfg(not(penny_regress = "finding4"))]
             if self.cancel_waiting(cell) {
                 return;
             }

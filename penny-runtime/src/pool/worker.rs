@@ -11,9 +11,9 @@
 //!
 //! # Preemption
 //!
-//! After every chunk a worker does one relaxed load of the queued word: if a more urgent
-//! priority has queued work, the running task goes back (QUEUED) to the worker's deque and the
-//! worker picks the urgent task. The preempted task keeps its budget (in its slot) and is
+//! Before every chunk (the first one too) a worker does one relaxed load of the queued word:
+//! if a more urgent priority has queued work, the task goes back (QUEUED) to the worker's
+//! deque and the worker picks the urgent task. The preempted task keeps its budget (in its slot) and is
 //! taken back by this worker or stolen by an idle one.
 
 use super::counters::{COUNT_BITS, COUNT_MASK};
@@ -39,6 +39,7 @@ impl Shared {
             if self.is_shut_down() {
                 return;
             }
+            self.point();
             if let Some(index) = self.find_task(me as usize, &mut rng) {
                 self.run(me, index, None);
                 continue;
@@ -166,8 +167,25 @@ impl Shared {
             None
         };
         loop {
+            self.point();
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
                 return self.finish(task, Outcome::Cancelled, None);
+            }
+            // Preemption, before every chunk (the first too: more urgent work may have come
+            // since this task was found): one relaxed load; any queued work more urgent than
+            // ours? In help mode, also: has the joined task completed?
+            let more_urgent = self.queued().load(Relaxed) & self.more_urgent_mask(priority);
+            if more_urgent != 0 || until.is_some_and(CellHeader::is_complete) {
+                if let Some(hint) = meter.hint() {
+                    kind.budget_hint.store(hint, Relaxed);
+                }
+                let index = task.requeue(&self.region, meter);
+                self.count(priority, 1);
+                if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
+                    self.inject(priority, index);
+                }
+                self.notify_work();
+                return;
             }
             let budget = meter.next_budget();
             let helped_before = helped_ns();
@@ -203,21 +221,6 @@ impl Shared {
                 .map(|(then, now)| now.saturating_sub(then).saturating_sub(helped));
             meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
             since = now;
-            // Preemption: one relaxed load; any queued work more urgent than ours? (In help
-            // mode, also: has the joined task completed?)
-            let more_urgent = self.queued().load(Relaxed) & self.more_urgent_mask(priority);
-            if more_urgent != 0 || until.is_some_and(CellHeader::is_complete) {
-                if let Some(hint) = meter.hint() {
-                    kind.budget_hint.store(hint, Relaxed);
-                }
-                let index = task.requeue(&self.region, meter);
-                self.count(priority, 1);
-                if let Err(index) = self.deque(me as usize, priority).push(&self.region, index) {
-                    self.inject(priority, index);
-                }
-                self.notify_work();
-                return;
-            }
         }
     }
 
@@ -236,9 +239,14 @@ impl Shared {
                 None
             }
         };
-        task.finish(&self.region, outcome, panic, progress, |w, before| {
-            self.wake_cell(w, before)
-        });
+        task.finish(
+            &self.region,
+            outcome,
+            panic,
+            progress,
+            || self.point(),
+            |w, before| self.wake_cell(w, before),
+        );
         self.slot_freed();
     }
 }
