@@ -15,7 +15,7 @@
 //! | offset | size | what |
 //! |---|---|---|
 //! | 0 | 4 | magic `b"PNY1"` |
-//! | 4 | 4 | layout version (3) |
+//! | 4 | 4 | layout version (4) |
 //! | 8 | 4 | `S`, number of slots |
 //! | 12 | 4 | `W`, number of workers |
 //! | 16 | 4 | slot stride in bytes |
@@ -26,17 +26,18 @@
 //! | 36 | 4 | shutdown flag (0/1) |
 //! | 64 | 4 | work epoch: the parking word idle workers wait on |
 //! | 68 | 4 | number of parked (or parking) workers |
+//! | 72 | 8 | queued counters: tasks waiting in any queue, 21 bits per priority |
 //! | 128 | 4 | freed epoch: the parking word spawners blocked on backpressure wait on |
 //! | 132 | 4 | number of blocked spawners |
-//! | 192 | 8 | queued counters: tasks waiting in any queue, 21 bits per priority |
-//! | 256 | 8 | free-list head: `tag << 32 \| slot index` (`u32::MAX` = empty) |
-//! | 264 | 4 | number of free slots |
-//! | 320 | `S * stride` | slots (below) |
+//! | 192 | 8 | free-list head: `tag << 32 \| slot index` (`u32::MAX` = empty) |
+//! | 200 | 4 | number of free slots |
+//! | 256 | `S * stride` | slots (below) |
 //!
-//! The words every spawn and every completion update (queued counters; free-list head and
-//! count) each have a line of their own, apart from each other and from the words that are
-//! only read once the pool runs (sizes, shutdown flag): a spawn and a completion on
-//! different cores then contend for one line at a time, not for one line holding all.
+//! Lines by who writes them: the first only at creation and shutdown (workers read the
+//! shutdown flag all the time, so nothing else may be written there); the second by every
+//! spawn and every pop (the queued counters, then the epoch that tells idle workers about
+//! the spawn: one line moves with the news); the third by blocked spawners; the fourth by
+//! slot allocation and release (the free list).
 //! | after | `W * P * (128 + 4D)` (each rounded to 64) | Chase-Lev deques (below) |
 //! | after | `P * (128 + 8I)` (each rounded to 64) | injectors (below) |
 //!
@@ -80,7 +81,7 @@ pub(crate) const INLINE_ALIGN: usize = LINE;
 const LINE: usize = 64;
 
 pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"PNY1");
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 
 // Header offsets.
 pub(crate) const H_MAGIC: usize = 0;
@@ -92,14 +93,14 @@ pub(crate) const H_PAYLOAD: usize = 20;
 pub(crate) const H_DEQUE_CAP: usize = 28;
 pub(crate) const H_INJECTOR_CAP: usize = 32;
 pub(crate) const H_SHUTDOWN: usize = 36;
-pub(crate) const H_QUEUED: usize = 192;
-pub(crate) const H_FREE_HEAD: usize = 256;
-pub(crate) const H_FREE_COUNT: usize = 264;
+pub(crate) const H_QUEUED: usize = 72;
+pub(crate) const H_FREE_HEAD: usize = 192;
+pub(crate) const H_FREE_COUNT: usize = 200;
 pub(crate) const H_WORK_EPOCH: usize = 64;
 pub(crate) const H_SLEEPERS: usize = 68;
 pub(crate) const H_FREED_EPOCH: usize = 128;
 pub(crate) const H_FREED_WAITERS: usize = 132;
-const HEADER_BYTES: usize = 320;
+const HEADER_BYTES: usize = 256;
 
 // Slot field offsets.
 pub(crate) const S_HEADER: usize = 0;
@@ -356,8 +357,8 @@ mod tests {
         assert_eq!(l.stride % 64, 0);
         assert_eq!(l.payload_off % INLINE_ALIGN, 0);
         assert_eq!(l.stride, 64 + 256);
-        assert_eq!(l.slot(0), 320);
-        assert_eq!(l.deques_off, 320 + 4 * l.stride);
+        assert_eq!(l.slot(0), 256);
+        assert_eq!(l.deques_off, 256 + 4 * l.stride);
         assert!(l.deque(1, 2) + l.deque_bytes <= l.injectors_off);
         assert_eq!(l.injector(2) + l.injector_bytes, l.size);
     }
