@@ -506,13 +506,7 @@ impl<'k> Emitter<'k, '_> {
     }
 
     /// The code that enters the target of each jump, after the user's code escaped.
-    fn dispatch(
-        &self,
-        arm: &Arm,
-        jumps: &[Jump],
-        targets: &[Target],
-        charge: &TokenStream,
-    ) -> TokenStream {
+    fn dispatch(&self, arm: &Arm, jumps: &[Jump], targets: &[Target]) -> TokenStream {
         if jumps.is_empty() {
             return quote!();
         }
@@ -534,7 +528,7 @@ impl<'k> Emitter<'k, '_> {
             };
             let mark = goto_mark(pc);
             let pc = pc_literal(pc);
-            quote!(#code => { #charge #stores #advance self.#phase = #pc; #mark })
+            quote!(#code => { #stores #advance self.#phase = #pc; #mark })
         });
         quote! {
             match penny_jump {
@@ -557,7 +551,7 @@ impl<'k> Emitter<'k, '_> {
             arm.code.push(quote!(#stmt));
             return;
         }
-        let dispatch = self.dispatch(arm, &jumps, &targets, &quote!());
+        let dispatch = self.dispatch(arm, &jumps, &targets);
         arm.code.push(quote! {
             let mut penny_jump = 0u32;
             'penny_stmt: { #stmt }
@@ -625,7 +619,7 @@ impl<'k> Emitter<'k, '_> {
         }
         if let Some(init) = &mut local.init {
             if !init_jumps.is_empty() {
-                let dispatch = self.dispatch(arm, &init_jumps, &targets, &quote!());
+                let dispatch = self.dispatch(arm, &init_jumps, &targets);
                 let value = &init.expr;
                 *init.expr = syn::parse_quote! {
                     match 'penny_stmt: { #flow::Continue(#value) } {
@@ -635,7 +629,7 @@ impl<'k> Emitter<'k, '_> {
                 };
             }
             if !else_jumps.is_empty() {
-                let dispatch = self.dispatch(arm, &else_jumps, &targets, &quote!());
+                let dispatch = self.dispatch(arm, &else_jumps, &targets);
                 if let Some((_, diverge)) = &mut init.diverge {
                     let block = &diverge;
                     **diverge = syn::parse_quote!({
@@ -877,7 +871,7 @@ impl<'k> Emitter<'k, '_> {
                 } else {
                     chunk
                 };
-                let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
+                let dispatch = self.dispatch(&arm, &jumps, &targets);
                 let exit = self.goto(&arm, outer, exit_pc);
                 let yielded = self.yield_here(&arm);
                 arm.code.push(quote! {
@@ -919,7 +913,7 @@ impl<'k> Emitter<'k, '_> {
                     .done
                     .as_ref()
                     .map(|done| quote!(self.#done += penny_budget - penny_left;));
-                let dispatch = self.dispatch(&arm, &jumps, &targets, &quote!());
+                let dispatch = self.dispatch(&arm, &jumps, &targets);
                 let yielded = self.yield_here(&arm);
                 let exit = self.goto(&arm, outer, exit_pc);
                 arm.code.push(quote! {
