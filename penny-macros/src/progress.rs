@@ -125,7 +125,8 @@ pub(crate) fn progress_body(
     }
 }
 
-/// The loops of the function body, in program order, with whether each is in a branch.
+/// The loops of `seq` at its own level (into branch arms, not into loops), in program order,
+/// with whether each is in a branch.
 fn collect_phases<'a>(seq: &'a Seq, in_branch: bool, out: &mut Vec<(&'a Loop, bool)>) {
     for part in &seq.parts {
         match part {
@@ -154,8 +155,9 @@ fn len_tokens(info: &LoopInfo) -> Option<TokenStream> {
 /// the running one its share times its cursor over its length (`while`/`loop`: nothing until
 /// it ends). Resume points run in program order within an iteration, so this only grows.
 fn inner_part(body: &Seq, infos: &[LoopInfo], phase: &Ident) -> TokenStream {
-    let mut inner: Vec<&Loop> = Vec::new();
-    collect_phases_into(body, &mut inner);
+    let mut found = Vec::new();
+    collect_phases(body, false, &mut found);
+    let inner: Vec<&Loop> = found.into_iter().map(|(l, _)| l).collect();
     let count = inner.len().max(1) as u64;
     let parts = inner.iter().map(|l| {
         let info = &infos[l.id];
@@ -180,19 +182,4 @@ fn inner_part(body: &Seq, infos: &[LoopInfo], phase: &Ident) -> TokenStream {
         let share = ::penny::Progress::NESTED_UNITS / #count;
         0u64 #(#parts)*
     })
-}
-
-/// The loops of `seq` at its own level (into branch arms, not into loops).
-fn collect_phases_into<'a>(seq: &'a Seq, out: &mut Vec<&'a Loop>) {
-    for part in &seq.parts {
-        match part {
-            Part::Loop(l) => out.push(l),
-            Part::Branch(b) => {
-                for arm in &b.arms {
-                    collect_phases_into(arm, out);
-                }
-            }
-            _ => {}
-        }
-    }
 }
