@@ -25,13 +25,14 @@
 //!   then raises `has_waker` and re-reads `state` (both SeqCst); the completer swaps `state`
 //!   and then reads `has_waker` (SeqCst): one of the two sees the other.
 
+use crate::lock::SpinLock;
 use crate::park::{self, CellState};
 use crate::sync::{AtomicU32, AtomicU64, Ordering::*};
 use crate::Progress;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::task::Waker;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +72,7 @@ pub(crate) struct CellHeader {
     /// Progress before the task got a slot, and final progress once it ended.
     progress_done: AtomicU64,
     progress_total: AtomicU64,
-    pub waker: Mutex<Option<Waker>>,
+    pub waker: SpinLock<Option<Waker>>,
     /// Set (SeqCst) once a waker was stored, so a completer with no async waiter skips the
     /// lock.
     pub has_waker: AtomicU32,
@@ -130,7 +131,7 @@ impl<O: Copy + Send + 'static> Completion<O> {
                 slot: AtomicU64::new(NO_SLOT),
                 progress_done: AtomicU64::new(done),
                 progress_total: AtomicU64::new(total),
-                waker: Mutex::new(None),
+                waker: SpinLock::new(None),
                 has_waker: AtomicU32::new(0),
                 panic: UnsafeCell::new(None),
             },
@@ -242,7 +243,7 @@ impl CellHeader {
             wake(&self.state, before);
         }
         if self.has_waker.load(SeqCst) != 0 {
-            let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let waker = self.waker.lock().take();
             if let Some(waker) = waker {
                 waker.wake();
             }

@@ -133,7 +133,7 @@ impl<T: Copy + Send + 'static> Future for TaskHandle<T> {
             return Poll::Ready(self.cell.result());
         }
         {
-            let mut waker = h.waker.lock().unwrap_or_else(|e| e.into_inner());
+            let mut waker = h.waker.lock();
             match &mut *waker {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 slot => *slot = Some(cx.waker().clone()),

@@ -8,11 +8,11 @@
 //! guarantees; [`crate::owned`] is the one caller.
 
 use crate::completion::{CellHeader, Completion};
+use crate::lock::SpinLock;
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::{Progress, Step, Task};
 use core::any::TypeId;
 use core::sync::atomic::AtomicPtr;
-use std::sync::Mutex;
 
 /// The functions and sizes of one task type.
 pub(crate) struct Kind {
@@ -181,7 +181,7 @@ pub(crate) struct Kinds {
     table: Box<[AtomicPtr<Kind>]>,
     len: AtomicU32,
     /// Serialises registrations.
-    register: Mutex<()>,
+    register: SpinLock<()>,
 }
 
 impl Drop for Kinds {
@@ -209,7 +209,7 @@ impl Kinds {
                 .map(|_| AtomicPtr::new(core::ptr::null_mut()))
                 .collect(),
             len: AtomicU32::new(0),
-            register: Mutex::new(()),
+            register: SpinLock::new(()),
         }
     }
 
@@ -219,7 +219,7 @@ impl Kinds {
         if let Some(found) = self.find(id) {
             return found;
         }
-        let _guard = self.register.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self.register.lock();
         if let Some(found) = self.find(id) {
             return found;
         }

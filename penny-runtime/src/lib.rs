@@ -30,6 +30,8 @@ mod handle;
 mod injector;
 #[cfg(not(loom))]
 mod kind;
+#[cfg(not(loom))]
+mod lock;
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(not(loom))]

@@ -301,6 +301,35 @@ pub(crate) fn claim<'k>(
     }
 }
 
+/// Takes over slot `index` if a worker that died (`dead`) was running it: the dead worker's
+/// claim passes to the caller, who must finish the task. Only for a worker that will never
+/// run again (its wasm trapped), so nothing else can touch the slot: a running slot is
+/// touched by its owner alone.
+pub(crate) fn adopt<'k>(
+    r: &Region,
+    kinds: &'k Kinds,
+    index: u32,
+    dead: u16,
+) -> Option<Running<'k>> {
+    let header = Header(slot::header(r, index).load(Acquire));
+    if header.state() != SlotState::Running || header.owner() != dead {
+        return None;
+    }
+    let off = r.layout().slot(index);
+    let kind = kinds.get(r.u32(off + region::S_KIND).load(Relaxed));
+    let cell = CellRef {
+        addr: r.u64(off + region::S_COMPLETION).load(Relaxed),
+        release: kind.release,
+    };
+    Some(Running {
+        index,
+        header,
+        kind,
+        state: state_at(r, index, kind),
+        cell,
+    })
+}
+
 /// A slot this worker runs: it won the claim CAS, so it alone touches the task's state and
 /// completes its cell until it gives the slot up ([`Running::requeue`] or
 /// [`Running::finish`]).
@@ -315,6 +344,11 @@ pub(crate) struct Running<'k> {
 }
 
 impl<'k> Running<'k> {
+    /// The slot's index.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+
     /// The header as this worker set it (RUNNING, owned).
     pub(crate) fn header(&self) -> Header {
         self.header

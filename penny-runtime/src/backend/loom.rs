@@ -31,6 +31,7 @@ impl Loom {
 impl Backend for Loom {
     fn spawn_worker(
         &self,
+        _pool: usize,
         _index: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {

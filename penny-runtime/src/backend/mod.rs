@@ -52,9 +52,12 @@ impl Spins {
 
 /// What the scheduler needs from a platform.
 pub(crate) trait Backend: Send + Sync + 'static {
-    /// Starts worker `index` running `body`; the returned closure waits for it to end.
+    /// Starts worker `index` of pool `pool` (an id, stable while the pool lives) running
+    /// `body`; the returned closure waits for it to end (on wasm it returns at once: the page's
+    /// main thread may not block, see `pool::lifecycle`).
     fn spawn_worker(
         &self,
+        pool: usize,
         index: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String>;

@@ -18,6 +18,7 @@ fn epoch() -> Instant {
 impl Backend for Native {
     fn spawn_worker(
         &self,
+        _pool: usize,
         index: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {

@@ -422,6 +422,7 @@ fn me() -> (Arc<Sched>, usize) {
 impl Backend for Sim {
     fn spawn_worker(
         &self,
+        _pool: usize,
         index: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {

@@ -44,6 +44,40 @@ thread_local! {
     static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
     /// Nanoseconds this thread spent in helping joins, in all (see the module docs).
     static HELPED_NS: Cell<u64> = const { Cell::new(0) };
+    /// The slot (`index << 32 | generation`) of the task this worker is running, innermost
+    /// first when a join helps: what a panic hook reports (see `pool::lifecycle`).
+    static RUNNING: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+/// Records the task a worker runs for as long as it lives; restores the outer one after.
+pub(super) struct RunningScope(u64);
+
+impl RunningScope {
+    pub(super) fn enter(index: u32, generation: u32) -> RunningScope {
+        RunningScope(RUNNING.with(|r| r.replace((index as u64) << 32 | generation as u64)))
+    }
+}
+
+impl Drop for RunningScope {
+    fn drop(&mut self) {
+        RUNNING.with(|r| r.set(self.0));
+    }
+}
+
+/// From a panic hook: if this thread is a pool worker, records in its pool that the task it
+/// runs panicked with `message` (on wasm the panic then aborts the worker; the thread that
+/// started it fails that task, see `pool::lifecycle`). Returns whether it was a worker.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn record_panic(message: String) -> bool {
+    let Some(current) = CURRENT.with(Cell::get) else {
+        return false;
+    };
+    // SAFETY: `CURRENT` is set by a `WorkerThread` guard that lives inside `worker_main`,
+    // which borrows the pool's `Shared` for the whole time; a hook running on this thread
+    // runs within that time, so the pointer is live.
+    let shared = unsafe { &*current.shared };
+    shared.record_death(current.me, RUNNING.with(Cell::get), message);
+    true
 }
 
 /// Marks the current thread as worker `me` of `shared` while alive.

@@ -11,6 +11,7 @@
 
 mod counters;
 mod join;
+mod lifecycle;
 mod shared;
 mod spawn;
 mod worker;
@@ -128,8 +129,7 @@ impl PoolBuilder {
         ));
         let mut joins = Vec::with_capacity(workers);
         for index in 0..workers {
-            let worker = shared.clone();
-            match backend.spawn_worker(index, Box::new(move || worker.worker_main(index as u16))) {
+            match Shared::start_worker(&shared, index as u16) {
                 Ok(join) => joins.push(join),
                 Err(message) => {
                     shared.shut_down(joins);

@@ -2,18 +2,18 @@
 //! cancellation, and shutdown.
 
 use super::spawn::Pending;
-use crate::backend::{Backend, Spins, WorkerJoin};
-use crate::completion::{self, CellHeader, Outcome};
+use crate::backend::{Backend, Spins};
+use crate::completion::{self, CellHeader};
 use crate::deque::Deque;
 use crate::injector::Injector;
 use crate::kind::Kinds;
-use crate::owned::{self, Popped};
+use crate::lock::SpinLock;
+use crate::owned;
 use crate::region::{self, Layout, Region, PRIORITIES};
-use crate::slot::{self, Header, SlotState, NO_OWNER};
+use crate::slot::{self, Header, SlotState};
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::Progress;
 use std::collections::VecDeque;
-use std::sync::Mutex;
 
 /// Everything the workers and handles share: the region plus the few things that cannot be
 /// plain bytes (the kind table of function pointers, the backend, the spawner-side queue).
@@ -23,7 +23,7 @@ pub(crate) struct Shared {
     pub(super) kinds: Kinds,
     pub(crate) backend: &'static dyn Backend,
     pub(super) injectors: [Injector; PRIORITIES],
-    pub(super) pending: Mutex<VecDeque<Pending>>,
+    pub(super) pending: SpinLock<VecDeque<Pending>>,
     pub(super) pending_len: AtomicU32,
     pub(super) pending_cap: usize,
     pub(super) time_slice_ns: u64,
@@ -31,6 +31,9 @@ pub(crate) struct Shared {
     pub(crate) spins: Spins,
     /// Whether the backend wants `point` calls (the simulation), read once.
     pub(crate) simulated: bool,
+    /// Worker lifecycle: how many are running, the one-time clean-up, deaths (see
+    /// `lifecycle`).
+    pub(super) lives: super::lifecycle::Lives,
 }
 
 impl core::fmt::Debug for Shared {
@@ -61,12 +64,13 @@ impl Shared {
             kinds: Kinds::new(),
             backend,
             injectors,
-            pending: Mutex::new(VecDeque::new()),
+            pending: SpinLock::new(VecDeque::new()),
             pending_len: AtomicU32::new(0),
             pending_cap,
             time_slice_ns,
             spins: backend.spins(),
             simulated: backend.simulated(),
+            lives: super::lifecycle::Lives::new(layout.config.workers as usize),
         }
     }
 
@@ -116,61 +120,6 @@ impl Shared {
     pub(crate) fn slot_header(&self, index: u32, generation: u32) -> Option<Header> {
         let h = Header(slot::header(&self.region, index).load(Acquire));
         (h.generation() == generation).then_some(h)
-    }
-
-    // ---- shutdown -------------------------------------------------------------------------
-
-    pub(super) fn shut_down(&self, joins: Vec<WorkerJoin>) {
-        self.word(region::H_SHUTDOWN).store(1, SeqCst);
-        self.work_epoch().notify_all(self.backend);
-        self.bump_freed();
-        // A worker that died (a scheduler bug: task panics are caught) must not stop the
-        // cleanup below, or the tasks still queued would never complete: the first such
-        // panic is raised again once everything is cancelled.
-        let mut worker_panic = None;
-        for join in joins {
-            if let Err(panic) = join() {
-                worker_panic.get_or_insert(panic);
-            }
-        }
-        // Workers are gone: cancel what waits for a slot, then everything still queued.
-        let pending: Vec<Pending> = self
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-            .collect();
-        for entry in pending {
-            self.pending_len.fetch_sub(1, SeqCst);
-            owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));
-        }
-        let workers = self.layout.config.workers as usize;
-        for p in 0..PRIORITIES {
-            let mut popped = Vec::new();
-            for w in 0..workers {
-                while let Some(index) = self.deque(w, p).pop(&self.region) {
-                    popped.push(index);
-                }
-            }
-            while let Some(index) = self.injectors[p].pop(&self.region) {
-                popped.push(index);
-            }
-            for index in popped {
-                self.count(p, -1);
-                if let Popped::Run(task) =
-                    owned::claim(&self.region, &self.kinds, index, NO_OWNER - 1, || {
-                        self.backend.yield_now()
-                    })
-                {
-                    self.finish(task, Outcome::Cancelled, None);
-                }
-            }
-        }
-        if let Some(panic) = worker_panic {
-            if !std::thread::panicking() {
-                std::panic::resume_unwind(panic);
-            }
-        }
     }
 }
 

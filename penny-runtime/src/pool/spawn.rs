@@ -9,7 +9,9 @@
 //! bounded by `slots + queue` tasks spawned from outside the pool.
 //!
 //! A spawn from inside a task (on a worker thread of this pool) never blocks its worker:
-//! when the queue is full the task goes in anyway. So what tasks spawn is not bounded: the
+//! when the queue is full the task goes in anyway. On wasm no spawn blocks (a browser's main
+//! thread may not wait on an atomic, and JS spawns must return at once): the queue takes
+//! every task and grows. So what tasks spawn is not bounded: the
 //! queue, and memory with it, grows with what tasks spawn faster than slots free up.
 //!
 //! Cancelling a task that waits in the spawner-side queue takes its entry out of the queue
@@ -104,9 +106,14 @@ impl Shared {
         let cap = self.pending_cap.max(1);
         loop {
             {
-                let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                let mut queue = self.pending.lock();
                 // A worker (a task spawning) never waits: past the cap, the queue grows.
-                if queue.len() < cap || self.current_worker().is_some() {
+                // Neither does any thread on wasm, where the page's main thread may not
+                // block (see the module docs).
+                if queue.len() < cap
+                    || self.current_worker().is_some()
+                    || cfg!(target_arch = "wasm32")
+                {
                     queue.push_back(entry);
                     self.pending_len.fetch_add(1, SeqCst);
                     drop(queue);
@@ -254,7 +261,7 @@ impl Shared {
     pub(super) fn take_waiting(&self, cell: &CellHeader) -> Option<Pending> {
         let addr = cell as *const CellHeader;
         let entry = {
-            let mut queue = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut queue = self.pending.lock();
             let at = queue
                 .iter()
                 .position(|e| core::ptr::eq(e.cell.header(), addr));
@@ -271,11 +278,7 @@ impl Shared {
             let Some(fresh) = Fresh::pop(&self.region) else {
                 return;
             };
-            let entry = self
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pop_front();
+            let entry = self.pending.lock().pop_front();
             let Some(entry) = entry else {
                 fresh.give_back(&self.region);
                 return;

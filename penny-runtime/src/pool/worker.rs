@@ -17,7 +17,7 @@
 //! taken back by this worker or stolen by an idle one.
 
 use super::counters::{COUNT_BITS, COUNT_MASK};
-use super::join::{helped_ns, WorkerThread};
+use super::join::{helped_ns, RunningScope, WorkerThread};
 use super::Shared;
 use crate::completion::{CellHeader, Outcome};
 use crate::deque::Steal;
@@ -155,6 +155,7 @@ impl Shared {
                 return;
             }
         };
+        let _running = RunningScope::enter(task.index(), task.header().generation());
         let kind = task.kind();
         let priority = task.header().priority() as usize;
         // See `crate::budget` for the timing rules: a fresh task's first chunk is untimed (a

@@ -1,0 +1,294 @@
+// Penny's worker glue: starts a pool's workers (module Web Workers in browsers,
+// worker_threads in Node), each instantiating the same wasm module on the same shared
+// memory, and carries the few messages the thread that started them needs back.
+//
+// The file has two roles. Imported by the package's main JS (wasm-bindgen copies it into
+// `snippets/` and imports it), it exports the functions the Rust runtime calls
+// (`penny-runtime/src/web/glue.rs`). Started as a worker, it is its own worker script: it
+// passes `new URL('./workers.js', import.meta.url)` to `new Worker`, the pattern bundlers
+// understand, and as a worker it waits for one start message, loads the package's main JS
+// from the URL in that message, instantiates the module on the shared memory and runs the
+// worker loop until the pool shuts down.
+//
+// Messages from a worker to the thread that started it: `ready` (instantiated), `exit`
+// (the worker loop returned: the pool shut down), `died` (the worker's wasm trapped: a
+// panic aborts the worker that raised it), `wake` (a task completion, for threads without
+// `Atomics.waitAsync`).
+
+const isNode =
+  typeof process === 'object' && process !== null && process.versions != null &&
+  process.versions.node != null;
+
+// The name every Penny worker gets; a worker checks it before acting on messages, so a
+// user's own worker that imports the package is left alone.
+const WORKER_NAME = 'penny-worker';
+
+// ---- the thread that starts workers --------------------------------------------------------
+
+// Node's `Worker` class and `os` module, loaded by `prepare()` (a dynamic import is async,
+// and Rust starts workers synchronously). The specifiers are variables so bundlers that
+// target browsers leave them alone.
+let node = null;
+
+/** Loads what starting workers needs on this platform; call (and await) before a pool starts. */
+export async function prepare() {
+  if (isNode && node === null) {
+    const threads = 'node:worker_threads';
+    const os = 'node:os';
+    node = { threads: await import(threads), os: await import(os) };
+  }
+}
+
+/**
+ * Why a pool can't start here, or null: SharedArrayBuffer needs a cross-origin isolated
+ * page, and Penny needs module workers.
+ */
+export function cannotStart() {
+  if (isNode) return null;
+  if (globalThis.crossOriginIsolated !== true) {
+    return (
+      'Penny needs a cross-origin isolated page for shared wasm memory (SharedArrayBuffer), ' +
+      'and this page is not: serve it with the headers ' +
+      '`Cross-Origin-Opener-Policy: same-origin` and ' +
+      '`Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`)'
+    );
+  }
+  if (typeof Worker !== 'function') {
+    return 'Penny needs Web Workers, and this context has none';
+  }
+  return null;
+}
+
+/** How many workers a pool gets by default: one per logical core. */
+export function defaultWorkers() {
+  if (isNode) {
+    const os = node && node.os;
+    if (os && typeof os.availableParallelism === 'function') return os.availableParallelism();
+    if (os) return os.cpus().length || 1;
+    return 1;
+  }
+  return (globalThis.navigator && navigator.hardwareConcurrency) || 1;
+}
+
+/** Whether `Atomics.waitAsync` exists (checked at every spawn, so a test can remove it). */
+export function hasWaitAsync() {
+  return typeof Atomics.waitAsync === 'function';
+}
+
+// Callbacks into Rust on this thread, set once by `setHandlers`.
+let onWake = null;
+let onDied = null;
+
+/** Registers Rust's callbacks: `wake(token)`, `died(pool, index, message)`. */
+export function setHandlers(wake, died) {
+  onWake = wake;
+  onDied = died;
+}
+
+// pool id -> { workers: Map(index -> Worker), starting: Promise[], exits: Map(index -> resolve) }
+const pools = new Map();
+
+function poolEntry(pool) {
+  let entry = pools.get(pool);
+  if (entry === undefined) {
+    entry = { workers: new Map(), starting: [], exited: [] };
+    pools.set(pool, entry);
+  }
+  return entry;
+}
+
+/**
+ * Starts worker `index` of pool `pool`: it loads `glueUrl` (the package's main JS),
+ * instantiates `module` on `memory` and runs the worker body boxed at `entry`.
+ */
+export function startWorker(module, memory, glueUrl, pool, index, entry) {
+  const pe = poolEntry(pool);
+  const name = `${WORKER_NAME}-${pool}-${index}`;
+  let worker;
+  if (isNode) {
+    worker = new node.threads.Worker(new URL(import.meta.url), {
+      name,
+      workerData: { penny: name },
+    });
+  } else {
+    worker = new Worker(new URL('./workers.js', import.meta.url), { type: 'module', name });
+  }
+  let ready, failed;
+  const started = new Promise((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  // A pool that fails to start rejects through `workersStarted`; nobody else awaits this.
+  started.catch(() => {});
+  pe.starting.push(started);
+  pe.workers.set(index, worker);
+  let gone = false;
+  const lost = (message) => {
+    if (gone) return;
+    gone = true;
+    pe.workers.delete(index);
+    worker.terminate();
+    failed(new Error(`penny: worker ${index} failed to start: ${message}`));
+    if (onDied) onDied(pool, index, message);
+  };
+  const onMessage = (data) => {
+    if (data === null || typeof data !== 'object') return;
+    switch (data.penny) {
+      case 'ready':
+        ready();
+        break;
+      case 'wake':
+        if (onWake) onWake(data.token);
+        break;
+      case 'exit':
+        gone = true;
+        pe.workers.delete(index);
+        worker.terminate();
+        pe.exited.push(index);
+        break;
+      case 'died':
+        lost(data.message);
+        break;
+    }
+  };
+  const onError = (e) => lost(e && e.message ? e.message : String(e));
+  if (isNode) {
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+  } else {
+    worker.addEventListener('message', (e) => onMessage(e.data));
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      onError(e);
+    });
+  }
+  worker.postMessage({ penny: 'start', module, memory, glueUrl, index, entry });
+}
+
+/** Resolves once every worker started so far for `pool` is instantiated. */
+export function workersStarted(pool) {
+  const pe = poolEntry(pool);
+  const all = Promise.all(pe.starting);
+  pe.starting = [];
+  return all;
+}
+
+/** Resolves once no worker of `pool` is left (each posted `exit` or died). */
+export function workersGone(pool) {
+  const pe = poolEntry(pool);
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pe.workers.size === 0) {
+        pools.delete(pool);
+        resolve();
+      } else {
+        setTimeout(check, 1);
+      }
+    };
+    check();
+  });
+}
+
+/** Ends the workers of `pool` at once (a pool that failed to start). */
+export function terminateWorkers(pool) {
+  const pe = pools.get(pool);
+  if (pe === undefined) return;
+  for (const worker of pe.workers.values()) worker.terminate();
+  pools.delete(pool);
+}
+
+/**
+ * Calls Rust's `wake(token)` once the i32 at byte address `addr` of `memory` is no longer 0,
+ * through `Atomics.waitAsync`. Returns false (and does nothing) where there is no waitAsync.
+ */
+export function watchWord(memory, addr, token) {
+  if (typeof Atomics.waitAsync !== 'function') return false;
+  const words = new Int32Array(memory.buffer);
+  const waited = Atomics.waitAsync(words, addr >>> 2, 0);
+  if (waited.async) {
+    waited.value.then(() => onWake && onWake(token));
+  } else {
+    queueMicrotask(() => onWake && onWake(token));
+  }
+  return true;
+}
+
+/** Calls Rust's `wake(token)` on this thread soon (not re-entrantly). */
+export function wakeSoon(token) {
+  queueMicrotask(() => onWake && onWake(token));
+}
+
+/** Marks a promise as handled, so an unawaited rejection never crashes Node. */
+export function markHandled(promise) {
+  promise.catch(() => {});
+}
+
+/** An Error named 'AbortError' with `message`. */
+export function abortError(message) {
+  const error = new Error(message);
+  error.name = 'AbortError';
+  return error;
+}
+
+/** `signal.reason` if `signal` is aborted, else undefined. */
+export function abortedReason(signal) {
+  return signal.aborted ? signal.reason : undefined;
+}
+
+/** Calls `callback(signal.reason)` once when `signal` aborts; returns the unsubscribe. */
+export function onAbort(signal, callback) {
+  const listener = () => callback(signal.reason);
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
+/** Milliseconds since the Unix epoch, sub-millisecond, on one scale for every thread. */
+export function nowMs() {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Reports a panic message where developers look. */
+export function consoleError(message) {
+  console.error(message);
+}
+
+// ---- the worker ---------------------------------------------------------------------------
+
+// How this worker posts to the thread that started it (set once it is a Penny worker).
+let post = null;
+
+/** From a worker: asks the starting thread to wake `token`. False if this isn't a worker. */
+export function postWake(token) {
+  if (post === null) return false;
+  post({ penny: 'wake', token });
+  return true;
+}
+
+async function runWorker(data) {
+  try {
+    const glue = await import(data.glueUrl);
+    glue.initSync({ module: data.module, memory: data.memory });
+    post({ penny: 'ready' });
+    // Runs the scheduler loop; returns when the pool shuts down.
+    glue.__penny_worker_run(data.entry);
+    post({ penny: 'exit' });
+  } catch (e) {
+    // A panic aborts this worker's wasm (a trap); so does any other fatal error.
+    post({ penny: 'died', message: e && e.message ? e.message : String(e) });
+  }
+}
+
+if (isNode) {
+  const threads = 'node:worker_threads';
+  import(threads).then((wt) => {
+    if (wt.isMainThread || !wt.workerData || typeof wt.workerData.penny !== 'string') return;
+    post = (message) => wt.parentPort.postMessage(message);
+    wt.parentPort.once('message', runWorker);
+  });
+} else if (
+  typeof WorkerGlobalScope === 'function' && self instanceof WorkerGlobalScope &&
+  typeof self.name === 'string' && self.name.startsWith(WORKER_NAME)
+) {
+  post = (message) => self.postMessage(message);
+  self.addEventListener('message', (e) => runWorker(e.data), { once: true });
+}
