@@ -5,3 +5,4 @@ pub mod bench_kernels;
 pub mod demo_kernels;
 pub mod fractal;
 pub mod kernels;
+pub mod web_kernels;

@@ -8,31 +8,39 @@ use syn::{Ident, LitInt, Token};
 /// mistake, since every spawn and migration copies them.
 pub const DEFAULT_SLOT_BYTES: usize = 4096;
 
-/// Parsed `#[penny::task(slot = N)]`.
+/// Parsed `#[penny::task(slot = N, js)]`.
 pub struct TaskAttr {
     /// Bytes the state struct may take.
     pub slot_bytes: usize,
+    /// `js`: export a JS class that spawns the kernel (wasm builds), at this span.
+    pub js: Option<proc_macro2::Span>,
 }
 
 impl Default for TaskAttr {
     fn default() -> Self {
         TaskAttr {
             slot_bytes: DEFAULT_SLOT_BYTES,
+            js: None,
         }
     }
 }
 
 impl Parse for TaskAttr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut attr = TaskAttr {
-            slot_bytes: DEFAULT_SLOT_BYTES,
-        };
+        let mut attr = TaskAttr::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            if key == "js" {
+                attr.js = Some(key.span());
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             if key != "slot" {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown option `{key}`; the only option is `slot = <bytes>`"),
+                    format!("unknown option `{key}`; the options are `slot = <bytes>` and `js`"),
                 ));
             }
             input.parse::<Token![=]>()?;

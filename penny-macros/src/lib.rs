@@ -28,6 +28,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod infer;
+mod js;
 mod kernel;
 mod machine;
 mod names;
@@ -113,6 +114,7 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     valid::check_signature(&func, &mut errors);
     valid::check_hidden_control_flow(&func, &mut errors);
     valid::check_reserved_names(&func, &mut errors);
+    js::check(&func, options.js, &mut errors);
 
     let mut args = Vec::new();
     for input in &func.sig.inputs {
@@ -160,7 +162,8 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         let stub = expand::stub(&func, &state, &output, output_ok);
         return quote!(#plain #stub #errors);
     }
-    quote!(#plain #expansion)
+    let js = js::emit(&kernel);
+    quote!(#plain #expansion #js)
 }
 
 /// The resumable loops of `seq`, indexed by their id.

@@ -9,8 +9,10 @@
 use core::ops::Range;
 
 mod cursor;
+mod js;
 mod state;
 pub use cursor::{item_of, RangeBits, SavedRange};
+pub use js::{assert_js_arg, assert_js_output, JsArg, JsOutput};
 pub use state::{
     assert_output, assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,
     TaskOutput,
@@ -523,3 +525,7 @@ mod tests {
         assert_eq!(window(p, 1, 2), vec![i64::MIN + 6, i64::MIN + 2]);
     }
 }
+
+/// The JS API's pieces that `#[penny::task(js)]` generates code against.
+#[cfg(all(target_arch = "wasm32", not(loom)))]
+pub use crate::web;

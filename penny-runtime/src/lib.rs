@@ -46,6 +46,9 @@ mod region;
 mod sim;
 mod slot;
 mod sync;
+#[cfg(all(target_arch = "wasm32", not(loom)))]
+#[doc(hidden)]
+pub mod web;
 
 #[doc(hidden)]
 pub mod __private;

@@ -207,13 +207,14 @@ pub fn full_rev(limit: u32) -> (u64, u32) {
     (acc, count)
 }
 
-/// The whole `i64` range, reversed, with a stride of about 2^62.
+/// The whole `i64` range, reversed, with a stride of about 2^62 (a quarter of `usize` on
+/// 32-bit targets).
 #[penny::task]
 pub fn full_rev_step(k: u32) -> i64 {
     let mut acc = 0i64;
     for i in (i64::MIN..=i64::MAX)
         .rev()
-        .step_by((1usize << 62) + k as usize)
+        .step_by((1usize << (usize::BITS - 2)) + k as usize)
     {
         acc = acc.wrapping_mul(31).wrapping_add(i);
     }

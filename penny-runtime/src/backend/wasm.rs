@@ -1,27 +1,33 @@
-//! The wasm32 backend seam. Parking maps to `memory.atomic.wait32`/`memory.atomic.notify`
-//! on the threaded build (`+atomics`, shared memory); on a build without atomics there is
-//! only one thread, so waiting for another thread to change a word can never end and is a
-//! bug. Starting Web Workers and reading `performance.now()` need JS glue and arrive with the
-//! Web Worker issue: until then [`Backend::spawn_worker`] reports an error, so building a
-//! `Pool` on wasm panics with that message.
+//! The Web Worker backend: workers are module Web Workers (browsers) or `worker_threads`
+//! (Node) started by `penny-runtime/js/workers.js`, each instantiating the same module on the
+//! same shared memory; parking is `memory.atomic.wait32`/`notify`; the clock is
+//! `performance.timeOrigin + performance.now()`, on one scale for every worker.
+//!
+//! A build without atomics has one thread: waiting for another thread to change a word could
+//! never end, so it is a bug there, and no worker can start.
 
 use super::{Backend, WorkerJoin};
 use core::sync::atomic::AtomicU32;
 
-/// Web Worker backend (parking only, for now).
+/// Web Worker backend.
 #[derive(Debug)]
 pub(crate) struct Wasm;
+
+/// The clock's zero: 2020-01-01T00:00:00Z in ms since the Unix epoch, so nanoseconds fit a
+/// `u64` for centuries.
+const EPOCH_MS: f64 = 1_577_836_800_000.0;
 
 impl Backend for Wasm {
     fn spawn_worker(
         &self,
+        pool: usize,
         index: usize,
-        _body: Box<dyn FnOnce() + Send>,
+        body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {
-        Err(format!(
-            "penny: cannot start worker {index}: the Web Worker backend is not implemented yet \
-             (wasm32 builds compile the scheduler, but pools run natively only for now)"
-        ))
+        crate::web::start_worker(pool, index, body)?;
+        // The page's main thread may not block: a pool's workers end on their own after
+        // shutdown, and the last one cleans up (see `pool::lifecycle`).
+        Ok(Box::new(|| Ok(())))
     }
 
     #[cfg(target_feature = "atomics")]
@@ -43,23 +49,11 @@ impl Backend for Wasm {
     }
 
     fn wake_one(&self, word: &AtomicU32) {
-        #[cfg(target_feature = "atomics")]
-        // SAFETY: as in `wait`; notify only reads the address.
-        unsafe {
-            core::arch::wasm32::memory_atomic_notify(word.as_ptr().cast::<i32>(), 1);
-        }
-        #[cfg(not(target_feature = "atomics"))]
-        let _ = word;
+        notify(word, 1)
     }
 
     fn wake_all(&self, word: &AtomicU32) {
-        #[cfg(target_feature = "atomics")]
-        // SAFETY: as in `wait`; notify only reads the address.
-        unsafe {
-            core::arch::wasm32::memory_atomic_notify(word.as_ptr().cast::<i32>(), u32::MAX);
-        }
-        #[cfg(not(target_feature = "atomics"))]
-        let _ = word;
+        notify(word, u32::MAX)
     }
 
     fn yield_now(&self) {
@@ -67,10 +61,22 @@ impl Backend for Wasm {
     }
 
     fn now_nanos(&self) -> Option<u64> {
-        None
+        let ms = crate::web::glue::now_ms() - EPOCH_MS;
+        Some((ms.max(0.0) * 1e6) as u64)
     }
 
     fn default_workers(&self) -> usize {
-        1
+        crate::web::glue::default_workers().max(1) as usize
     }
+}
+
+/// Wakes up to `count` threads waiting on `word` (`memory.atomic.notify`).
+pub(crate) fn notify(word: &AtomicU32, count: u32) {
+    #[cfg(target_feature = "atomics")]
+    // SAFETY: `word` is a live, aligned `u32` in linear memory; notify only reads the address.
+    unsafe {
+        core::arch::wasm32::memory_atomic_notify(word.as_ptr().cast::<i32>(), count);
+    }
+    #[cfg(not(target_feature = "atomics"))]
+    let _ = (word, count);
 }

@@ -16,6 +16,8 @@ mod shared;
 mod spawn;
 mod worker;
 
+#[cfg(target_arch = "wasm32")]
+pub(crate) use join::record_panic;
 pub(crate) use shared::Shared;
 
 use crate::backend::{self, WorkerJoin};
@@ -90,29 +92,39 @@ impl PoolBuilder {
     /// Allocates the region and starts the workers.
     ///
     /// # Panics
-    /// When `workers` or `slots` is 0 or too large, or a worker cannot be started (on wasm32,
-    /// until the Web Worker backend exists).
+    /// When `workers` or `slots` is 0 or too large, or a worker cannot be started; see
+    /// [`try_build`](Self::try_build).
     pub fn build(self) -> Pool {
+        self.try_build()
+            .unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// Allocates the region and starts the workers, or says why it can't (a bad
+    /// configuration, a worker that could not start).
+    pub fn try_build(self) -> Result<Pool, String> {
         self.build_on(backend::current())
     }
 
     /// Builds the pool on `backend` (the simulation's, in tests).
-    pub(crate) fn build_on(self, backend: &'static dyn backend::Backend) -> Pool {
+    pub(crate) fn build_on(self, backend: &'static dyn backend::Backend) -> Result<Pool, String> {
         let workers = self.workers.unwrap_or_else(|| backend.default_workers());
-        assert!(
-            (1..=MAX_WORKERS).contains(&workers),
-            "penny: a pool needs 1 to {MAX_WORKERS} workers, not {workers}"
-        );
-        assert!(
-            (1..=MAX_SLOTS).contains(&self.slots),
-            "penny: a pool needs 1 to {MAX_SLOTS} slots, not {}",
-            self.slots
-        );
-        assert!(
-            self.slot_bytes <= u32::MAX as usize / 2,
-            "penny: slot_bytes {} is too large",
-            self.slot_bytes
-        );
+        if !(1..=MAX_WORKERS).contains(&workers) {
+            return Err(format!(
+                "penny: a pool needs 1 to {MAX_WORKERS} workers, not {workers}"
+            ));
+        }
+        if !(1..=MAX_SLOTS).contains(&self.slots) {
+            return Err(format!(
+                "penny: a pool needs 1 to {MAX_SLOTS} slots, not {}",
+                self.slots
+            ));
+        }
+        if self.slot_bytes > u32::MAX as usize / 2 {
+            return Err(format!(
+                "penny: slot_bytes {} is too large",
+                self.slot_bytes
+            ));
+        }
         let slots_pow2 = (self.slots as u32).next_power_of_two();
         let layout = Layout::new(Config {
             slots: self.slots as u32,
@@ -127,17 +139,20 @@ impl PoolBuilder {
             self.queue.unwrap_or(self.slots),
             self.time_slice.as_nanos().clamp(1_000, u64::MAX as u128) as u64,
         ));
+        // Deaths of workers (wasm: a panic aborts its worker) are recovered on this thread.
+        #[cfg(target_arch = "wasm32")]
+        crate::web::register_pool(&shared);
         let mut joins = Vec::with_capacity(workers);
         for index in 0..workers {
             match Shared::start_worker(&shared, index as u16) {
                 Ok(join) => joins.push(join),
                 Err(message) => {
                     shared.shut_down(joins);
-                    panic!("{message}");
+                    return Err(message);
                 }
             }
         }
-        Pool { shared, joins }
+        Ok(Pool { shared, joins })
     }
 }
 
@@ -226,6 +241,12 @@ impl Pool {
             task,
             priority: Priority::default(),
         }
+    }
+
+    /// An id of this pool, stable while it lives.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn id(&self) -> usize {
+        self.shared.id()
     }
 
     /// Number of worker threads.

@@ -338,7 +338,8 @@ fn drive(workload: Workload) {
             .slots(w.slots)
             .queue(w.queue)
             .time_slice(Duration::from_nanos(SLICE_NS))
-            .build_on(&SIM),
+            .build_on(&SIM)
+            .expect("the simulated pool builds"),
     ));
     *state.pool.lock().unwrap() = Some(Arc::clone(&pool));
     let observer = simb::spawn("observer".to_owned(), move || observe(state));

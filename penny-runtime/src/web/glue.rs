@@ -21,7 +21,7 @@ extern "C" {
     #[wasm_bindgen(js_name = setHandlers)]
     pub(crate) fn set_handlers(wake: &Function, died: &Function);
     /// Starts worker `index` of pool `pool` running the boxed body at `entry`.
-    #[wasm_bindgen(js_name = startWorker)]
+    #[wasm_bindgen(js_name = startWorker, catch)]
     pub(crate) fn start_worker(
         module: &JsValue,
         memory: &JsValue,
@@ -29,7 +29,7 @@ extern "C" {
         pool: u32,
         index: u32,
         entry: u32,
-    );
+    ) -> Result<(), JsValue>;
     /// Resolves once every worker of `pool` started so far is instantiated.
     #[wasm_bindgen(js_name = workersStarted)]
     pub(crate) fn workers_started(pool: u32) -> Promise;

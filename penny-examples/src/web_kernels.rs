@@ -1,0 +1,68 @@
+//! Kernels exported to JavaScript with `#[penny::task(js)]`: what the wasm tests (Node and
+//! headless Chromium, `tests/web/`), the demo page and the JS benchmarks spawn. Each is a
+//! plain function too, so the tests compare the JS results with the native plain calls.
+
+/// A multiply-xorshift checksum of `n` steps from `seed` (the README's JS example).
+#[penny::task(js)]
+pub fn checksum(n: u64, seed: u64) -> u64 {
+    let mut h = seed ^ 0x9E37_79B9_7F4A_7C15;
+    for i in 0..n {
+        h = (h ^ i).wrapping_mul(0x0000_0100_0000_01B3);
+        h ^= h >> 29;
+    }
+    h
+}
+
+/// Sum of `i * i` for `i` in `0..n`, wrapping (a second output type: `u32` ↔ number).
+#[penny::task(js)]
+pub fn sum_squares(n: u32) -> u32 {
+    let mut acc = 0u32;
+    for i in 0..n {
+        acc = acc.wrapping_add(i.wrapping_mul(i));
+    }
+    acc
+}
+
+/// Every argument kind JS can pass, echoed back through one loop: the conversion tests.
+#[penny::task(js)]
+pub fn mix(
+    a: u8,
+    b: i16,
+    c: i32,
+    d: u64,
+    e: i64,
+    f: f32,
+    g: f64,
+    h: bool,
+    k: char,
+) -> (f64, i64, bool, char) {
+    let mut total = 0.0f64;
+    for i in 0..3u32 {
+        total += (a as f64 + b as f64 + c as f64 + f as f64 + g) * i as f64;
+    }
+    (total, e.wrapping_add(d as i64), !h, k)
+}
+
+/// Panics after `after` iterations when `fail` is set: a task that fails alone.
+#[penny::task(js)]
+pub fn panic_after(after: u32, fail: bool) -> u32 {
+    let mut count = 0u32;
+    for i in 0..after + 10 {
+        if fail && i == after {
+            panic!("panic_after: failed at iteration {i} as asked");
+        }
+        count += 1;
+    }
+    count
+}
+
+/// A long loop with a result (a few ms per million iterations): what preemption, cancel and
+/// progress tests hold workers with.
+#[penny::task(js)]
+pub fn spin(iterations: u64) -> u64 {
+    let mut x = 1u64;
+    for i in 0..iterations {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i | 1);
+    }
+    x
+}

@@ -1,0 +1,187 @@
+//! The JS `Pool` class: `await Pool.start(options?)`, `await pool.close()`.
+
+use super::glue;
+use crate::pool::MAX_WORKERS;
+use core::time::Duration;
+use js_sys::{Error, Promise, Reflect, TypeError};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+thread_local! {
+    /// The open pools of this thread, by the token their JS object reports.
+    static OPEN: RefCell<HashMap<u32, Weak<crate::Pool>>> = RefCell::new(HashMap::new());
+    static NEXT_TOKEN: Cell<u32> = const { Cell::new(1) };
+}
+
+/// A pool of workers on Web Workers (browsers) or `worker_threads` (Node), sharing this
+/// module's memory. Start it with `await Pool.start(options?)`; spawn kernels with their
+/// class's `spawn(pool, ...)`; end it with `await pool.close()`.
+#[wasm_bindgen(js_name = Pool)]
+pub struct WebPool {
+    pool: Option<Rc<crate::Pool>>,
+    token: u32,
+    workers: u32,
+    slots: u32,
+}
+
+impl core::fmt::Debug for WebPool {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WebPool")
+            .field("open", &self.pool.is_some())
+            .finish()
+    }
+}
+
+/// The Rust pool of JS object `value`, if it is an open `Pool` of this thread; else why not.
+pub(crate) fn lookup(value: &JsValue) -> Result<Rc<crate::Pool>, &'static str> {
+    if !value.is_object() {
+        return Err("must be a Pool");
+    }
+    let token = Reflect::get(value, &"__pennyPool".into())
+        .ok()
+        .and_then(|t| t.as_f64())
+        .ok_or("must be a Pool")?;
+    OPEN.with(|open| open.borrow().get(&(token as u32)).and_then(Weak::upgrade))
+        .ok_or("is a closed Pool")
+}
+
+/// Reads an optional positive integer option.
+fn option_int(options: &JsValue, key: &str, max: usize) -> Result<Option<usize>, JsValue> {
+    let value = Reflect::get(options, &key.into()).unwrap_or_default();
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= max as f64 => Ok(Some(n as usize)),
+        _ => Err(TypeError::new(&format!(
+            "Pool.start: `{key}` must be an integer in 1..={max}, got {}",
+            super::convert::describe(&value)
+        ))
+        .into()),
+    }
+}
+
+#[wasm_bindgen(js_class = Pool)]
+impl WebPool {
+    /// Starts a pool and resolves once every worker is ready. Rejects on a page that is not
+    /// cross-origin isolated (naming the two headers it needs), and with a `TypeError` for
+    /// bad options.
+    pub async fn start(
+        #[wasm_bindgen(unchecked_param_type = "PoolOptions")] options: JsValue,
+    ) -> Result<WebPool, JsValue> {
+        if let Some(why) = glue::cannot_start() {
+            return Err(Error::new(&why).into());
+        }
+        let options = if options.is_undefined() || options.is_null() {
+            js_sys::Object::new().into()
+        } else if options.is_object() {
+            options
+        } else {
+            return Err(TypeError::new("Pool.start: options must be an object").into());
+        };
+        for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !["workers", "slots", "slotBytes", "timeSliceMs"].contains(&key.as_str()) {
+                return Err(TypeError::new(&format!(
+                    "Pool.start: unknown option `{key}` (known: workers, slots, slotBytes, \
+                     timeSliceMs)"
+                ))
+                .into());
+            }
+        }
+        let workers = option_int(&options, "workers", MAX_WORKERS)?;
+        let slots = option_int(&options, "slots", crate::MAX_SLOTS)?;
+        let slot_bytes = option_int(&options, "slotBytes", 1 << 30)?;
+        let slice = Reflect::get(&options, &"timeSliceMs".into()).unwrap_or_default();
+        let slice = match slice.as_f64() {
+            None if slice.is_undefined() => None,
+            Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_secs_f64(ms / 1e3)),
+            _ => {
+                return Err(
+                    TypeError::new("Pool.start: `timeSliceMs` must be a positive number").into(),
+                )
+            }
+        };
+        JsFuture::from(glue::prepare()).await?;
+        let mut builder = crate::Pool::builder()
+            .workers(workers.unwrap_or_else(|| glue::default_workers().max(1) as usize));
+        if let Some(slots) = slots {
+            builder = builder.slots(slots);
+        }
+        if let Some(bytes) = slot_bytes {
+            builder = builder.slot_bytes(bytes);
+        }
+        if let Some(slice) = slice {
+            builder = builder.time_slice(slice);
+        }
+        let pool = builder.try_build().map_err(|why| Error::new(&why))?;
+        let id = pool.id() as u32;
+        if let Err(e) = JsFuture::from(glue::workers_started(id)).await {
+            drop(pool);
+            glue::terminate_workers(id);
+            return Err(e);
+        }
+        let token = NEXT_TOKEN.with(|n| {
+            let t = n.get();
+            n.set(t + 1);
+            t
+        });
+        let (workers, slots) = (pool.workers() as u32, pool.slots() as u32);
+        let pool = Rc::new(pool);
+        OPEN.with(|open| open.borrow_mut().insert(token, Rc::downgrade(&pool)));
+        Ok(WebPool {
+            pool: Some(pool),
+            token,
+            workers,
+            slots,
+        })
+    }
+
+    /// Cancels what is unfinished (those results reject with an `AbortError`), ends the
+    /// workers and resolves once they are gone. `spawn` on a closed pool throws.
+    pub fn close(&mut self) -> Promise {
+        OPEN.with(|open| open.borrow_mut().remove(&self.token));
+        let Some(pool) = self.pool.take() else {
+            return Promise::resolve(&JsValue::UNDEFINED);
+        };
+        let id = pool.id() as u32;
+        // The only strong reference: dropping it shuts the pool down (workers leave their
+        // loops; the last one cancels what is still queued; see `pool::lifecycle`).
+        drop(pool);
+        glue::workers_gone(id)
+    }
+
+    /// Whether `close` was called.
+    #[wasm_bindgen(getter)]
+    pub fn closed(&self) -> bool {
+        self.pool.is_none()
+    }
+
+    /// Number of workers.
+    #[wasm_bindgen(getter)]
+    pub fn workers(&self) -> u32 {
+        self.workers
+    }
+
+    /// Number of task slots.
+    #[wasm_bindgen(getter)]
+    pub fn slots(&self) -> u32 {
+        self.slots
+    }
+
+    /// Slots free right now.
+    #[wasm_bindgen(getter, js_name = freeSlots)]
+    pub fn free_slots(&self) -> u32 {
+        self.pool.as_ref().map_or(0, |p| p.free_slots() as u32)
+    }
+
+    /// Identifies an open pool to the kernel classes' `spawn` (not part of the API).
+    #[doc(hidden)]
+    #[wasm_bindgen(getter, js_name = __pennyPool, skip_typescript)]
+    pub fn registry_token(&self) -> u32 {
+        self.token
+    }
+}
