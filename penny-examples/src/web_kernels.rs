@@ -24,6 +24,7 @@ pub fn sum_squares(n: u32) -> u32 {
 }
 
 /// Every argument kind JS can pass, echoed back through one loop: the conversion tests.
+#[allow(clippy::too_many_arguments)]
 #[penny::task(js)]
 pub fn mix(
     a: u8,

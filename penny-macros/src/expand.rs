@@ -174,6 +174,8 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         )
     };
     let no_loop_warning = no_resumable_loop_warning(kernel);
+    // `new` takes the kernel's arguments: as many as clippy tolerates on the kernel itself.
+    let many_args = (kernel.args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
 
     quote! {
         #[doc = #struct_doc]
@@ -203,6 +205,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
 
         impl #impl_generics #state #ty_generics #where_clause {
             #[doc = #new_doc]
+            #many_args
             #vis fn new(#(#params),*) -> Self {
                 #new_check
                 Self { #(#inits,)* }

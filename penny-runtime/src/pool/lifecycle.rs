@@ -37,8 +37,11 @@ pub(crate) struct Lives {
     cleaned: AtomicU32,
     /// Per worker: `(slot index << 32 | generation, panic message)` of the task whose panic
     /// is killing the worker, written by the panic hook on that worker.
-    deaths: Box<[SpinLock<Option<(u64, String)>>]>,
+    deaths: Box<[SpinLock<Option<Death>>]>,
 }
+
+/// A dying worker's last word: `(slot index << 32 | generation, panic message)`.
+type Death = (u64, String);
 
 impl Lives {
     pub(super) fn new(workers: usize) -> Lives {
