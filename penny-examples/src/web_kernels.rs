@@ -67,3 +67,32 @@ pub fn spin(iterations: u64) -> u64 {
     }
     x
 }
+
+/// Escape counts of the `tile_w` x `tile_h` tile at (`x0`, `y0`) of a `width` x `height`
+/// Mandelbrot view, written into `out` (row-major, `width` per row); returns how many of
+/// its pixels escaped. The demo page renders one task per tile.
+#[allow(clippy::too_many_arguments)]
+#[penny::task(js)]
+pub fn mandelbrot_tile(
+    out: penny::Out<u32>,
+    width: u32,
+    height: u32,
+    x0: u32,
+    y0: u32,
+    tile_w: u32,
+    tile_h: u32,
+    max_iter: u32,
+) -> u32 {
+    let mut escaped = 0u32;
+    for k in 0..tile_w * tile_h {
+        let (x, y) = (x0 + k % tile_w, y0 + k / tile_w);
+        let cx = x as f64 / width as f64 * 3.5 - 2.5;
+        let cy = y as f64 / height as f64 * 2.0 - 1.0;
+        let iter = crate::fractal::escape_time(cx, cy, max_iter);
+        if iter < max_iter {
+            escaped += 1;
+        }
+        out.set((y * width + x) as usize, iter);
+    }
+    escaped
+}

@@ -52,6 +52,7 @@ fn ts_type(ty: &Type) -> &'static str {
         "u8" | "u16" | "u32" | "usize" | "i8" | "i16" | "i32" | "isize" | "f32" | "f64" => "number",
         "bool" => "boolean",
         "char" => "string",
+        "Out" => "OutArray",
         _ => "unknown",
     }
 }

@@ -161,6 +161,12 @@ impl<T: AtomicElem> Out<T> {
         self.cells.len()
     }
 
+    /// The address of the first element (what a JS typed array over the memory starts at).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn addr(&self) -> usize {
+        self.cells.as_ptr() as usize
+    }
+
     /// Whether there are no elements.
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()

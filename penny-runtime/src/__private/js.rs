@@ -28,6 +28,12 @@ macro_rules! scalars {
 scalars!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, bool, char);
 
 impl JsOutput for () {}
+
+macro_rules! out_args {
+    ($($t:ty),*) => {$( impl JsArg for crate::Out<$t> {} )*};
+}
+// What `OutArray` (wasm's `crate::web`) can make.
+out_args!(u8, i8, u16, i16, u32, i32, f32, f64);
 impl<T: JsOutput> JsOutput for Option<T> {}
 impl<T: JsOutput, const N: usize> JsOutput for [T; N] {}
 

@@ -11,6 +11,7 @@
 //!   `waitAsync`).
 //! - `convert`: kernel arguments from JS values (checked: wrong count, type or range is a
 //!   `TypeError`) and outputs to JS values.
+//! - `out`: the JS `OutArray` class, an `Out<T>` JS views as a typed array.
 //! - `spawn`: what a generated class's `spawn(pool, ...args, options?)` calls.
 //! - `panic`: the panic hook that fails only the task that panicked (on wasm a panic aborts
 //!   its worker; see `pool::lifecycle`).
@@ -23,6 +24,7 @@ pub(crate) mod glue;
 
 mod convert;
 mod handle;
+mod out;
 mod panic;
 mod pool;
 mod spawn;
@@ -30,6 +32,7 @@ mod worker;
 
 pub use convert::{FromJs, IntoJs};
 pub use handle::WebHandle;
+pub use out::WebOut;
 pub use pool::WebPool;
 pub use spawn::{spawn, Args};
 pub(crate) use worker::{register_pool, start_worker};

@@ -1,0 +1,54 @@
+//! Prints, as JSON, what the plain (native) functions return for the cases the wasm tests
+//! run through the JS API (`tests/web/*.test.mjs`): the independent reference the Node and
+//! Chromium results are compared with. `cargo xtask web-test` writes it to
+//! `target/web-expected.json`.
+
+use penny_examples::web_kernels::{checksum, mandelbrot_tile, mix, spin, sum_squares};
+
+fn main() {
+    let mut cases = Vec::new();
+    for (n, seed) in [
+        (0u64, 0u64),
+        (1, 7),
+        (200_000, 7),
+        (1_000_000, 42),
+        (12_345, u64::MAX),
+    ] {
+        cases.push(format!(
+            r#"{{"kernel":"checksum","args":["{n}n","{seed}n"],"result":"{}n"}}"#,
+            checksum(n, seed)
+        ));
+    }
+    for n in [0u32, 1, 1000, 100_000, 3_000_000] {
+        cases.push(format!(
+            r#"{{"kernel":"sum_squares","args":[{n}],"result":{}}}"#,
+            sum_squares(n)
+        ));
+    }
+    for n in [0u64, 1, 1000, 2_000_000] {
+        cases.push(format!(
+            r#"{{"kernel":"spin","args":["{n}n"],"result":"{}n"}}"#,
+            spin(n)
+        ));
+    }
+    let (t, e, h, k) = mix(1, -2, 3, 4, -5, 0.5, 0.25, true, 'x');
+    cases.push(format!(
+        r#"{{"kernel":"mix","args":[1,-2,3,"4n","-5n",0.5,0.25,true,"x"],"result":[{t:?},"{e}n",{h},"{k}"]}}"#
+    ));
+    // The demo's image: a 256 x 128 view in 32 x 32 tiles, 200 iterations; its FNV-1a hash.
+    let (w, h, tile, iters) = (256u32, 128u32, 32u32, 200u32);
+    let out = penny::Out::<u32>::leak_filled((w * h) as usize, 0);
+    for y0 in (0..h).step_by(tile as usize) {
+        for x0 in (0..w).step_by(tile as usize) {
+            mandelbrot_tile(out, w, h, x0, y0, tile, tile, iters);
+        }
+    }
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for v in out.to_vec() {
+        hash = (hash ^ v as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    cases.push(format!(
+        r#"{{"kernel":"mandelbrot_image","args":[{w},{h},{tile},{iters}],"result":"{hash}n"}}"#
+    ));
+    println!("[\n  {}\n]", cases.join(",\n  "));
+}
