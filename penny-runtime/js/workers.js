@@ -247,6 +247,12 @@ export function nowMs() {
   return performance.timeOrigin + performance.now();
 }
 
+/** `promise.then(onFulfilled, onRejected)`, for Rust closures made into functions. (Not
+ * named `then`: a module exporting `then` is a thenable, and `await import()` of it breaks.) */
+export function chain(promise, onFulfilled, onRejected) {
+  return promise.then(onFulfilled, onRejected);
+}
+
 /** Reports a panic message where developers look. */
 export function consoleError(message) {
   console.error(message);

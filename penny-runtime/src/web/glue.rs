@@ -64,6 +64,14 @@ extern "C" {
     /// `performance.timeOrigin + performance.now()`.
     #[wasm_bindgen(js_name = nowMs)]
     pub(crate) fn now_ms() -> f64;
+    /// `promise.then(on_fulfilled, on_rejected)` with plain JS functions (`undefined` for
+    /// none), as `Closure::once_into_js` makes them.
+    #[wasm_bindgen(js_name = chain)]
+    pub(crate) fn then_js(
+        promise: &Promise,
+        on_fulfilled: &JsValue,
+        on_rejected: &JsValue,
+    ) -> Promise;
     /// `console.error(message)`.
     #[wasm_bindgen(js_name = consoleError)]
     pub(crate) fn console_error(message: &str);

@@ -117,6 +117,27 @@ impl Settle {
 thread_local! {
     static WATCHED: RefCell<HashMap<u32, Watch>> = RefCell::new(HashMap::new());
     static NEXT_TOKEN: Cell<u32> = const { Cell::new(1) };
+    /// Handles whose Rust side is alive (the JS object not yet freed or finalized).
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `{ handles, watched }`: this thread's live `TaskHandle`s and tasks whose promise is not
+/// settled yet. For leak tests; not part of the API.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __pennyStats, skip_typescript)]
+pub fn stats() -> JsValue {
+    let object = js_sys::Object::new();
+    let handles = LIVE.with(Cell::get) as f64;
+    let watched = WATCHED.with(|w| w.borrow().len()) as f64;
+    let _ = js_sys::Reflect::set(&object, &"handles".into(), &handles.into());
+    let _ = js_sys::Reflect::set(&object, &"watched".into(), &watched.into());
+    object.into()
+}
+
+impl Drop for WebHandle {
+    fn drop(&mut self) {
+        LIVE.with(|l| l.set(l.get() - 1));
+    }
 }
 
 /// The handle of a task spawned from JS: `result` (a promise of the output), `progress()`,
@@ -263,6 +284,7 @@ impl WebHandle {
         WATCHED.with(|w| w.borrow_mut().insert(token, watch));
         // The first poll runs from a microtask, never inside the caller's `spawn`.
         glue::wake_soon(token);
+        LIVE.with(|l| l.set(l.get() + 1));
         WebHandle {
             task,
             result,

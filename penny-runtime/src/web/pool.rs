@@ -8,7 +8,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 thread_local! {
     /// The open pools of this thread, by the token their JS object reports.
@@ -48,6 +47,70 @@ pub(crate) fn lookup(value: &JsValue) -> Result<Rc<crate::Pool>, &'static str> {
         .ok_or("is a closed Pool")
 }
 
+/// `Pool.start`'s options, checked.
+struct Options {
+    workers: Option<usize>,
+    slots: Option<usize>,
+    slot_bytes: Option<usize>,
+    slice: Option<Duration>,
+}
+
+impl Options {
+    fn into_builder(self) -> crate::PoolBuilder {
+        let mut builder = crate::Pool::builder();
+        if let Some(slots) = self.slots {
+            builder = builder.slots(slots);
+        }
+        if let Some(bytes) = self.slot_bytes {
+            builder = builder.slot_bytes(bytes);
+        }
+        if let Some(slice) = self.slice {
+            builder = builder.time_slice(slice);
+        }
+        builder
+    }
+}
+
+/// Checks `Pool.start`'s argument: why the page can't run a pool, or a `TypeError`.
+fn builder(options: &JsValue) -> Result<Options, JsValue> {
+    if let Some(why) = glue::cannot_start() {
+        return Err(Error::new(&why).into());
+    }
+    let options: JsValue = if options.is_undefined() || options.is_null() {
+        js_sys::Object::new().into()
+    } else if options.is_object() {
+        options.clone()
+    } else {
+        return Err(TypeError::new("Pool.start: options must be an object").into());
+    };
+    for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !["workers", "slots", "slotBytes", "timeSliceMs"].contains(&key.as_str()) {
+            return Err(TypeError::new(&format!(
+                "Pool.start: unknown option `{key}` (known: workers, slots, slotBytes, \
+                 timeSliceMs)"
+            ))
+            .into());
+        }
+    }
+    let slice = Reflect::get(&options, &"timeSliceMs".into()).unwrap_or_default();
+    let slice = match slice.as_f64() {
+        None if slice.is_undefined() => None,
+        Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_secs_f64(ms / 1e3)),
+        _ => {
+            return Err(
+                TypeError::new("Pool.start: `timeSliceMs` must be a positive number").into(),
+            )
+        }
+    };
+    Ok(Options {
+        workers: option_int(&options, "workers", MAX_WORKERS)?,
+        slots: option_int(&options, "slots", crate::MAX_SLOTS)?,
+        slot_bytes: option_int(&options, "slotBytes", 1 << 30)?,
+        slice,
+    })
+}
+
 /// Reads an optional positive integer option.
 fn option_int(options: &JsValue, key: &str, max: usize) -> Result<Option<usize>, JsValue> {
     let value = Reflect::get(options, &key.into()).unwrap_or_default();
@@ -69,75 +132,55 @@ impl WebPool {
     /// Starts a pool and resolves once every worker is ready. Rejects on a page that is not
     /// cross-origin isolated (naming the two headers it needs), and with a `TypeError` for
     /// bad options.
-    pub async fn start(
-        #[wasm_bindgen(unchecked_param_type = "PoolOptions")] options: JsValue,
-    ) -> Result<WebPool, JsValue> {
-        if let Some(why) = glue::cannot_start() {
-            return Err(Error::new(&why).into());
-        }
-        let options = if options.is_undefined() || options.is_null() {
-            js_sys::Object::new().into()
-        } else if options.is_object() {
-            options
-        } else {
-            return Err(TypeError::new("Pool.start: options must be an object").into());
+    ///
+    /// (Promises are chained by hand, not through an async executor: wasm-bindgen-futures'
+    /// executor on threaded builds waits with `Atomics.waitAsync`, or a polyfill that needs
+    /// Web Workers, which Node lacks.)
+    #[wasm_bindgen(unchecked_return_type = "Promise<Pool>")]
+    pub fn start(
+        #[wasm_bindgen(unchecked_param_type = "PoolOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let builder = match builder(&options) {
+            Ok(builder) => builder,
+            Err(e) => return Promise::reject(&e),
         };
-        for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
-            let key = key.as_string().unwrap_or_default();
-            if !["workers", "slots", "slotBytes", "timeSliceMs"].contains(&key.as_str()) {
-                return Err(TypeError::new(&format!(
-                    "Pool.start: unknown option `{key}` (known: workers, slots, slotBytes, \
-                     timeSliceMs)"
-                ))
-                .into());
-            }
-        }
-        let workers = option_int(&options, "workers", MAX_WORKERS)?;
-        let slots = option_int(&options, "slots", crate::MAX_SLOTS)?;
-        let slot_bytes = option_int(&options, "slotBytes", 1 << 30)?;
-        let slice = Reflect::get(&options, &"timeSliceMs".into()).unwrap_or_default();
-        let slice = match slice.as_f64() {
-            None if slice.is_undefined() => None,
-            Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_secs_f64(ms / 1e3)),
-            _ => {
-                return Err(
-                    TypeError::new("Pool.start: `timeSliceMs` must be a positive number").into(),
-                )
-            }
-        };
-        JsFuture::from(glue::prepare()).await?;
-        let mut builder = crate::Pool::builder()
-            .workers(workers.unwrap_or_else(|| glue::default_workers().max(1) as usize));
-        if let Some(slots) = slots {
-            builder = builder.slots(slots);
-        }
-        if let Some(bytes) = slot_bytes {
-            builder = builder.slot_bytes(bytes);
-        }
-        if let Some(slice) = slice {
-            builder = builder.time_slice(slice);
-        }
-        let pool = builder.try_build().map_err(|why| Error::new(&why))?;
-        let id = pool.id() as u32;
-        if let Err(e) = JsFuture::from(glue::workers_started(id)).await {
-            drop(pool);
-            glue::terminate_workers(id);
-            return Err(e);
-        }
-        let token = NEXT_TOKEN.with(|n| {
-            let t = n.get();
-            n.set(t + 1);
-            t
+        let build = Closure::once_into_js(move |_: JsValue| -> Result<JsValue, JsValue> {
+            let workers = builder
+                .workers
+                .unwrap_or_else(|| glue::default_workers().max(1) as usize);
+            let pool = builder
+                .into_builder()
+                .workers(workers)
+                .try_build()
+                .map_err(|why| JsValue::from(Error::new(&why)))?;
+            let id = pool.id() as u32;
+            let mut pool = Some(pool);
+            let ready = Closure::once_into_js(move |_: JsValue| -> JsValue {
+                let pool = pool.take().expect("called once");
+                let token = NEXT_TOKEN.with(|n| {
+                    let t = n.get();
+                    n.set(t + 1);
+                    t
+                });
+                let (workers, slots) = (pool.workers() as u32, pool.slots() as u32);
+                let pool = Rc::new(pool);
+                OPEN.with(|open| open.borrow_mut().insert(token, Rc::downgrade(&pool)));
+                WebPool {
+                    pool: Some(pool),
+                    token,
+                    workers,
+                    slots,
+                }
+                .into()
+            });
+            let failed = Closure::once_into_js(move |e: JsValue| -> Result<JsValue, JsValue> {
+                glue::terminate_workers(id);
+                Err(e)
+            });
+            // (A pool whose workers failed to start is dropped with the `ready` closure.)
+            Ok(glue::then_js(&glue::workers_started(id), &ready, &failed).into())
         });
-        let (workers, slots) = (pool.workers() as u32, pool.slots() as u32);
-        let pool = Rc::new(pool);
-        OPEN.with(|open| open.borrow_mut().insert(token, Rc::downgrade(&pool)));
-        Ok(WebPool {
-            pool: Some(pool),
-            token,
-            workers,
-            slots,
-        })
+        glue::then_js(&glue::prepare(), &build, &JsValue::UNDEFINED)
     }
 
     /// Cancels what is unfinished (those results reject with an `AbortError`), ends the

@@ -1,0 +1,358 @@
+// The JS API end to end, the same file in Node and in headless Chromium: results equal to
+// the native plain functions, argument checking, priorities and preemption, cancellation
+// (cancel() and AbortSignal), more spawns than slots, a panicking task failing alone with
+// its worker replaced, close(), the waitAsync fallback, and dropped handles.
+
+import { assert, assertEqual, assertRejects, assertThrows, test } from './harness.mjs';
+import { isBrowser, loadPackage } from './platform.mjs';
+import { expected } from './expected.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` every few ms until it holds (or fails after `ms`). */
+async function until(condition, what, ms = 10000) {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+let shared;
+/** One pool for the tests that don't need their own. */
+async function pool() {
+  const { pkg } = await loadPackage();
+  shared ??= await pkg.Pool.start({ workers: 2 });
+  return { pkg, pool: shared };
+}
+
+/** Converts the JSON form of the reference file ("5n" is a BigInt) to JS values. */
+function value(v) {
+  if (typeof v === 'string' && /^-?\d+n$/.test(v)) return BigInt(v.slice(0, -1));
+  if (Array.isArray(v)) return v.map(value);
+  return v;
+}
+
+const classes = {
+  checksum: 'Checksum',
+  sum_squares: 'SumSquares',
+  spin: 'Spin',
+  mix: 'Mix',
+};
+
+test('results equal the native plain functions', async () => {
+  const { pkg, pool: p } = await pool();
+  const cases = (await expected()).filter((c) => classes[c.kernel]);
+  assert(cases.length >= 10, `only ${cases.length} reference cases`);
+  const handles = cases.map((c) => pkg[classes[c.kernel]].spawn(p, ...c.args.map(value)));
+  for (const [i, c] of cases.entries()) {
+    assertEqual(await handles[i].result, value(c.result), `${c.kernel}(${c.args})`);
+  }
+});
+
+test('the README example: progress, status, result', async () => {
+  const { pkg, pool: p } = await pool();
+  const ctrl = new AbortController();
+  const h = pkg.Checksum.spawn(p, 200000n, 7n, { priority: 'user-blocking', signal: ctrl.signal });
+  const progress = h.progress();
+  assertEqual(typeof progress.done, 'number');
+  assertEqual(progress.total, 200000);
+  assert(['queued', 'running', 'done'].includes(h.status()), h.status());
+  assert(h.result === h.result, 'result is the same Promise on every access');
+  const v = await h.result;
+  const reference = (await expected()).find((c) => c.kernel === 'checksum' && c.args[0] === '200000n');
+  assertEqual(v, value(reference.result));
+  assertEqual(h.status(), 'done');
+  assertEqual(h.progress(), { done: 200000, total: 200000 });
+});
+
+test('bad arguments throw a TypeError and leave the pool untouched', async () => {
+  const { pkg, pool: p } = await pool();
+  const free = p.freeSlots;
+  const bad = [
+    () => pkg.Checksum.spawn(p, 5, 7n), // number for u64
+    () => pkg.Checksum.spawn(p, '5', 7n), // string
+    () => pkg.Checksum.spawn(p, -1n, 7n), // out of range
+    () => pkg.Checksum.spawn(p, 1n << 64n, 7n), // out of range
+    () => pkg.Checksum.spawn(p, 5n), // too few
+    () => pkg.Checksum.spawn(p, 5n, 7n, {}, 1), // too many
+    () => pkg.Checksum.spawn(p, 5n, 7n, 3), // options not an object
+    () => pkg.Checksum.spawn(p, 5n, 7n, { priority: 'urgent' }),
+    () => pkg.Checksum.spawn(p, 5n, 7n, { signal: {} }),
+    () => pkg.Checksum.spawn(p, 5n, 7n, { prority: 'background' }), // typo
+    () => pkg.Checksum.spawn({}, 5n, 7n), // not a pool
+    () => pkg.SumSquares.spawn(p, 3.7), // not integral
+    () => pkg.SumSquares.spawn(p, 2 ** 32), // out of u32
+    () => pkg.SumSquares.spawn(p, 5n), // BigInt for u32
+    () => pkg.Mix.spawn(p, 256, -2, 3, 4n, -5n, 0.5, 0.25, true, 'x'), // u8 overflow
+    () => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 0.5, 0.25, 1, 'x'), // number for bool
+    () => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 0.5, 0.25, true, 'xy'), // two chars
+  ];
+  for (const [i, f] of bad.entries()) {
+    const error = assertThrows(f, TypeError);
+    assert(error.message.length > 10, `case ${i}: message "${error.message}"`);
+  }
+  assertEqual(p.freeSlots, free, 'free slots after rejected spawns');
+  assertThrows(() => pkg.Checksum.spawn(p, 5n, 7n, { prority: 'x' }), TypeError);
+});
+
+test('a user-blocking task finishes while background tasks hold every worker', async () => {
+  const { pkg } = await loadPackage();
+  const p = await pkg.Pool.start({ workers: 2 });
+  try {
+    const background = [];
+    for (let i = 0; i < 4; i++) background.push(pkg.Spin.spawn(p, 10n ** 12n, { priority: 'background' }));
+    await until(() => background.filter((h) => h.status() === 'running').length === 2, 'workers busy');
+    const started = performance.now();
+    const urgent = pkg.Checksum.spawn(p, 100000n, 1n, { priority: 'user-blocking' });
+    await urgent.result;
+    const ms = performance.now() - started;
+    // The background tasks are still going: they were preempted, not finished.
+    assert(background.every((h) => h.status() !== 'done'), 'background finished first');
+    assert(ms < 2000, `urgent task took ${ms} ms`);
+    for (const h of background) h.cancel();
+    for (const h of background) await assertRejects(h.result, 'AbortError');
+  } finally {
+    await p.close();
+  }
+});
+
+test('cancel() and AbortSignal reject with an AbortError', async () => {
+  const { pkg, pool: p } = await pool();
+  const running = pkg.Spin.spawn(p, 10n ** 12n);
+  await until(() => running.progress().done > 0, 'progress');
+  running.cancel();
+  const e1 = await assertRejects(running.result, 'AbortError');
+  assert(e1 instanceof Error, 'cancel() rejects with an Error');
+  await until(() => running.status() === 'cancelled', 'cancelled status');
+
+  const ctrl = new AbortController();
+  const aborted = pkg.Spin.spawn(p, 10n ** 12n, { signal: ctrl.signal });
+  ctrl.abort();
+  const e2 = await assertRejects(aborted.result, 'AbortError');
+  assertEqual(e2, ctrl.signal.reason, 'rejects with signal.reason');
+
+  const custom = new AbortController();
+  const withReason = pkg.Spin.spawn(p, 10n ** 12n, { signal: custom.signal });
+  const reason = new Error('user gave up');
+  custom.abort(reason);
+  assertEqual(await assertRejects(withReason.result), reason);
+
+  const already = AbortSignal.abort();
+  const never = pkg.Spin.spawn(p, 10n ** 12n, { signal: already });
+  assertEqual(await assertRejects(never.result, 'AbortError'), already.reason);
+
+  // A task that finished stays resolved after a late cancel or abort.
+  const late = new AbortController();
+  const done = pkg.SumSquares.spawn(p, 10, { signal: late.signal });
+  assertEqual(await done.result, 285);
+  done.cancel();
+  late.abort();
+  assertEqual(await done.result, 285);
+});
+
+test('a cancel while queued ends the task at once', async () => {
+  const { pkg } = await loadPackage();
+  const p = await pkg.Pool.start({ workers: 1, slots: 2 });
+  try {
+    const hog = pkg.Spin.spawn(p, 10n ** 12n);
+    const queued = [];
+    for (let i = 0; i < 6; i++) queued.push(pkg.Spin.spawn(p, 10n ** 12n));
+    assert(queued.every((h) => h.status() === 'queued'), queued.map((h) => h.status()).join());
+    for (const h of queued) h.cancel();
+    for (const h of queued) await assertRejects(h.result, 'AbortError');
+    hog.cancel();
+    await assertRejects(hog.result, 'AbortError');
+  } finally {
+    await p.close();
+  }
+});
+
+test('more spawns than slots all complete; spawn never blocks', async () => {
+  const { pkg } = await loadPackage();
+  const p = await pkg.Pool.start({ workers: 2, slots: 4 });
+  try {
+    // Two long tasks hold both workers (and two slots) until cancelled below.
+    const hogs = [pkg.Spin.spawn(p, 10n ** 12n), pkg.Spin.spawn(p, 10n ** 12n)];
+    await until(() => hogs.every((h) => h.status() === 'running'), 'hogs running');
+    const n = 2000;
+    const started = performance.now();
+    const handles = [];
+    for (let i = 0; i < n; i++) handles.push(pkg.SumSquares.spawn(p, i % 300));
+    const spawnMs = performance.now() - started;
+    const queued = handles.filter((h) => h.status() === 'queued').length;
+    assertEqual(queued, n, 'every task waits while both workers are held');
+    for (const h of hogs) h.cancel();
+    const results = await Promise.all(handles.map((h) => h.result));
+    for (let i = 0; i < n; i++) {
+      const m = i % 300;
+      let acc = 0;
+      for (let k = 0; k < m; k++) acc = (acc + k * k) >>> 0;
+      assertEqual(results[i], acc, `task ${i}`);
+    }
+    await until(() => p.freeSlots === 4, 'every slot free again');
+    assert(spawnMs < 5000, `spawning took ${spawnMs} ms`);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a panicking task fails alone; its worker is replaced', async () => {
+  const { pkg } = await loadPackage();
+  const p = await pkg.Pool.start({ workers: 2, slots: 8 });
+  try {
+    // Work queued everywhere, including behind the task that will panic.
+    const before = [];
+    for (let i = 0; i < 12; i++) before.push(pkg.Checksum.spawn(p, 300000n, BigInt(i)));
+    const boom = pkg.PanicAfter.spawn(p, 1000, true);
+    const after = [];
+    for (let i = 0; i < 12; i++) after.push(pkg.Checksum.spawn(p, 300000n, BigInt(100 + i)));
+    const error = await assertRejects(boom.result, 'Error');
+    assert(error.message.includes('panic_after: failed at iteration 1000'), error.message);
+    assertEqual(boom.status(), 'failed');
+    const all = await Promise.all([...before, ...after].map((h) => h.result));
+    assert(all.every((v) => typeof v === 'bigint'), 'every other task completed');
+    // Both workers work again: two long tasks run at once.
+    const a = pkg.Spin.spawn(p, 10n ** 12n);
+    const b = pkg.Spin.spawn(p, 10n ** 12n);
+    await until(() => a.status() === 'running' && b.status() === 'running', 'two running tasks');
+    assertEqual(p.workers, 2);
+    a.cancel();
+    b.cancel();
+    // And a second panic is survived the same way.
+    await assertRejects(pkg.PanicAfter.spawn(p, 5, true).result, 'Error');
+    assertEqual(await pkg.PanicAfter.spawn(p, 5, false).result, 15);
+  } finally {
+    await p.close();
+  }
+});
+
+test('close() cancels what is unfinished; spawn after close throws', async () => {
+  const { pkg } = await loadPackage();
+  const p = await pkg.Pool.start({ workers: 2, slots: 16 });
+  const handles = [];
+  for (let i = 0; i < 10; i++) handles.push(pkg.Spin.spawn(p, 10n ** 12n));
+  const quick = pkg.SumSquares.spawn(p, 3, { priority: 'user-blocking' });
+  assertEqual(await quick.result, 5);
+  await p.close();
+  assert(p.closed, 'closed');
+  for (const h of handles) await assertRejects(h.result, 'AbortError');
+  assertThrows(() => pkg.Checksum.spawn(p, 1n, 1n), TypeError);
+  await p.close(); // twice is fine
+});
+
+test('results arrive without Atomics.waitAsync (a message from the worker)', async () => {
+  const { pkg } = await loadPackage();
+  const original = Atomics.waitAsync;
+  delete Atomics.waitAsync;
+  try {
+    assertEqual(typeof Atomics.waitAsync, 'undefined');
+    const p = await pkg.Pool.start({ workers: 2 });
+    try {
+      const handles = [];
+      for (let i = 0; i < 50; i++) handles.push(pkg.SumSquares.spawn(p, 1000 + i));
+      const slow = pkg.Spin.spawn(p, 3000000n);
+      const results = await Promise.all(handles.map((h) => h.result));
+      assertEqual(results[0], 332833500);
+      assertEqual(typeof (await slow.result), 'bigint');
+      const cancelled = pkg.Spin.spawn(p, 10n ** 12n);
+      cancelled.cancel();
+      await assertRejects(cancelled.result, 'AbortError');
+    } finally {
+      await p.close();
+    }
+  } finally {
+    Atomics.waitAsync = original;
+  }
+});
+
+test('dropped handles leak neither slots nor memory', async () => {
+  const { pkg, memory } = await loadPackage();
+  const p = await pkg.Pool.start({ workers: 2, slots: 16 });
+  const perRound = 5000;
+  try {
+    const round = async () => {
+      for (let i = 0; i < perRound; i++) {
+        const h = pkg.SumSquares.spawn(p, 100);
+        if (i % 2 === 0) h.free(); // dropped explicitly; the others by the GC
+      }
+      await until(() => p.freeSlots === 16, 'slots free');
+      // Let the GC collect the other half and run their finalizers (which free the Rust side).
+      for (let k = 0; k < 2; k++) {
+        if (globalThis.gc) globalThis.gc();
+        await sleep(100);
+      }
+    };
+    await round();
+    await round();
+    const before = memory.buffer.byteLength;
+    const rounds = 4;
+    for (let r = 0; r < rounds; r++) await round();
+    // Every handle's Rust side was freed (explicitly, or by the GC's finalizers) and every
+    // promise settled.
+    const stats = pkg.__pennyStats();
+    assertEqual(stats.watched, 0, 'tasks still watched');
+    assert(stats.handles <= perRound / 10, `${stats.handles} handles still alive after GC`);
+    // A handle's Rust side is over 100 bytes: leaking it would grow the memory by 2 MB here.
+    // Measured: one step of up to 320 KiB when the executor's table of pending tasks grows
+    // to a new peak, then flat; the bound is 1 MiB.
+    const grown = memory.buffer.byteLength - before;
+    const spawns = rounds * perRound;
+    assert(grown <= 1 << 20, `memory grew ${grown} bytes over ${spawns} spawns`);
+  } finally {
+    await p.close();
+  }
+});
+
+test('an unawaited rejection is no unhandled rejection', async () => {
+  const { pkg, pool: p } = await pool();
+  let unhandled = 0;
+  const count = () => unhandled++;
+  if (isBrowser) window.addEventListener('unhandledrejection', count);
+  else process.on('unhandledRejection', count);
+  try {
+    pkg.Spin.spawn(p, 10n ** 12n).cancel();
+    pkg.PanicAfter.spawn(p, 1, true);
+    const ctrl = new AbortController();
+    pkg.Spin.spawn(p, 10n ** 12n, { signal: ctrl.signal });
+    ctrl.abort();
+    await sleep(300);
+    assertEqual(unhandled, 0);
+  } finally {
+    if (isBrowser) window.removeEventListener('unhandledrejection', count);
+    else process.off('unhandledRejection', count);
+  }
+});
+
+test('Pool.start checks its options', async () => {
+  const { pkg } = await loadPackage();
+  await assertRejects(pkg.Pool.start({ workers: 0 }), 'TypeError');
+  await assertRejects(pkg.Pool.start({ workers: 1.5 }), 'TypeError');
+  await assertRejects(pkg.Pool.start({ wrkers: 2 }), 'TypeError');
+  await assertRejects(pkg.Pool.start(5), 'TypeError');
+  const p = await pkg.Pool.start();
+  assert(p.workers >= 1, `default workers ${p.workers}`);
+  await p.close();
+});
+
+test('OutArray: a kernel writes, JS reads the typed array', async () => {
+  const { pkg, pool: p } = await pool();
+  const [w, h, tile, iters] = [256, 128, 32, 200];
+  const out = pkg.OutArray.u32(w * h);
+  assertEqual(out.length, w * h);
+  const tiles = [];
+  for (let y = 0; y < h; y += tile) {
+    for (let x = 0; x < w; x += tile) tiles.push(pkg.MandelbrotTile.spawn(p, out, w, h, x, y, tile, tile, iters));
+  }
+  await Promise.all(tiles.map((t) => t.result));
+  let hash = 0xcbf29ce484222325n;
+  for (const v of out.view()) hash = BigInt.asUintN(64, (hash ^ BigInt(v)) * 0x100000001b3n);
+  const reference = (await expected()).find((c) => c.kernel === 'mandelbrot_image');
+  assertEqual(hash, value(reference.result), 'image hash vs native');
+  assertThrows(() => pkg.MandelbrotTile.spawn(p, pkg.OutArray.f32(4), 2, 2, 0, 0, 2, 2, 10), TypeError);
+});
+
+test('last: close the shared pool', async () => {
+  if (shared) await shared.close();
+  shared = undefined;
+});
