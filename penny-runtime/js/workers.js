@@ -2,13 +2,19 @@
 // worker_threads in Node), each instantiating the same wasm module on the same shared
 // memory, and carries the few messages the thread that started them needs back.
 //
-// The file has two roles. Imported by the package's main JS (wasm-bindgen copies it into
-// `snippets/` and imports it), it exports the functions the Rust runtime calls
-// (`penny-runtime/src/web/glue.rs`). Started as a worker, it is its own worker script: it
-// passes `new URL('./workers.js', import.meta.url)` to `new Worker`, the pattern bundlers
-// understand, and as a worker it waits for one start message, loads the package's main JS
-// from the URL in that message, instantiates the module on the shared memory and runs the
-// worker loop until the pool shuts down.
+// wasm-bindgen copies this file into the package's `snippets/` and the package's main JS
+// imports it; the functions it exports are what the Rust runtime calls
+// (`penny-runtime/src/web/glue.rs`). A worker's script is `penny-worker.js` at the package's
+// root (`cargo xtask web` writes it; by hand it is two lines):
+//
+//     import * as glue from './my_kernels.js';
+//     globalThis.__pennyGlue = glue;
+//
+// It loads the package's main JS (and with it this file) in the worker and hands over the
+// glue; this file then waits for the start message, instantiates the module on the shared
+// memory and runs the worker loop until the pool shuts down. Workers are started with
+// `new Worker(new URL('../../../penny-worker.js', import.meta.url), { type: 'module' })`,
+// the pattern bundlers understand (Vite bundles the worker with its own copy of the glue).
 //
 // Messages from a worker to the thread that started it: `ready` (instantiated), `exit`
 // (the worker loop returned: the pool shut down), `died` (the worker's wasm trapped: a
@@ -98,20 +104,23 @@ function poolEntry(pool) {
 }
 
 /**
- * Starts worker `index` of pool `pool`: it loads `glueUrl` (the package's main JS),
- * instantiates `module` on `memory` and runs the worker body boxed at `entry`.
+ * Starts worker `index` of pool `pool`: `penny-worker.js` loads the package, instantiates
+ * `module` on `memory` and runs the worker body boxed at `entry`.
  */
-export function startWorker(module, memory, glueUrl, pool, index, entry) {
+export function startWorker(module, memory, pool, index, entry) {
   const pe = poolEntry(pool);
   const name = `${WORKER_NAME}-${pool}-${index}`;
   let worker;
   if (isNode) {
-    worker = new node.threads.Worker(new URL(import.meta.url), {
+    worker = new node.threads.Worker(new URL('../../../penny-worker.js', import.meta.url), {
       name,
       workerData: { penny: name },
     });
   } else {
-    worker = new Worker(new URL('./workers.js', import.meta.url), { type: 'module', name });
+    worker = new Worker(new URL('../../../penny-worker.js', import.meta.url), {
+      type: 'module',
+      name,
+    });
   }
   let ready, failed;
   const started = new Promise((resolve, reject) => {
@@ -123,18 +132,29 @@ export function startWorker(module, memory, glueUrl, pool, index, entry) {
   pe.starting.push(started);
   pe.workers.set(index, worker);
   let gone = false;
+  let isReady = false;
   const lost = (message) => {
     if (gone) return;
     gone = true;
     pe.workers.delete(index);
     worker.terminate();
-    failed(new Error(`penny: worker ${index} failed to start: ${message}`));
-    if (onDied) onDied(pool, index, message);
+    if (!isReady) {
+      // Never started: fail the pool's start (no replacement, it would fail the same way).
+      failed(
+        new Error(
+          `penny: worker ${index} failed to start: ${message} (is penny-worker.js beside ` +
+            "the package's main JS? `cargo xtask web` writes it)",
+        ),
+      );
+    } else if (onDied) {
+      onDied(pool, index, message);
+    }
   };
   const onMessage = (data) => {
     if (data === null || typeof data !== 'object') return;
     switch (data.penny) {
       case 'ready':
+        isReady = true;
         ready();
         break;
       case 'wake':
@@ -162,7 +182,7 @@ export function startWorker(module, memory, glueUrl, pool, index, entry) {
       onError(e);
     });
   }
-  worker.postMessage({ penny: 'start', module, memory, glueUrl, index, entry });
+  worker.postMessage({ penny: 'start', module, memory, index, entry });
 }
 
 /** Resolves once every worker started so far for `pool` is instantiated. */
@@ -270,9 +290,12 @@ export function postWake(token) {
   return true;
 }
 
-async function runWorker(data) {
+function runWorker(data) {
   try {
-    const glue = await import(data.glueUrl);
+    const glue = globalThis.__pennyGlue;
+    if (glue === undefined) {
+      throw new Error('penny-worker.js did not set globalThis.__pennyGlue');
+    }
     glue.initSync({ module: data.module, memory: data.memory });
     post({ penny: 'ready' });
     // Runs the scheduler loop; returns when the pool shuts down.

@@ -1,5 +1,5 @@
 //! The JS functions the runtime calls, from `penny-runtime/js/workers.js` (copied by
-//! wasm-bindgen into the package's `snippets/`), and the URL of the package's main JS.
+//! wasm-bindgen into the package's `snippets/`).
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -25,7 +25,6 @@ extern "C" {
     pub(crate) fn start_worker(
         module: &JsValue,
         memory: &JsValue,
-        glue_url: &str,
         pool: u32,
         index: u32,
         entry: u32,
@@ -75,17 +74,4 @@ extern "C" {
     /// `console.error(message)`.
     #[wasm_bindgen(js_name = consoleError)]
     pub(crate) fn console_error(message: &str);
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `import.meta.url` as the package's main JS sees it: wasm-bindgen emits this accessor
-    /// in that file, so it is the URL workers load to instantiate the module.
-    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
-    static GLUE_URL: String;
-}
-
-/// The URL of the package's main JS.
-pub(crate) fn glue_url() -> String {
-    GLUE_URL.with(String::clone)
 }

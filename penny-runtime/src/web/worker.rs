@@ -34,7 +34,6 @@ pub(crate) fn start_worker(pool: usize, index: usize, body: Body) -> Result<(), 
     let started = glue::start_worker(
         &wasm_bindgen::module(),
         &wasm_bindgen::memory(),
-        &glue::glue_url(),
         pool as u32,
         index as u32,
         entry as u32,
