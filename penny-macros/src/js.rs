@@ -15,23 +15,17 @@ use syn::{ItemFn, Type};
 use crate::ctxt::Errors;
 use crate::kernel::Kernel;
 
-/// Rejects what a JS class can't export: generic kernels and methods.
+/// Rejects what a JS class can't export: generic kernels. (Methods are rejected for every
+/// kernel, `js` or not.)
 pub fn check(func: &ItemFn, js: Option<proc_macro2::Span>, errors: &mut Errors) {
-    let Some(span) = js else {
+    if js.is_none() {
         return;
-    };
+    }
     if !func.sig.generics.params.is_empty() {
         errors.push(syn::Error::new(
             func.sig.generics.span(),
             "a `#[penny::task(js)]` kernel can't be generic: JavaScript calls one concrete \
              function; write a non-generic wrapper kernel for each type JS needs",
-        ));
-    }
-    if crate::valid::is_method(func) {
-        errors.push(syn::Error::new(
-            span,
-            "`js` exports a free function's kernel: move this kernel out of the `impl` block \
-             (or drop `js` and spawn it from Rust)",
         ));
     }
 }
