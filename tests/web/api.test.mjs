@@ -292,7 +292,10 @@ test('dropped handles leak neither slots nor memory', async () => {
     // promise settled.
     const stats = pkg.__pennyStats();
     assertEqual(stats.watched, 0, 'tasks still watched');
-    assert(stats.handles <= perRound / 10, `${stats.handles} handles still alive after GC`);
+    // With a GC to call (node --expose-gc, chromium --js-flags=--expose-gc) the handles left
+    // to it are finalized too; without, at most those of the last round are still alive.
+    const left = globalThis.gc ? perRound / 10 : perRound / 2;
+    assert(stats.handles <= left, `${stats.handles} handles still alive after GC`);
     // A handle's Rust side is over 100 bytes: leaking it would grow the memory by 2 MB here.
     // Measured: one step of up to 320 KiB when the executor's table of pending tasks grows
     // to a new peak, then flat; the bound is 1 MiB.
