@@ -4,10 +4,13 @@
 //! and installs.
 
 mod cmd;
+mod json;
 mod report;
 mod setup;
 mod stages;
+mod web;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use report::Report;
@@ -18,16 +21,19 @@ usage: cargo xtask <command> [options]
 commands:
   test [--quick] [--no-miri]
               every test: rustfmt and clippy, native tests, the pool simulation (seeds
-              0..3000, and findings put back), loom, threaded wasm build, Miri, and the
-              browser tools (installs what is missing). --quick runs only the lints and
-              the native tests;
-              --no-miri skips Miri.
+              0..3000, and findings put back), loom, threaded wasm build, the browser tools
+              (installs what is missing), the wasm package (`web`), Miri. --quick runs only
+              the lints and the native tests; --no-miri skips Miri.
   demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
   loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
   sim [A..B]  the deterministic simulation of the pool over seeds A..B (default 0..3000)
   sim-regress put findings 4, 5 and 8 back one at a time; the simulation must find each
   miri        penny-runtime's unit tests under Miri (installs the pinned nightly + miri)
   wasm        build penny-runtime for wasm32 with threads (atomics, shared memory)
+  web [--manifest-path PATH] [--out DIR]
+              build a crate that depends on penny (default: penny-examples) for wasm32 with
+              threads and run wasm-bindgen --target web on it: a package in DIR (default:
+              pkg/ beside the crate's Cargo.toml) with <lib>.js, <lib>_bg.wasm, package.json
   bench [ARGS]
               criterion benchmarks of penny-examples (lowering) and penny-runtime (ARGS go
               to criterion), then the suite-wide lowering benchmark (penny-examples suite)
@@ -83,6 +89,7 @@ fn main() -> ExitCode {
                 r.stage("threaded wasm build", stages::wasm);
             })
         }),
+        "web" => web(rest),
         "bench" => match rest.split_first() {
             Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
                 r.stage("bench penny-examples suite", || {
@@ -178,8 +185,9 @@ fn test(rest: &[String]) -> Result<bool, String> {
             report.skip("simulation finds findings put back", why);
             report.skip("loom tests", why);
             report.skip("threaded wasm build", why);
-            report.skip("miri", why);
             report.skip("browser tools", why);
+            report.skip(WEB_STAGE, why);
+            report.skip("miri", why);
             return;
         }
         report.stage("simulation", || stages::simulation(stages::SIM_SEEDS));
@@ -189,11 +197,7 @@ fn test(rest: &[String]) -> Result<bool, String> {
         );
         report.stage("loom tests", stages::loom);
         report.stage("threaded wasm build", stages::wasm);
-        if miri {
-            report.stage("miri", stages::miri);
-        } else {
-            report.skip("miri", "--no-miri");
-        }
+        // Before the wasm stages: a fresh machine needs wasm-bindgen-cli and Chromium first.
         report.stage("browser tools (wasm-bindgen-cli, chromium)", || {
             Ok(format!(
                 "{}; {}",
@@ -201,5 +205,43 @@ fn test(rest: &[String]) -> Result<bool, String> {
                 setup::chromium()?
             ))
         });
+        report.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+        if miri {
+            report.stage("miri", stages::miri);
+        } else {
+            report.skip("miri", "--no-miri");
+        }
+    })
+}
+
+const WEB_STAGE: &str = "wasm package (cargo xtask web)";
+
+/// `--name VALUE` out of `rest`, for the commands that take options with values.
+fn option_value<'a>(
+    command: &str,
+    name: &str,
+    args: &mut std::slice::Iter<'a, String>,
+) -> Result<&'a String, String> {
+    args.next()
+        .ok_or_else(|| format!("`cargo xtask {command} {name}` needs a value\n\n{USAGE}"))
+}
+
+fn web(rest: &[String]) -> Result<bool, String> {
+    let mut manifest = web::default_manifest();
+    let mut out: Option<PathBuf> = None;
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--manifest-path" => manifest = option_value("web", arg, &mut args)?.into(),
+            "--out" => out = Some(option_value("web", arg, &mut args)?.into()),
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask web`\n\n{USAGE}"
+                ))
+            }
+        }
+    }
+    single("web", |r| {
+        r.stage(WEB_STAGE, || web::stage(&manifest, out.as_deref()));
     })
 }
