@@ -6,6 +6,7 @@
 mod cmd;
 mod json;
 mod report;
+mod serve;
 mod setup;
 mod stages;
 mod web;
@@ -34,6 +35,10 @@ commands:
               build a crate that depends on penny (default: penny-examples) for wasm32 with
               threads and run wasm-bindgen --target web on it: a package in DIR (default:
               pkg/ beside the crate's Cargo.toml) with <lib>.js, <lib>_bg.wasm, package.json
+  serve [--port N] [--dir DIR] [--no-build]
+              build the examples package (`web`, unless --no-build), then serve DIR (default:
+              the repository) on 127.0.0.1:N (default 8000) with the cross-origin isolation
+              headers threads need; /no-isolation/PATH serves PATH without them
   bench [ARGS]
               criterion benchmarks of penny-examples (lowering) and penny-runtime (ARGS go
               to criterion), then the suite-wide lowering benchmark (penny-examples suite)
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
             })
         }),
         "web" => web(rest),
+        "serve" => serve(rest),
         "bench" => match rest.split_first() {
             Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
                 r.stage("bench penny-examples suite", || {
@@ -244,4 +250,50 @@ fn web(rest: &[String]) -> Result<bool, String> {
     single("web", |r| {
         r.stage(WEB_STAGE, || web::stage(&manifest, out.as_deref()));
     })
+}
+
+fn serve(rest: &[String]) -> Result<bool, String> {
+    let mut port: u16 = 8000;
+    let mut dir = stages::root();
+    let mut build = true;
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = option_value("serve", arg, &mut args)?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("`--port {value}`: not a port number"))?;
+            }
+            "--dir" => dir = option_value("serve", arg, &mut args)?.into(),
+            "--no-build" => build = false,
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask serve`\n\n{USAGE}"
+                ))
+            }
+        }
+    }
+    if build
+        && !single("web", |r| {
+            r.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+        })?
+    {
+        return Ok(false);
+    }
+    let server = serve::start(&dir, port, true)
+        .map_err(|e| format!("cannot serve {} on port {port}: {e}", dir.display()))?;
+    println!();
+    println!("serving {} (Ctrl-C stops)", dir.display());
+    println!("demo:   {}", server.url("/penny-examples/web/index.html"));
+    println!(
+        "without cross-origin isolation: {}",
+        server.url(&format!(
+            "{}/penny-examples/web/index.html",
+            serve::NO_ISOLATION
+        ))
+    );
+    cmd::flush();
+    server.wait();
+    Ok(true)
 }
