@@ -10,6 +10,7 @@ mod serve;
 mod setup;
 mod stages;
 mod web;
+mod webtest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,8 +24,9 @@ commands:
   test [--quick] [--no-miri]
               every test: rustfmt and clippy, native tests, the pool simulation (seeds
               0..3000, and findings put back), loom, threaded wasm build, the browser tools
-              (installs what is missing), the wasm package (`web`), Miri. --quick runs only
-              the lints and the native tests; --no-miri skips Miri.
+              (installs what is missing), the wasm package (`web`) and the wasm tests in
+              Node and headless Chromium, Miri. --quick runs only the lints and the native
+              tests; --no-miri skips Miri.
   demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
   loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
   sim [A..B]  the deterministic simulation of the pool over seeds A..B (default 0..3000)
@@ -39,6 +41,9 @@ commands:
               build the examples package (`web`, unless --no-build), then serve DIR (default:
               the repository) on 127.0.0.1:N (default 8000) with the cross-origin isolation
               headers threads need; /no-isolation/PATH serves PATH without them
+  web-test [--node] [--chromium] [--no-build] [FILES..]
+              build the examples package, then run the wasm tests (default: every
+              tests/web/*.test.mjs) in Node and in headless Chromium (or only the one named)
   bench [ARGS]
               criterion benchmarks of penny-examples (lowering) and penny-runtime (ARGS go
               to criterion), then the suite-wide lowering benchmark (penny-examples suite)
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
         }),
         "web" => web(rest),
         "serve" => serve(rest),
+        "web-test" => web_test(rest),
         "bench" => match rest.split_first() {
             Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
                 r.stage("bench penny-examples suite", || {
@@ -193,6 +199,8 @@ fn test(rest: &[String]) -> Result<bool, String> {
             report.skip("threaded wasm build", why);
             report.skip("browser tools", why);
             report.skip(WEB_STAGE, why);
+            report.skip("wasm tests in Node", why);
+            report.skip("wasm tests in headless Chromium", why);
             report.skip("miri", why);
             return;
         }
@@ -211,13 +219,45 @@ fn test(rest: &[String]) -> Result<bool, String> {
                 setup::chromium()?
             ))
         });
-        report.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+        web_stages(report, true, true, true, None);
         if miri {
             report.stage("miri", stages::miri);
         } else {
             report.skip("miri", "--no-miri");
         }
     })
+}
+
+/// The wasm package and the wasm tests in Node and Chromium; `files` defaults to every
+/// `tests/web/*.test.mjs`.
+fn web_stages(
+    report: &mut Report,
+    build: bool,
+    node: bool,
+    chromium: bool,
+    files: Option<Vec<String>>,
+) {
+    if build {
+        report.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+    }
+    let files = match files {
+        Some(files) => files,
+        None => match webtest::all_test_files() {
+            Ok(files) => files,
+            Err(e) => {
+                report.stage("wasm tests", || Err(e));
+                return;
+            }
+        },
+    };
+    if node {
+        report.stage("wasm tests in Node", || webtest::in_node(&files));
+    }
+    if chromium {
+        report.stage("wasm tests in headless Chromium", || {
+            webtest::in_chromium(&files)
+        });
+    }
 }
 
 const WEB_STAGE: &str = "wasm package (cargo xtask web)";
@@ -287,6 +327,10 @@ fn serve(rest: &[String]) -> Result<bool, String> {
     println!("serving {} (Ctrl-C stops)", dir.display());
     println!("demo:   {}", server.url("/penny-examples/web/index.html"));
     println!(
+        "tests:  {}",
+        server.url("/tests/web/runner.html?pkg=/penny-examples/pkg/penny_examples.js&file=/tests/web/smoke.test.mjs")
+    );
+    println!(
         "without cross-origin isolation: {}",
         server.url(&format!(
             "{}/penny-examples/web/index.html",
@@ -296,4 +340,31 @@ fn serve(rest: &[String]) -> Result<bool, String> {
     cmd::flush();
     server.wait();
     Ok(true)
+}
+
+fn web_test(rest: &[String]) -> Result<bool, String> {
+    let (mut node, mut chromium, mut build) = (false, false, true);
+    let mut files = Vec::new();
+    for arg in rest {
+        match arg.as_str() {
+            "--node" => node = true,
+            "--chromium" => chromium = true,
+            "--no-build" => build = false,
+            other if other.starts_with("--") => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask web-test`\n\n{USAGE}"
+                ))
+            }
+            file => files.push(file.to_owned()),
+        }
+    }
+    if !node && !chromium {
+        (node, chromium) = (true, true);
+    }
+    let files = if files.is_empty() {
+        None
+    } else {
+        Some(webtest::test_files_from_args(&files)?)
+    };
+    single("web-test", |r| web_stages(r, build, node, chromium, files))
 }
