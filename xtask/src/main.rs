@@ -4,10 +4,15 @@
 //! and installs.
 
 mod cmd;
+mod json;
 mod report;
+mod serve;
 mod setup;
 mod stages;
+mod web;
+mod webtest;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use report::Report;
@@ -18,16 +23,27 @@ usage: cargo xtask <command> [options]
 commands:
   test [--quick] [--no-miri]
               every test: rustfmt and clippy, native tests, the pool simulation (seeds
-              0..3000, and findings put back), loom, threaded wasm build, Miri, and the
-              browser tools (installs what is missing). --quick runs only the lints and
-              the native tests;
-              --no-miri skips Miri.
+              0..3000, and findings put back), loom, threaded wasm build, the browser tools
+              (installs what is missing), the wasm package (`web`) and the wasm tests in
+              Node and headless Chromium, Miri. --quick runs only the lints and the native
+              tests; --no-miri skips Miri.
   demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
   loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
   sim [A..B]  the deterministic simulation of the pool over seeds A..B (default 0..3000)
   sim-regress put findings 4, 5 and 8 back one at a time; the simulation must find each
   miri        penny-runtime's unit tests under Miri (installs the pinned nightly + miri)
   wasm        build penny-runtime for wasm32 with threads (atomics, shared memory)
+  web [--manifest-path PATH] [--out DIR]
+              build a crate that depends on penny (default: penny-examples) for wasm32 with
+              threads and run wasm-bindgen --target web on it: a package in DIR (default:
+              pkg/ beside the crate's Cargo.toml) with <lib>.js, <lib>_bg.wasm, package.json
+  serve [--port N] [--dir DIR] [--no-build]
+              build the examples package (`web`, unless --no-build), then serve DIR (default:
+              the repository) on 127.0.0.1:N (default 8000) with the cross-origin isolation
+              headers threads need; /no-isolation/PATH serves PATH without them
+  web-test [--node] [--chromium] [--no-build] [FILES..]
+              build the examples package, then run the wasm tests (default: every
+              tests/web/*.test.mjs) in Node and in headless Chromium (or only the one named)
   bench [ARGS]
               criterion benchmarks of penny-examples (lowering) and penny-runtime (ARGS go
               to criterion), then the suite-wide lowering benchmark (penny-examples suite)
@@ -83,6 +99,9 @@ fn main() -> ExitCode {
                 r.stage("threaded wasm build", stages::wasm);
             })
         }),
+        "web" => web(rest),
+        "serve" => serve(rest),
+        "web-test" => web_test(rest),
         "bench" => match rest.split_first() {
             Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
                 r.stage("bench penny-examples suite", || {
@@ -178,8 +197,11 @@ fn test(rest: &[String]) -> Result<bool, String> {
             report.skip("simulation finds findings put back", why);
             report.skip("loom tests", why);
             report.skip("threaded wasm build", why);
-            report.skip("miri", why);
             report.skip("browser tools", why);
+            report.skip(WEB_STAGE, why);
+            report.skip("wasm tests in Node", why);
+            report.skip("wasm tests in headless Chromium", why);
+            report.skip("miri", why);
             return;
         }
         report.stage("simulation", || stages::simulation(stages::SIM_SEEDS));
@@ -189,11 +211,7 @@ fn test(rest: &[String]) -> Result<bool, String> {
         );
         report.stage("loom tests", stages::loom);
         report.stage("threaded wasm build", stages::wasm);
-        if miri {
-            report.stage("miri", stages::miri);
-        } else {
-            report.skip("miri", "--no-miri");
-        }
+        // Before the wasm stages: a fresh machine needs wasm-bindgen-cli and Chromium first.
         report.stage("browser tools (wasm-bindgen-cli, chromium)", || {
             Ok(format!(
                 "{}; {}",
@@ -201,5 +219,152 @@ fn test(rest: &[String]) -> Result<bool, String> {
                 setup::chromium()?
             ))
         });
+        web_stages(report, true, true, true, None);
+        if miri {
+            report.stage("miri", stages::miri);
+        } else {
+            report.skip("miri", "--no-miri");
+        }
     })
+}
+
+/// The wasm package and the wasm tests in Node and Chromium; `files` defaults to every
+/// `tests/web/*.test.mjs`.
+fn web_stages(
+    report: &mut Report,
+    build: bool,
+    node: bool,
+    chromium: bool,
+    files: Option<Vec<String>>,
+) {
+    if build {
+        report.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+    }
+    let files = match files {
+        Some(files) => files,
+        None => match webtest::all_test_files() {
+            Ok(files) => files,
+            Err(e) => {
+                report.stage("wasm tests", || Err(e));
+                return;
+            }
+        },
+    };
+    if node {
+        report.stage("wasm tests in Node", || webtest::in_node(&files));
+    }
+    if chromium {
+        report.stage("wasm tests in headless Chromium", || {
+            webtest::in_chromium(&files)
+        });
+    }
+}
+
+const WEB_STAGE: &str = "wasm package (cargo xtask web)";
+
+/// `--name VALUE` out of `rest`, for the commands that take options with values.
+fn option_value<'a>(
+    command: &str,
+    name: &str,
+    args: &mut std::slice::Iter<'a, String>,
+) -> Result<&'a String, String> {
+    args.next()
+        .ok_or_else(|| format!("`cargo xtask {command} {name}` needs a value\n\n{USAGE}"))
+}
+
+fn web(rest: &[String]) -> Result<bool, String> {
+    let mut manifest = web::default_manifest();
+    let mut out: Option<PathBuf> = None;
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--manifest-path" => manifest = option_value("web", arg, &mut args)?.into(),
+            "--out" => out = Some(option_value("web", arg, &mut args)?.into()),
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask web`\n\n{USAGE}"
+                ))
+            }
+        }
+    }
+    single("web", |r| {
+        r.stage(WEB_STAGE, || web::stage(&manifest, out.as_deref()));
+    })
+}
+
+fn serve(rest: &[String]) -> Result<bool, String> {
+    let mut port: u16 = 8000;
+    let mut dir = stages::root();
+    let mut build = true;
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = option_value("serve", arg, &mut args)?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("`--port {value}`: not a port number"))?;
+            }
+            "--dir" => dir = option_value("serve", arg, &mut args)?.into(),
+            "--no-build" => build = false,
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask serve`\n\n{USAGE}"
+                ))
+            }
+        }
+    }
+    if build
+        && !single("web", |r| {
+            r.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+        })?
+    {
+        return Ok(false);
+    }
+    let server = serve::start(&dir, port, true)
+        .map_err(|e| format!("cannot serve {} on port {port}: {e}", dir.display()))?;
+    println!();
+    println!("serving {} (Ctrl-C stops)", dir.display());
+    println!("demo:   {}", server.url("/penny-examples/web/index.html"));
+    println!(
+        "tests:  {}",
+        server.url("/tests/web/runner.html?pkg=/penny-examples/pkg/penny_examples.js&file=/tests/web/smoke.test.mjs")
+    );
+    println!(
+        "without cross-origin isolation: {}",
+        server.url(&format!(
+            "{}/penny-examples/web/index.html",
+            serve::NO_ISOLATION
+        ))
+    );
+    cmd::flush();
+    server.wait();
+    Ok(true)
+}
+
+fn web_test(rest: &[String]) -> Result<bool, String> {
+    let (mut node, mut chromium, mut build) = (false, false, true);
+    let mut files = Vec::new();
+    for arg in rest {
+        match arg.as_str() {
+            "--node" => node = true,
+            "--chromium" => chromium = true,
+            "--no-build" => build = false,
+            other if other.starts_with("--") => {
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask web-test`\n\n{USAGE}"
+                ))
+            }
+            file => files.push(file.to_owned()),
+        }
+    }
+    if !node && !chromium {
+        (node, chromium) = (true, true);
+    }
+    let files = if files.is_empty() {
+        None
+    } else {
+        Some(webtest::test_files_from_args(&files)?)
+    };
+    single("web-test", |r| web_stages(r, build, node, chromium, files))
 }

@@ -107,30 +107,47 @@ fn cargo_home() -> Result<PathBuf> {
 /// Installs `wasm-bindgen-cli` at exactly [`WASM_BINDGEN_VERSION`] into `~/.cargo/bin`, unless
 /// the binary there already reports that version.
 pub fn wasm_bindgen_cli() -> Result<String> {
+    wasm_bindgen_cli_version(WASM_BINDGEN_VERSION).map(|(_, note)| note)
+}
+
+/// Where `wasm-bindgen-cli` `version` lives: the pinned version in `~/.cargo/bin` (where a
+/// reader expects it), any other in its own `~/.cargo/penny-tools/wasm-bindgen-<version>`, so
+/// that building a crate locked to another version never replaces the pinned binary.
+fn wasm_bindgen_root(version: &str) -> Result<PathBuf> {
     let cargo_home = cargo_home()?;
-    let bin = cargo_home.join("bin").join("wasm-bindgen");
-    let want = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
+    Ok(if version == WASM_BINDGEN_VERSION {
+        cargo_home
+    } else {
+        cargo_home
+            .join("penny-tools")
+            .join(format!("wasm-bindgen-{version}"))
+    })
+}
+
+/// Installs `wasm-bindgen-cli` at exactly `version` (see [`wasm_bindgen_root`] for where),
+/// unless the binary there already reports that version. Returns the binary and a note.
+pub fn wasm_bindgen_cli_version(version: &str) -> Result<(PathBuf, String)> {
+    let root = wasm_bindgen_root(version)?;
+    let bin = root.join("bin").join("wasm-bindgen");
+    let want = format!("wasm-bindgen {version}");
     let have = Cmd::new(&bin.to_string_lossy()).arg("--version").probe();
     if have.as_deref().map(str::trim) == Some(want.as_str()) {
         println!("{want}: already installed at {}", bin.display());
-        return Ok(format!("{want} already installed"));
+        return Ok((bin, format!("{want} already installed")));
     }
     if let Some(have) = have {
         println!("{} has `{}`; installing {want}", bin.display(), have.trim());
     }
 
     // First the reproducible route: the crate's own lock file.
-    let locked = Cmd::cargo().args([
-        "install",
-        "wasm-bindgen-cli",
-        "--version",
-        WASM_BINDGEN_VERSION,
-        "--locked",
-        "--force",
-    ]);
+    let locked = Cmd::cargo()
+        .args(["install", "wasm-bindgen-cli", "--version", version])
+        .arg("--root")
+        .arg(&root)
+        .args(["--locked", "--force"]);
     println!("$ {locked}");
     let err = match locked.output() {
-        Ok(_) => return Ok(format!("installed {want}")),
+        Ok(_) => return Ok((bin, format!("installed {want}"))),
         Err(out) => out,
     };
     if !err.contains("webpki-roots") {
@@ -144,8 +161,8 @@ pub fn wasm_bindgen_cli() -> Result<String> {
         "note: the published Cargo.lock pins a webpki-roots the index lacks; \
          installing with webpki-roots {WEBPKI_ROOTS_FALLBACK} instead"
     );
-    let name = format!("wasm-bindgen-cli-{WASM_BINDGEN_VERSION}");
-    let source = find_registry_source(&cargo_home, &name).ok_or_else(|| {
+    let name = format!("wasm-bindgen-cli-{version}");
+    let source = find_registry_source(&cargo_home()?, &name).ok_or_else(|| {
         format!("`{locked}` failed and {name} is not unpacked in the registry:\n{err}")
     })?;
     // Outside the workspace, or cargo would take it for an unlisted member.
@@ -165,7 +182,10 @@ pub fn wasm_bindgen_cli() -> Result<String> {
         .cwd(&work)
         .run()?;
     Cmd::cargo()
-        .args(["install", "--path", ".", "--locked", "--force"])
+        .args(["install", "--path", "."])
+        .arg("--root")
+        .arg(&root)
+        .args(["--locked", "--force"])
         .cwd(&work)
         .run()?;
     let _ = std::fs::remove_dir_all(&work);
@@ -180,8 +200,9 @@ pub fn wasm_bindgen_cli() -> Result<String> {
             have.trim()
         ));
     }
-    Ok(format!(
-        "installed {want} (webpki-roots {WEBPKI_ROOTS_FALLBACK})"
+    Ok((
+        bin,
+        format!("installed {want} (webpki-roots {WEBPKI_ROOTS_FALLBACK})"),
     ))
 }
 

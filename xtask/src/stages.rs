@@ -297,7 +297,7 @@ fn dash_dash(args: &[String]) -> Vec<String> {
     }
 }
 
-fn relative(path: &Path) -> String {
+pub fn relative(path: &Path) -> String {
     path.strip_prefix(root())
         .unwrap_or(path)
         .display()
