@@ -233,6 +233,7 @@ pub fn build(manifest: &Path, out: Option<&Path>) -> Result<Package> {
         wasm_bindgen: version,
     };
     check_shared_memory(&package.js())?;
+    write_worker_entry(&krate, &package.dir)?;
     let files = write_package_json(&krate, &package.dir)?;
     if out.is_none() {
         // The default `pkg/` sits inside the crate's source tree: keep it out of git. (An
@@ -277,6 +278,20 @@ fn check_shared_memory(js: &Path) -> Result<()> {
     }
 }
 
+/// Writes `penny-worker.js`, each pool worker's script: it loads the package's main JS (and
+/// with it Penny's worker glue) and hands the glue over (see `penny-runtime/js/workers.js`).
+fn write_worker_entry(krate: &Crate, dir: &Path) -> Result<()> {
+    let text = format!(
+        "// A Penny pool worker's script (written by `cargo xtask web`): loads this package in the\n\
+         // worker and hands its glue to Penny's worker code (snippets/penny-runtime-*/js/workers.js).\n\
+         import * as glue from './{}.js';\n\
+         globalThis.__pennyGlue = glue;\n",
+        krate.lib_name
+    );
+    let path = dir.join("penny-worker.js");
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Writes `package.json` (ES modules, so Node loads the `.js` as wasm-bindgen wrote it).
 /// Returns the files wasm-bindgen wrote, which the package lists.
 fn write_package_json(krate: &Crate, dir: &Path) -> Result<Vec<String>> {
@@ -286,6 +301,7 @@ fn write_package_json(krate: &Crate, dir: &Path) -> Result<Vec<String>> {
         format!("{lib}.d.ts"),
         format!("{lib}_bg.wasm"),
         format!("{lib}_bg.wasm.d.ts"),
+        "penny-worker.js".to_owned(),
         "snippets".to_owned(),
     ]
     .into_iter()

@@ -12,6 +12,9 @@ use crate::{serve, stages};
 /// `fetch` (chromium.mjs talks to chromedriver with it).
 const NODE_MIN_MAJOR: u32 = 18;
 
+/// The browser-only test run on a page served without the isolation headers.
+const ISOLATION: &str = "tests/web/isolation.browser.mjs";
+
 /// The package the tests load, relative to the repository root (what `cargo xtask web` builds
 /// for penny-examples).
 const PKG: &str = "penny-examples/pkg/penny_examples.js";
@@ -72,6 +75,28 @@ pub fn test_files_from_args(args: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
+/// Where the native reference results go (`penny-examples`' `web_expected`), relative to
+/// the repository root: the tests compare every JS result with them.
+const EXPECTED: &str = "target/web-expected.json";
+
+/// Writes [`EXPECTED`]: what the plain (native) functions return for the tests' cases.
+fn write_expected() -> Result<()> {
+    let json = Cmd::cargo()
+        .cwd(stages::root())
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "penny-examples",
+            "--bin",
+            "web_expected",
+        ])
+        .output()?;
+    let path = stages::root().join(EXPECTED);
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// A harness script, as the command line shows it (the commands run from the root).
 fn harness(script: &str) -> String {
     format!("tests/web/{script}")
@@ -80,8 +105,12 @@ fn harness(script: &str) -> String {
 /// Runs the test files in Node against the examples package.
 pub fn in_node(files: &[String]) -> Result<String> {
     let version = node()?;
+    write_expected()?;
     let counts = Cmd::new("node")
         .cwd(stages::root())
+        .env("PENNY_EXPECTED", EXPECTED)
+        // The leak test calls the GC so finalizers free dropped handles' Rust side.
+        .arg("--expose-gc")
         .arg(harness("node.mjs"))
         .args(["--pkg", PKG])
         .args(files)
@@ -98,18 +127,27 @@ pub fn in_chromium(files: &[String]) -> Result<String> {
             return Err(format!("{tool} is missing: run `cargo xtask setup`"));
         }
     }
+    write_expected()?;
     let server = serve::start(&stages::root(), 0, false)
         .map_err(|e| format!("could not start the test server: {e}"))?;
-    let mut query = format!("pkg=/{}", url_encode(PKG));
-    for file in files {
-        query.push_str(&format!("&file=/{}", url_encode(file)));
-    }
-    let url = server.url(&format!("/tests/web/runner.html?{query}"));
-    let counts = Cmd::new("node")
-        .cwd(stages::root())
-        .arg(harness("chromium.mjs"))
-        .args(["--url", &url])
-        .run_tests()?;
+    let run = |prefix: &str, files: &[String]| {
+        let mut query = format!("pkg={prefix}/{}", url_encode(PKG));
+        query.push_str(&format!("&expected={prefix}/{}", url_encode(EXPECTED)));
+        for file in files {
+            query.push_str(&format!("&file={prefix}/{}", url_encode(file)));
+        }
+        let url = server.url(&format!("{prefix}/tests/web/runner.html?{query}"));
+        Cmd::new("node")
+            .cwd(stages::root())
+            .arg(harness("chromium.mjs"))
+            .args(["--url", &url])
+            // The leak test calls the GC so finalizers free dropped handles' Rust side.
+            .args(["--flag", "--js-flags=--expose-gc"])
+            .run_tests()
+    };
+    let mut counts = run("", files)?;
+    // The same package on a page without cross-origin isolation: one clear error.
+    counts.merge(run("/no-isolation", &[ISOLATION.to_owned()])?);
     drop(server);
     let chromium = Cmd::new("/usr/bin/chromium")
         .arg("--version")
