@@ -30,24 +30,41 @@ pub fn check(func: &ItemFn, js: Option<proc_macro2::Span>, errors: &mut Errors) 
     }
 }
 
-/// The TypeScript type JS passes or receives for `ty`, by its name.
-fn ts_type(ty: &Type) -> &'static str {
-    let Type::Path(path) = ty else {
-        return match ty {
-            Type::Tuple(t) if t.elems.is_empty() => "void",
-            _ => "unknown",
-        };
-    };
-    let Some(last) = path.path.segments.last() else {
-        return "unknown";
-    };
-    match last.ident.to_string().as_str() {
-        "u64" | "i64" | "u128" | "i128" => "bigint",
-        "u8" | "u16" | "u32" | "usize" | "i8" | "i16" | "i32" | "isize" | "f32" | "f64" => "number",
-        "bool" => "boolean",
-        "char" => "string",
-        "Out" => "OutArray",
-        _ => "unknown",
+/// The TypeScript type JS passes or receives for `ty`, by its name (`unknown` where the name
+/// says nothing, e.g. an alias: the runtime checks the value anyway).
+fn ts_type(ty: &Type) -> String {
+    match ty {
+        Type::Tuple(t) if t.elems.is_empty() => "void".to_owned(),
+        Type::Tuple(t) => {
+            let elems: Vec<String> = t.elems.iter().map(ts_type).collect();
+            format!("[{}]", elems.join(", "))
+        }
+        Type::Array(a) => format!("{}[]", ts_type(&a.elem)),
+        Type::Paren(p) => ts_type(&p.elem),
+        Type::Path(path) => {
+            let Some(last) = path.path.segments.last() else {
+                return "unknown".to_owned();
+            };
+            let name = last.ident.to_string();
+            let inner = || match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(t)) => ts_type(t),
+                    _ => "unknown".to_owned(),
+                },
+                _ => "unknown".to_owned(),
+            };
+            match name.as_str() {
+                "u64" | "i64" | "u128" | "i128" => "bigint".to_owned(),
+                "u8" | "u16" | "u32" | "usize" | "i8" | "i16" | "i32" | "isize" | "f32"
+                | "f64" => "number".to_owned(),
+                "bool" => "boolean".to_owned(),
+                "char" => "string".to_owned(),
+                "Out" => "OutArray".to_owned(),
+                "Option" => format!("{} | null", inner()),
+                _ => "unknown".to_owned(),
+            }
+        }
+        _ => "unknown".to_owned(),
     }
 }
 
