@@ -55,8 +55,9 @@ fn ts_type(ty: &Type) -> String {
             };
             match name.as_str() {
                 "u64" | "i64" | "u128" | "i128" => "bigint".to_owned(),
-                "u8" | "u16" | "u32" | "usize" | "i8" | "i16" | "i32" | "isize" | "f32"
-                | "f64" => "number".to_owned(),
+                "u8" | "u16" | "u32" | "usize" | "i8" | "i16" | "i32" | "isize" | "f32" | "f64" => {
+                    "number".to_owned()
+                }
                 "bool" => "boolean".to_owned(),
                 "char" => "string".to_owned(),
                 "Out" => "OutArray".to_owned(),

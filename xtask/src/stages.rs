@@ -205,6 +205,25 @@ pub fn wasm() -> Result<String> {
         .arg(&config)
         .run()?;
 
+    // The wasm-only code (the Web Worker backend, the JS API) under clippy, as natively.
+    setup::component(setup::NIGHTLY, "clippy")?;
+    Cmd::cargo()
+        .cwd(root())
+        .arg(format!("+{}", setup::NIGHTLY))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .args(["clippy", "-p", "penny-runtime", "-p", "penny-examples"])
+        .args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+            "--config",
+        ])
+        .arg(&config)
+        .args(["--", "-D", "warnings"])
+        .run()?;
+
     let out = target_dir.join("wasm32-unknown-unknown").join("release");
     let rlib = out.join("libpenny_runtime.rlib");
     let size = std::fs::metadata(&rlib)

@@ -89,12 +89,15 @@ struct Watch {
     settle: Rc<Settle>,
 }
 
+/// The JS function an `AbortSignal` calls.
+type AbortListener = Closure<dyn FnMut(JsValue)>;
+
 /// The promise's resolve and reject, and the abort listener (removed once settled; the
 /// closure itself lives as long as this, so it is never dropped while it runs).
 struct Settle {
     resolve: Function,
     reject: Function,
-    abort: RefCell<Option<Closure<dyn FnMut(JsValue)>>>,
+    abort: RefCell<Option<AbortListener>>,
     unlisten: RefCell<Option<Function>>,
 }
 
