@@ -115,6 +115,9 @@ export function startWorker(module, memory, pool, index, entry) {
     worker = new node.threads.Worker(new URL('../../../penny-worker.js', import.meta.url), {
       name,
       workerData: { penny: name },
+      // Workers inherit Node's flags; those about the main script (`node --input-type=module
+      // -e ...`) make a worker fail to start.
+      execArgv: workerFlags(process.execArgv),
     });
   } else {
     worker = new Worker(new URL('../../../penny-worker.js', import.meta.url), {
@@ -183,6 +186,20 @@ export function startWorker(module, memory, pool, index, entry) {
     });
   }
   worker.postMessage({ penny: 'start', module, memory, index, entry });
+}
+
+/** Node's flags minus those about the main script (`--input-type`, `-e`/`-p` and their code). */
+function workerFlags(flags) {
+  const kept = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i];
+    if (/^(-e|-p|--eval|--print)$/.test(flag)) {
+      i++; // and the code after it
+    } else if (!/^(--input-type|--eval|--print)=/.test(flag)) {
+      kept.push(flag);
+    }
+  }
+  return kept;
 }
 
 /** Resolves once every worker started so far for `pool` is instantiated. */
