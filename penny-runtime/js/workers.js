@@ -31,13 +31,25 @@ const WORKER_NAME = 'penny-worker';
 
 // ---- the thread that starts workers --------------------------------------------------------
 
-// Node's `Worker` class and `os` module, loaded by `prepare()` (a dynamic import is async,
-// and Rust starts workers synchronously). The specifiers are variables so bundlers that
-// target browsers leave them alone.
+// Node's `worker_threads` and `os` modules, loaded by `prepare()` (a dynamic import is async,
+// and Rust starts workers synchronously) or at once where `process.getBuiltinModule` exists
+// (Node >= 20.16), so a pool built from Rust needs no `prepare()` there. The specifiers are
+// variables so bundlers that target browsers leave them alone.
 let node = null;
+
+function nodeNow() {
+  if (isNode && node === null && typeof process.getBuiltinModule === 'function') {
+    node = {
+      threads: process.getBuiltinModule('node:worker_threads'),
+      os: process.getBuiltinModule('node:os'),
+    };
+  }
+  return node;
+}
 
 /** Loads what starting workers needs on this platform; call (and await) before a pool starts. */
 export async function prepare() {
+  nodeNow();
   if (isNode && node === null) {
     const threads = 'node:worker_threads';
     const os = 'node:os';
@@ -68,7 +80,7 @@ export function cannotStart() {
 /** How many workers a pool gets by default: one per logical core. */
 export function defaultWorkers() {
   if (isNode) {
-    const os = node && node.os;
+    const os = nodeNow() && node.os;
     if (os && typeof os.availableParallelism === 'function') return os.availableParallelism();
     if (os) return os.cpus().length || 1;
     return 1;
@@ -108,17 +120,20 @@ function poolEntry(pool) {
  * `module` on `memory` and runs the worker body boxed at `entry`.
  */
 export function startWorker(module, memory, pool, index, entry) {
+  if (isNode && nodeNow() === null) {
+    throw new Error('penny: on this Node, await Pool.start() (or prepare()) before building a pool');
+  }
   const pe = poolEntry(pool);
   const name = `${WORKER_NAME}-${pool}-${index}`;
   let worker;
   if (isNode) {
-    worker = new node.threads.Worker(new URL('../../../penny-worker.js', import.meta.url), {
-      name,
-      workerData: { penny: name },
-      // Workers inherit Node's flags; those about the main script (`node --input-type=module
-      // -e ...`) make a worker fail to start.
-      execArgv: workerFlags(process.execArgv),
-    });
+    const options = { name, workerData: { penny: name } };
+    // Workers inherit Node's flags; those about the main script (`node --input-type=module
+    // -e ...`) make a worker fail to start. Only then are the flags given explicitly (an
+    // explicit list is checked, and rejects V8 flags such as --expose-gc).
+    const flags = workerFlags(process.execArgv);
+    if (flags.length !== process.execArgv.length) options.execArgv = flags;
+    worker = new node.threads.Worker(new URL('../../../penny-worker.js', import.meta.url), options);
   } else {
     worker = new Worker(new URL('../../../penny-worker.js', import.meta.url), {
       type: 'module',

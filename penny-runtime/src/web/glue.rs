@@ -66,7 +66,7 @@ extern "C" {
     /// `promise.then(on_fulfilled, on_rejected)` with plain JS functions (`undefined` for
     /// none), as `Closure::once_into_js` makes them.
     #[wasm_bindgen(js_name = chain)]
-    pub(crate) fn then_js(
+    pub(crate) fn chain(
         promise: &Promise,
         on_fulfilled: &JsValue,
         on_rejected: &JsValue,

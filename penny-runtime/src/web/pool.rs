@@ -178,9 +178,9 @@ impl WebPool {
                 Err(e)
             });
             // (A pool whose workers failed to start is dropped with the `ready` closure.)
-            Ok(glue::then_js(&glue::workers_started(id), &ready, &failed).into())
+            Ok(glue::chain(&glue::workers_started(id), &ready, &failed).into())
         });
-        glue::then_js(&glue::prepare(), &build, &JsValue::UNDEFINED)
+        glue::chain(&glue::prepare(), &build, &JsValue::UNDEFINED)
     }
 
     /// Cancels what is unfinished (those results reject with an `AbortError`), ends the

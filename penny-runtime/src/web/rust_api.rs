@@ -1,0 +1,105 @@
+//! A check of the Rust `Pool` API on wasm, for the JS tests: called from a dedicated Worker
+//! (where blocking is allowed), it builds a pool with `Pool::builder()`, spawns tasks at every
+//! priority, cancels one and `join`s the others (blocking), and returns what they summed.
+//!
+//! In browsers a pool's workers start only once the thread that built the pool is back in its
+//! event loop (the new Workers' start-up runs tasks there), so blocking in the same turn as the
+//! build would wait forever: the check builds the pool, lets the event loop run until the
+//! workers are up, and only then blocks.
+
+use super::glue;
+use crate::{Pool, Priority, Progress, Step, Task, TaskError};
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+/// `0 + 1 + ... + (end - 1)`, a chunk at a time.
+#[derive(Clone, Copy)]
+struct Sum {
+    next: u64,
+    end: u64,
+    total: u64,
+}
+
+impl Task for Sum {
+    type Output = u64;
+    fn step(&mut self, budget: u32) -> Step<u64> {
+        let stop = self.end.min(self.next + u64::from(budget));
+        while self.next < stop {
+            self.total += self.next;
+            self.next += 1;
+        }
+        if self.next == self.end {
+            Step::Done(self.total)
+        } else {
+            Step::Yielded
+        }
+    }
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.next,
+            total: Some(self.end),
+        }
+    }
+}
+
+/// Sums `0..n` in `tasks` tasks on a `workers`-worker Rust pool and joins them; one more,
+/// endless task is cancelled. Resolves to the sum. Blocks once the workers are up: call it
+/// from a dedicated Worker, never a page's main thread. Not part of the API.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __pennyRustApiCheck, skip_typescript)]
+pub fn rust_api_check(workers: u32, tasks: u32, n: u32) -> Promise {
+    let pool = match Pool::builder().workers(workers as usize).try_build() {
+        Ok(pool) => pool,
+        Err(e) => return Promise::reject(&js_sys::Error::new(&e).into()),
+    };
+    let started = glue::workers_started(pool.id() as u32);
+    let check = Closure::once_into_js(move |_: JsValue| -> Result<JsValue, JsValue> {
+        sum_on(&pool, tasks, n).map(JsValue::from)
+    });
+    glue::chain(&started, &check, &JsValue::UNDEFINED)
+}
+
+fn sum_on(pool: &Pool, tasks: u32, n: u32) -> Result<u64, JsValue> {
+    let endless = pool
+        .task(Sum {
+            next: 0,
+            end: u64::MAX,
+            total: 0,
+        })
+        .priority(Priority::Background)
+        .spawn();
+    let per = u64::from(n) / u64::from(tasks.max(1));
+    let priorities = [
+        Priority::UserBlocking,
+        Priority::UserVisible,
+        Priority::Background,
+    ];
+    let handles: Vec<_> = (0..u64::from(tasks))
+        .map(|t| {
+            let end = if t + 1 == u64::from(tasks) {
+                u64::from(n)
+            } else {
+                (t + 1) * per
+            };
+            let sum = Sum {
+                next: t * per,
+                end,
+                total: 0,
+            };
+            pool.task(sum)
+                .priority(priorities[t as usize % priorities.len()])
+                .spawn()
+        })
+        .collect();
+    let mut total = 0u64;
+    for handle in handles {
+        total += handle
+            .join()
+            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("{e:?}"))))?;
+    }
+    endless.cancel();
+    if endless.join() != Err(TaskError::Cancelled) {
+        return Err(js_sys::Error::new("the endless task was not cancelled").into());
+    }
+    Ok(total)
+}
