@@ -323,19 +323,36 @@ export function postWake(token) {
 }
 
 function runWorker(data) {
+  let exports = null;
   try {
     const glue = globalThis.__pennyGlue;
     if (glue === undefined) {
       throw new Error('penny-worker.js did not set globalThis.__pennyGlue');
     }
-    glue.initSync({ module: data.module, memory: data.memory });
+    exports = glue.initSync({ module: data.module, memory: data.memory });
     post({ penny: 'ready' });
     // Runs the scheduler loop; returns when the pool shuts down.
     glue.__penny_worker_run(data.entry);
+    freeThread(exports);
     post({ penny: 'exit' });
   } catch (e) {
-    // A panic aborts this worker's wasm (a trap); so does any other fatal error.
+    // A panic aborts this worker's wasm (a trap); so does any other fatal error. The trap
+    // unwound every frame on this thread's stack, so its stack and TLS can go too.
+    freeThread(exports);
     post({ penny: 'died', message: e && e.message ? e.message : String(e) });
+  }
+}
+
+// Frees this thread's wasm stack and thread-locals in the shared memory (wasm-bindgen
+// allocates them when a thread instantiates the module, and nothing frees them when a
+// Worker ends): otherwise every pool started and closed would leak its workers' stacks.
+function freeThread(exports) {
+  try {
+    if (exports && typeof exports.__wbindgen_thread_destroy === 'function') {
+      exports.__wbindgen_thread_destroy();
+    }
+  } catch (_) {
+    // Nothing more can be done for this thread's memory.
   }
 }
 

@@ -3,8 +3,9 @@
 //! `std::thread`, `Instant` or the OS (rayon-core's `ThreadSpawn` seam plays the same role).
 //!
 //! - [`native`]: std threads, a real futex (`atomic-wait`), `Instant`.
-//! - [`wasm`]: `memory.atomic.wait32`/`notify` on the threaded build; starting Web Workers
-//!   and reading `performance.now()` arrive with the Web Worker issue.
+//! - [`wasm`]: Web Workers / Node `worker_threads` started through `crate::web` (the JS glue
+//!   in `penny-runtime/js/workers.js`), `memory.atomic.wait32`/`notify`, and
+//!   `performance.timeOrigin + performance.now()`.
 //! - `loom` (under `--cfg loom`): futex semantics on loom's mutex and condvar, for the
 //!   models of the parking protocols (`crate::park`).
 //! - `sim` (tests): the deterministic simulation's threads, parking and virtual clocks
