@@ -33,7 +33,7 @@ class Task {
     if (this.settled) return;
     const status = this.handle.status();
     if (status === 'queued' || status === 'running') this.state = status;
-    this.done = this.handle.progress().done;
+    if (status !== 'queued') this.done = this.handle.progress().done;
   }
 
   /** Whether no worker runs it any more: a cancelled task stops at its next chunk boundary,
@@ -46,10 +46,12 @@ class Task {
 export class Job {
   /**
    * `name`: the row's title; `priority`: what its tasks were spawned with; `columns`: how
-   * many cells per row of the heat map; `onTaskDone(task)`: called as each task finishes.
+   * many cells per row of the heat map; `planned`: `{ tasks, work }` when tasks are added
+   * over several frames (so the bar doesn't fill up with the first few); `onTaskDone(task)`:
+   * called as each task finishes.
    */
-  constructor({ name, priority, columns, onTaskDone = () => {} }) {
-    Object.assign(this, { name, priority, columns, tasks: [], started: performance.now() });
+  constructor({ name, priority, columns, planned = { tasks: 0, work: 0 }, onTaskDone = () => {} }) {
+    Object.assign(this, { name, priority, columns, planned, tasks: [], started: performance.now() });
     this.ended = null;
     this.controller = new AbortController();
     this.taskDone = onTaskDone;
@@ -126,17 +128,25 @@ export class Job {
       done += t.done;
       total += t.total;
     }
+    total = Math.max(total, this.sealed ? 0 : this.planned.work);
     return total ? done / total : 0;
+  }
+
+  /** How many tasks the job has, or will have once spawned. */
+  get size() {
+    return Math.max(this.tasks.length, this.sealed ? 0 : this.planned.tasks);
   }
 }
 
 /** The job list: a row per job, newest first, the oldest finished ones dropped past `max`. */
 export class JobList {
   constructor(list, max = 14) {
-    Object.assign(this, { list, max, rows: new Map() });
+    Object.assign(this, { list, max, rows: new Map(), lastOf: new WeakMap() });
   }
 
-  add(job) {
+  /** Adds a row on top, or right after the last row of the same `group` (a render's bands
+   * stay in order, top band first). */
+  add(job, group = job) {
     const row = document.createElement('li');
     row.className = 'job';
     row.innerHTML = `
@@ -154,8 +164,17 @@ export class JobList {
     chip.classList.add(`prio-${job.priority}`);
     row.querySelector('.cancel').addEventListener('click', () => job.cancel());
     row.querySelector('.cells').style.gridTemplateColumns = `repeat(${job.columns}, 1fr)`;
-    this.list.prepend(row);
-    this.rows.set(job, { row, fresh: true });
+    const previous = this.lastOf.get(group);
+    if (previous && previous.isConnected) previous.after(row);
+    else this.list.prepend(row);
+    this.lastOf.set(group, row);
+    const parts = {
+      fill: row.querySelector('.fill'),
+      cancel: row.querySelector('.cancel'),
+      grid: row.querySelector('.cells'),
+      foot: row.querySelector('.job-foot'),
+    };
+    this.rows.set(job, { row, parts, fresh: true });
     this.prune();
   }
 
@@ -179,17 +198,17 @@ export class JobList {
       if (job.ended !== null && !entry.fresh) continue;
       entry.fresh = job.ended === null;
       job.poll();
-      const { row } = entry;
+      const { row, parts } = entry;
+      const { grid } = parts;
       const state = job.state;
       row.dataset.state = state;
-      row.querySelector('.fill').style.width = `${(job.fraction * 100).toFixed(1)}%`;
-      row.querySelector('.cancel').disabled = job.ended !== null || state === 'cancelling';
+      parts.fill.style.width = `${(job.fraction * 100).toFixed(1)}%`;
+      parts.cancel.disabled = job.ended !== null || state === 'cancelling';
       const done = job.tasks.filter((t) => t.state === 'done').length;
       const ms = (job.ended ?? performance.now()) - job.started;
-      row.querySelector('.job-foot').textContent =
-        `${state} · ${done}/${job.tasks.length} tasks · ${Math.round(job.fraction * 100)}% · ` +
+      parts.foot.textContent =
+        `${state} · ${done}/${job.size} tasks · ${Math.round(job.fraction * 100)}% · ` +
         `${(ms / 1000).toFixed(2)} s`;
-      const grid = row.querySelector('.cells');
       // A cell per task, added as tasks are (a job may be spawned over several frames).
       for (const task of job.tasks.slice(grid.children.length)) {
         const cell = document.createElement('button');
@@ -200,11 +219,15 @@ export class JobList {
       }
       job.tasks.forEach((task, i) => {
         const cell = grid.children[i];
+        const percent = Math.round((task.done / task.total) * 100);
+        const key = `${task.state} ${percent}`;
+        if (cell.dataset.key === key) return; // touch the DOM only for what changed
+        cell.dataset.key = key;
         cell.dataset.state = task.state;
-        cell.style.setProperty('--p', `${Math.round((task.done / task.total) * 100)}%`);
+        cell.style.setProperty('--p', `${percent}%`);
         cell.disabled = task.settled;
         cell.title = `${task.data.label}: ${task.state}` +
-          (task.state === 'running' ? ` ${Math.round((task.done / task.total) * 100)}%` : '') +
+          (task.state === 'running' ? ` ${percent}%` : '') +
           (task.settled ? '' : ' (click to cancel this task)');
       });
     }

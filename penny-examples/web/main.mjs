@@ -92,7 +92,7 @@ if (pool) {
     frames.resetWorst();
     const render = new Render({
       pkg, pool, buffers, ctx, overlay, size, view, maxIter: maxIterFor(), priority: priority(),
-      onJob: (job) => jobs.add(job),
+      onJob: (job, group) => jobs.add(job, group),
     });
     current = render;
     render.finished.then(() => {
@@ -122,6 +122,11 @@ if (pool) {
     const cx = view.cx + (px - size.width / 2) * view.step;
     const cy = view.cy + (py - size.height / 2) * view.step;
     const step = view.step * factor;
+    // Past ~1e-15 per pixel, f64 can't tell neighbouring pixels apart.
+    if (step < 4e-15 * Math.max(1, Math.abs(view.cx), Math.abs(view.cy))) {
+      $('zoom-hint').textContent = 'That is as deep as 64-bit floats go: shift-click to zoom out.';
+      return;
+    }
     const next = step >= home.step * 0.999 ? home : { cx, cy, step, home: false };
     // Until the tiles come in, the old image scaled to the new view.
     const scale = next.step / view.step;
@@ -159,9 +164,14 @@ function showProgress() {
   const where = view.home
     ? 'home view'
     : `centre ${view.cx.toPrecision(10)} ${view.cy < 0 ? '−' : '+'} ${Math.abs(view.cy).toPrecision(10)}i · ` +
-      `×${Math.round(home.step / view.step).toLocaleString()}`;
+      `×${thousands(Math.round(home.step / view.step))}`;
   const ms = current.ms ?? performance.now() - current.started;
   $('view-info').textContent =
-    `${where} · ${current.maxIter.toLocaleString()} iterations · ${done}/${tiles.length} tiles · ` +
+    `${where} · ${thousands(current.maxIter)} iterations · ${done}/${tiles.length} tiles · ` +
     `${current.priority} · ${(ms / 1000).toFixed(2)} s`;
+}
+
+/** 12345678 → '12 345 678' (toLocaleString's first call loads locale data: a long frame). */
+function thousands(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }

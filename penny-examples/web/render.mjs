@@ -74,10 +74,11 @@ export class Render {
           name: band.name,
           priority: this.priority,
           columns: band.columns,
+          planned: { tasks: band.tiles.length, work: band.tiles.reduce((n, t) => n + t.w * t.h, 0) },
           onTaskDone: (task) => this.ready.push(task.data),
         });
         this.jobs.push(band.job);
-        this.onJob(band.job);
+        this.onJob(band.job, this);
       }
       const tile = band.tiles[band.job.tasks.length];
       tile.task = band.job.add(this.spawn(tile, band.job.options), tile.w * tile.h, tile);
