@@ -23,6 +23,7 @@ fn project() -> PathBuf {
 /// The stage: returns a note for the summary table.
 pub fn stage() -> Result<String> {
     page::tools()?;
+    node_for_vite()?;
     let dir = project();
     install(&dir)?;
     let bin = |name: &str| dir.join("node_modules").join(".bin").join(name);
@@ -110,6 +111,27 @@ pub fn stage() -> Result<String> {
         "vite {vite}: {} checksums and the demo's hash = native; tsc {tsc} ok",
         results.len()
     ))
+}
+
+/// Vite 8 needs Node ^20.19 or >= 22.12 (its `engines`); say so before npm does less clearly.
+fn node_for_vite() -> Result<()> {
+    let version = crate::webtest::node()?;
+    let parts: Vec<u32> = version
+        .trim_start_matches('v')
+        .split('.')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let (major, minor) = (
+        parts.first().copied().unwrap_or(0),
+        parts.get(1).copied().unwrap_or(0),
+    );
+    if (major == 20 && minor >= 19) || (major == 22 && minor >= 12) || major > 22 {
+        Ok(())
+    } else {
+        Err(format!(
+            "node {version} is too old for Vite 8 (it needs ^20.19 or >= 22.12): install a newer Node.js"
+        ))
+    }
 }
 
 /// `npm ci` when `node_modules` is missing or older than `package-lock.json` (npm writes

@@ -118,3 +118,43 @@ pub fn describe(path: &Path) -> String {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     format!("{} ({} KiB)", stages::relative(path), size.div_ceil(1024))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_native_results_by_kernel_and_args() {
+        let cases = json::parse(
+            r#"[{"kernel":"checksum","args":["0n","0n"],"result":"114n"},
+                {"kernel":"checksum","args":["1n","7n"],"result":"250n"},
+                {"kernel":"sum_squares","args":[1000],"result":332833500},
+                {"kernel":"mandelbrot_image","args":[256,128,32,200],"result":"613n"}]"#,
+        )
+        .unwrap();
+        let cases = cases.items();
+        assert_eq!(
+            expected_result(cases, "checksum", &["1n", "7n"]).unwrap(),
+            "250"
+        );
+        assert_eq!(
+            expected_result(cases, "sum_squares", &["1000"]).unwrap(),
+            "332833500"
+        );
+        assert_eq!(
+            expected_result(cases, "mandelbrot_image", &[]).unwrap(),
+            "613"
+        );
+        assert!(expected_result(cases, "checksum", &["2n", "7n"]).is_err());
+        let page = json::parse(r#"{"hash":"613","tiles":32,"ok":true,"error":"no"}"#).unwrap();
+        assert_eq!(
+            (
+                field(&page, "hash"),
+                field(&page, "tiles"),
+                field(&page, "x")
+            ),
+            ("613".into(), "32".into(), "?".into())
+        );
+        assert!(no_error(&page, "page").is_err());
+    }
+}
