@@ -54,6 +54,9 @@ function fail(message) {
   const banner = $('banner');
   banner.hidden = false;
   banner.textContent = message;
+  badge('b-workers', 'no pool', false);
+  document.body.classList.add('failed');
+  for (const control of document.querySelectorAll('aside button, aside input, aside select')) control.disabled = true;
   window.__pennyDemo = { done: true, error: message, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 }
 
