@@ -40,8 +40,13 @@ export class Frames {
     this.last = now;
     this.frames++;
     const t0 = performance.now();
-    this.onFrame(now);
-    this.draw(now);
+    try {
+      this.onFrame(now);
+      this.draw(now);
+    } catch (error) {
+      // Reported, and the loop goes on: one bad frame must not stop the page.
+      console.error(error);
+    }
     // What the page itself spends per frame (colouring tiles, polling tasks, drawing this):
     // frame intervals also include whatever else the browser and the machine were doing.
     this.busiest = Math.max(this.busiest, performance.now() - t0);

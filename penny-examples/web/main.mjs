@@ -98,16 +98,17 @@ if (pool) {
       onJob: (job, group) => jobs.add(job, group),
     });
     current = render;
-    render.finished.then(() => {
+    render.finished.then(async () => {
       if (first) {
         first = false;
+        const frameStats = frames.summary(); // before hashing, which is not the render's
         window.__pennyDemo = {
           done: true,
           mode: check ? 'check' : 'view',
-          ...render.summary(),
+          ...(await render.summary()),
           workers: pool.workers,
           priority: render.priority,
-          ...frames.summary(),
+          ...frameStats,
           crossOriginIsolated,
         };
       }
@@ -162,8 +163,8 @@ if (pool) {
 /** The line under the image: the view, and how far its render got. */
 function showProgress() {
   if (!current) return;
-  const { tiles, view } = current;
-  const done = tiles.filter((t) => t.task.state === 'done').length;
+  const { allTiles: tiles, view } = current;
+  const done = tiles.filter((t) => t.task && t.task.state === 'done').length;
   const where = view.home
     ? 'home view'
     : `centre ${view.cx.toPrecision(10)} ${view.cy < 0 ? '−' : '+'} ${Math.abs(view.cy).toPrecision(10)}i · ` +

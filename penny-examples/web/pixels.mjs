@@ -49,21 +49,25 @@ export function drawTile(ctx, counts, width, lut, tile) {
 /**
  * FNV-1a 64 over the u32 values (each xored in whole, as penny-examples' web_expected does),
  * as a decimal string. Done on two 32-bit halves in doubles (exact below 2^53) instead of
- * BigInts: no allocation per pixel, so a full 1120x640 view hashes in ~25 ms, under the
- * 50 ms that makes a long task on the main thread.
+ * BigInts: no allocation per value. A 1120x640 view is hashed in slices of `slice` values,
+ * yielding to the event loop between them, so the page never stalls for it.
  */
-export function fnv1a64(values) {
+export async function fnv1a64(values, slice = 1 << 17) {
   const TWO32 = 4294967296;
   // The offset basis 0xcbf29ce484222325 and the prime 0x100000001b3 = 2^40 + 0x1b3.
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
-  for (let i = 0; i < values.length; i++) {
-    lo = (lo ^ values[i]) >>> 0;
-    const low = lo * 0x1b3; // < 2^41
-    const carry = Math.floor(low / TWO32);
-    // h * 2^40 moves lo's low 24 bits into hi's top; hi's own bits shift out.
-    hi = (hi * 0x1b3 + carry + ((lo << 8) >>> 0)) % TWO32;
-    lo = low % TWO32;
+  for (let start = 0; start < values.length; start += slice) {
+    if (start > 0) await new Promise((resolve) => setTimeout(resolve));
+    const end = Math.min(values.length, start + slice);
+    for (let i = start; i < end; i++) {
+      lo = (lo ^ values[i]) >>> 0;
+      const low = lo * 0x1b3; // < 2^41
+      const carry = Math.floor(low / TWO32);
+      // h * 2^40 moves lo's low 24 bits into hi's top; hi's own bits shift out.
+      hi = (hi * 0x1b3 + carry + ((lo << 8) >>> 0)) % TWO32;
+      lo = low % TWO32;
+    }
   }
   return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }

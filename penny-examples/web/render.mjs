@@ -51,8 +51,8 @@ export class Render {
     Object.assign(this, { onJob, out: buffers.acquire(this), lut: palette(maxIter) });
     this.ready = []; // finished tiles to colour on the next frame
     this.jobs = [];
-    this.tiles = [];
     this.pending = this.bands(); // bands not spawned yet
+    this.allTiles = this.pending.flatMap((band) => band.tiles);
     this.started = performance.now();
     this.spawnMs = 0;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -82,7 +82,6 @@ export class Render {
       }
       const tile = band.tiles[band.job.tasks.length];
       tile.task = band.job.add(this.spawn(tile, band.job.options), tile.w * tile.h, tile);
-      this.tiles.push(tile);
       if (band.job.tasks.length === band.tiles.length) {
         band.job.seal();
         this.pending.shift();
@@ -131,6 +130,7 @@ export class Render {
   }
 
   cancel() {
+    this.cancelled = true;
     // Tiles not spawned yet never will be; a band cut short ends with what it has.
     if (this.pending.length && this.pending[0].job) this.pending[0].job.seal();
     this.pending = [];
@@ -162,19 +162,21 @@ export class Render {
   paintOverlay() {
     const g = this.overlay;
     g.clearRect(0, 0, this.size.width, this.size.height);
-    for (const { x0, y0, w, h, task } of this.tiles) {
-      if (task.state === 'done') continue;
-      g.fillStyle = task.state === 'running' ? 'rgba(8, 10, 18, 0.35)' : 'rgba(8, 10, 18, 0.62)';
+    for (const { x0, y0, w, h, task } of this.allTiles) {
+      // A tile not spawned yet is queued, or cancelled with its render.
+      const state = task ? task.state : this.cancelled ? 'cancelled' : 'queued';
+      if (state === 'done') continue;
+      g.fillStyle = state === 'running' ? 'rgba(8, 10, 18, 0.35)' : 'rgba(8, 10, 18, 0.62)';
       g.fillRect(x0, y0, w, h);
-      if (task.state === 'running') {
+      if (state === 'running') {
         const p = task.done / task.total;
         g.fillStyle = 'rgba(224, 144, 74, 0.35)';
         g.fillRect(x0, y0 + h * (1 - p), w, h * p);
         g.strokeStyle = 'rgba(240, 170, 100, 0.95)';
         g.lineWidth = 2;
         g.strokeRect(x0 + 1, y0 + 1, w - 2, h - 2);
-      } else if (task.state === 'cancelled' || task.state === 'failed') {
-        g.strokeStyle = task.state === 'failed' ? 'rgba(255, 60, 60, 0.8)' : 'rgba(248, 81, 73, 0.45)';
+      } else if (state === 'cancelled' || state === 'failed') {
+        g.strokeStyle = state === 'failed' ? 'rgba(255, 60, 60, 0.8)' : 'rgba(248, 81, 73, 0.45)';
         g.lineWidth = 1;
         g.beginPath();
         for (let d = -h; d < w; d += 8) {
@@ -191,14 +193,18 @@ export class Render {
   }
 
   /** Summary for `window.__pennyDemo`: the FNV-1a 64 of every escape count. */
-  summary() {
-    const done = this.tiles.filter((t) => t.task.state === 'done').length;
+  async summary() {
+    // One view for all slices: a shared memory that grows meanwhile leaves it valid. (A new
+    // render started within these few ms could reuse the buffer; the demo hashes only its
+    // first render, which the test doesn't interrupt.)
+    const hash = await fnv1a64(this.out.view());
+    const done = this.allTiles.filter((t) => t.task && t.task.state === 'done').length;
     return {
-      hash: fnv1a64(this.out.view()),
+      hash,
       width: this.size.width,
       height: this.size.height,
       tile: this.size.tile,
-      tiles: this.tiles.length,
+      tiles: this.allTiles.length,
       tilesDone: done,
       jobs: this.jobs.length,
       maxIter: this.maxIter,
