@@ -96,3 +96,34 @@ pub fn mandelbrot_tile(
     }
     escaped
 }
+
+/// Escape counts of the `tile_w` x `tile_h` tile at (`x0`, `y0`) of any view: pixel (x, y)
+/// is the point (`left` + x * `step`, `top` + y * `step`). Written into `out` (row-major,
+/// `width` per row); returns how many of its pixels escaped. `mandelbrot_tile` has its view
+/// built in; this one lets the demo page zoom (a new view is new tasks).
+#[allow(clippy::too_many_arguments)]
+#[penny::task(js)]
+pub fn mandelbrot_view(
+    out: penny::Out<u32>,
+    width: u32,
+    x0: u32,
+    y0: u32,
+    tile_w: u32,
+    tile_h: u32,
+    left: f64,
+    top: f64,
+    step: f64,
+    max_iter: u32,
+) -> u32 {
+    let mut escaped = 0u32;
+    for k in 0..tile_w * tile_h {
+        let (x, y) = (x0 + k % tile_w, y0 + k / tile_w);
+        let iter =
+            crate::fractal::escape_time(left + x as f64 * step, top + y as f64 * step, max_iter);
+        if iter < max_iter {
+            escaped += 1;
+        }
+        out.set((y * width + x) as usize, iter);
+    }
+    escaped
+}

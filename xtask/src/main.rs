@@ -3,8 +3,11 @@
 //! Run `cargo xtask help` for the commands; `docs/commands.md` describes what each one runs
 //! and installs.
 
+mod bundler;
 mod cmd;
+mod democheck;
 mod json;
+mod page;
 mod report;
 mod serve;
 mod setup;
@@ -25,8 +28,8 @@ commands:
               every test: rustfmt and clippy, native tests, the pool simulation (seeds
               0..3000, and findings put back), loom, threaded wasm build, the browser tools
               (installs what is missing), the wasm package (`web`) and the wasm tests in
-              Node and headless Chromium, Miri. --quick runs only the lints and the native
-              tests; --no-miri skips Miri.
+              Node and headless Chromium, the demo page check, the bundler smoke test,
+              Miri. --quick runs only the lints and the native tests; --no-miri skips Miri.
   demo [ARGS] run the native demo (cargo run --release -p penny-examples --bin demo -- ARGS)
   loom        penny-runtime's loom model tests (--cfg loom, LOOM_MAX_PREEMPTIONS=3)
   sim [A..B]  the deterministic simulation of the pool over seeds A..B (default 0..3000)
@@ -44,6 +47,13 @@ commands:
   web-test [--node] [--chromium] [--no-build] [FILES..]
               build the examples package, then run the wasm tests (default: every
               tests/web/*.test.mjs) in Node and in headless Chromium (or only the one named)
+  demo-check [--no-build]
+              build the examples package, then open the demo page in headless Chromium: its
+              ?check=1 image must hash like the native one; screenshots in target/artifacts/
+  bundler-test [--no-build]
+              build the examples package, then npm ci, tsc --noEmit and vite build in
+              tests/bundler/; the bundled pages (Checksum tasks, the demo) must start their
+              workers and match the native results in headless Chromium
   bench [ARGS]
               criterion benchmarks of penny-examples (lowering) and penny-runtime (ARGS go
               to criterion), then the suite-wide lowering benchmark (penny-examples suite)
@@ -102,6 +112,8 @@ fn main() -> ExitCode {
         "web" => web(rest),
         "serve" => serve(rest),
         "web-test" => web_test(rest),
+        "demo-check" => page_command(command, rest, DEMO_STAGE, democheck::stage),
+        "bundler-test" => page_command(command, rest, BUNDLER_STAGE, bundler::stage),
         "bench" => match rest.split_first() {
             Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
                 r.stage("bench penny-examples suite", || {
@@ -201,6 +213,8 @@ fn test(rest: &[String]) -> Result<bool, String> {
             report.skip(WEB_STAGE, why);
             report.skip("wasm tests in Node", why);
             report.skip("wasm tests in headless Chromium", why);
+            report.skip(DEMO_STAGE, why);
+            report.skip(BUNDLER_STAGE, why);
             report.skip("miri", why);
             return;
         }
@@ -220,6 +234,8 @@ fn test(rest: &[String]) -> Result<bool, String> {
             ))
         });
         web_stages(report, true, true, true, None);
+        report.stage(DEMO_STAGE, democheck::stage);
+        report.stage(BUNDLER_STAGE, bundler::stage);
         if miri {
             report.stage("miri", stages::miri);
         } else {
@@ -261,6 +277,32 @@ fn web_stages(
 }
 
 const WEB_STAGE: &str = "wasm package (cargo xtask web)";
+const DEMO_STAGE: &str = "demo page in headless Chromium";
+const BUNDLER_STAGE: &str = "bundler smoke test (vite)";
+
+/// `demo-check` and `bundler-test`: the examples package (unless `--no-build`), then `stage`.
+fn page_command(
+    command: &str,
+    rest: &[String],
+    name: &str,
+    stage: fn() -> cmd::Result<String>,
+) -> Result<bool, String> {
+    let build = match rest {
+        [] => true,
+        [flag] if flag == "--no-build" => false,
+        [other, ..] => {
+            return Err(format!(
+                "unknown option `{other}` for `cargo xtask {command}`\n\n{USAGE}"
+            ))
+        }
+    };
+    single(command, |r| {
+        if build {
+            r.stage(WEB_STAGE, || web::stage(&web::default_manifest(), None));
+        }
+        r.stage(name, stage);
+    })
+}
 
 /// `--name VALUE` out of `rest`, for the commands that take options with values.
 fn option_value<'a>(

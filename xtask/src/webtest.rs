@@ -3,7 +3,7 @@
 //! chromedriver (`tests/web/chromium.mjs`, pointed at `tests/web/runner.html` on an in-process
 //! `serve` server).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cmd::{Cmd, Result};
 use crate::{serve, stages};
@@ -79,8 +79,9 @@ pub fn test_files_from_args(args: &[String]) -> Result<Vec<String>> {
 /// the repository root: the tests compare every JS result with them.
 const EXPECTED: &str = "target/web-expected.json";
 
-/// Writes [`EXPECTED`]: what the plain (native) functions return for the tests' cases.
-fn write_expected() -> Result<()> {
+/// Writes [`EXPECTED`]: what the plain (native) functions return for the tests' cases;
+/// returns its path.
+pub fn write_expected() -> Result<PathBuf> {
     let json = Cmd::cargo()
         .cwd(stages::root())
         .args([
@@ -94,7 +95,8 @@ fn write_expected() -> Result<()> {
         ])
         .output()?;
     let path = stages::root().join(EXPECTED);
-    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// A harness script, as the command line shows it (the commands run from the root).
