@@ -33,8 +33,9 @@ const WORKER_NAME = 'penny-worker';
 
 // Node's `worker_threads` and `os` modules, loaded by `prepare()` (a dynamic import is async,
 // and Rust starts workers synchronously) or at once where `process.getBuiltinModule` exists
-// (Node >= 20.16), so a pool built from Rust needs no `prepare()` there. The specifiers are
-// variables so bundlers that target browsers leave them alone.
+// (Node >= 20.16), so a pool built from Rust needs no `prepare()` there. Bundlers for the
+// browser may still see through the variable specifiers and stub these modules out (Vite 8
+// warns): harmless, only Node takes these branches.
 let node = null;
 
 function nodeNow() {

@@ -18,6 +18,9 @@ export async function readme(): Promise<bigint> {
   await init();
   const options: PoolOptions = { workers: 4, slots: 64, slotBytes: 256, timeSliceMs: 0.5 };
   const pool: Pool = await Pool.start(options);
+  // Options are optional.
+  const plain: Pool = await Pool.start();
+  await plain.close();
   const workers: number = pool.workers;
   const ctrl = new AbortController();
   const spawnOptions: SpawnOptions = { priority: 'user-blocking', signal: ctrl.signal };

@@ -18,7 +18,7 @@ thread_local! {
 /// A pool of workers on Web Workers (browsers) or `worker_threads` (Node), sharing this
 /// module's memory. Start it with `await Pool.start(options?)`; spawn kernels with their
 /// class's `spawn(pool, ...)`; end it with `await pool.close()`.
-#[wasm_bindgen(js_name = Pool)]
+#[wasm_bindgen(js_name = Pool, skip_typescript)]
 pub struct WebPool {
     pool: Option<Rc<crate::Pool>>,
     token: u32,
@@ -31,6 +31,13 @@ impl core::fmt::Debug for WebPool {
         f.debug_struct("WebPool")
             .field("open", &self.pool.is_some())
             .finish()
+    }
+}
+
+impl Drop for WebPool {
+    fn drop(&mut self) {
+        // Freed without `close()` (by `free()` or the GC): the pool shuts down the same way.
+        OPEN.with(|open| open.borrow_mut().remove(&self.token));
     }
 }
 
@@ -127,6 +134,32 @@ fn option_int(options: &JsValue, key: &str, max: usize) -> Result<Option<usize>,
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const POOL_TYPES: &'static str = r#"
+/** A pool of workers (Web Workers, or Node worker_threads) sharing this module's memory. */
+export class Pool {
+  private constructor();
+  /** Frees the pool object now (like `close()`, without waiting for the workers). */
+  free(): void;
+  [Symbol.dispose](): void;
+  /** Starts a pool; resolves once every worker is ready. Rejects on a page that is not
+   *  cross-origin isolated (naming the two headers it needs), with a TypeError for bad
+   *  options. */
+  static start(options?: PoolOptions): Promise<Pool>;
+  /** Cancels what is unfinished (those results reject with an AbortError), ends the workers
+   *  and resolves once they are gone. Spawning on a closed pool throws. */
+  close(): Promise<void>;
+  /** Whether `close` was called. */
+  readonly closed: boolean;
+  /** Number of workers. */
+  readonly workers: number;
+  /** Number of task slots. */
+  readonly slots: number;
+  /** Slots free right now. */
+  readonly freeSlots: number;
+}
+"#;
+
 #[wasm_bindgen(js_class = Pool)]
 impl WebPool {
     /// Starts a pool and resolves once every worker is ready. Rejects on a page that is not
@@ -137,9 +170,7 @@ impl WebPool {
     /// executor on threaded builds waits with `Atomics.waitAsync`, or a polyfill that needs
     /// Web Workers, which Node lacks.)
     #[wasm_bindgen(unchecked_return_type = "Promise<Pool>")]
-    pub fn start(
-        #[wasm_bindgen(unchecked_param_type = "PoolOptions | undefined")] options: JsValue,
-    ) -> Promise {
+    pub fn start(options: JsValue) -> Promise {
         let builder = match builder(&options) {
             Ok(builder) => builder,
             Err(e) => return Promise::reject(&e),
