@@ -186,42 +186,37 @@ pub fn wasm() -> Result<String> {
 
     let target_dir = root().join("target").join("wasm");
     let config = root().join("xtask").join("wasm-threads.toml");
-    Cmd::cargo()
-        .cwd(root())
-        .arg(format!("+{}", setup::NIGHTLY))
-        // RUSTFLAGS would replace the config's target rustflags (atomics, shared memory).
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .args([
-            "build",
-            "-p",
-            "penny-runtime",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--release",
-        ])
-        .arg("--config")
-        .arg(&config)
-        .run()?;
-
+    // `cargo +nightly <subcommand>` for the threaded wasm target, in `target/wasm`.
+    let wasm_cargo = |subcommand: &str| {
+        Cmd::cargo()
+            .cwd(root())
+            .arg(format!("+{}", setup::NIGHTLY))
+            // RUSTFLAGS would replace the config's target rustflags (atomics, shared memory).
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .arg(subcommand)
+            .args([
+                "--target",
+                "wasm32-unknown-unknown",
+                "--release",
+                "--config",
+            ])
+            .arg(&config)
+    };
+    wasm_cargo("build").args(["-p", "penny-runtime"]).run()?;
     // The wasm-only code (the Web Worker backend, the JS API) under clippy, as natively.
     setup::component(setup::NIGHTLY, "clippy")?;
-    Cmd::cargo()
-        .cwd(root())
-        .arg(format!("+{}", setup::NIGHTLY))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .args(["clippy", "-p", "penny-runtime", "-p", "penny-examples"])
+    wasm_cargo("clippy")
         .args([
-            "--target",
-            "wasm32-unknown-unknown",
-            "--release",
-            "--config",
+            "-p",
+            "penny-runtime",
+            "-p",
+            "penny-examples",
+            "--",
+            "-D",
+            "warnings",
         ])
-        .arg(&config)
-        .args(["--", "-D", "warnings"])
         .run()?;
 
     let out = target_dir.join("wasm32-unknown-unknown").join("release");
