@@ -60,5 +60,8 @@ pub use task::{run_to_completion, Progress, Step, Task, MAX_TASK_ALIGN};
 #[cfg(not(loom))]
 pub use handle::TaskHandle;
 #[cfg(not(loom))]
-pub use pool::{Pool, PoolBuilder, SpawnBuilder, MAX_SLOTS, MAX_WORKERS};
+pub use pool::{
+    fork_n, global, join, scope, spawn, JoinBoth, Pool, PoolBuilder, Scope, SpawnBuilder,
+    TaskResult, MAX_SLOTS, MAX_WORKERS,
+};
 pub use priority::{Priority, TaskError, TaskStatus, TrySpawnError};

@@ -8,14 +8,20 @@
 //! - `spawn`: slot allocation, the spawner-side (backpressure) queue, `spawn` / `try_spawn`.
 //! - `worker`: the worker loop: finding a task, running its chunks, preemption, idling.
 //! - `join`: joining from inside a task: the joining worker helps instead of blocking.
+//! - `fork`: fork/join over tasks (`join`, `join_async`, `fork_n`, `scope`).
+//! - `global`: the global default pool and the free functions on it.
 
 mod counters;
+mod fork;
+mod global;
 mod join;
 mod lifecycle;
 mod shared;
 mod spawn;
 mod worker;
 
+pub use fork::{JoinBoth, Scope, TaskResult};
+pub use global::{fork_n, global, join, scope, spawn};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use join::record_panic;
 pub(crate) use shared::Shared;

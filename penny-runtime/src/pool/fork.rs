@@ -1,0 +1,167 @@
+//! Fork/join over tasks, in the spirit of the 2012 proposal's `fork` / `forkN` / `get`:
+//! [`Pool::join`] runs two tasks and returns both results, [`Pool::fork_n`] runs `n` tasks of
+//! one kind and returns their results in order, [`Pool::scope`] runs any tasks and returns
+//! once all of them ended. [`Pool::join_async`] is `join` as a future.
+//!
+//! All of them spawn, then join through [`TaskHandle::join`]: from a thread that blocks (never
+//! a browser's main thread); from inside a task of the same pool, the joining worker runs
+//! other work meanwhile (see `pool::join`), so nothing deadlocks, on one worker too.
+
+use super::Pool;
+use crate::handle::TaskHandle;
+use crate::priority::TaskError;
+use crate::Task;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+/// A task's result: its output, or why there is none.
+pub type TaskResult<T> = Result<T, TaskError>;
+
+impl Pool {
+    /// Runs `a` and `b` in parallel and returns both results once both ended.
+    ///
+    /// ```
+    /// # use penny_runtime::{Pool, Progress, Step, Task};
+    /// # #[derive(Clone, Copy)] struct Sq(u64);
+    /// # impl Task for Sq { type Output = u64;
+    /// #   fn step(&mut self, _: u32) -> Step<u64> { Step::Done(self.0 * self.0) }
+    /// #   fn progress(&self) -> Progress { Progress::default() } }
+    /// let pool = Pool::builder().workers(2).build();
+    /// assert_eq!(pool.join(Sq(3), Sq(4)), (Ok(9), Ok(16)));
+    /// ```
+    pub fn join<A: Task, B: Task>(
+        &self,
+        a: A,
+        b: B,
+    ) -> (TaskResult<A::Output>, TaskResult<B::Output>) {
+        let (a, b) = (self.spawn(a), self.spawn(b));
+        (a.join(), b.join())
+    }
+
+    /// [`join`](Self::join) as a future: resolves to both results once both tasks ended.
+    pub fn join_async<A: Task, B: Task>(&self, a: A, b: B) -> JoinBoth<A::Output, B::Output> {
+        JoinBoth {
+            a: Half::Running(self.spawn(a)),
+            b: Half::Running(self.spawn(b)),
+        }
+    }
+
+    /// Spawns `make(0)`, ..., `make(n - 1)` and returns their results in that order.
+    pub fn fork_n<T: Task>(
+        &self,
+        n: usize,
+        make: impl FnMut(usize) -> T,
+    ) -> Vec<TaskResult<T::Output>> {
+        let handles: Vec<_> = (0..n).map(make).map(|task| self.spawn(task)).collect();
+        handles.into_iter().map(TaskHandle::join).collect()
+    }
+
+    /// Runs `f`, which may spawn any tasks through the [`Scope`], and returns once every one
+    /// of them ended: `Ok` with `f`'s value, or the first task error (in spawn order). Tasks
+    /// hand results back through their outputs' side effects (`Out` views); for outputs use
+    /// [`join`](Self::join) or [`fork_n`](Self::fork_n).
+    pub fn scope<R>(&self, f: impl FnOnce(&Scope<'_>) -> R) -> TaskResult<R> {
+        let scope = Scope {
+            pool: self,
+            spawned: core::cell::RefCell::new(Vec::new()),
+        };
+        let value = f(&scope);
+        let mut first_error = None;
+        for wait in scope.spawned.into_inner() {
+            if let Err(e) = wait() {
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+}
+
+/// What [`Pool::scope`]'s closure spawns through.
+pub struct Scope<'p> {
+    pool: &'p Pool,
+    /// A join per spawned task, run when the scope ends.
+    spawned: core::cell::RefCell<Vec<Box<dyn FnOnce() -> TaskResult<()> + 'p>>>,
+}
+
+impl core::fmt::Debug for Scope<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Scope")
+            .field("spawned", &self.spawned.borrow().len())
+            .finish()
+    }
+}
+
+impl Scope<'_> {
+    /// Spawns `task`; the scope waits for it before it returns.
+    pub fn spawn<T: Task>(&self, task: T) {
+        let handle = self.pool.spawn(task);
+        self.spawned
+            .borrow_mut()
+            .push(Box::new(move || handle.join().map(drop)));
+    }
+
+    /// The pool the scope spawns on.
+    pub fn pool(&self) -> &Pool {
+        self.pool
+    }
+}
+
+/// One side of a [`JoinBoth`].
+#[derive(Debug)]
+enum Half<T> {
+    Running(TaskHandle<T>),
+    Ended(TaskResult<T>),
+    Taken,
+}
+
+impl<T: Copy + Send + 'static> Half<T> {
+    /// Polls a running half; true once it ended.
+    fn poll(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Half::Running(handle) = self {
+            match Pin::new(handle).poll(cx) {
+                Poll::Ready(result) => *self = Half::Ended(result),
+                Poll::Pending => return false,
+            }
+        }
+        true
+    }
+
+    fn take(&mut self) -> TaskResult<T> {
+        match core::mem::replace(self, Half::Taken) {
+            Half::Ended(result) => result,
+            _ => unreachable!("penny: a JoinBoth half is taken once, after it ended"),
+        }
+    }
+}
+
+/// The future of [`Pool::join_async`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited (the tasks run anyway)"]
+pub struct JoinBoth<A, B> {
+    a: Half<A>,
+    b: Half<B>,
+}
+
+// No field is pinned structurally (the handles are polled through `Pin::new`), so the
+// future may move whatever the outputs are.
+impl<A, B> Unpin for JoinBoth<A, B> {}
+
+impl<A: Copy + Send + 'static, B: Copy + Send + 'static> Future for JoinBoth<A, B> {
+    type Output = (TaskResult<A>, TaskResult<B>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        // Both halves register the waker, so whichever ends last wakes the future.
+        let a = this.a.poll(cx);
+        let b = this.b.poll(cx);
+        if a && b {
+            Poll::Ready((this.a.take(), this.b.take()))
+        } else {
+            Poll::Pending
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Fork/join over tasks and the global pool: `Pool::join`, `join_async`, `fork_n`, `scope`,
+//! and `penny::{spawn, join, fork_n, scope}` — results against the plain functions, from a
+//! thread and from inside a task on a one-worker pool (no deadlock), and from two threads at
+//! once.
+
+use penny::{Out, Pool, Task, TaskError};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+
+#[penny::task]
+fn triangle(n: u64) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..n {
+        acc += i;
+    }
+    acc
+}
+
+#[penny::task]
+fn xor_fold(n: u32, seed: u32) -> u32 {
+    let mut h = seed;
+    for i in 0..n {
+        h = (h ^ i).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+#[penny::task]
+fn fill(out: Out<u32>, from: u32, to: u32) {
+    for i in from..to {
+        out.set(i as usize, i * 3);
+    }
+}
+
+#[penny::task]
+fn fail_at(n: u32) -> u32 {
+    let mut count = 0u32;
+    for i in 0..n + 1 {
+        if i == n {
+            panic!("fail_at {n}");
+        }
+        count += 1;
+    }
+    count
+}
+
+#[test]
+fn join_returns_both_results() {
+    let pool = Pool::builder().workers(2).build();
+    let (a, b) = pool.join(Triangle::new(100_000), XorFold::new(50_000, 7));
+    assert_eq!(a, Ok(triangle(100_000)));
+    assert_eq!(b, Ok(xor_fold(50_000, 7)));
+    let (ok, failed) = pool.join(Triangle::new(10), FailAt::new(5));
+    assert_eq!(ok, Ok(45));
+    assert_eq!(failed, Err(TaskError::Panicked("fail_at 5".into())));
+}
+
+#[test]
+fn fork_n_returns_results_in_order() {
+    let pool = Pool::builder().workers(2).slots(8).build();
+    let results = pool.fork_n(200, |i| XorFold::new(i as u32 * 37, i as u32));
+    let expected: Vec<_> = (0..200).map(|i| Ok(xor_fold(i * 37, i))).collect();
+    assert_eq!(results, expected);
+}
+
+#[test]
+fn scope_waits_for_every_task_and_reports_the_first_error() {
+    let pool = Pool::builder().workers(2).build();
+    let out = Out::<u32>::leak_filled(10_000, 0);
+    let value = pool.scope(|s| {
+        for part in 0..10 {
+            s.spawn(Fill::new(out, part * 1000, (part + 1) * 1000));
+        }
+        s.spawn(Triangle::new(1000));
+        "body ran"
+    });
+    assert_eq!(value, Ok("body ran"));
+    // Every task ended before `scope` returned: all of `out` is written.
+    assert_eq!(out.to_vec(), (0..10_000).map(|i| i * 3).collect::<Vec<u32>>());
+
+    let out = Out::<u32>::leak_filled(2000, 0);
+    let failed = pool.scope(|s| {
+        s.spawn(Fill::new(out, 0, 1000));
+        s.spawn(FailAt::new(3));
+        s.spawn(Fill::new(out, 1000, 2000));
+    });
+    assert_eq!(failed, Err(TaskError::Panicked("fail_at 3".into())));
+    assert_eq!(out.to_vec(), (0..2000).map(|i| i * 3).collect::<Vec<u32>>());
+}
+
+/// A pool of one worker that tasks can reach, never dropped.
+fn one_worker() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| Pool::builder().workers(1).slots(4).build())
+}
+
+/// A task that forks two children on the one-worker pool and joins them inside its `step`.
+#[derive(Clone, Copy)]
+struct Parent {
+    n: u64,
+}
+
+impl Task for Parent {
+    type Output = (u64, u64, usize);
+    fn step(&mut self, _budget: u32) -> penny::Step<Self::Output> {
+        let pool = one_worker();
+        let (a, b) = pool.join(Triangle::new(self.n), Triangle::new(self.n * 2));
+        let forked = pool.fork_n(6, |i| Triangle::new(i as u64));
+        let scoped = pool.scope(|s| {
+            s.spawn(Triangle::new(3));
+            s.spawn(Triangle::new(4));
+            2
+        });
+        penny::Step::Done((
+            a.unwrap() + b.unwrap(),
+            forked.into_iter().map(Result::unwrap).sum(),
+            scoped.unwrap(),
+        ))
+    }
+    fn progress(&self) -> penny::Progress {
+        penny::Progress::default()
+    }
+}
+
+#[test]
+fn joins_from_inside_a_task_on_one_worker_do_not_deadlock() {
+    let pool = one_worker();
+    let handles: Vec<_> = (0..3).map(|k| pool.spawn(Parent { n: 1000 + k })).collect();
+    for (k, h) in handles.into_iter().enumerate() {
+        let n = 1000 + k as u64;
+        let forked: u64 = (0..6).map(triangle).sum();
+        assert_eq!(h.join(), Ok((triangle(n) + triangle(n * 2), forked, 2)));
+    }
+}
+
+/// Wakes by unparking the thread that polls.
+struct Unpark(std::thread::Thread);
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+fn block_on<F: std::future::Future + Unpin>(mut future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = std::pin::Pin::new(&mut future).poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn join_async_resolves_to_both_results() {
+    let pool = Pool::builder().workers(2).build();
+    for n in [0u64, 1, 1000, 2_000_000] {
+        let both = block_on(pool.join_async(Triangle::new(n), XorFold::new(n as u32, 3)));
+        assert_eq!(both, (Ok(triangle(n)), Ok(xor_fold(n as u32, 3))));
+    }
+}
+
+#[test]
+fn the_global_pool_from_two_threads_at_once() {
+    let threads: Vec<_> = (0..2u64)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for k in 0..20 {
+                    let n = t * 1000 + k;
+                    assert_eq!(penny::spawn(Triangle::new(n)).join(), Ok(triangle(n)));
+                    let (a, b) = penny::join(Triangle::new(n), XorFold::new(n as u32, 1));
+                    assert_eq!((a, b), (Ok(triangle(n)), Ok(xor_fold(n as u32, 1))));
+                }
+                let forked = penny::fork_n(50, |i| Triangle::new(i as u64 + t));
+                assert_eq!(
+                    forked,
+                    (0..50).map(|i| Ok(triangle(i + t))).collect::<Vec<_>>()
+                );
+                assert_eq!(penny::scope(|s| s.spawn(Triangle::new(5))), Ok(()));
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(penny::global().workers(), Pool::builder().build().workers());
+}
