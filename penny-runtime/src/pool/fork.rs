@@ -84,8 +84,11 @@ impl Pool {
 pub struct Scope<'p> {
     pool: &'p Pool,
     /// A join per spawned task, run when the scope ends.
-    spawned: core::cell::RefCell<Vec<Box<dyn FnOnce() -> TaskResult<()> + 'p>>>,
+    spawned: core::cell::RefCell<Vec<Wait<'p>>>,
 }
+
+/// Joins one task a scope spawned.
+type Wait<'p> = Box<dyn FnOnce() -> TaskResult<()> + 'p>;
 
 impl core::fmt::Debug for Scope<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
