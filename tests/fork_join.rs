@@ -53,6 +53,12 @@ fn join_returns_both_results() {
     let (ok, failed) = pool.join(Triangle::new(10), FailAt::new(5));
     assert_eq!(ok, Ok(45));
     assert_eq!(failed, Err(TaskError::Panicked("fail_at 5".into())));
+    // The plain fn panics with the same message.
+    let plain = std::panic::catch_unwind(|| fail_at(5)).unwrap_err();
+    assert_eq!(
+        plain.downcast_ref::<String>().map(String::as_str),
+        Some("fail_at 5")
+    );
 }
 
 #[test]
