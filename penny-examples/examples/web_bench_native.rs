@@ -1,0 +1,379 @@
+//! The native column of the JS benchmark (`cargo xtask bench web`): the same kernels, totals
+//! and splits as `bench-web/bench.mjs`, timed natively.
+//!
+//! ```sh
+//! cargo run --release -p penny-examples --example web_bench_native -- [--workers W] [--rounds N] [--json]
+//! ```
+//!
+//! - throughput: each case (kernel, K parts) as the plain function called for the K parts in
+//!   turn on this thread, on a penny `Pool` of 1 worker and of W workers (K tasks spawned,
+//!   then joined in order), and on a rayon pool of W threads (`par_iter` over the parts):
+//!   wall-clock medians of N rounds, the four run in an order that rotates every round;
+//! - round trip: spawn → join of a trivial task on an idle W-worker pool, one at a time;
+//! - urgent latency: every worker busy with `Background` spin tasks, spawn → join of a
+//!   trivial `UserBlocking` task, at random gaps of 0–2 ms.
+//!
+//! `--json` prints one JSON object (what `bench-web/report.mjs` reads); otherwise a summary.
+
+use penny::{Pool, Priority, TaskStatus};
+use penny_examples::web_bench_kernels::*;
+use penny_examples::web_kernels::Spin;
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+/// One throughput case: the kernel and how many parts (tasks) its total is split into.
+#[derive(Clone, Copy)]
+struct Case {
+    kernel: &'static str,
+    parts: u32,
+}
+
+const CASES: [Case; 4] = [
+    Case {
+        kernel: "sum_sqrt",
+        parts: 64,
+    },
+    Case {
+        kernel: "sum_sqrt",
+        parts: 1024,
+    },
+    Case {
+        kernel: "rng_histogram",
+        parts: 64,
+    },
+    Case {
+        kernel: "mandelbrot",
+        parts: 64,
+    },
+];
+
+/// A case's combined result, as a string every side prints alike (the cross-check).
+type Check = String;
+
+fn hist_check(bins: &[u32; 256]) -> Check {
+    let weighted: u64 = bins
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (i as u64 + 1) * c as u64)
+        .sum();
+    format!("{weighted}/{}/{}", bins[0], bins[255])
+}
+
+fn merge(into: &mut [u32; 256], part: &[u32; 256]) {
+    for (a, b) in into.iter_mut().zip(part) {
+        *a += b;
+    }
+}
+
+/// The plain functions, part after part on this thread.
+fn plain(case: Case) -> Check {
+    let k = case.parts;
+    match case.kernel {
+        "sum_sqrt" => {
+            let parts = (0..k).map(|i| part_range(SUM_SQRT_TOTAL, k, i));
+            format!(
+                "{:?}",
+                parts.map(|(a, b)| sum_sqrt_range(a, b)).sum::<f64>()
+            )
+        }
+        "rng_histogram" => {
+            let mut bins = [0u32; 256];
+            for i in 0..k {
+                let (a, b) = part_range(HISTOGRAM_TOTAL, k, i);
+                merge(&mut bins, &rng_histogram_part(HISTOGRAM_SEED, i, b - a));
+            }
+            hist_check(&bins)
+        }
+        _ => {
+            let (w, h, m) = MANDELBROT;
+            let sum: u64 = (0..k)
+                .map(|i| part_range(h, k, i))
+                .map(|(a, b)| mandelbrot_rows_sum(w, h, a, b, m))
+                .sum();
+            sum.to_string()
+        }
+    }
+}
+
+fn join<T: Copy + Send + 'static>(h: penny::TaskHandle<T>) -> T {
+    h.join().expect("task failed")
+}
+
+/// K tasks spawned on `pool`, then joined in part order (the JS harness awaits in order too).
+fn on_pool(pool: &Pool, case: Case) -> Check {
+    let k = case.parts;
+    match case.kernel {
+        "sum_sqrt" => {
+            let handles: Vec<_> = (0..k)
+                .map(|i| part_range(SUM_SQRT_TOTAL, k, i))
+                .map(|(a, b)| pool.spawn(SumSqrtRange::new(a, b)))
+                .collect();
+            format!("{:?}", handles.into_iter().map(join).sum::<f64>())
+        }
+        "rng_histogram" => {
+            let handles: Vec<_> = (0..k)
+                .map(|i| (i, part_range(HISTOGRAM_TOTAL, k, i)))
+                .map(|(i, (a, b))| pool.spawn(RngHistogramPart::new(HISTOGRAM_SEED, i, b - a)))
+                .collect();
+            let mut bins = [0u32; 256];
+            for h in handles {
+                merge(&mut bins, &join(h));
+            }
+            hist_check(&bins)
+        }
+        _ => {
+            let (w, h, m) = MANDELBROT;
+            let handles: Vec<_> = (0..k)
+                .map(|i| part_range(h, k, i))
+                .map(|(a, b)| pool.spawn(MandelbrotRowsSum::new(w, h, a, b, m)))
+                .collect();
+            handles.into_iter().map(join).sum::<u64>().to_string()
+        }
+    }
+}
+
+/// The parts as a rayon `par_iter` on `pool` (collected, then combined in part order).
+fn on_rayon(pool: &rayon::ThreadPool, case: Case) -> Check {
+    let k = case.parts;
+    pool.install(|| match case.kernel {
+        "sum_sqrt" => {
+            let parts: Vec<f64> = (0..k)
+                .into_par_iter()
+                .map(|i| part_range(SUM_SQRT_TOTAL, k, i))
+                .map(|(a, b)| sum_sqrt_range(a, b))
+                .collect();
+            format!("{:?}", parts.into_iter().sum::<f64>())
+        }
+        "rng_histogram" => {
+            let parts: Vec<[u32; 256]> = (0..k)
+                .into_par_iter()
+                .map(|i| (i, part_range(HISTOGRAM_TOTAL, k, i)))
+                .map(|(i, (a, b))| rng_histogram_part(HISTOGRAM_SEED, i, b - a))
+                .collect();
+            let mut bins = [0u32; 256];
+            parts.iter().for_each(|p| merge(&mut bins, p));
+            hist_check(&bins)
+        }
+        _ => {
+            let (w, h, m) = MANDELBROT;
+            let sum: u64 = (0..k)
+                .into_par_iter()
+                .map(|i| part_range(h, k, i))
+                .map(|(a, b)| mandelbrot_rows_sum(w, h, a, b, m))
+                .sum();
+            sum.to_string()
+        }
+    })
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+/// A small xorshift for the random gaps (no dependency for it).
+fn gap(state: &mut u64) -> Duration {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    Duration::from_micros(*state % 2000)
+}
+
+/// Urgent-task latencies (µs, sorted), with what shows the load was real: the share of
+/// samples spawned while every worker ran a background task, and the background iterations
+/// done meanwhile.
+struct Urgent {
+    workers: usize,
+    us: Vec<f64>,
+    all_busy: f64,
+    advanced: u64,
+}
+
+/// 2 x `workers` background spins (`workers` running, as many queued behind them), then 1,000
+/// `UserBlocking` tiny tasks spawned one at a time at random gaps of 0–2 ms, each timed from
+/// spawn to join.
+fn urgent(pool: &Pool, workers: usize) -> Urgent {
+    let background: Vec<_> = (0..2 * workers)
+        .map(|_| {
+            pool.task(Spin::new(u64::MAX))
+                .priority(Priority::Background)
+                .spawn()
+        })
+        .collect();
+    let running = || {
+        background
+            .iter()
+            .filter(|h| h.status() == TaskStatus::Running)
+            .count()
+    };
+    while running() < workers {
+        std::thread::yield_now();
+    }
+    let progress = || background.iter().map(|h| h.progress().done).sum::<u64>();
+    let before = progress();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut busy = 0;
+    let mut us: Vec<f64> = (0..1000)
+        .map(|i| {
+            std::thread::sleep(gap(&mut state));
+            busy += (running() == workers) as u32;
+            let t = Instant::now();
+            let h = pool
+                .task(Tiny::new(i))
+                .priority(Priority::UserBlocking)
+                .spawn();
+            assert_eq!(h.join().unwrap(), i + 1);
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    let advanced = progress() - before;
+    for h in &background {
+        h.cancel();
+    }
+    us.sort_by(f64::total_cmp);
+    Urgent {
+        workers,
+        all_busy: busy as f64 / us.len() as f64,
+        us,
+        advanced,
+    }
+}
+
+struct Options {
+    workers: usize,
+    rounds: usize,
+    json: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        rounds: 7,
+        json: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().and_then(|v| v.parse().ok()).expect("a number");
+        match arg.as_str() {
+            "--workers" => o.workers = value(),
+            "--rounds" => o.rounds = value(),
+            "--json" => o.json = true,
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    o
+}
+
+fn main() {
+    let o = options();
+    let w = o.workers;
+    let pool1 = Pool::builder().workers(1).build();
+    let pool_w = Pool::builder().workers(w).build();
+    let rayon_w = rayon::ThreadPoolBuilder::new()
+        .num_threads(w)
+        .build()
+        .unwrap();
+
+    // Throughput: one warm-up round, then `rounds` rounds with a rotating order.
+    let configs = ["plain", "pool1", "poolW", "rayon"];
+    let mut cases_json = Vec::new();
+    for case in CASES {
+        let run = |c: &str| -> (f64, Check) {
+            let t = Instant::now();
+            let check = match c {
+                "plain" => plain(case),
+                "pool1" => on_pool(&pool1, case),
+                "poolW" => on_pool(&pool_w, case),
+                _ => on_rayon(&rayon_w, case),
+            };
+            (t.elapsed().as_secs_f64() * 1e3, check)
+        };
+        let want = run("plain").1;
+        let mut samples = vec![Vec::new(); configs.len()];
+        for round in 0..=o.rounds {
+            for j in 0..configs.len() {
+                let c = (j + round) % configs.len();
+                let (ms, check) = run(configs[c]);
+                assert_eq!(
+                    check, want,
+                    "{} K={} on {}",
+                    case.kernel, case.parts, configs[c]
+                );
+                if round > 0 {
+                    samples[c].push(ms);
+                }
+            }
+        }
+        let medians: Vec<String> = configs
+            .iter()
+            .zip(&mut samples)
+            .map(|(c, s)| format!("\"{c}\":{:.3}", median(s)))
+            .collect();
+        eprintln!("{} K={}: {}", case.kernel, case.parts, medians.join(" "));
+        cases_json.push(format!(
+            "{{\"kernel\":\"{}\",\"parts\":{},\"check\":\"{want}\",\"ms\":{{{}}}}}",
+            case.kernel,
+            case.parts,
+            medians.join(",")
+        ));
+    }
+
+    // Round trip on the idle W-worker pool.
+    let mut rt: Vec<f64> = (0..20_500)
+        .map(|i| {
+            let t = Instant::now();
+            assert_eq!(pool_w.spawn(Tiny::new(i)).join().unwrap(), i + 1);
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .skip(500)
+        .collect();
+    rt.sort_by(f64::total_cmp);
+
+    // Urgent latency with every worker busy, on W workers (the main thread competes with
+    // them for the cores) and on W - 1 (a core left for it).
+    let pool_less = (w > 1).then(|| Pool::builder().workers(w - 1).build());
+    let urgent_w = urgent(&pool_w, w);
+    let urgent_less = pool_less.as_ref().map(|p| urgent(p, w - 1));
+
+    let stats = |s: &[f64]| {
+        format!(
+            "{{\"n\":{},\"p50\":{:.2},\"p99\":{:.2},\"max\":{:.2}}}",
+            s.len(),
+            percentile(s, 0.5),
+            percentile(s, 0.99),
+            s[s.len() - 1]
+        )
+    };
+    eprintln!("round trip µs: {}", stats(&rt));
+    let urgent_json = |u: &Urgent| {
+        format!(
+            "{{\"workers\":{},\"us\":{},\"allBusy\":{:.4},\"backgroundIterations\":{}}}",
+            u.workers,
+            stats(&u.us),
+            u.all_busy,
+            u.advanced
+        )
+    };
+    let urgent_all: Vec<String> = [Some(&urgent_w), urgent_less.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(urgent_json)
+        .collect();
+    for u in &urgent_all {
+        eprintln!("urgent: {u}");
+    }
+    if o.json {
+        println!(
+            "{{\"platform\":\"native\",\"workers\":{w},\"rounds\":{},\"throughput\":[{}],\
+             \"roundTrip\":{},\"urgent\":[{}]}}",
+            o.rounds,
+            cases_json.join(","),
+            stats(&rt),
+            urgent_all.join(",")
+        );
+    }
+}
