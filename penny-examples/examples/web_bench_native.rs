@@ -2,7 +2,7 @@
 //! and splits as `bench-web/bench.mjs`, timed natively.
 //!
 //! ```sh
-//! cargo run --release -p penny-examples --example web_bench_native -- [--workers W] [--rounds N] [--json]
+//! cargo run --release -p penny-examples --example web_bench_native -- [--workers W] [--rounds N] [--json PATH]
 //! ```
 //!
 //! - throughput: each case (kernel, K parts) as the plain function called for the K parts in
@@ -13,7 +13,8 @@
 //! - urgent latency: every worker busy with `Background` spin tasks, spawn → join of a
 //!   trivial `UserBlocking` task, at random gaps of 0–2 ms.
 //!
-//! `--json` prints one JSON object (what `bench-web/report.mjs` reads); otherwise a summary.
+//! A summary goes to stderr; `--json PATH` writes the figures as one JSON object (what
+//! `bench-web/report.mjs` reads).
 
 use penny::{Pool, Priority, TaskStatus};
 use penny_examples::web_bench_kernels::*;
@@ -220,6 +221,12 @@ fn urgent(pool: &Pool, workers: usize) -> Urgent {
     let mut us: Vec<f64> = (0..1000)
         .map(|i| {
             std::thread::sleep(gap(&mut state));
+            // Spawn while every worker runs a background task (as the JS harness: wait up to
+            // 50 ms for the one the last urgent task preempted to be taken up again).
+            let wait_until = Instant::now() + Duration::from_millis(50);
+            while running() != workers && Instant::now() < wait_until {
+                std::thread::yield_now();
+            }
             busy += (running() == workers) as u32;
             let t = Instant::now();
             let h = pool
@@ -246,22 +253,23 @@ fn urgent(pool: &Pool, workers: usize) -> Urgent {
 struct Options {
     workers: usize,
     rounds: usize,
-    json: bool,
+    json: Option<String>,
 }
 
 fn options() -> Options {
     let mut o = Options {
         workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         rounds: 7,
-        json: false,
+        json: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = || args.next().and_then(|v| v.parse().ok()).expect("a number");
+        let mut value = || args.next().expect("a value");
+        let number = |v: String| v.parse().expect("a number");
         match arg.as_str() {
-            "--workers" => o.workers = value(),
-            "--rounds" => o.rounds = value(),
-            "--json" => o.json = true,
+            "--workers" => o.workers = number(value()),
+            "--rounds" => o.rounds = number(value()),
+            "--json" => o.json = Some(value()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -341,11 +349,12 @@ fn main() {
 
     let stats = |s: &[f64]| {
         format!(
-            "{{\"n\":{},\"p50\":{:.2},\"p99\":{:.2},\"max\":{:.2}}}",
+            "{{\"n\":{},\"p50\":{:.2},\"p99\":{:.2},\"max\":{:.2},\"mean\":{:.2}}}",
             s.len(),
             percentile(s, 0.5),
             percentile(s, 0.99),
-            s[s.len() - 1]
+            s[s.len() - 1],
+            s.iter().sum::<f64>() / s.len() as f64
         )
     };
     eprintln!("round trip µs: {}", stats(&rt));
@@ -366,8 +375,8 @@ fn main() {
     for u in &urgent_all {
         eprintln!("urgent: {u}");
     }
-    if o.json {
-        println!(
+    if let Some(path) = &o.json {
+        let json = format!(
             "{{\"platform\":\"native\",\"workers\":{w},\"rounds\":{},\"throughput\":[{}],\
              \"roundTrip\":{},\"urgent\":[{}]}}",
             o.rounds,
@@ -375,5 +384,6 @@ fn main() {
             stats(&rt),
             urgent_all.join(",")
         );
+        std::fs::write(path, json).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
 }
