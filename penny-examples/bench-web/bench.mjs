@@ -2,18 +2,20 @@
 //
 //   throughput  K independent tasks on W workers vs 1 worker vs the plain single-thread wasm
 //               functions vs wasm-bindgen-rayon (browser), interleaved rounds, medians
-//   roundTrip   spawn → await of a trivial task, one at a time, on an idle pool (µs)
+//   roundTrip   spawn → await of a trivial task, one at a time, on an idle pool (µs); and
+//               bursts of 1,024 spawns (µs per spawn() call, per task to the last result)
 //   urgent      a 'user-blocking' task's spawn → result while 'background' spins hold every
 //               worker, on W and on W - 1 workers (µs; the goal is p99 ≤ 2 ms)
 //   longTasks   browser only: main-thread long tasks while the pool (W - 1 workers, and W)
-//               is saturated and a rAF loop runs (the goal is 0)
+//               is saturated and a rAF loop runs (the goal is 0); the same with as many
+//               plain spinning Workers instead (what the OS alone leaves the main thread)
 //
 // W is the platform's core count (navigator.hardwareConcurrency, os.availableParallelism()).
 // Figures, not tests: nothing here fails on a missed goal; a wrong result does fail.
 
 import { throughput, ways } from './throughput.mjs';
-import { roundTrip, urgent } from './latency.mjs';
-import { longTasks } from './longtasks.mjs';
+import { roundTrip, spawnBurst, urgent } from './latency.mjs';
+import { longTasks, spinningWorkers } from './longtasks.mjs';
 
 export const SCENARIOS = ['throughput', 'roundTrip', 'urgent', 'longTasks'];
 
@@ -60,6 +62,8 @@ export async function runBench({
     try {
       out.roundTrip = await roundTrip(pkg, pool);
       log(`round trip µs: ${JSON.stringify(out.roundTrip)}`);
+      out.spawnBurst = await spawnBurst(pkg, pool);
+      log(`spawn burst µs: ${JSON.stringify(out.spawnBurst)}`);
     } finally {
       await pool.close();
     }
@@ -74,10 +78,14 @@ export async function runBench({
   }
   if (isBrowser && scenarios.includes('longTasks')) {
     out.longTasks = [];
+    out.longTasksControl = [];
     for (const workers of fewer) {
       const l = await longTasks(pkg, workers);
       log(`long tasks (${workers} workers): ${JSON.stringify(l)}`);
       out.longTasks.push(l);
+      const c = await spinningWorkers(workers);
+      log(`long tasks, control (${workers} plain spinning workers): ${JSON.stringify(c)}`);
+      out.longTasksControl.push(c);
     }
   }
   return out;

@@ -1,7 +1,8 @@
-// Latency: the spawn→result round trip of a trivial task from JS on an idle pool, and the
-// same for a 'user-blocking' task while every worker runs 'background' work.
+// Latency: the spawn→result round trip of a trivial task from JS on an idle pool, the cost of
+// a burst of spawns, and the round trip of a 'user-blocking' task while every worker runs
+// 'background' work.
 
-import { latencyStats, rng, sleep, until } from './stats.mjs';
+import { latencyStats, median, rng, sleep, until } from './stats.mjs';
 
 /**
  * `n` round trips, one at a time (after `warm` untimed ones): `Tiny.spawn` → `await result`.
@@ -24,6 +25,31 @@ export async function roundTrip(pkg, pool, { n = 2000, warm = 200 } = {}) {
   }
   const batchUs = ((performance.now() - start) * 1e3) / n;
   return { us: latencyStats(samples), batchUs: Math.round(batchUs * 100) / 100 };
+}
+
+/**
+ * The cost of spawning from JS: bursts of `n` Tiny tasks spawned in a loop, then awaited in
+ * order; medians over `rounds` bursts (after `warm`) of the µs per `spawn()` call and per task
+ * from the first spawn to the last result. (The K = 1024 throughput case pays this per task.)
+ */
+export async function spawnBurst(pkg, pool, { n = 1024, rounds = 15, warm = 3 } = {}) {
+  const spawnUs = [];
+  const taskUs = [];
+  for (let r = -warm; r < rounds; r++) {
+    const start = performance.now();
+    const handles = [];
+    for (let i = 0; i < n; i++) handles.push(pkg.Tiny.spawn(pool, i));
+    const spawned = performance.now();
+    for (const [i, h] of handles.entries()) {
+      if ((await h.result) !== i + 1) throw new Error('spawn burst: wrong result');
+      h.free();
+    }
+    if (r < 0) continue;
+    spawnUs.push(((spawned - start) * 1e3) / n);
+    taskUs.push(((performance.now() - start) * 1e3) / n);
+  }
+  const round = (x) => Math.round(x * 100) / 100;
+  return { n, spawnUs: round(median(spawnUs)), taskUs: round(median(taskUs)) };
 }
 
 /**

@@ -64,30 +64,35 @@ const cores = [...new Set(runs.map((r) => r.workers))].join('/');
 const each = (r) => `${label(r)} (${r.runs > 1 ? `median of ${r.runs} runs of ` : ''}${r.rounds} rounds)`;
 lines.push(`Figures from ${runs.map(each).join(', ')}; W = ${cores} workers.`, '');
 
-// Throughput: each platform's row, plain single thread = 1.00.
+// Throughput: each platform's row; times as "median (min)", ratios of medians.
 const rows = [];
+const cell = (t, way) => (t.ms[way] === undefined ? '—' : `${ms(t.ms[way])} (${ms(t.min?.[way])})`);
 for (const c of native?.throughput ?? runs.find((r) => r.throughput)?.throughput ?? []) {
+  const nat = native?.throughput.find((x) => x.kernel === c.kernel && x.parts === c.parts);
   for (const r of runs) {
     const t = r.throughput?.find((x) => x.kernel === c.kernel && x.parts === c.parts);
     if (!t) continue;
-    const m = t.ms;
-    const ok = !native || t.check === c.check ? '✓' : `✗ ${t.check}`;
-    const nat = native?.throughput.find((x) => x.kernel === c.kernel && x.parts === c.parts);
+    const single = t.ms.plain ?? t.ms.pool1;
     rows.push([
       `${c.kernel}, K = ${c.parts}`,
       label(r),
-      ms(m.plain),
-      ms(m.pool1),
-      ms(m.poolW),
-      ratio(m.plain ?? m.pool1, m.poolW),
-      ms(m.rayon),
-      ratio(m.rayon, m.poolW),
-      r === native ? '1.00' : ratio(m.poolW, nat?.ms.poolW),
-      ok,
+      cell(t, 'plain'),
+      cell(t, 'pool1'),
+      cell(t, 'poolW'),
+      ratio(single, t.ms.poolW),
+      t.cores?.poolW === undefined ? '—' : t.cores.poolW.toFixed(2),
+      cell(t, 'rayon'),
+      ratio(t.ms.rayon, t.ms.poolW),
+      r === native ? '1.00' : ratio(t.ms.poolW, nat?.ms.poolW),
+      !native || t.check === c.check ? '✓' : `✗ ${t.check}`,
     ]);
   }
 }
-lines.push(`Throughput (ms, medians; the ways interleaved in every round):`, '');
+lines.push(
+  'Throughput: ms, median (minimum) of the interleaved rounds; ratios of medians. "Cores used": ' +
+    'process CPU time ÷ wall time of the penny W rounds (median; not measurable in a page).',
+  '',
+);
 table(
   [
     'work (K tasks)',
@@ -95,10 +100,11 @@ table(
     'plain, 1 thread',
     'penny, 1 worker',
     'penny, W workers',
-    'speed-up (plain ÷ W)',
+    'speed-up (1 thread ÷ penny W)',
+    'cores used (penny W)',
     'rayon, W threads',
     'rayon ÷ penny W',
-    'penny W ÷ native',
+    'penny W ÷ native penny W',
     'result',
   ],
   rows,
@@ -113,6 +119,12 @@ table(
       const t = r.roundTrip.us ?? r.roundTrip;
       return [label(r), us(t.p50), us(t.p99), us(t.max), us(r.roundTrip.batchUs ?? t.mean ?? NaN)];
     }),
+);
+
+lines.push('Bursts of 1,024 trivial tasks spawned in a loop, then awaited in order (medians of 15 bursts):', '');
+table(
+  ['platform', 'per spawn() call', 'per task, first spawn to last result'],
+  runs.filter((r) => r.spawnBurst).map((r) => [label(r), us(r.spawnBurst.spawnUs), us(r.spawnBurst.taskUs)]),
 );
 
 lines.push(
@@ -137,16 +149,24 @@ table(
 
 const lt = runs.filter((r) => r.longTasks);
 if (lt.length) {
-  lines.push('Main-thread long tasks (> 50 ms) while the pool is saturated, rAF loop running (goal: 0):', '');
+  lines.push(
+    'Main-thread long tasks (> 50 ms) while the pool is saturated, rAF loop running (goal: 0); ' +
+      'control: as many plain Workers spinning a JS loop instead of the pool:',
+    '',
+  );
+  const row = (r, what, l) =>
+    l.supported
+      ? [label(r), what, l.workers, `${l.seconds} s`, l.longTasks, `${l.longTaskMs} ms`, `${l.longestMs} ms`,
+         `${l.frames} (${l.fps})`, `${l.maxFrameGapMs} ms`, l.tasks ?? '—', `${l.controlMs} ms`]
+      : [label(r), what, l.workers, '—', 'unsupported', '', '', '', '', '', ''];
   table(
-    ['platform', 'workers', 'window', 'long tasks', 'their total', 'longest', 'frames (fps)', 'longest frame gap', 'tasks done', 'control (80 ms block seen as)'],
+    ['platform', 'load', 'workers', 'window', 'long tasks', 'their total', 'longest', 'frames (fps)',
+     'longest frame gap', 'tasks done', 'an 80 ms block seen as'],
     lt.flatMap((r) =>
-      r.longTasks.map((l) =>
-        l.supported
-          ? [label(r), l.workers, `${l.seconds} s`, l.longTasks, `${l.longTaskMs} ms`, `${l.longestMs} ms`,
-             `${l.frames} (${l.fps})`, `${l.maxFrameGapMs} ms`, l.tasks, `${l.controlMs} ms`]
-          : [label(r), l.workers, '—', 'unsupported', '', '', '', '', '', ''],
-      ),
+      r.longTasks.flatMap((l, i) => {
+        const control = r.longTasksControl?.[i];
+        return [row(r, 'penny pool', l), ...(control ? [row(r, 'plain spinning Workers', control)] : [])];
+      }),
     ),
   );
 }

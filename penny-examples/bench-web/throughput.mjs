@@ -79,10 +79,17 @@ export function rayonArgs({ kernel, parts }) {
  * `plain` is comparisons/rayon-web's module (or null), `rayon` its worker client (or null).
  */
 export function ways({ pkg, pool1, poolW, plain, rayon }) {
+  // In Node also the process's CPU time (every thread): ÷ the wall time, how many cores the
+  // run really had (on a shared machine other processes take some). Pages can't see it.
+  const cpu = globalThis.process?.cpuUsage?.bind(process);
   const timed = (run) => async (c) => {
+    const cpu0 = cpu?.();
     const start = performance.now();
     const check = await run(c);
-    return { ms: performance.now() - start, check };
+    const ms = performance.now() - start;
+    if (!cpu0) return { ms, check };
+    const used = cpu(cpu0);
+    return { ms, check, cores: (used.user + used.system) / 1e3 / ms };
   };
   const all = {
     poolW: timed((c) => onPenny(pkg, poolW, c)),
@@ -96,13 +103,15 @@ export function ways({ pkg, pool1, poolW, plain, rayon }) {
 /**
  * Every case: `warmup` untimed rounds (V8 starts wasm in its baseline tier), then `rounds`
  * rounds in which each way runs once, in an order that rotates every round. Returns per case
- * the check and each way's samples and median (ms).
+ * the check and each way's samples, median and minimum (ms), and in Node the cores each way
+ * really had (median).
  */
 export async function throughput(runs, { rounds, warmup = 2, log }) {
   const names = Object.keys(runs);
   const out = [];
   for (const c of CASES) {
     const samples = Object.fromEntries(names.map((n) => [n, []]));
+    const cores = Object.fromEntries(names.map((n) => [n, []]));
     let check = null;
     for (let round = -warmup; round < rounds; round++) {
       for (let j = 0; j < names.length; j++) {
@@ -112,12 +121,21 @@ export async function throughput(runs, { rounds, warmup = 2, log }) {
         if (r.check !== check) {
           throw new Error(`${c.kernel} K=${c.parts}: ${name} gave ${r.check}, another way ${check}`);
         }
-        if (round >= 0) samples[name].push(r.ms);
+        if (round >= 0) {
+          samples[name].push(r.ms);
+          if (r.cores !== undefined) cores[name].push(r.cores);
+        }
       }
     }
-    const medians = Object.fromEntries(names.map((n) => [n, median(samples[n])]));
-    log(`${c.kernel} K=${c.parts}: ${names.map((n) => `${n} ${medians[n].toFixed(1)} ms`).join(', ')}`);
-    out.push({ kernel: c.kernel, parts: c.parts, check, ms: medians, samples });
+    const of = (f, from) => Object.fromEntries(names.filter((n) => from[n].length).map((n) => [n, f(from[n])]));
+    const medians = of(median, samples);
+    const used = of(median, cores);
+    log(
+      `${c.kernel} K=${c.parts}: ${names.map((n) => `${n} ${medians[n].toFixed(1)} ms`).join(', ')}` +
+        (Object.keys(used).length ? ` (cores used: ${JSON.stringify(used)})` : ''),
+    );
+    const min = of((v) => Math.min(...v), samples);
+    out.push({ kernel: c.kernel, parts: c.parts, check, ms: medians, min, cores: used, samples });
   }
   return out;
 }

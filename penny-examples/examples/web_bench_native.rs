@@ -8,8 +8,10 @@
 //! - throughput: each case (kernel, K parts) as the plain function called for the K parts in
 //!   turn on this thread, on a penny `Pool` of 1 worker and of W workers (K tasks spawned,
 //!   then joined in order), and on a rayon pool of W threads (`par_iter` over the parts):
-//!   wall-clock medians of N rounds, the four run in an order that rotates every round;
-//! - round trip: spawn → join of a trivial task on an idle W-worker pool, one at a time;
+//!   wall-clock medians (and minima) of N rounds, the four run in an order that rotates every
+//!   round, and the cores each really had (process CPU time ÷ wall time, median);
+//! - round trip: spawn → join of a trivial task on an idle W-worker pool, one at a time; and
+//!   bursts of 1,024 spawns, then joins (µs per spawn call, per task);
 //! - urgent latency: every worker busy with `Background` spin tasks, spawn → join of a
 //!   trivial `UserBlocking` task, at random gaps of 0–2 ms.
 //!
@@ -167,6 +169,37 @@ fn on_rayon(pool: &rayon::ThreadPool, case: Case) -> Check {
     })
 }
 
+/// CPU time of the whole process (every thread) in ns: divided by the wall time of a sample,
+/// how many cores the sample really had (on a shared machine other processes take some).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn process_cpu_ns() -> Option<u64> {
+    const SYS_CLOCK_GETTIME: i64 = 228;
+    const CLOCK_PROCESS_CPUTIME_ID: i64 = 2;
+    let mut ts = [0i64; 2];
+    let ret: i64;
+    // SAFETY: `clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut ts)` writes one `struct timespec`
+    // (two `i64`s on x86_64 Linux) to `ts`, which is valid and exclusively borrowed; the
+    // `syscall` instruction clobbers only rax (the result), rcx and r11, all declared.
+    // (The helper of `benches/common`, with the process clock.)
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") SYS_CLOCK_GETTIME => ret,
+            in("rdi") CLOCK_PROCESS_CPUTIME_ID,
+            in("rsi") ts.as_mut_ptr(),
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    (ret == 0).then(|| ts[0] as u64 * 1_000_000_000 + ts[1] as u64)
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn process_cpu_ns() -> Option<u64> {
+    None
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -290,7 +323,9 @@ fn main() {
     let configs = ["plain", "pool1", "poolW", "rayon"];
     let mut cases_json = Vec::new();
     for case in CASES {
-        let run = |c: &str| -> (f64, Check) {
+        // (wall ms, process CPU ms, check)
+        let run = |c: &str| -> (f64, Option<f64>, Check) {
+            let cpu = process_cpu_ns();
             let t = Instant::now();
             let check = match c {
                 "plain" => plain(case),
@@ -298,14 +333,17 @@ fn main() {
                 "poolW" => on_pool(&pool_w, case),
                 _ => on_rayon(&rayon_w, case),
             };
-            (t.elapsed().as_secs_f64() * 1e3, check)
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let cpu = cpu.zip(process_cpu_ns()).map(|(a, b)| (b - a) as f64 / 1e6);
+            (ms, cpu, check)
         };
-        let want = run("plain").1;
+        let want = run("plain").2;
         let mut samples = vec![Vec::new(); configs.len()];
+        let mut cores = vec![Vec::new(); configs.len()];
         for round in 0..=o.rounds {
             for j in 0..configs.len() {
                 let c = (j + round) % configs.len();
-                let (ms, check) = run(configs[c]);
+                let (ms, cpu, check) = run(configs[c]);
                 assert_eq!(
                     check, want,
                     "{} K={} on {}",
@@ -313,20 +351,30 @@ fn main() {
                 );
                 if round > 0 {
                     samples[c].push(ms);
+                    cores[c].extend(cpu.map(|cpu| cpu / ms));
                 }
             }
         }
-        let medians: Vec<String> = configs
-            .iter()
-            .zip(&mut samples)
-            .map(|(c, s)| format!("\"{c}\":{:.3}", median(s)))
-            .collect();
-        eprintln!("{} K={}: {}", case.kernel, case.parts, medians.join(" "));
+        // `"way":value` for each way `f` gives a value for.
+        let figures = |f: &dyn Fn(&mut Vec<f64>) -> Option<f64>, of: &mut [Vec<f64>]| {
+            let items: Vec<String> = configs
+                .iter()
+                .zip(of)
+                .filter_map(|(c, s)| f(s).map(|v| format!("\"{c}\":{v:.3}")))
+                .collect();
+            items.join(",")
+        };
+        let medians = figures(&|s| Some(median(s)), &mut samples);
+        let mins = figures(&|s| s.iter().copied().reduce(f64::min), &mut samples);
+        let cores = figures(&|s| (!s.is_empty()).then(|| median(s)), &mut cores);
+        eprintln!(
+            "{} K={}: {medians} (cores used: {cores})",
+            case.kernel, case.parts
+        );
         cases_json.push(format!(
-            "{{\"kernel\":\"{}\",\"parts\":{},\"check\":\"{want}\",\"ms\":{{{}}}}}",
-            case.kernel,
-            case.parts,
-            medians.join(",")
+            "{{\"kernel\":\"{}\",\"parts\":{},\"check\":\"{want}\",\"ms\":{{{medians}}},\
+             \"min\":{{{mins}}},\"cores\":{{{cores}}}}}",
+            case.kernel, case.parts,
         ));
     }
 
@@ -340,6 +388,28 @@ fn main() {
         .skip(500)
         .collect();
     rt.sort_by(f64::total_cmp);
+
+    // Bursts of 1,024 spawns, then joins in order (as the JS harness's spawnBurst): µs per
+    // spawn call and per task, medians of 15 bursts after 3.
+    let (mut spawn_us, mut task_us) = (Vec::new(), Vec::new());
+    for round in 0..18 {
+        let t = Instant::now();
+        let handles: Vec<_> = (0..1024).map(|i| pool_w.spawn(Tiny::new(i))).collect();
+        let spawned = t.elapsed();
+        for (i, h) in handles.into_iter().enumerate() {
+            assert_eq!(h.join().unwrap(), i as u32 + 1);
+        }
+        if round >= 3 {
+            spawn_us.push(spawned.as_secs_f64() * 1e6 / 1024.0);
+            task_us.push(t.elapsed().as_secs_f64() * 1e6 / 1024.0);
+        }
+    }
+    let burst = format!(
+        "{{\"n\":1024,\"spawnUs\":{:.3},\"taskUs\":{:.3}}}",
+        median(&mut spawn_us),
+        median(&mut task_us)
+    );
+    eprintln!("spawn burst µs: {burst}");
 
     // Urgent latency with every worker busy, on W workers (the main thread competes with
     // them for the cores) and on W - 1 (a core left for it).
@@ -378,7 +448,7 @@ fn main() {
     if let Some(path) = &o.json {
         let json = format!(
             "{{\"platform\":\"native\",\"workers\":{w},\"rounds\":{},\"throughput\":[{}],\
-             \"roundTrip\":{},\"urgent\":[{}]}}",
+             \"roundTrip\":{},\"spawnBurst\":{burst},\"urgent\":[{}]}}",
             o.rounds,
             cases_json.join(","),
             stats(&rt),

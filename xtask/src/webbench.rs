@@ -108,20 +108,27 @@ pub fn stages(report: &mut Report, o: &Options) {
     }
     let rayon = stages::root().join(RAYON_PKG).is_file();
     let mut files = Vec::new();
-    // The platforms take turns, so a slow spell of the machine hits them alike.
+    // The platforms take turns, so a slow spell of the machine hits them alike. Each stage's
+    // note gives the load average before and after it: on a shared machine, what else ran.
+    let loaded = |f: &dyn Fn() -> Result<String>| {
+        let before = load_average();
+        f().map(|note| format!("{note} (load {before} → {})", load_average()))
+    };
     for run in 1..=o.repeat {
         let out = |platform: &str| dir.join(format!("{platform}-{run}.json"));
         let of = format!("{run}/{}", o.repeat);
         if o.native {
             let path = out("native");
-            if report.stage(&format!("native bench ({of})"), || native(&path, o.rounds)) {
+            if report.stage(&format!("native bench ({of})"), || {
+                loaded(&|| native(&path, o.rounds))
+            }) {
                 files.push(path);
             }
         }
         if o.node {
             let path = out("node");
             if report.stage(&format!("JS bench in Node ({of})"), || {
-                in_node(&path, o.rounds, rayon)
+                loaded(&|| in_node(&path, o.rounds, rayon))
             }) {
                 files.push(path);
             }
@@ -129,7 +136,7 @@ pub fn stages(report: &mut Report, o: &Options) {
         if o.chromium {
             let path = out("chromium");
             if report.stage(&format!("JS bench in headless Chromium ({of})"), || {
-                in_chromium(&path, o.rounds, rayon)
+                loaded(&|| in_chromium(&path, o.rounds, rayon))
             }) {
                 files.push(path);
             }
@@ -140,6 +147,14 @@ pub fn stages(report: &mut Report, o: &Options) {
             tables(&files, o.markdown.as_deref())
         });
     }
+}
+
+/// The 1-minute load average (Linux), or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// The native column: `web_bench_native` in release.
