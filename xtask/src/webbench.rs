@@ -258,3 +258,30 @@ fn tables(files: &[PathBuf], markdown: Option<&Path>) -> Result<String> {
     cmd.args(files).run()?;
     Ok(markdown.map_or_else(String::new, |p| p.display().to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options> {
+        Options::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn options() {
+        let all = parse(&[]).unwrap();
+        assert!(all.native && all.node && all.chromium && all.build);
+        assert_eq!((all.rounds, all.repeat), (None, 1));
+        let some = parse(&["--node", "--no-build", "--rounds", "3", "--repeat", "2"]).unwrap();
+        assert!(some.node && !some.native && !some.chromium && !some.build);
+        assert_eq!((some.rounds, some.repeat), (Some(3), 2));
+        assert!(parse(&["--markdown", "x.md"])
+            .unwrap()
+            .markdown
+            .unwrap()
+            .is_absolute());
+        assert!(parse(&["--rounds", "0"]).is_err());
+        assert!(parse(&["--rounds"]).is_err());
+        assert!(parse(&["--nope"]).is_err());
+    }
+}

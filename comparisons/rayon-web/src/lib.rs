@@ -75,7 +75,11 @@ fn hist_check(parts: impl Iterator<Item = [u32; 256]>) -> String {
             *b += c as u64;
         }
     }
-    let weighted: u64 = bins.iter().enumerate().map(|(i, &c)| (i as u64 + 1) * c).sum();
+    let weighted: u64 = bins
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (i as u64 + 1) * c)
+        .sum();
     format!("{weighted}/{}/{}", bins[0], bins[255])
 }
 
