@@ -5,4 +5,5 @@ pub mod bench_kernels;
 pub mod demo_kernels;
 pub mod fractal;
 pub mod kernels;
+pub mod web_bench_kernels;
 pub mod web_kernels;

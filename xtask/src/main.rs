@@ -13,6 +13,7 @@ mod serve;
 mod setup;
 mod stages;
 mod web;
+mod webbench;
 mod webtest;
 
 use std::path::PathBuf;
@@ -60,6 +61,12 @@ commands:
   bench suite [ARGS]
               only the suite-wide lowering benchmark: task / plain for every kernel
               (ARGS: filters, --rounds N, --markdown PATH, --list, --hand)
+  bench web [--native] [--node] [--chromium] [--no-build] [--rounds N] [--repeat N]
+            [--markdown PATH]
+              the JS benchmark (penny-examples/bench-web): builds the examples package and
+              the wasm-bindgen-rayon comparison, then runs the native column, the harness in
+              Node and in headless Chromium (default: all three; --repeat N takes turns N
+              times, the report takes medians) and prints markdown tables
   setup       install everything `test` needs, run nothing
   help        this text
 ";
@@ -115,6 +122,9 @@ fn main() -> ExitCode {
         "demo-check" => page_command(command, rest, DEMO_STAGE, democheck::stage),
         "bundler-test" => page_command(command, rest, BUNDLER_STAGE, bundler::stage),
         "bench" => match rest.split_first() {
+            Some((web, args)) if web == "web" => webbench::Options::parse(args)
+                .map_err(|e| format!("{e}\n\n{USAGE}"))
+                .and_then(|options| single("bench web", |r| webbench::stages(r, &options))),
             Some((suite, args)) if suite == "suite" => single("bench suite", |r| {
                 r.stage("bench penny-examples suite", || {
                     stages::bench("penny-examples", "suite", args)

@@ -1,0 +1,30 @@
+// The page's side of the wasm-bindgen-rayon comparison: starts `worker.mjs` and its rayon
+// pool, and runs one call at a time in it.
+//
+//   const rayon = await startRayon(2);          // 2 rayon threads (Web Workers)
+//   const { ms, check } = await rayon.run('sum_sqrt', [total, parts], true);
+
+export async function startRayon(threads, { timeoutMs = 30_000 } = {}) {
+  const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+  const errors = [];
+  worker.addEventListener('error', (e) => errors.push(e.message ?? String(e)));
+  const call = (message) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`rayon worker: no answer to ${message.cmd} in ${timeoutMs} ms ${errors.join('; ')}`)),
+        timeoutMs,
+      );
+      worker.onmessage = ({ data }) => {
+        clearTimeout(timer);
+        if (data.error) reject(new Error(`rayon worker: ${data.error}`));
+        else resolve(data);
+      };
+      worker.postMessage(message);
+    });
+  await call({ cmd: 'init', threads });
+  return {
+    threads,
+    run: (kernel, args, par) => call({ cmd: 'run', kernel, args, par }),
+    close: () => worker.terminate(),
+  };
+}
