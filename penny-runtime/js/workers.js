@@ -250,14 +250,23 @@ export function terminateWorkers(pool) {
   pools.delete(pool);
 }
 
+// An Int32Array over the shared memory, made again only when the memory grew (one per
+// watch was a measurable part of a spawn from JS).
+let words = null;
+
+function wordsOf(memory) {
+  const buffer = memory.buffer;
+  if (words === null || words.buffer !== buffer) words = new Int32Array(buffer);
+  return words;
+}
+
 /**
  * Calls Rust's `wake(token)` once the i32 at byte address `addr` of `memory` is no longer 0,
  * through `Atomics.waitAsync`. Returns false (and does nothing) where there is no waitAsync.
  */
 export function watchWord(memory, addr, token) {
   if (typeof Atomics.waitAsync !== 'function') return false;
-  const words = new Int32Array(memory.buffer);
-  const waited = Atomics.waitAsync(words, addr >>> 2, 0);
+  const waited = Atomics.waitAsync(wordsOf(memory), addr >>> 2, 0);
   if (waited.async) {
     waited.value.then(() => onWake && onWake(token));
   } else {

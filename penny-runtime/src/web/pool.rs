@@ -10,6 +10,8 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 thread_local! {
+    /// The property name `lookup` reads, made into a JS string once (not at every spawn).
+    static POOL_KEY: JsValue = JsValue::from_str("__pennyPool");
     /// The open pools of this thread, by the token their JS object reports.
     static OPEN: RefCell<HashMap<u32, Weak<crate::Pool>>> = RefCell::new(HashMap::new());
     static NEXT_TOKEN: Cell<u32> = const { Cell::new(1) };
@@ -46,7 +48,8 @@ pub(crate) fn lookup(value: &JsValue) -> Result<Rc<crate::Pool>, &'static str> {
     if !value.is_object() {
         return Err("must be a Pool");
     }
-    let token = Reflect::get(value, &"__pennyPool".into())
+    let token = POOL_KEY
+        .with(|key| Reflect::get(value, key))
         .ok()
         .and_then(|t| t.as_f64())
         .ok_or("must be a Pool")?;
