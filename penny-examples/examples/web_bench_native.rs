@@ -24,6 +24,11 @@ use penny_examples::web_kernels::Spin;
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
+/// The benches' helpers (the CPU clock).
+#[path = "../benches/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
 /// One throughput case: the kernel and how many parts (tasks) its total is split into.
 #[derive(Clone, Copy)]
 struct Case {
@@ -173,26 +178,8 @@ fn on_rayon(pool: &rayon::ThreadPool, case: Case) -> Check {
 /// how many cores the sample really had (on a shared machine other processes take some).
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn process_cpu_ns() -> Option<u64> {
-    const SYS_CLOCK_GETTIME: i64 = 228;
     const CLOCK_PROCESS_CPUTIME_ID: i64 = 2;
-    let mut ts = [0i64; 2];
-    let ret: i64;
-    // SAFETY: `clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut ts)` writes one `struct timespec`
-    // (two `i64`s on x86_64 Linux) to `ts`, which is valid and exclusively borrowed; the
-    // `syscall` instruction clobbers only rax (the result), rcx and r11, all declared.
-    // (The helper of `benches/common`, with the process clock.)
-    unsafe {
-        core::arch::asm!(
-            "syscall",
-            inlateout("rax") SYS_CLOCK_GETTIME => ret,
-            in("rdi") CLOCK_PROCESS_CPUTIME_ID,
-            in("rsi") ts.as_mut_ptr(),
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack),
-        );
-    }
-    (ret == 0).then(|| ts[0] as u64 * 1_000_000_000 + ts[1] as u64)
+    common::cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID)
 }
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]

@@ -207,7 +207,7 @@ impl Sched {
         let mut g = sched.lock();
         if let Err(panic) = outcome {
             if panic.downcast_ref::<Stop>().is_none() {
-                let message = panic_text(&*panic);
+                let message = crate::pool::payload_text(&*panic);
                 g.fail(format!("main panicked: {message}"));
             }
         }
@@ -356,7 +356,7 @@ impl Sched {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
                 let mut g = sched.lock();
                 if let Err(panic) = outcome {
-                    let message = panic_text(&*panic);
+                    let message = crate::pool::payload_text(&*panic);
                     let name = g.threads[id].name.clone();
                     g.fail(format!("thread {name} panicked: {message}"));
                 }
@@ -399,16 +399,6 @@ fn quiet_panics() {
             }
         }));
     });
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic".to_owned()
-    }
 }
 
 /// The pool's backend in a simulated run.

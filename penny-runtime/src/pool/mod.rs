@@ -25,6 +25,8 @@ pub use global::{fork_n, global, join, scope, spawn};
 #[cfg(target_arch = "wasm32")]
 pub(crate) use join::record_panic;
 pub(crate) use shared::Shared;
+#[cfg(any(test, target_arch = "wasm32"))]
+pub(crate) use worker::payload_text;
 
 use crate::backend::{self, WorkerJoin};
 use crate::handle::TaskHandle;

@@ -256,15 +256,20 @@ impl Shared {
 /// code too, so it is dropped under `catch_unwind`; if that drop panics as well, the second
 /// payload is leaked rather than dropped (a payload whose drop panics again would never end).
 pub(super) fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    let message = if let Some(s) = payload.downcast_ref::<&str>() {
+    let message = payload_text(&*payload);
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        core::mem::forget(again);
+    }
+    message
+}
+
+/// The text of a panic payload: its `&str` or `String`, as `TaskError::Panicked` carries it.
+pub(crate) fn payload_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else {
         "a task panicked with a non-string payload".to_owned()
-    };
-    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        core::mem::forget(again);
     }
-    message
 }

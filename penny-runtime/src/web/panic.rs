@@ -4,7 +4,6 @@
 //! message and starts a replacement (`pool::lifecycle`). The hook then calls the hook that
 //! was set before it, so a user's hook (or `console_error_panic_hook`) still runs.
 
-use std::panic::PanicHookInfo;
 use std::sync::Once;
 
 /// Installs the hook once per module instance (the hook is shared by every thread).
@@ -13,23 +12,11 @@ pub(crate) fn install() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let message = message_of(info);
+            let message = crate::pool::payload_text(info.payload());
             if crate::pool::record_panic(message) {
                 super::glue::console_error(&format!("penny: a task panicked: {info}"));
             }
             previous(info);
         }));
     });
-}
-
-/// The panic's message, as `TaskError::Panicked` carries it natively.
-fn message_of(info: &PanicHookInfo<'_>) -> String {
-    let payload = info.payload();
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a task panicked with a non-string payload".to_owned()
-    }
 }
