@@ -311,7 +311,10 @@ test('pools started and closed again and again free their workers\' memory', asy
   const { pkg, memory } = await loadPackage();
   const cycle = async () => {
     const p = await pkg.Pool.start({ workers: 2 });
-    assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+    const h = pkg.SumSquares.spawn(p, 10);
+    assertEqual(await h.result, 285);
+    // A live handle keeps its pool's memory (slots, deques) until it is freed or collected.
+    h.free();
     await p.close();
   };
   await cycle();
