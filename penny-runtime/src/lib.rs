@@ -1,5 +1,7 @@
-//! The Penny runtime: the [`Task`] contract that `#[penny::task]` lowers kernels to,
-//! and (in later modules) the task pool, work-stealing deques and scheduler that run them.
+//! The Penny runtime: the [`Task`] contract that `#[penny::task]` lowers kernels to, and the
+//! task pool, work-stealing deques and scheduler that run them ([`Pool`], with fork/join and a
+//! global default pool) — on std threads natively, and on Web Workers or Node `worker_threads`
+//! over the shared `WebAssembly.Memory` on wasm, where `web` adds the JS API.
 //!
 //! A task is a plain, `Copy` state struct plus a [`Task::step`] function that runs at most
 //! `budget` loop iterations and stops only at an iteration boundary. Because a suspended
