@@ -44,19 +44,15 @@ pub trait RangeInt: Copy {
     fn offset(self, k: u64, step: Self::Step) -> Self;
 }
 
+/// `impl RangeInt` for `$ty`, with `steps_between` given as `|start, end| expr`; the rest is
+/// the same for every integer type (wrapping arithmetic in the type's own ring).
 macro_rules! range_int {
-    ($($ty:ty),*) => {$(
+    ($ty:ty, |$start:ident, $end:ident| $steps:expr) => {
         impl RangeInt for $ty {
             type Step = Self;
             #[inline(always)]
-            fn steps_between(start: Self, end: Self) -> u64 {
-                if end <= start {
-                    0
-                } else {
-                    // Widen to i128/u128 so the difference of any two values is exact.
-                    let span = (end as i128).wrapping_sub(start as i128) as u128;
-                    if span > u64::MAX as u128 { u64::MAX } else { span as u64 }
-                }
+            fn steps_between($start: Self, $end: Self) -> u64 {
+                $steps
             }
             #[inline(always)]
             fn forward(self, n: u64) -> Self {
@@ -71,79 +67,44 @@ macro_rules! range_int {
             fn signed_step(stride: u64, descending: bool) -> Self::Step {
                 // Truncating is exact modulo 2^bits, where the progression's values live.
                 let step = stride as Self;
-                if descending { step.wrapping_neg() } else { step }
+                if descending {
+                    step.wrapping_neg()
+                } else {
+                    step
+                }
             }
             #[inline(always)]
             fn offset(self, k: u64, step: Self::Step) -> Self {
                 self.wrapping_add((k as Self).wrapping_mul(step))
             }
         }
+    };
+}
+
+/// Types up to 64 bits: the difference of any two values is exact in `i128`.
+macro_rules! range_int_narrow {
+    ($($ty:ty),*) => {$(
+        range_int!($ty, |start, end| {
+            if end <= start {
+                0
+            } else {
+                let span = (end as i128).wrapping_sub(start as i128) as u128;
+                if span > u64::MAX as u128 { u64::MAX } else { span as u64 }
+            }
+        });
     )*};
 }
 
-range_int!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
-
-impl RangeInt for u128 {
-    type Step = Self;
-    #[inline(always)]
-    fn steps_between(start: Self, end: Self) -> u64 {
-        end.saturating_sub(start).try_into().unwrap_or(u64::MAX)
-    }
-    #[inline(always)]
-    fn forward(self, n: u64) -> Self {
-        self.wrapping_add(n as u128)
-    }
-    #[inline(always)]
-    fn backward(self, n: u64) -> Self {
-        self.wrapping_sub(n as u128)
-    }
-    #[inline(always)]
-    fn signed_step(stride: u64, descending: bool) -> Self::Step {
-        let step = stride as u128;
-        if descending {
-            step.wrapping_neg()
-        } else {
-            step
-        }
-    }
-    #[inline(always)]
-    fn offset(self, k: u64, step: Self::Step) -> Self {
-        self.wrapping_add((k as u128).wrapping_mul(step))
-    }
-}
-
-impl RangeInt for i128 {
-    type Step = Self;
-    #[inline(always)]
-    fn steps_between(start: Self, end: Self) -> u64 {
-        if end <= start {
-            0
-        } else {
-            end.abs_diff(start).try_into().unwrap_or(u64::MAX)
-        }
-    }
-    #[inline(always)]
-    fn forward(self, n: u64) -> Self {
-        self.wrapping_add(n as i128)
-    }
-    #[inline(always)]
-    fn backward(self, n: u64) -> Self {
-        self.wrapping_sub(n as i128)
-    }
-    #[inline(always)]
-    fn signed_step(stride: u64, descending: bool) -> Self::Step {
-        let step = stride as i128;
-        if descending {
-            step.wrapping_neg()
-        } else {
-            step
-        }
-    }
-    #[inline(always)]
-    fn offset(self, k: u64, step: Self::Step) -> Self {
-        self.wrapping_add((k as i128).wrapping_mul(step))
-    }
-}
+range_int_narrow!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+range_int!(u128, |start, end| end
+    .saturating_sub(start)
+    .try_into()
+    .unwrap_or(u64::MAX));
+range_int!(i128, |start, end| if end <= start {
+    0
+} else {
+    end.abs_diff(start).try_into().unwrap_or(u64::MAX)
+});
 
 /// `start..end` with step 1, the common case: chunks are plain `Range`s so the chunk loop
 /// is exactly the loop the user wrote.
