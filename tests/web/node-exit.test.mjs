@@ -5,9 +5,8 @@
 import { assertEqual, skip, test } from './harness.mjs';
 import { isNode, packageUrl } from './platform.mjs';
 
-async function runChild(body, ms = 20000) {
+async function runChild(body, ms = 20000, url = packageUrl().href) {
   const { spawn } = await import('node:child_process');
-  const url = packageUrl().href;
   const script = `
     import init, * as pkg from ${JSON.stringify(url)};
     import { readFile } from 'node:fs/promises';
@@ -54,4 +53,32 @@ test('Node exits after closing a pool with tasks still running', async () => {
   `);
   assertEqual(signal, null, `killed (still alive after 20 s); output: ${output}`);
   assertEqual(code, 0, output);
+});
+
+test('a pool whose workers cannot start rejects, says why, and lets Node exit', async () => {
+  if (!isNode) skip('Node only');
+  // A copy of the package without penny-worker.js, each worker's script.
+  const { cp, mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { fileURLToPath, pathToFileURL } = await import('node:url');
+  const source = path.dirname(fileURLToPath(packageUrl()));
+  const copy = await mkdtemp(path.join(tmpdir(), 'penny-pkg-'));
+  try {
+    await cp(source, copy, { recursive: true, filter: (f) => !f.endsWith('penny-worker.js') });
+    const url = pathToFileURL(path.join(copy, path.basename(fileURLToPath(packageUrl())))).href;
+    const { code, signal, output } = await runChild(`
+      try {
+        await pkg.Pool.start({ workers: 2 });
+        throw new Error('Pool.start resolved without worker scripts');
+      } catch (e) {
+        if (!String(e.message).includes('penny-worker.js')) throw e;
+        console.log('rejected: ' + e.message);
+      }
+    `, 20000, url);
+    assertEqual(signal, null, `killed (still alive after 20 s); output: ${output}`);
+    assertEqual(code, 0, output);
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
 });

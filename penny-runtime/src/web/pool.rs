@@ -188,9 +188,12 @@ impl WebPool {
                 .try_build()
                 .map_err(|why| JsValue::from(Error::new(&why)))?;
             let id = pool.id() as u32;
-            let mut pool = Some(pool);
+            // Shared by the two continuations: whichever runs takes the pool (a closure made
+            // by `once_into_js` that never runs is never freed, so neither may own it).
+            let pool = Rc::new(RefCell::new(Some(pool)));
+            let on_failure = pool.clone();
             let ready = Closure::once_into_js(move |_: JsValue| -> JsValue {
-                let pool = pool.take().expect("called once");
+                let pool = pool.borrow_mut().take().expect("called once");
                 let token = NEXT_TOKEN.with(|n| {
                     let t = n.get();
                     n.set(t + 1);
@@ -208,10 +211,12 @@ impl WebPool {
                 .into()
             });
             let failed = Closure::once_into_js(move |e: JsValue| -> Result<JsValue, JsValue> {
+                // Shut the pool down (the workers that did start leave their loops), then end
+                // every worker at once.
+                drop(on_failure.borrow_mut().take());
                 glue::terminate_workers(id);
                 Err(e)
             });
-            // (A pool whose workers failed to start is dropped with the `ready` closure.)
             Ok(glue::chain(&glue::workers_started(id), &ready, &failed).into())
         });
         glue::chain(&glue::prepare(), &build, &JsValue::UNDEFINED)
