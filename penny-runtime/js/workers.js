@@ -97,11 +97,14 @@ export function hasWaitAsync() {
 // Callbacks into Rust on this thread, set once by `setHandlers`.
 let onWake = null;
 let onDied = null;
+let onUnstarted = null;
 
-/** Registers Rust's callbacks: `wake(token)`, `died(pool, index, message)`. */
-export function setHandlers(wake, died) {
+/** Registers Rust's callbacks: `wake(token)`, `died(pool, index, message)`,
+ *  `unstarted(pool, entry)`. */
+export function setHandlers(wake, died, unstarted) {
   onWake = wake;
   onDied = died;
+  onUnstarted = unstarted;
 }
 
 // pool id -> { workers: Map(index -> Worker), starting: Promise[], exits: Map(index -> resolve) }
@@ -158,7 +161,9 @@ export function startWorker(module, memory, pool, index, entry) {
     pe.workers.delete(index);
     worker.terminate();
     if (!isReady) {
-      // Never started: fail the pool's start (no replacement, it would fail the same way).
+      // Never started: free its body and stop counting it, and fail the pool's start (no
+      // replacement: it would fail the same way).
+      if (onUnstarted) onUnstarted(pool, entry);
       failed(
         new Error(
           `penny: worker ${index} failed to start: ${message} (is penny-worker.js beside ` +
@@ -346,10 +351,20 @@ function runWorker(data) {
     freeThread(exports);
     post({ penny: 'exit' });
   } catch (e) {
-    // A panic aborts this worker's wasm (a trap); so does any other fatal error. The trap
-    // unwound every frame on this thread's stack, so its stack and TLS can go too.
+    // A panic aborts this worker's wasm (a trap); so does any other fatal error. First the
+    // worker fails the tasks it was running (a thread blocked in `join` on them learns now,
+    // not when the starting thread handles `died`); then, as the trap unwound every frame on
+    // this thread's stack, its stack and TLS can go too.
+    const message = e && e.message ? e.message : String(e);
+    if (exports !== null) {
+      try {
+        globalThis.__pennyGlue.__pennyWorkerTrapped(message);
+      } catch (_) {
+        // The starting thread's `died` handler fails the tasks instead.
+      }
+    }
     freeThread(exports);
-    post({ penny: 'died', message: e && e.message ? e.message : String(e) });
+    post({ penny: 'died', message });
   }
 }
 

@@ -148,18 +148,33 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// The layout of `config` (tests and models; pools use [`Layout::try_new`]).
+    #[cfg(any(test, loom))]
     pub(crate) fn new(config: Config) -> Layout {
+        Layout::try_new(config).expect("penny: the pool's region is larger than memory")
+    }
+
+    /// The layout of `config`, or `None` when its size overflows `usize` (or `isize`, the
+    /// most one allocation may take): a wasm32 pool of many large slots.
+    pub(crate) fn try_new(config: Config) -> Option<Layout> {
         assert!(config.deque_cap.is_power_of_two() && config.injector_cap.is_power_of_two());
         let payload = config.payload_bytes as usize;
         let payload_off = S_PAYLOAD;
+        // `payload` is at most `u32::MAX / 2` (the builder checks it): no overflow here.
         let stride = round_up(payload_off + payload, LINE);
         let slots_off = HEADER_BYTES;
-        let deques_off = slots_off + stride * config.slots as usize;
+        let deques_off = stride
+            .checked_mul(config.slots as usize)?
+            .checked_add(slots_off)?;
         let deque_bytes = round_up(Q_CELLS + 4 * config.deque_cap as usize, LINE);
-        let injectors_off = deques_off + deque_bytes * config.workers as usize * PRIORITIES;
+        let injectors_off = deque_bytes
+            .checked_mul(config.workers as usize * PRIORITIES)?
+            .checked_add(deques_off)?;
         let injector_bytes = round_up(Q_CELLS + 8 * config.injector_cap as usize, LINE);
-        let size = injectors_off + injector_bytes * PRIORITIES;
-        Layout {
+        let size = injector_bytes
+            .checked_mul(PRIORITIES)?
+            .checked_add(injectors_off)?;
+        (size <= isize::MAX as usize - LINE).then_some(Layout {
             config,
             stride,
             payload_off,
@@ -169,7 +184,7 @@ impl Layout {
             injectors_off,
             injector_bytes,
             size,
-        }
+        })
     }
 
     /// Offset of slot `index`.

@@ -375,6 +375,67 @@ test('OutArray: a kernel writes, JS reads the typed array', async () => {
   assertThrows(() => pkg.MandelbrotTile.spawn(p, pkg.OutArray.f32(4), 2, 2, 0, 0, 2, 2, 10), TypeError);
 });
 
+
+test('a pool JS no longer references keeps running the tasks whose results are awaited', async () => {
+  const { pkg } = await loadPackage();
+  const started = (await pkg.Pool.start({ workers: 1 }));
+  const h = pkg.Spin.spawn(started, 2000000n);
+  // Drop the only reference to the Pool object and collect it, if a GC can be called.
+  const result = h.result;
+  if (globalThis.gc) {
+    globalThis.gc();
+    await sleep(20);
+    globalThis.gc();
+  }
+  const reference = (await expected()).find((c) => c.kernel === 'spin' && c.args[0] === '2000000n');
+  assertEqual(await result, value(reference.result));
+  assertEqual(h.status(), 'done');
+  await started.close();
+});
+
+test('cancel() and status() agree: a task that finished first keeps its result', async () => {
+  const { pkg, pool: p } = await pool();
+  let rejected = 0;
+  let resolved = 0;
+  for (let i = 0; i < 300; i++) {
+    const h = pkg.Spin.spawn(p, BigInt(2000 + (i % 7) * 3000));
+    // Cancel at varying moments: before it ran, while it runs, after it ended.
+    if (i % 3 === 1) await sleep(0);
+    h.cancel();
+    try {
+      await h.result;
+      resolved++;
+      assertEqual(h.status(), 'done', `task ${i} resolved`);
+    } catch (e) {
+      rejected++;
+      assertEqual(e.name, 'AbortError');
+      assertEqual(h.status(), 'cancelled', `task ${i} rejected`);
+    }
+  }
+  assert(rejected > 0, 'no cancel took effect');
+});
+
+test('the worker entry point refuses what it did not post', async () => {
+  const { pkg } = await loadPackage();
+  for (const bogus of [0, 8, 12345678]) {
+    assertThrows(() => pkg.__penny_worker_run(bogus), Error);
+  }
+});
+
+test('bad OutArray lengths and out-of-range floats throw TypeErrors', async () => {
+  const { pkg, pool: p } = await pool();
+  for (const len of [-1, 3.7, 'abc', 2 ** 40]) assertThrows(() => pkg.OutArray.u32(len), TypeError);
+  assertEqual(pkg.OutArray.f64(3).length, 3);
+  assertThrows(() => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 1e39, 0.25, true, 'x'), TypeError);
+  assertThrows(() => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 0.5, 0.25, true, '\ud800'), TypeError);
+  // NaN and infinities are floats like any other.
+  const [total] = await pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, Infinity, 0.25, true, 'x').result;
+  assertEqual(total, NaN);
+  const throwing = { get priority() { throw new RangeError('from a getter'); } };
+  const error = assertThrows(() => pkg.Checksum.spawn(p, 1n, 1n, throwing), RangeError);
+  assertEqual(error.message, 'from a getter');
+});
+
 test('last: close the shared pool', async () => {
   if (shared) await shared.close();
   shared = undefined;

@@ -64,6 +64,27 @@ impl Drop for RunningScope {
     }
 }
 
+/// On a pool worker whose wasm just trapped (its JS calls this right after): fails the tasks
+/// the worker was running, so that whoever waits for them (a blocking `join` on the very
+/// thread that would recover the worker, say) learns at once, and releases the pool
+/// reference the abandoned worker loop held. Returns whether this thread was a worker.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn after_trap(why: &str) -> bool {
+    let Some(current) = CURRENT.with(Cell::take) else {
+        return false;
+    };
+    // SAFETY: `current.shared` points into the `Arc<Shared>` that this worker's body closure
+    // owned one strong count of (`Shared::start_worker`); the trap abandoned the closure's
+    // frame without dropping it, so that count is still held and the pool is alive.
+    let shared = unsafe { &*current.shared };
+    shared.fail_tasks_of(current.me, why);
+    // SAFETY: as above: the abandoned frame will never run or drop its `Arc` (this thread's
+    // stack is freed next), so releasing its one count here is the drop that never happened.
+    // `current.shared` is that `Arc`'s pointer (`worker_main` runs on `&*arc`).
+    unsafe { std::sync::Arc::decrement_strong_count(current.shared) };
+    true
+}
+
 /// From a panic hook: if this thread is a pool worker, records in its pool that the task it
 /// runs panicked with `message` (on wasm the panic then aborts the worker; the thread that
 /// started it fails that task, see `pool::lifecycle`). Returns whether it was a worker.

@@ -91,6 +91,12 @@ impl Shared {
         started
     }
 
+    /// A worker that was counted never started (its body never ran): like an exit.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn worker_never_started(&self) {
+        self.worker_exited();
+    }
+
     /// A worker left its loop (the pool shut down): the last one cleans up.
     fn worker_exited(&self) {
         // SeqCst with the shutdown store: the last worker out sees the flag (workers only
@@ -168,11 +174,13 @@ impl Shared {
         }
     }
 
-    /// Worker `me` died (its wasm trapped; `why` is what its JS saw): fails the tasks it was
-    /// running and starts a replacement, unless the pool is shutting down.
+    /// Fails every task that worker `me`, which died, was running: the one whose panic killed
+    /// it with its message (from `deaths`), any it was helping inside a join with
+    /// [`INTERRUPTED`]. Runs on the dying worker right after its trap (so a thread blocked in
+    /// `join` on the pool's starting thread is woken), or on the starting thread.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn recover(this: &Arc<Shared>, me: u16, why: &str) -> Result<(), String> {
-        let recorded = this
+    pub(crate) fn fail_tasks_of(&self, me: u16, why: &str) {
+        let recorded = self
             .lives
             .deaths
             .get(me as usize)
@@ -183,8 +191,8 @@ impl Shared {
                 format!("penny: the worker running this task died: {why}"),
             )
         });
-        for index in 0..this.layout.config.slots {
-            let Some(task) = owned::adopt(&this.region, &this.kinds, index, me) else {
+        for index in 0..self.layout.config.slots {
+            let Some(task) = owned::adopt(&self.region, &self.kinds, index, me) else {
                 continue;
             };
             let this_one = (task.index() as u64) << 32 | task.header().generation() as u64;
@@ -196,15 +204,24 @@ impl Shared {
             // No task code runs here (not even `progress`: the state stopped mid-chunk); the
             // last published progress stands.
             task.finish(
-                &this.region,
+                &self.region,
                 Outcome::Failed,
                 Some(panic),
                 None,
-                || this.point(),
-                |w, before| this.wake_cell(w, before),
+                || self.point(),
+                |w, before| self.wake_cell(w, before),
             );
-            this.slot_freed();
+            self.slot_freed();
         }
+    }
+
+    /// Worker `me` died (its wasm trapped; `why` is what its JS saw): fails the tasks it was
+    /// running and starts a replacement, unless the pool is shutting down.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn recover(this: &Arc<Shared>, me: u16, why: &str) -> Result<(), String> {
+        // Usually done already, on the dying worker itself (`fail_tasks_of` from its JS):
+        // then this finds nothing.
+        this.fail_tasks_of(me, why);
         if this.is_shut_down() {
             this.worker_exited();
             return Ok(());

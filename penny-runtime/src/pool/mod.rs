@@ -23,7 +23,7 @@ mod worker;
 pub use fork::{JoinBoth, Scope, TaskResult};
 pub use global::{fork_n, global, join, scope, spawn};
 #[cfg(target_arch = "wasm32")]
-pub(crate) use join::record_panic;
+pub(crate) use join::{after_trap, record_panic};
 pub(crate) use shared::Shared;
 #[cfg(any(test, target_arch = "wasm32"))]
 pub(crate) use worker::payload_text;
@@ -134,13 +134,20 @@ impl PoolBuilder {
             ));
         }
         let slots_pow2 = (self.slots as u32).next_power_of_two();
-        let layout = Layout::new(Config {
+        let layout = Layout::try_new(Config {
             slots: self.slots as u32,
             workers: workers as u32,
             payload_bytes: self.slot_bytes as u32,
             deque_cap: slots_pow2.min(MAX_DEQUE),
             injector_cap: slots_pow2 * 2,
-        });
+        })
+        .ok_or_else(|| {
+            format!(
+                "penny: {} slots of {} bytes for {workers} workers need more memory than this \
+                 platform can address: use fewer or smaller slots",
+                self.slots, self.slot_bytes
+            )
+        })?;
         let shared = Arc::new(Shared::new(
             layout,
             backend,
@@ -255,6 +262,13 @@ impl Pool {
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn id(&self) -> usize {
         self.shared.id()
+    }
+
+    /// Shuts the pool down without waiting (what `Drop` does but the joins): workers leave
+    /// their loops and the last one cancels what is still queued. For the JS `close()`.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn shut_down_now(&self) {
+        self.shared.shut_down(Vec::new());
     }
 
     /// Number of worker threads.

@@ -6,7 +6,7 @@
 //! `BigInt` in range, `bool` as `boolean`, `char` as a one-character string. Anything else
 //! is an error naming what was expected; `spawn` turns it into a `TypeError`.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// A kernel argument type JS can pass.
 pub trait FromJs: crate::__private::JsArg + Sized {
@@ -98,10 +98,13 @@ macro_rules! float {
         impl FromJs for $t {
             const TS: &'static str = "number";
             fn from_js(value: &JsValue) -> Result<Self, String> {
-                value
-                    .as_f64()
-                    .map(|n| n as $t)
-                    .ok_or_else(|| format!("a number ({})", stringify!($t)))
+                let expected = || format!("a number ({})", stringify!($t));
+                let n = value.as_f64().ok_or_else(expected)?;
+                // NaN and the infinities pass; a finite value must not round to infinity.
+                if n.is_finite() && (n as $t).is_infinite() {
+                    return Err(format!("a number within the range of {}", stringify!($t)));
+                }
+                Ok(n as $t)
             }
         }
         impl IntoJs for $t {
@@ -132,6 +135,13 @@ impl FromJs for char {
     const TS: &'static str = "string";
     fn from_js(value: &JsValue) -> Result<Self, String> {
         let expected = || "a string of one character (char)".to_owned();
+        // A lone surrogate would silently become U+FFFD.
+        let valid = value
+            .dyn_ref::<js_sys::JsString>()
+            .is_some_and(js_sys::JsString::is_valid_utf16);
+        if !valid {
+            return Err(expected());
+        }
         let s = value.as_string().ok_or_else(expected)?;
         let mut chars = s.chars();
         match (chars.next(), chars.next()) {

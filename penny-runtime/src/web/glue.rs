@@ -17,9 +17,10 @@ extern "C" {
     /// Whether `Atomics.waitAsync` exists.
     #[wasm_bindgen(js_name = hasWaitAsync)]
     pub(crate) fn has_wait_async() -> bool;
-    /// Registers the thread's callbacks: `wake(token)` and `died(pool, index, message)`.
+    /// Registers the thread's callbacks: `wake(token)`, `died(pool, index, message)` and
+    /// `unstarted(pool, entry)`.
     #[wasm_bindgen(js_name = setHandlers)]
-    pub(crate) fn set_handlers(wake: &Function, died: &Function);
+    pub(crate) fn set_handlers(wake: &Function, died: &Function, unstarted: &Function);
     /// Starts worker `index` of pool `pool` running the boxed body at `entry`.
     #[wasm_bindgen(js_name = startWorker, catch)]
     pub(crate) fn start_worker(

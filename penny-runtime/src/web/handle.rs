@@ -85,6 +85,9 @@ impl Wake for JsWaker {
 /// A spawned task whose promise has not settled yet.
 struct Watch {
     task: Rc<RefCell<Box<dyn ErasedTask>>>,
+    /// The pool lives at least until the task's promise settles, even when JS dropped its
+    /// `Pool` object (only `close()` ends it before).
+    _pool: Rc<crate::Pool>,
     waker: Arc<JsWaker>,
     settle: Rc<Settle>,
 }
@@ -97,6 +100,8 @@ type AbortListener = Closure<dyn FnMut(JsValue)>;
 struct Settle {
     resolve: Function,
     reject: Function,
+    /// Why the task was cancelled (`signal.reason`), to reject with once it stopped.
+    reason: RefCell<Option<JsValue>>,
     abort: RefCell<Option<AbortListener>>,
     unlisten: RefCell<Option<Function>>,
 }
@@ -173,8 +178,9 @@ export class TaskHandle<T = unknown> {
   progress(): TaskProgress;
   /** Where the task is now. */
   status(): TaskStatus;
-  /** Asks the task to stop: `result` rejects with an Error named 'AbortError' (unless the
-   *  task already finished). */
+  /** Asks the task to stop: once it did (at its next chunk boundary at the latest),
+   *  `result` rejects with an Error named 'AbortError'; a task that finished first keeps its
+   *  result, so `result` and `status()` always agree. */
   cancel(): void;
 }
 "#;
@@ -209,8 +215,9 @@ impl WebHandle {
         .to_owned()
     }
 
-    /// Cancels the task; `result` rejects with an Error named `AbortError` unless the task
-    /// already finished.
+    /// Cancels the task; once it stopped (at its next chunk boundary at the latest), `result`
+    /// rejects with an Error named `AbortError`. A task that finished first keeps its
+    /// result.
     pub fn cancel(&self) {
         cancel(&self.task, &self.settle, || {
             glue::abort_error("penny: the task was cancelled")
@@ -218,6 +225,8 @@ impl WebHandle {
     }
 }
 
+/// Asks the task to stop; `result` rejects with `reason` once it did. A task that finishes
+/// its chunk first resolves instead: `result` and `status()` always agree.
 fn cancel(
     task: &Rc<RefCell<Box<dyn ErasedTask>>>,
     settle: &Settle,
@@ -227,14 +236,15 @@ fn cancel(
     if task.is_finished() {
         return;
     }
+    settle.reason.borrow_mut().get_or_insert_with(reason);
     task.cancel();
-    settle.reject(&reason());
 }
 
 impl WebHandle {
     /// Wraps a freshly spawned task: creates its promise and starts watching it. `signal`:
     /// an `AbortSignal` whose abort cancels the task.
     pub(crate) fn new<O: IntoJs + Copy + Send + 'static>(
+        pool: Rc<crate::Pool>,
         handle: TaskHandle<O>,
         signal: Option<JsValue>,
     ) -> WebHandle {
@@ -248,6 +258,7 @@ impl WebHandle {
         let settle = Rc::new(Settle {
             resolve: resolve.expect("the Promise executor runs at once"),
             reject: reject.expect("the Promise executor runs at once"),
+            reason: RefCell::new(None),
             abort: RefCell::new(None),
             unlisten: RefCell::new(None),
         });
@@ -281,6 +292,7 @@ impl WebHandle {
         });
         let watch = Watch {
             task: task.clone(),
+            _pool: pool,
             waker,
             settle: settle.clone(),
         };
@@ -311,9 +323,10 @@ pub(crate) fn wake(token: u32) {
     match polled {
         Poll::Ready(Ok(value)) => watch.settle.resolve(&value),
         Poll::Ready(Err(TaskError::Cancelled)) => {
-            watch
-                .settle
-                .reject(&glue::abort_error("penny: the task was cancelled"));
+            let reason = watch.settle.reason.borrow_mut().take();
+            let reason =
+                reason.unwrap_or_else(|| glue::abort_error("penny: the task was cancelled"));
+            watch.settle.reject(&reason);
         }
         Poll::Ready(Err(TaskError::Panicked(message))) => {
             watch.settle.reject(&js_sys::Error::new(&message).into());

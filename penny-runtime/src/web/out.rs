@@ -38,6 +38,23 @@ pub struct WebOut {
     token: u32,
 }
 
+/// Most elements an `OutArray` may have: 2^28 (1 GiB of `f32`s or `u32`s; the shared memory
+/// is at most 1 GiB).
+const MAX_LEN: f64 = (1u32 << 28) as f64;
+
+/// `len` as a length, or a `TypeError` (wasm-bindgen would turn -1 into 4294967295 and
+/// `'abc'` into 0).
+fn checked_len(len: f64, factory: &str) -> Result<usize, JsValue> {
+    if len.fract() == 0.0 && (0.0..=MAX_LEN).contains(&len) {
+        Ok(len as usize)
+    } else {
+        Err(js_sys::TypeError::new(&format!(
+            "OutArray.{factory}(length): length must be an integer in 0..={MAX_LEN}, got {len}"
+        ))
+        .into())
+    }
+}
+
 fn make(out: AnyOut) -> WebOut {
     let token = MADE.with(|m| {
         let mut made = m.borrow_mut();
@@ -50,36 +67,60 @@ fn make(out: AnyOut) -> WebOut {
 #[wasm_bindgen(js_class = OutArray)]
 impl WebOut {
     /// `len` zeroed `u8`s (a `Uint8Array` view).
-    pub fn u8(len: u32) -> WebOut {
-        make(AnyOut::U8(Out::leak_filled(len as usize, 0)))
+    pub fn u8(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::U8(Out::leak_filled(
+            checked_len(len, "u8")?,
+            0,
+        ))))
     }
     /// `len` zeroed `i8`s.
-    pub fn i8(len: u32) -> WebOut {
-        make(AnyOut::I8(Out::leak_filled(len as usize, 0)))
+    pub fn i8(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::I8(Out::leak_filled(
+            checked_len(len, "i8")?,
+            0,
+        ))))
     }
     /// `len` zeroed `u16`s.
-    pub fn u16(len: u32) -> WebOut {
-        make(AnyOut::U16(Out::leak_filled(len as usize, 0)))
+    pub fn u16(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::U16(Out::leak_filled(
+            checked_len(len, "u16")?,
+            0,
+        ))))
     }
     /// `len` zeroed `i16`s.
-    pub fn i16(len: u32) -> WebOut {
-        make(AnyOut::I16(Out::leak_filled(len as usize, 0)))
+    pub fn i16(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::I16(Out::leak_filled(
+            checked_len(len, "i16")?,
+            0,
+        ))))
     }
     /// `len` zeroed `u32`s (a `Uint32Array` view).
-    pub fn u32(len: u32) -> WebOut {
-        make(AnyOut::U32(Out::leak_filled(len as usize, 0)))
+    pub fn u32(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::U32(Out::leak_filled(
+            checked_len(len, "u32")?,
+            0,
+        ))))
     }
     /// `len` zeroed `i32`s.
-    pub fn i32(len: u32) -> WebOut {
-        make(AnyOut::I32(Out::leak_filled(len as usize, 0)))
+    pub fn i32(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::I32(Out::leak_filled(
+            checked_len(len, "i32")?,
+            0,
+        ))))
     }
     /// `len` zeroed `f32`s (a `Float32Array` view).
-    pub fn f32(len: u32) -> WebOut {
-        make(AnyOut::F32(Out::leak_filled(len as usize, 0.0)))
+    pub fn f32(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::F32(Out::leak_filled(
+            checked_len(len, "f32")?,
+            0.0,
+        ))))
     }
     /// `len` zeroed `f64`s.
-    pub fn f64(len: u32) -> WebOut {
-        make(AnyOut::F64(Out::leak_filled(len as usize, 0.0)))
+    pub fn f64(len: f64) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::F64(Out::leak_filled(
+            checked_len(len, "f64")?,
+            0.0,
+        ))))
     }
 
     /// Number of elements.
@@ -99,7 +140,7 @@ impl WebOut {
     }
 
     /// A typed array over the elements in the shared memory (no copy: it sees what tasks
-    /// write). Make a new view after the memory grew (an old one then has length 0).
+    /// write).
     pub fn view(&self) -> JsValue {
         let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
         let buffer = memory.buffer();

@@ -23,6 +23,8 @@ thread_local! {
 #[wasm_bindgen(js_name = Pool, skip_typescript)]
 pub struct WebPool {
     pool: Option<Rc<crate::Pool>>,
+    /// What `close()` returned, for every later call.
+    closing: Option<Promise>,
     token: u32,
     workers: u32,
     slots: u32,
@@ -83,6 +85,8 @@ impl Options {
 
 /// Checks `Pool.start`'s argument: why the page can't run a pool, or a `TypeError`.
 fn builder(options: &JsValue) -> Result<Options, JsValue> {
+    // As early as possible: before any panic on this thread could prevent it.
+    super::panic::install();
     if let Some(why) = glue::cannot_start() {
         return Err(Error::new(&why).into());
     }
@@ -204,6 +208,7 @@ impl WebPool {
                 OPEN.with(|open| open.borrow_mut().insert(token, Rc::downgrade(&pool)));
                 WebPool {
                     pool: Some(pool),
+                    closing: None,
                     token,
                     workers,
                     slots,
@@ -226,14 +231,20 @@ impl WebPool {
     /// workers and resolves once they are gone. `spawn` on a closed pool throws.
     pub fn close(&mut self) -> Promise {
         OPEN.with(|open| open.borrow_mut().remove(&self.token));
+        if let Some(closing) = &self.closing {
+            return closing.clone();
+        }
         let Some(pool) = self.pool.take() else {
             return Promise::resolve(&JsValue::UNDEFINED);
         };
         let id = pool.id() as u32;
-        // The only strong reference: dropping it shuts the pool down (workers leave their
-        // loops; the last one cancels what is still queued; see `pool::lifecycle`).
+        // Tasks whose promises are pending hold the pool too: shut it down now (workers leave
+        // their loops; the last one cancels what is still queued; see `pool::lifecycle`).
+        pool.shut_down_now();
         drop(pool);
-        glue::workers_gone(id)
+        let closing = glue::workers_gone(id);
+        self.closing = Some(closing.clone());
+        closing
     }
 
     /// Whether `close` was called.

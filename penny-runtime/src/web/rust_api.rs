@@ -1,6 +1,7 @@
 //! A check of the Rust `Pool` API on wasm, for the JS tests: called from a dedicated Worker
 //! (where blocking is allowed), it builds a pool with `Pool::builder()`, spawns tasks at every
-//! priority, cancels one and `join`s the others (blocking), and returns what they summed.
+//! priority, cancels one, `join`s the others (blocking) and a panicking one, and returns what
+//! they summed.
 //!
 //! In browsers a pool's workers start only once the thread that built the pool is back in its
 //! event loop (the new Workers' start-up runs tasks there), so blocking in the same turn as the
@@ -39,6 +40,20 @@ impl Task for Sum {
             done: self.next,
             total: Some(self.end),
         }
+    }
+}
+
+/// Panics in its first chunk.
+#[derive(Clone, Copy)]
+struct Boom;
+
+impl Task for Boom {
+    type Output = u64;
+    fn step(&mut self, _budget: u32) -> Step<u64> {
+        panic!("boom from a dedicated worker's pool")
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
     }
 }
 
@@ -100,6 +115,26 @@ fn sum_on(pool: &Pool, tasks: u32, n: u32) -> Result<u64, JsValue> {
     endless.cancel();
     if endless.join() != Err(TaskError::Cancelled) {
         return Err(js_sys::Error::new("the endless task was not cancelled").into());
+    }
+    // A panic kills its worker (wasm aborts); the blocked `join` still returns, because the
+    // dying worker fails its task itself, and a later task still runs.
+    let boom = pool.spawn(Boom).join();
+    if boom
+        != Err(TaskError::Panicked(
+            "boom from a dedicated worker's pool".into(),
+        ))
+    {
+        return Err(js_sys::Error::new(&format!("the panicking task gave {boom:?}")).into());
+    }
+    let after = pool
+        .spawn(Sum {
+            next: 0,
+            end: 10,
+            total: 0,
+        })
+        .join();
+    if after != Ok(45) {
+        return Err(js_sys::Error::new(&format!("after the panic: {after:?}")).into());
     }
     Ok(total)
 }

@@ -72,7 +72,7 @@ where
     };
     let task = build(&args)?;
     let handle = pool.task(task).priority(priority).spawn();
-    Ok(WebHandle::new(handle, signal))
+    Ok(WebHandle::new(pool, handle, signal))
 }
 
 /// The `options` argument: `{ priority?, signal? }`.
@@ -95,8 +95,9 @@ fn options(kernel: &str, value: Option<&JsValue>) -> Result<(Priority, Option<Js
             )));
         }
     }
-    let get = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
-    let priority = match get("priority") {
+    // A getter that throws makes `spawn` throw the same (not fall back to a default).
+    let get = |key: &str| Reflect::get(value, &JsValue::from_str(key));
+    let priority = match get("priority")? {
         p if p.is_undefined() => Priority::UserVisible,
         p => match p.as_string().as_deref() {
             Some("user-blocking") => Priority::UserBlocking,
@@ -110,7 +111,7 @@ fn options(kernel: &str, value: Option<&JsValue>) -> Result<(Priority, Option<Js
             }
         },
     };
-    let signal = match get("signal") {
+    let signal = match get("signal")? {
         s if s.is_undefined() || s.is_null() => None,
         s => {
             let looks_like_signal = s.is_object()
