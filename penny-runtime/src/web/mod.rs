@@ -13,8 +13,8 @@
 //!   `TypeError`) and outputs to JS values.
 //! - `out`: the JS `OutArray` class, an `Out<T>` JS views as a typed array.
 //! - `spawn`: what a generated class's `spawn(pool, ...args, options?)` calls.
-//! - `rust_api`: a check of the Rust `Pool` API on wasm that the JS tests call from a
-//!   dedicated Worker.
+//! - `rust_api` (feature `web-checks`): a check of the Rust `Pool` API on wasm that the JS
+//!   tests call from a dedicated Worker.
 //! - `panic`: the panic hook that fails only the task that panicked (on wasm a panic aborts
 //!   its worker; see `pool::lifecycle`).
 //!
@@ -29,6 +29,7 @@ mod handle;
 mod out;
 mod panic;
 mod pool;
+#[cfg(feature = "web-checks")]
 mod rust_api;
 mod spawn;
 mod worker;
