@@ -113,7 +113,7 @@ const pools = new Map();
 function poolEntry(pool) {
   let entry = pools.get(pool);
   if (entry === undefined) {
-    entry = { workers: new Map(), starting: [], exited: [] };
+    entry = { workers: new Map(), starting: [] };
     pools.set(pool, entry);
   }
   return entry;
@@ -188,7 +188,8 @@ export function startWorker(module, memory, pool, index, entry) {
         gone = true;
         pe.workers.delete(index);
         worker.terminate();
-        pe.exited.push(index);
+        // (`workersGone` forgets the pool too; a pool freed without `close()` ends here.)
+        if (pe.workers.size === 0 && pe.starting.length === 0) pools.delete(pool);
         break;
       case 'died':
         lost(data.message);
