@@ -353,9 +353,15 @@ test('Pool.start checks its options', async () => {
   await assertRejects(pkg.Pool.start({ workers: 1.5 }), 'TypeError');
   await assertRejects(pkg.Pool.start({ wrkers: 2 }), 'TypeError');
   await assertRejects(pkg.Pool.start(5), 'TypeError');
+  // Too large for the memory (on wasm32 the region's size overflowed, and panicked).
+  const big = await assertRejects(pkg.Pool.start({ workers: 1, slots: 256, slotBytes: 2 ** 24 }));
+  assert(big.message.includes('more memory'), big.message);
   const p = await pkg.Pool.start();
   assert(p.workers >= 1, `default workers ${p.workers}`);
-  await p.close();
+  // close() twice at once: the same promise, resolved once the workers are gone.
+  const first = p.close();
+  assert(p.close() === first, 'a second close() returns the first one\'s promise');
+  await first;
 });
 
 test('OutArray: a kernel writes, JS reads the typed array', async () => {
