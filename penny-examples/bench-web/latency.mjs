@@ -66,14 +66,7 @@ export async function spawnBurst(pkg, pool, { n = 1024, rounds = 15, warm = 3 } 
 export async function urgent(pkg, workers, { samples = 1000 } = {}) {
   const pool = await pkg.Pool.start({ workers });
   try {
-    const background = [];
-    for (let i = 0; i < 2 * workers; i++) {
-      background.push(pkg.Spin.spawn(pool, 2n ** 62n, { priority: 'background' }));
-    }
-    const running = () => background.filter((h) => h.status() === 'running').length;
-    await until(() => running() === workers, `${workers} background tasks running`);
-    const progress = () => background.reduce((acc, h) => acc + h.progress().done, 0);
-    const before = progress();
+    const load = await saturate(pkg, pool, workers);
     const gap = rng();
     let busy = 0;
     const us = [];
@@ -83,24 +76,44 @@ export async function urgent(pkg, workers, { samples = 1000 } = {}) {
       // preempted is taken up again within microseconds, unless the OS has descheduled that
       // worker): wait up to 50 ms for it, and count the samples that had to go without.
       const waitUntil = performance.now() + 50;
-      while (running() !== workers && performance.now() < waitUntil) await sleep(0);
-      busy += running() === workers ? 1 : 0;
+      while (load.running() !== workers && performance.now() < waitUntil) await sleep(0);
+      busy += load.running() === workers ? 1 : 0;
       const t = performance.now();
       const h = pkg.Tiny.spawn(pool, i, { priority: 'user-blocking' });
       if ((await h.result) !== i + 1) throw new Error('urgent: wrong result');
       us.push((performance.now() - t) * 1e3);
       h.free();
     }
-    const advanced = progress() - before;
-    if (background.some((h) => h.status() === 'done')) throw new Error('a background task finished');
-    for (const h of background) h.cancel();
     return {
       workers,
       us: latencyStats(us),
       allBusy: busy / samples,
-      backgroundIterations: advanced,
+      backgroundIterations: load.end(),
     };
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * Full background load on `pool` of `workers`: 2 x `workers` endless 'background' spins, once
+ * `workers` of them run. `running()` counts those running now; `end()` checks none finished
+ * (they were preempted, never done), cancels them and returns the iterations they did since.
+ */
+export async function saturate(pkg, pool, workers) {
+  const background = [];
+  for (let i = 0; i < 2 * workers; i++) {
+    background.push(pkg.Spin.spawn(pool, 2n ** 62n, { priority: 'background' }));
+  }
+  const running = () => background.filter((h) => h.status() === 'running').length;
+  await until(() => running() === workers, `${workers} background tasks running`);
+  const progress = () => background.reduce((acc, h) => acc + h.progress().done, 0);
+  const before = progress();
+  const end = () => {
+    const advanced = progress() - before;
+    if (background.some((h) => h.status() === 'done')) throw new Error('a background task finished');
+    for (const h of background) h.cancel();
+    return advanced;
+  };
+  return { running, end };
 }

@@ -4,6 +4,7 @@
 // the OS alone leaves the main thread when that many threads compete with it for the cores.
 
 import { partRange } from './throughput.mjs';
+import { saturate } from './latency.mjs';
 import { sleep, until } from './stats.mjs';
 
 /** Whether this browser reports long tasks (Chromium does). */
@@ -71,14 +72,7 @@ export async function longTasks(pkg, workers, { seconds = 5 } = {}) {
   if (!supported()) return { workers, supported: false };
   const pool = await pkg.Pool.start({ workers });
   try {
-    const background = [];
-    for (let i = 0; i < 2 * workers; i++) {
-      background.push(pkg.Spin.spawn(pool, 2n ** 62n, { priority: 'background' }));
-    }
-    const running = () => background.filter((h) => h.status() === 'running').length;
-    await until(() => running() === workers, `${workers} background tasks running`);
-    const progress = () => background.reduce((acc, h) => acc + h.progress().done, 0);
-    const before = progress();
+    const load = await saturate(pkg, pool, workers);
     let tasks = 0;
     const figures = await observe(seconds, async () => {
       const handles = [];
@@ -89,9 +83,7 @@ export async function longTasks(pkg, workers, { seconds = 5 } = {}) {
       }
       tasks += handles.length;
     });
-    const backgroundIterations = progress() - before;
-    if (background.some((h) => h.status() === 'done')) throw new Error('a background task finished');
-    for (const h of background) h.cancel();
+    const backgroundIterations = load.end();
     return { workers, supported: true, ...figures, tasks, backgroundIterations };
   } finally {
     await pool.close();

@@ -48,6 +48,11 @@ mod region;
 mod sim;
 mod slot;
 mod sync;
+#[cfg(all(
+    not(loom),
+    any(test, all(target_arch = "wasm32", feature = "web-checks"))
+))]
+mod test_tasks;
 #[cfg(all(target_arch = "wasm32", not(loom)))]
 #[doc(hidden)]
 pub mod web;

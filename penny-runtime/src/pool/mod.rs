@@ -340,35 +340,8 @@ mod tests {
     //! Small end-to-end runs of the pool, sized so Miri checks the unsafe paths (region
     //! accesses, type-erased steps, completion cells) in reasonable time.
     use super::*;
+    use crate::test_tasks::Sum;
     use crate::{Progress, Step, TaskError, TaskStatus};
-
-    #[derive(Clone, Copy)]
-    struct Sum {
-        next: u64,
-        end: u64,
-        total: u64,
-    }
-    impl Task for Sum {
-        type Output = u64;
-        fn step(&mut self, budget: u32) -> Step<u64> {
-            let stop = self.end.min(self.next + budget as u64);
-            while self.next < stop {
-                self.total += self.next;
-                self.next += 1;
-            }
-            if self.next == self.end {
-                Step::Done(self.total)
-            } else {
-                Step::Yielded
-            }
-        }
-        fn progress(&self) -> Progress {
-            Progress {
-                done: self.next,
-                total: Some(self.end),
-            }
-        }
-    }
 
     #[derive(Clone, Copy)]
     struct Boom;
@@ -383,11 +356,7 @@ mod tests {
     }
 
     fn sum(n: u64) -> Sum {
-        Sum {
-            next: 0,
-            end: n,
-            total: 0,
-        }
+        Sum::new(0, n)
     }
 
     #[test]

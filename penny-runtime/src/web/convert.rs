@@ -59,12 +59,6 @@ macro_rules! small_int {
                 Ok(n as $t)
             }
         }
-        impl IntoJs for $t {
-            const TS: &'static str = "number";
-            fn into_js(self) -> JsValue {
-                JsValue::from_f64(self as f64)
-            }
-        }
     )*};
 }
 small_int!(u8, u16, u32, i8, i16, i32, usize, isize);
@@ -107,6 +101,13 @@ macro_rules! float {
                 Ok(n as $t)
             }
         }
+    )*};
+}
+float!(f32, f64);
+
+/// Integers up to 32 bits and floats reach JS as a `number` (an `f64`, exact for all of them).
+macro_rules! into_number {
+    ($($t:ty),*) => {$(
         impl IntoJs for $t {
             const TS: &'static str = "number";
             fn into_js(self) -> JsValue {
@@ -115,7 +116,7 @@ macro_rules! float {
         }
     )*};
 }
-float!(f32, f64);
+into_number!(u8, u16, u32, i8, i16, i32, usize, isize, f32, f64);
 
 impl FromJs for bool {
     const TS: &'static str = "boolean";

@@ -9,39 +9,10 @@
 //! workers are up, and only then blocks.
 
 use super::glue;
+use crate::test_tasks::Sum;
 use crate::{Pool, Priority, Progress, Step, Task, TaskError};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-
-/// `0 + 1 + ... + (end - 1)`, a chunk at a time.
-#[derive(Clone, Copy)]
-struct Sum {
-    next: u64,
-    end: u64,
-    total: u64,
-}
-
-impl Task for Sum {
-    type Output = u64;
-    fn step(&mut self, budget: u32) -> Step<u64> {
-        let stop = self.end.min(self.next + u64::from(budget));
-        while self.next < stop {
-            self.total += self.next;
-            self.next += 1;
-        }
-        if self.next == self.end {
-            Step::Done(self.total)
-        } else {
-            Step::Yielded
-        }
-    }
-    fn progress(&self) -> Progress {
-        Progress {
-            done: self.next,
-            total: Some(self.end),
-        }
-    }
-}
 
 /// Panics in its first chunk.
 #[derive(Clone, Copy)]
@@ -76,11 +47,7 @@ pub fn rust_api_check(workers: u32, tasks: u32, n: u32) -> Promise {
 
 fn sum_on(pool: &Pool, tasks: u32, n: u32) -> Result<u64, JsValue> {
     let endless = pool
-        .task(Sum {
-            next: 0,
-            end: u64::MAX,
-            total: 0,
-        })
+        .task(Sum::new(0, u64::MAX))
         .priority(Priority::Background)
         .spawn();
     let per = u64::from(n) / u64::from(tasks.max(1));
@@ -96,12 +63,7 @@ fn sum_on(pool: &Pool, tasks: u32, n: u32) -> Result<u64, JsValue> {
             } else {
                 (t + 1) * per
             };
-            let sum = Sum {
-                next: t * per,
-                end,
-                total: 0,
-            };
-            pool.task(sum)
+            pool.task(Sum::new(t * per, end))
                 .priority(priorities[t as usize % priorities.len()])
                 .spawn()
         })
@@ -126,13 +88,7 @@ fn sum_on(pool: &Pool, tasks: u32, n: u32) -> Result<u64, JsValue> {
     {
         return Err(js_sys::Error::new(&format!("the panicking task gave {boom:?}")).into());
     }
-    let after = pool
-        .spawn(Sum {
-            next: 0,
-            end: 10,
-            total: 0,
-        })
-        .join();
+    let after = pool.spawn(Sum::new(0, 10)).join();
     if after != Ok(45) {
         return Err(js_sys::Error::new(&format!("after the panic: {after:?}")).into());
     }
