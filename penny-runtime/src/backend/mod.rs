@@ -80,6 +80,12 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn spins(&self) -> Spins {
         Spins::THREADS
     }
+    /// Whether a spawner outside the pool may park while the spawner-side queue is full
+    /// (backpressure). Not on wasm, where a page's main thread may never wait on an atomic
+    /// and JS spawns must return at once: there the queue takes every task and grows.
+    fn spawners_may_park(&self) -> bool {
+        true
+    }
     /// Whether this backend wants [`Backend::point`] calls (the pool asks once, so other
     /// backends pay nothing for them).
     fn simulated(&self) -> bool {

@@ -69,6 +69,10 @@ impl Backend for Wasm {
         crate::web::glue::default_workers().max(1) as usize
     }
 
+    fn spawners_may_park(&self) -> bool {
+        false
+    }
+
     fn spins(&self) -> Spins {
         // `spin_loop` is no pause on wasm (it compiles to nothing), so a poll takes a few ns,
         // not ~30: as many polls as natively would park an idle worker after ~2 µs, and every

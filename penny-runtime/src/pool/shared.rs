@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub(crate) spins: Spins,
     /// Whether the backend wants `point` calls (the simulation), read once.
     pub(crate) simulated: bool,
+    /// Whether spawners outside the pool may park on a full queue, read once.
+    pub(super) spawners_may_park: bool,
     /// Worker lifecycle: how many are running, the one-time clean-up, deaths (see
     /// `lifecycle`).
     pub(super) lives: super::lifecycle::Lives,
@@ -70,6 +72,7 @@ impl Shared {
             time_slice_ns,
             spins: backend.spins(),
             simulated: backend.simulated(),
+            spawners_may_park: backend.spawners_may_park(),
             lives: super::lifecycle::Lives::new(layout.config.workers as usize),
         }
     }

@@ -108,12 +108,9 @@ impl Shared {
             {
                 let mut queue = self.pending.lock();
                 // A worker (a task spawning) never waits: past the cap, the queue grows.
-                // Neither does any thread on wasm, where the page's main thread may not
-                // block (see the module docs).
-                if queue.len() < cap
-                    || self.current_worker().is_some()
-                    || cfg!(target_arch = "wasm32")
-                {
+                // Neither does any spawner where the backend says spawners may not park
+                // (wasm; see the module docs).
+                if queue.len() < cap || !self.spawners_may_park || self.current_worker().is_some() {
                     queue.push_back(entry);
                     self.pending_len.fetch_add(1, SeqCst);
                     drop(queue);
