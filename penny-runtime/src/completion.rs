@@ -181,6 +181,16 @@ impl<O: Copy + Send + 'static> Completion<O> {
         // SAFETY: guaranteed by the caller.
         unsafe { Arc::decrement_strong_count(cell.cast::<Completion<O>>()) }
     }
+
+    /// Takes one more strong reference to the cell (released by [`Completion::release`]).
+    ///
+    /// # Safety
+    /// `cell` came from [`into_addr`] of an `Arc<Completion<O>>` that is alive for the call
+    /// (the caller holds a reference).
+    pub(crate) unsafe fn retain(cell: *const CellHeader) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { Arc::increment_strong_count(cell.cast::<Completion<O>>()) }
+    }
 }
 
 impl CellHeader {

@@ -10,7 +10,7 @@
 use crate::completion::{CellHeader, Completion};
 use crate::lock::SpinLock;
 use crate::sync::{AtomicU32, Ordering::*};
-use crate::{Progress, Step, Task};
+use crate::{Progress, SplitState, Step, Task};
 use core::any::TypeId;
 use core::sync::atomic::AtomicPtr;
 
@@ -28,6 +28,15 @@ pub(crate) struct Kind {
     pub progress: unsafe fn(task: *const u8) -> Progress,
     /// Drops one strong reference to the completion cell `cell`.
     pub release: unsafe fn(cell: *const CellHeader),
+    /// Takes one more strong reference to the completion cell `cell` (for a split half).
+    pub retain: unsafe fn(cell: *const CellHeader),
+    /// Splits the task at `task`, writing the half into `half`; false (nothing written,
+    /// nothing changed) when it can't split.
+    pub split: unsafe fn(task: *mut u8, min_iterations: u64, half: *mut u8) -> bool,
+    /// Where the task at `task` stands with its halves.
+    pub split_state: unsafe fn(task: *const u8) -> SplitState,
+    /// Joins the half at `half` into the task at `task`.
+    pub join: unsafe fn(task: *mut u8, half: *const u8),
     /// The budget the last task of this kind converged to: where the next one starts.
     pub budget_hint: AtomicU32,
 }
@@ -75,6 +84,44 @@ unsafe fn release_erased<T: Task>(cell: *const CellHeader) {
     unsafe { Completion::<T::Output>::release(cell) }
 }
 
+/// # Safety
+/// `cell` came from `Arc::into_raw` of a live `Arc<Completion<T::Output>>` that the caller
+/// holds a reference to.
+unsafe fn retain_erased<T: Task>(cell: *const CellHeader) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { Completion::<T::Output>::retain(cell) }
+}
+
+/// # Safety
+/// `task` points to a valid `T` the caller owns exclusively; `half` to memory for a `T`
+/// (size and alignment) that the caller owns exclusively and that holds no live value.
+unsafe fn split_erased<T: Task>(task: *mut u8, min_iterations: u64, half: *mut u8) -> bool {
+    // SAFETY: guaranteed by the caller.
+    let task = unsafe { &mut *task.cast::<T>() };
+    let Some(split) = task.split(min_iterations) else {
+        return false;
+    };
+    // SAFETY: guaranteed by the caller.
+    unsafe { write_task(half, split) };
+    true
+}
+
+/// # Safety
+/// `task` points to a valid `T` that no one writes during the call.
+unsafe fn split_state_erased<T: Task>(task: *const u8) -> SplitState {
+    // SAFETY: guaranteed by the caller.
+    unsafe { &*task.cast::<T>() }.split_state()
+}
+
+/// # Safety
+/// `task` and `half` point to valid, distinct `T`s; the caller owns `task` exclusively and
+/// no one writes `half` during the call.
+unsafe fn join_erased<T: Task>(task: *mut u8, half: *const u8) {
+    // SAFETY: guaranteed by the caller.
+    let (task, half) = unsafe { (&mut *task.cast::<T>(), &*half.cast::<T>()) };
+    task.join(half)
+}
+
 impl Kind {
     fn of<T: Task>() -> Kind {
         Kind {
@@ -86,6 +133,10 @@ impl Kind {
             step: step_erased::<T>,
             progress: progress_erased::<T>,
             release: release_erased::<T>,
+            retain: retain_erased::<T>,
+            split: split_erased::<T>,
+            split_state: split_state_erased::<T>,
+            join: join_erased::<T>,
             budget_hint: AtomicU32::new(crate::budget::INITIAL),
         }
     }

@@ -62,7 +62,7 @@ pub mod __private;
 
 pub use io::{AtomicElem, In, Out};
 pub use pod::Pod;
-pub use task::{run_to_completion, Progress, Step, Task, MAX_TASK_ALIGN};
+pub use task::{run_to_completion, Progress, SplitState, Step, Task, MAX_TASK_ALIGN};
 
 #[cfg(not(loom))]
 pub use handle::TaskHandle;

@@ -464,6 +464,195 @@ impl<'k> Running<'k> {
     }
 }
 
+impl<'k> Running<'k> {
+    // ---- splits (see `pool::split` for the protocol) ---------------------------------------
+
+    /// Where the task stands with its halves (runs the task's generated `split_state`).
+    pub(crate) fn split_state(&self) -> crate::SplitState {
+        // SAFETY: this worker owns the slot, so nobody writes the state meanwhile; it holds a
+        // task of `kind`.
+        unsafe { (self.kind.split_state)(self.state) }
+    }
+
+    /// Sets or clears the split bit in the slot's header (this worker owns the slot).
+    pub(crate) fn set_split(&mut self, r: &Region, split: bool) {
+        self.header = self.header.with_split(split);
+        slot::set_owned(r, self.index, self.header);
+    }
+
+    /// Splits the task into a fresh slot with its own reference to the task's cell, not
+    /// published yet: the caller reads its progress, links it, then [`Half::publish`]es it.
+    /// `None` (nothing changed) when no slot is free or the task can't split.
+    pub(crate) fn split_off(&mut self, r: &Region, min_iterations: u64) -> Option<Half<'k>> {
+        let fresh = Fresh::pop(r)?;
+        let off = r.layout().slot(fresh.index);
+        let kind = self.kind;
+        let (state, allocated) = if stores_inline(r, kind) {
+            (state_at(r, fresh.index, kind), false)
+        } else {
+            let alloc = state_layout(kind);
+            // SAFETY: non-zero size (zero-sized states are inline), valid alignment.
+            let ptr = unsafe { std::alloc::alloc(alloc) };
+            if ptr.is_null() {
+                std::alloc::handle_alloc_error(alloc);
+            }
+            (ptr, true)
+        };
+        // SAFETY: this worker owns the RUNNING slot whose state `self.state` is (a task of
+        // `kind`); `state` is memory for a task of `kind` that only this call can reach (the
+        // unpublished fresh slot's payload, or a fresh allocation of `kind`'s layout).
+        let split = unsafe { (kind.split)(self.state, min_iterations, state) };
+        if !split {
+            if allocated {
+                // SAFETY: allocated just above with this layout, holds no value.
+                unsafe { std::alloc::dealloc(state, state_layout(kind)) };
+            }
+            fresh.give_back(r);
+            return None;
+        }
+        if allocated {
+            r.u64(off + region::S_STATE)
+                .store(state.expose_provenance() as u64, Relaxed);
+        }
+        // SAFETY: this value holds a reference to the cell (the slot's), so it is alive.
+        unsafe { (kind.retain)(self.cell.header()) };
+        let kind_index = r
+            .u32(r.layout().slot(self.index) + region::S_KIND)
+            .load(Relaxed);
+        r.u32(off + region::S_KIND).store(kind_index, Relaxed);
+        let meter = self.meter(r);
+        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
+        r.u32(off + region::S_METER)
+            .store(meter.phase as u32, Relaxed);
+        r.u64(off + region::S_PROGRESS_DONE).store(0, Relaxed);
+        r.u64(off + region::S_PROGRESS_TOTAL)
+            .store(completion::NO_TOTAL, Relaxed);
+        r.u64(off + region::S_COMPLETION)
+            .store(self.cell.addr, Relaxed);
+        Some(Half {
+            index: fresh.index,
+            kind,
+            state,
+            priority: self.header.priority(),
+        })
+    }
+
+    /// Joins the finished half in slot `half` (WAITING, split from this task) into this task:
+    /// runs the task's generated `join` (which may panic: the caller catches it).
+    pub(crate) fn join_half(&mut self, r: &Region, half: u32) {
+        let state = state_at(r, half, self.kind);
+        // SAFETY: this worker owns this task's slot; the half's slot is WAITING, which only
+        // the task it was split from (this one, whose owner this worker is) ends, so nobody
+        // writes it; both hold tasks of `kind` (a half is installed with its parent's kind),
+        // in distinct slots.
+        unsafe { (self.kind.join)(self.state, state) }
+    }
+
+    /// Parks the task: WAITING, in no queue, keeping its cell reference in the slot. Taken
+    /// back by [`take_parked`] (by whoever the split protocol makes its next owner) or freed
+    /// by [`free_half`].
+    pub(crate) fn park(self, r: &Region) -> u32 {
+        slot::set_owned(
+            r,
+            self.index,
+            self.header.with_state(SlotState::Waiting, NO_OWNER),
+        );
+        let _ = self.cell.into_slot();
+        self.index
+    }
+}
+
+/// A half just split off, in a slot not published yet (only this value touches it).
+#[derive(Debug)]
+pub(crate) struct Half<'k> {
+    index: u32,
+    kind: &'k Kind,
+    state: *mut u8,
+    priority: u8,
+}
+
+impl Half<'_> {
+    /// The half's slot index.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The half's progress (task code: may panic; the caller catches it and publishes the
+    /// half all the same, since its parent gave its iterations up already).
+    pub(crate) fn progress(&self) -> Progress {
+        // SAFETY: the slot is unpublished, only this value touches it; it holds a task of
+        // `kind` (written by `split_off`).
+        unsafe { kind::progress(self.kind, self.state) }
+    }
+
+    /// Publishes the half as QUEUED at its parent's priority; the caller pushes the index.
+    pub(crate) fn publish(self, r: &Region) -> u32 {
+        let generation = Header(slot::header(r, self.index).load(Relaxed)).generation();
+        slot::set_owned(
+            r,
+            self.index,
+            Header::new(SlotState::Queued, self.priority, NO_OWNER, generation),
+        );
+        self.index
+    }
+}
+
+/// Takes over the WAITING slot `index` as its runner. The split protocol makes the caller
+/// its only owner: the one that brought the task's count of unfinished halves to zero.
+pub(crate) fn take_parked<'k>(r: &Region, kinds: &'k Kinds, index: u32, me: u16) -> Running<'k> {
+    let header = Header(slot::header(r, index).load(Acquire));
+    assert_eq!(
+        header.state(),
+        SlotState::Waiting,
+        "penny: resumed a task that is not parked"
+    );
+    let header = header.with_state(SlotState::Running, me);
+    slot::set_owned(r, index, header);
+    let off = r.layout().slot(index);
+    let kind = kinds.get(r.u32(off + region::S_KIND).load(Relaxed));
+    Running {
+        index,
+        header,
+        kind,
+        state: state_at(r, index, kind),
+        cell: CellRef {
+            addr: r.u64(off + region::S_COMPLETION).load(Relaxed),
+            release: kind.release,
+        },
+    }
+}
+
+/// Queues the parked task in slot `index` again (QUEUED; the caller pushes the index): the
+/// caller is its only owner, as for [`take_parked`].
+pub(crate) fn requeue_parked(r: &Region, index: u32) {
+    let header = Header(slot::header(r, index).load(Acquire));
+    assert_eq!(
+        header.state(),
+        SlotState::Waiting,
+        "penny: requeued a task that is not parked"
+    );
+    slot::set_owned(r, index, header.with_state(SlotState::Queued, NO_OWNER));
+}
+
+/// Frees the WAITING half in slot `index`: its cell reference, its state, its slot. The
+/// caller is the owner of the task it was split from, which alone ends its halves.
+pub(crate) fn free_half(r: &Region, kinds: &Kinds, index: u32) {
+    let header = Header(slot::header(r, index).load(Acquire));
+    assert_eq!(
+        header.state(),
+        SlotState::Waiting,
+        "penny: freed a half that is not parked"
+    );
+    let off = r.layout().slot(index);
+    let kind = kinds.get(r.u32(off + region::S_KIND).load(Relaxed));
+    drop(CellRef {
+        addr: r.u64(off + region::S_COMPLETION).load(Relaxed),
+        release: kind.release,
+    });
+    release_state(r, index, kind);
+    slot::free(r, index);
+}
+
 /// A task that never got a slot, run to its end by the worker that joins it (see
 /// `pool::join`): that worker took its entry out of the spawner-side queue, so it alone
 /// touches the state (in an allocation of its own) and completes the cell.

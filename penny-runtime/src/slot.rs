@@ -7,6 +7,7 @@
 //! | 0..4 | state: a [`SlotState`] |
 //! | 4..8 | priority (0 = `UserBlocking`, 1 = `UserVisible`, 2 = `Background`) |
 //! | 8..24 | owner worker while running (`0xFFFF` = none) |
+//! | 24 | split: the task has halves not joined yet (a handle can't cancel it while queued) |
 //! | 32..64 | generation: bumped every time the slot is freed |
 //!
 //! # State machine and ownership
@@ -26,6 +27,11 @@
 //!   │ popper reclaims   ▼
 //!   └──────────────▶ FREE(g + 1) ──push──▶ free list
 //! ```
+//!
+//! A split (`pool::split`) adds WAITING: RUNNING → WAITING when a task parks at its split
+//! loop's end (then the last half to finish stores QUEUED and queues it), or when a half
+//! finished (then the task it was split from frees it). While a task has halves its header
+//! carries the split bit, and a handle's cancel only raises the flag (the halves share it).
 //!
 //! A queued index is held by exactly one queue entry, and a Chase–Lev or MPMC pop hands an
 //! entry to exactly one thread, so the claim CAS can only lose to a cancel; a handle
@@ -54,6 +60,11 @@ pub(crate) enum SlotState {
     Cancelled = 4,
     /// Its code panicked; about to be freed by its owner.
     Failed = 5,
+    /// In a split (see `pool::split`): a task parked at the end of its split loop until its
+    /// halves finish, or a half that finished and waits to be joined. In no queue; the
+    /// split protocol alone hands it on (the last half to finish requeues a parked task, the
+    /// task a half was split from frees it).
+    Waiting = 6,
 }
 
 impl SlotState {
@@ -65,6 +76,7 @@ impl SlotState {
             3 => SlotState::Done,
             4 => SlotState::Cancelled,
             5 => SlotState::Failed,
+            6 => SlotState::Waiting,
             other => unreachable!("penny: corrupt slot state {other}"),
         }
     }
@@ -81,6 +93,9 @@ impl From<crate::completion::Outcome> for SlotState {
         }
     }
 }
+
+/// Header bit: the task has halves not joined yet.
+const SPLIT_BIT: u64 = 1 << 24;
 
 /// No owner.
 pub(crate) const NO_OWNER: u16 = 0xFFFF;
@@ -117,7 +132,17 @@ impl Header {
     }
     #[inline]
     pub(crate) fn with_state(self, state: SlotState, owner: u16) -> Header {
-        Header::new(state, self.priority(), owner, self.generation())
+        Header(Header::new(state, self.priority(), owner, self.generation()).0 | self.0 & SPLIT_BIT)
+    }
+    /// Whether the task has halves not joined yet.
+    #[inline]
+    pub(crate) fn split(self) -> bool {
+        self.0 & SPLIT_BIT != 0
+    }
+    /// This header with the split bit set or cleared.
+    #[inline]
+    pub(crate) fn with_split(self, split: bool) -> Header {
+        Header(self.0 & !SPLIT_BIT | if split { SPLIT_BIT } else { 0 })
     }
 }
 
@@ -159,7 +184,8 @@ pub(crate) fn claim(r: &Region, index: u32, worker: u16) -> Claim {
 pub(crate) fn cancel_queued(r: &Region, index: u32, generation: u32) -> bool {
     let word = header(r, index);
     let current = Header(word.load(Acquire));
-    if current.state() != SlotState::Queued || current.generation() != generation {
+    if current.state() != SlotState::Queued || current.generation() != generation || current.split()
+    {
         return false;
     }
     let cancelled = current.with_state(SlotState::Cancelled, NO_OWNER);

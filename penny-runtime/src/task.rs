@@ -98,6 +98,48 @@ pub trait Task: Copy + Send + 'static {
 
     /// How far the task got, read from its loop cursors, with no side effects.
     fn progress(&self) -> Progress;
+
+    /// Splits off the upper part of the remaining iterations of the split loop
+    /// (`#[penny::split]`) the task stands in, when each part keeps at least
+    /// `min_iterations` of them: `self` keeps the lower part, the returned half (a copy of
+    /// the state with the upper part and its reductions at their identity) runs the upper
+    /// part and stops at the loop's end ([`SplitState::HalfDone`]). `None` (the default)
+    /// when the task is not between chunks of a split loop, or the rest is too short.
+    ///
+    /// Called only between chunks; the half is stepped like any task and joined back with
+    /// [`Task::join`]. No task code runs in user terms: the generated method only moves
+    /// cursors.
+    fn split(&mut self, min_iterations: u64) -> Option<Self> {
+        let _ = min_iterations;
+        None
+    }
+
+    /// Where the task stands with its split loop's halves (see [`SplitState`]).
+    fn split_state(&self) -> SplitState {
+        SplitState::Running
+    }
+
+    /// Folds a half this task split off (its latest one not joined yet), which has reached
+    /// [`SplitState::HalfDone`], into `self`: its reductions are combined after this task's
+    /// own (halves cover the iterations right after this task's part, latest split first).
+    fn join(&mut self, half: &Self) {
+        let _ = half;
+    }
+}
+
+/// Where a task stands with respect to the halves of its split loop.
+///
+/// A task that never splits is always [`SplitState::Running`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SplitState {
+    /// Step it (or split it between chunks).
+    Running,
+    /// It finished its part of a split loop, and halves it split off are not joined yet:
+    /// `step` does nothing until every one of them, latest first, was [`Task::join`]ed.
+    Joining,
+    /// A half that finished its part (and joined its own halves): it waits to be joined
+    /// into the task it was split from, and never runs what follows the loop.
+    HalfDone,
 }
 
 /// Steps `task` with an unlimited budget until it finishes, and returns its output.

@@ -159,7 +159,11 @@ impl Shared {
                         self.backend.yield_now()
                     })
                 {
-                    self.finish(task, Outcome::Cancelled, None);
+                    // A half's end may resume the task it was split from: end that too.
+                    let mut next = Some(task);
+                    while let Some(task) = next {
+                        next = self.end(NO_OWNER - 1, task, Outcome::Cancelled, None, true);
+                    }
                 }
             }
         }
@@ -202,16 +206,11 @@ impl Shared {
                 INTERRUPTED.to_owned()
             };
             // No task code runs here (not even `progress`: the state stopped mid-chunk); the
-            // last published progress stands.
-            task.finish(
-                &self.region,
-                Outcome::Failed,
-                Some(panic),
-                None,
-                || self.point(),
-                |w, before| self.wake_cell(w, before),
-            );
-            self.slot_freed();
+            // last published progress stands. A half's end may make the task it was split
+            // from ready: queued for a live worker, which joins it.
+            if let Some(resumed) = self.end(me, task, Outcome::Failed, Some(panic), false) {
+                self.requeue_resumed(resumed);
+            }
         }
     }
 

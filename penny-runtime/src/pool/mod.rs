@@ -7,6 +7,7 @@
 //! - `counters`: the queued word (per-priority counters), the work epoch and parking.
 //! - `spawn`: slot allocation, the spawner-side (backpressure) queue, `spawn` / `try_spawn`.
 //! - `worker`: the worker loop: finding a task, running its chunks, preemption, idling.
+//! - `split`: splitting a running loop into halves and joining them without blocking.
 //! - `join`: joining from inside a task: the joining worker helps instead of blocking.
 //! - `fork`: fork/join over tasks (`join`, `join_async`, `fork_n`, `scope`).
 //! - `global`: the global default pool and the free functions on it.
@@ -18,6 +19,7 @@ mod join;
 mod lifecycle;
 mod shared;
 mod spawn;
+mod split;
 mod worker;
 
 pub use fork::{JoinBoth, Scope, TaskResult};

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     /// Worker lifecycle: how many are running, the one-time clean-up, deaths (see
     /// `lifecycle`).
     pub(super) lives: super::lifecycle::Lives,
+    /// Per slot: its split bookkeeping (see `split`).
+    pub(super) links: Box<[super::split::Link]>,
 }
 
 impl core::fmt::Debug for Shared {
@@ -74,6 +76,9 @@ impl Shared {
             simulated: backend.simulated(),
             spawners_may_park: backend.spawners_may_park(),
             lives: super::lifecycle::Lives::new(layout.config.workers as usize),
+            links: (0..layout.config.slots)
+                .map(|_| super::split::Link::new())
+                .collect(),
         }
     }
 
@@ -115,6 +120,13 @@ impl Shared {
             .u64(off + region::S_PROGRESS_TOTAL)
             .load(Acquire);
         let after = Header(word.load(Acquire));
+        // In a split, halves add to the word separately from the task's own stores: keep
+        // what the handle sees within the total.
+        let done = if total == completion::NO_TOTAL {
+            done
+        } else {
+            done.min(total)
+        };
         (after.generation() == generation && after.state() != SlotState::Free)
             .then(|| (after, completion::decode_progress(done, total)))
     }

@@ -24,6 +24,7 @@ use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
 use crate::region::PRIORITIES;
 use crate::sync::Ordering::*;
+use crate::SplitState;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -143,18 +144,31 @@ impl Shared {
 
     /// Runs the task in slot `index` (just popped by this worker) until it ends or is
     /// preempted; in help mode (`until`: the cell a join on this worker waits for), also
-    /// requeues it after a chunk once that cell is complete.
+    /// requeues it after a chunk once that cell is complete. A task whose end resumed
+    /// another (the last half of a split resumes its parent) runs that one next.
     pub(super) fn run(&self, me: u16, index: u32, until: Option<&CellHeader>) {
-        let mut task = match owned::claim(&self.region, &self.kinds, index, me, || {
+        let mut next = match owned::claim(&self.region, &self.kinds, index, me, || {
             self.backend.yield_now()
         }) {
-            Popped::Run(task) => task,
+            Popped::Run(task) => Some(task),
             Popped::Reclaimed => {
                 // Cancelled while queued: the handle completed the cell, the slot is free.
                 self.slot_freed();
                 return;
             }
         };
+        while let Some(task) = next {
+            next = self.drive(me, task, until);
+        }
+    }
+
+    /// Steps `task` chunk by chunk (see [`Shared::run`]); returns a task to run next.
+    fn drive<'k>(
+        &'k self,
+        me: u16,
+        mut task: Running<'k>,
+        until: Option<&CellHeader>,
+    ) -> Option<Running<'k>> {
         let _running = RunningScope::enter(task.index(), task.header().generation());
         let kind = task.kind();
         let priority = task.header().priority() as usize;
@@ -170,7 +184,7 @@ impl Shared {
         loop {
             self.point();
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
-                return self.finish(task, Outcome::Cancelled, None);
+                return self.end(me, task, Outcome::Cancelled, None, true);
             }
             // Preemption, before every chunk (the first too: more urgent work may have come
             // since this task was found): one relaxed load; any queued work more urgent than
@@ -186,24 +200,30 @@ impl Shared {
                     self.inject(priority, index);
                 }
                 self.notify_work();
-                return;
+                return None;
             }
             let budget = meter.next_budget();
             let helped_before = helped_ns();
-            // The task's code: `step`, and `progress` after a chunk that yielded. A panic in
-            // either fails this task only.
+            // The task's code: `step`, and `progress` after a chunk that yielded; around a
+            // split loop also `split_state`, `split` and `join`. A panic in any fails this
+            // task only.
             let stepped = catch_unwind(AssertUnwindSafe(|| {
                 let done = task.step(budget);
-                if !done {
-                    task.publish_progress(&self.region);
+                if done {
+                    return (true, SplitState::Running);
                 }
-                done
+                let split = task.split_state();
+                if split == SplitState::Running {
+                    self.offer_split(me, &mut task, u64::from(budget));
+                }
+                self.publish(&task);
+                (false, split)
             }));
-            let done = match stepped {
-                Ok(done) => done,
+            let (done, split) = match stepped {
+                Ok(stepped) => stepped,
                 Err(payload) => {
                     let message = panic_message(payload);
-                    return self.finish(task, Outcome::Failed, Some(message));
+                    return self.end(me, task, Outcome::Failed, Some(message), true);
                 }
             };
             if done {
@@ -212,7 +232,37 @@ impl Shared {
                         kind.budget_hint.store(hint, Relaxed);
                     }
                 }
-                return self.finish(task, Outcome::Done, None);
+                if self.in_split(task.index()) {
+                    // Only a task with no halves and split from none gets here (a root past
+                    // its join): a half that returns broke the contract.
+                    let message = "penny: a split half returned from its task; `step` must \
+                                   stop a half at the end of its split loop"
+                        .to_owned();
+                    return self.end(me, task, Outcome::Failed, Some(message), true);
+                }
+                return self.end(me, task, Outcome::Done, None, true);
+            }
+            match split {
+                SplitState::Running => {}
+                SplitState::HalfDone => return self.end(me, task, Outcome::Done, None, true),
+                SplitState::Joining => {
+                    // Parks until its halves are done, or carries on now that they are.
+                    task = self.arrive(me, task, None)?;
+                    let joined = catch_unwind(AssertUnwindSafe(|| self.join_halves(&mut task)));
+                    match joined {
+                        Ok(Ok(())) => {}
+                        Ok(Err((outcome, panic))) => {
+                            return self.end(me, task, outcome, panic, true)
+                        }
+                        Err(payload) => {
+                            let message = panic_message(payload);
+                            return self.end(me, task, Outcome::Failed, Some(message), true);
+                        }
+                    }
+                    // The parked time was not this task's: restart the clock.
+                    since = self.backend.now_nanos();
+                    continue;
+                }
             }
             let now = self.backend.now_nanos();
             // Time this chunk spent helping in a join is not its own.
@@ -225,9 +275,18 @@ impl Shared {
         }
     }
 
+    /// Publishes `task`'s progress after a chunk that yielded (task code: may panic).
+    fn publish(&self, task: &Running<'_>) {
+        if self.in_split(task.index()) {
+            self.publish_split_progress(task, task.progress());
+        } else {
+            task.publish_progress(&self.region);
+        }
+    }
+
     /// Ends `task` with `outcome`. Reads its final progress first (task code: a panic there
     /// turns `Done` into `Failed`; a cancelled or failed task keeps its outcome and its last
-    /// published progress).
+    /// published progress). Only for a task not in a split: see [`Shared::end`].
     pub(super) fn finish(&self, task: Running<'_>, outcome: Outcome, panic: Option<String>) {
         let (mut outcome, mut panic) = (outcome, panic);
         let progress = match catch_unwind(AssertUnwindSafe(|| task.progress())) {
@@ -245,6 +304,25 @@ impl Shared {
             outcome,
             panic,
             progress,
+            || self.point(),
+            |w, before| self.wake_cell(w, before),
+        );
+        self.slot_freed();
+    }
+
+    /// Ends `task` with `outcome` without running its code (its worker died mid-chunk): the
+    /// last published progress stands.
+    pub(super) fn finish_without_code(
+        &self,
+        task: Running<'_>,
+        outcome: Outcome,
+        panic: Option<String>,
+    ) {
+        task.finish(
+            &self.region,
+            outcome,
+            panic,
+            None,
             || self.point(),
             |w, before| self.wake_cell(w, before),
         );

@@ -1,0 +1,352 @@
+//! Splitting a running loop across idle workers (`#[penny::split]`), and joining the halves
+//! without blocking a worker.
+//!
+//! # When a task splits (lazy binary splitting)
+//!
+//! After a chunk that yielded, a worker offers its task a split when the pool has more than
+//! one worker and nothing is queued at the task's priority or above (so this worker's deque
+//! is empty and an idle worker would find nothing else): [`Task::split`](crate::Task::split)
+//! gives the upper part of the loop's remaining range, at least one chunk's worth of
+//! iterations (the task's budget), to a half in a fresh slot, pushed to this worker's deque
+//! where thieves find it. A task whose halves were not stolen meets them again in its own
+//! deque. No slot free: no split.
+//!
+//! # Joining
+//!
+//! Every task in a split has a [`Link`] (one per slot). `pending` counts its halves that have
+//! not finished, plus one while the task itself has not reached its join.
+//!
+//! - A task that reaches the end of its part ([`SplitState::Joining`]) parks: its slot becomes
+//!   WAITING *before* it takes its one off `pending`, so whoever brings `pending` to zero
+//!   finds it parked. If that is the task itself, it carries on at once.
+//! - A half that ends parks too (WAITING: its state waits to be joined), records a failure
+//!   or cancellation in its parent's link, and takes one off the parent's `pending`; if that
+//!   was the last, it resumes the parent on this worker: the last half to finish combines.
+//! - A resumed task joins its halves, latest first ([`Task::join`](crate::Task::join): each
+//!   half covers the iterations right after the part joined so far), frees their slots and
+//!   goes on past the loop; or, if a half failed or the task is ending, frees them and ends
+//!   with that outcome. A task never ends while it has halves (a cancel or a panic waits for
+//!   them), and a handle cannot cancel it while queued (the split bit in its header): the
+//!   halves hold references to its cell and count down its link.
+//!
+//! # Progress through the one handle
+//!
+//! The handle reads the root task's slot. Once a task is in a split, it adds what its own
+//! progress gained since its last publication to the root's `done` word (`fetch_add`)
+//! instead of storing it; a half starts from what its progress read when it was split. When a
+//! task joins a half, what the half added becomes the task's own (its progress now counts
+//! those iterations), so nothing is counted twice.
+
+use super::worker::panic_message;
+use super::Shared;
+use crate::completion::Outcome;
+use crate::lock::SpinLock;
+use crate::owned::{self, Running};
+use crate::region;
+use crate::sync::{AtomicU32, Ordering::*};
+use crate::{Progress, SplitState};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The split bookkeeping of one slot (see the module docs).
+pub(crate) struct Link {
+    /// Unfinished halves, plus one while the task has not reached its join.
+    pending: AtomicU32,
+    data: SpinLock<LinkData>,
+}
+
+#[derive(Default)]
+struct LinkData {
+    /// Whether the slot's task is in a split (the rest is meaningful only then).
+    active: bool,
+    /// For a half: the slot it was split from.
+    parent: Option<u32>,
+    /// The slot whose handle the user holds.
+    root: u32,
+    /// Halves split off and not joined yet, in the order they were split.
+    halves: Vec<u32>,
+    /// Whether the task reached its join (it took its one off `pending`).
+    arrived: bool,
+    /// How the task ends once its halves are done, when it can't go on: a half failed or
+    /// was cancelled, or the task itself was cancelled or panicked.
+    ending: Option<(Outcome, Option<String>)>,
+    /// Progress `done` this task has added to the root's word (the root: its own stores
+    /// before the split too).
+    published: u64,
+    /// For a half: its progress `done` when it was split off.
+    initial: u64,
+}
+
+impl Link {
+    pub(super) fn new() -> Link {
+        Link {
+            pending: AtomicU32::new(0),
+            data: SpinLock::new(LinkData::default()),
+        }
+    }
+}
+
+impl Shared {
+    fn link(&self, index: u32) -> &Link {
+        &self.links[index as usize]
+    }
+
+    /// Whether the task in slot `index` is in a split.
+    pub(super) fn in_split(&self, index: u32) -> bool {
+        self.link(index).data.lock().active
+    }
+
+    /// Offers `task` a split after a chunk that yielded (see the module docs). Task code runs
+    /// here (`split`, and `progress` of the half): the caller catches panics.
+    pub(super) fn offer_split(&self, me: u16, task: &mut Running<'_>, min_iterations: u64) {
+        let priority = task.header().priority() as usize;
+        let more_or_as_urgent = self.more_urgent_mask(priority + 1);
+        if self.layout.config.workers < 2
+            || self.queued().load(Relaxed) & more_or_as_urgent != 0
+            || task.split_state() != SplitState::Running
+        {
+            return;
+        }
+        let Some(half) = task.split_off(&self.region, min_iterations.max(1)) else {
+            return;
+        };
+        let index = task.index();
+        let half_index = half.index();
+        // The half's starting progress; its parent gave its iterations up already, so the half
+        // is published even if this panics (the task then fails once the half is done).
+        let initial = catch_unwind(AssertUnwindSafe(|| half.progress()));
+        let root = {
+            let mut data = self.link(index).data.lock();
+            if !data.active {
+                let published = task.published_progress(&self.region).done;
+                *data = LinkData {
+                    active: true,
+                    root: index,
+                    published,
+                    halves: core::mem::take(&mut data.halves),
+                    ..LinkData::default()
+                };
+                data.halves.clear();
+                self.link(index).pending.store(1, Relaxed);
+            }
+            data.halves.push(half_index);
+            if let Err(payload) = &initial {
+                let _ = payload;
+                data.ending.get_or_insert((
+                    Outcome::Failed,
+                    Some("penny: a task's `progress` panicked while it split".to_owned()),
+                ));
+            }
+            data.root
+        };
+        self.link(index).pending.fetch_add(1, Relaxed);
+        {
+            let start = initial.as_ref().map(|p| p.done).unwrap_or(0);
+            let mut data = self.link(half_index).data.lock();
+            *data = LinkData {
+                active: true,
+                parent: Some(index),
+                root,
+                halves: core::mem::take(&mut data.halves),
+                published: start,
+                initial: start,
+                ..LinkData::default()
+            };
+            data.halves.clear();
+            self.link(half_index).pending.store(1, Relaxed);
+        }
+        if let Err(payload) = initial {
+            drop(panic_message(payload));
+        }
+        task.set_split(&self.region, true);
+        // The link above is written before the half is published (its Release store), and
+        // whoever claims it does so with Acquire.
+        let half = half.publish(&self.region);
+        self.count(priority, 1);
+        if let Err(half) = self.deque(me as usize, priority).push(&self.region, half) {
+            self.inject(priority, half);
+        }
+        self.notify_work();
+    }
+
+    /// Publishes the progress of a task in a split: what it gained since its last
+    /// publication goes to the root's word (see the module docs).
+    pub(super) fn publish_split_progress(&self, task: &Running<'_>, progress: Progress) {
+        let mut data = self.link(task.index()).data.lock();
+        let off = self.layout.slot(data.root);
+        let gained = progress.done.saturating_sub(data.published);
+        data.published += gained;
+        if gained != 0 {
+            self.region
+                .u64(off + region::S_PROGRESS_DONE)
+                .fetch_add(gained, Release);
+        }
+        if data.parent.is_none() {
+            let (_, total) = crate::completion::encode_progress(progress);
+            self.region
+                .u64(off + region::S_PROGRESS_TOTAL)
+                .store(total, Release);
+        }
+    }
+
+    /// `task` reached its join, or must end while it has halves (then `ending` says how).
+    /// Returns the task when its halves are all done and the caller keeps running it (it
+    /// then calls [`Shared::join_halves`]); `None` when it parked (the last half resumes it).
+    pub(super) fn arrive<'k>(
+        &'k self,
+        me: u16,
+        task: Running<'k>,
+        ending: Option<(Outcome, Option<String>)>,
+    ) -> Option<Running<'k>> {
+        let index = task.index();
+        let link = self.link(index);
+        {
+            let mut data = link.data.lock();
+            if let Some(ending) = ending {
+                data.ending.get_or_insert(ending);
+            }
+            if data.arrived {
+                // Resumed by its last half (or it arrived before and is ending now).
+                return Some(task);
+            }
+            data.arrived = true;
+        }
+        // Parked before the count goes down: whoever brings it to zero finds it WAITING.
+        let index = task.park(&self.region);
+        if link.pending.fetch_sub(1, AcqRel) == 1 {
+            return Some(owned::take_parked(&self.region, &self.kinds, index, me));
+        }
+        None
+    }
+
+    /// A resumed task (every half done) joins its halves, latest first, and frees them.
+    /// `Err` with how the task must end when a half failed or was cancelled, or the task is
+    /// ending. Task code runs here (`join`): the caller catches panics, after which the
+    /// remaining halves are still in the link (see [`Shared::end`]).
+    pub(super) fn join_halves(
+        &self,
+        task: &mut Running<'_>,
+    ) -> Result<(), (Outcome, Option<String>)> {
+        let index = task.index();
+        let ending = self.link(index).data.lock().ending.take();
+        loop {
+            let Some(half) = self.link(index).data.lock().halves.pop() else {
+                break;
+            };
+            if ending.is_none() {
+                // If this panics, the half is off the list: free it all the same.
+                struct FreeOnUnwind<'a>(&'a Shared, u32);
+                impl Drop for FreeOnUnwind<'_> {
+                    fn drop(&mut self) {
+                        self.0.free_half(self.1);
+                    }
+                }
+                let guard = FreeOnUnwind(self, half);
+                task.join_half(&self.region, half);
+                core::mem::forget(guard);
+                let gained = {
+                    let h = self.link(half).data.lock();
+                    h.published - h.initial
+                };
+                self.link(index).data.lock().published += gained;
+            }
+            self.free_half(half);
+        }
+        task.set_split(&self.region, false);
+        let mut data = self.link(index).data.lock();
+        data.arrived = false;
+        if data.parent.is_none() {
+            // A root with no halves left: out of the split, its slot word is its own again
+            // (it stores its progress: what it holds now includes the halves' iterations).
+            data.active = false;
+        } else {
+            self.link(index).pending.store(1, Relaxed);
+        }
+        match ending {
+            Some(ending) => Err(ending),
+            None => Ok(()),
+        }
+    }
+
+    fn free_half(&self, half: u32) {
+        let mut data = self.link(half).data.lock();
+        debug_assert!(
+            data.halves.is_empty(),
+            "penny: freed a half that has halves"
+        );
+        data.active = false;
+        drop(data);
+        owned::free_half(&self.region, &self.kinds, half);
+        self.slot_freed();
+    }
+
+    /// Ends `task` with `outcome`, minding splits: a task with halves parks until they are
+    /// done (and ends then, with `outcome` or a half's failure); a half parks for its parent
+    /// and resumes it if it was the last; any other task finishes. Returns a task the caller
+    /// runs next: the parent this half resumed, or this task once its halves are done.
+    ///
+    /// `code`: whether task code may run here (the final `progress`); not for a dead
+    /// worker's tasks, whose state stopped mid-chunk.
+    pub(super) fn end<'k>(
+        &'k self,
+        me: u16,
+        task: Running<'k>,
+        outcome: Outcome,
+        panic: Option<String>,
+        code: bool,
+    ) -> Option<Running<'k>> {
+        let index = task.index();
+        let (has_halves, parent) = {
+            let data = self.link(index).data.lock();
+            (
+                data.active && !data.halves.is_empty(),
+                data.parent.filter(|_| data.active),
+            )
+        };
+        if has_halves {
+            let mut task = self.arrive(me, task, Some((outcome, panic)))?;
+            // Every half is done and an ending is recorded, so this frees them (no task code).
+            let (outcome, panic) = match self.join_halves(&mut task) {
+                Err(ending) => ending,
+                Ok(()) => unreachable!("penny: a task ending with halves recorded no ending"),
+            };
+            return self.end(me, task, outcome, panic, code);
+        }
+        let Some(parent) = parent else {
+            self.link(index).data.lock().active = false;
+            if code {
+                self.finish(task, outcome, panic);
+            } else {
+                self.finish_without_code(task, outcome, panic);
+            }
+            return None;
+        };
+        if outcome != Outcome::Done {
+            self.link(parent)
+                .data
+                .lock()
+                .ending
+                .get_or_insert((outcome, panic));
+        }
+        task.park(&self.region);
+        if self.link(parent).pending.fetch_sub(1, AcqRel) == 1 {
+            return Some(owned::take_parked(&self.region, &self.kinds, parent, me));
+        }
+        None
+    }
+
+    /// Where a task ended by something other than its worker (the clean-up after shutdown,
+    /// a dead worker's tasks) resumes a parent its end made ready: queued, for a worker (or
+    /// the clean-up's next pass) to pick up.
+    pub(super) fn requeue_resumed(&self, task: Running<'_>) {
+        let priority = task.header().priority() as usize;
+        let index = task.park(&self.region);
+        owned::requeue_parked(&self.region, index);
+        self.count(priority, 1);
+        self.inject(priority, index);
+        self.notify_work();
+    }
+}
+
+#[cfg(test)]
+#[path = "split_tests.rs"]
+mod tests;
