@@ -25,7 +25,7 @@
 //! assert_eq!(penny::run_to_completion(task), sum_of_squares(1000));
 //! ```
 
-pub use penny_macros::{task, yield_now, Pod};
+pub use penny_macros::{split, task, yield_now, Pod};
 pub use penny_runtime::*;
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -5,7 +5,8 @@
 //! - at the function level, every loop statement (a *phase*), including `let x = loop {..};`
 //!   and loops inside the arms of an `if`/`match` statement at that level;
 //! - inside a resumable loop's body, every loop statement whose own body ends with
-//!   `yield_now!()` (also inside `if`/`match` arms at that level).
+//!   `yield_now!()`, and every `#[penny::split]` `for` loop (also inside `if`/`match` arms at
+//!   that level).
 //!
 //! Every other loop is plain code that runs within one iteration. An `if` or `match` whose
 //! arms hold resumable loops is a [`Branch`]. A resumable loop with no resumable loop in it is
@@ -79,6 +80,8 @@ pub struct Loop {
     pub body: Seq,
     /// `let PAT = loop { .. };`: the names bound to the value of `break`.
     pub result: Option<LoopResult>,
+    /// `#[penny::split]` on this `for` loop.
+    pub split: Option<crate::split::SplitSpec>,
 }
 
 /// The `let` that takes a resumable `loop`'s `break` value.
@@ -257,6 +260,8 @@ pub struct Builder<'e> {
     next_binding: BindingId,
     /// The `yield_now!()` calls that end a resumable loop's body.
     pub consumed_yields: HashSet<YieldKey>,
+    /// The `for` loops (by address) whose `#[penny::split]` the tree took.
+    pub consumed_splits: HashSet<usize>,
 }
 
 impl<'e> Builder<'e> {
@@ -267,6 +272,7 @@ impl<'e> Builder<'e> {
             next_loop: 0,
             next_binding: first_binding,
             consumed_yields: HashSet::new(),
+            consumed_splits: HashSet::new(),
         }
     }
 
@@ -370,7 +376,8 @@ impl<'e> Builder<'e> {
     }
 
     fn is_resumable_loop(&self, expr: &Expr, depth: usize) -> bool {
-        loop_parts(expr).is_some_and(|(_, body)| depth == 0 || ends_with_yield(body))
+        let split = matches!(strip_parens(expr), Expr::ForLoop(e) if e.attrs.iter().any(crate::split::is_split));
+        loop_parts(expr).is_some_and(|(_, body)| depth == 0 || split || ends_with_yield(body))
     }
 
     /// Whether `expr` is an `if`/`match` with a resumable loop somewhere in its arms.
@@ -503,8 +510,13 @@ impl<'e> Builder<'e> {
     fn resumable_loop(&mut self, expr: &Expr, depth: usize, result: Option<LoopResult>) -> Loop {
         let id = self.next_loop;
         self.next_loop += 1;
+        let mut split = None;
         let (label, head, body) = match strip_parens(expr) {
             Expr::ForLoop(e) => {
+                split = crate::split::parse(&e.attrs, self.errors);
+                if split.is_some() {
+                    self.consumed_splits.insert(e as *const syn::ExprForLoop as usize);
+                }
                 let source = self.source(&e.expr);
                 let names = self.names(&e.pat, false);
                 (
@@ -550,6 +562,7 @@ impl<'e> Builder<'e> {
             head: head.unwrap_or(Head::Loop),
             body,
             result,
+            split,
         }
     }
 

@@ -95,6 +95,31 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             inits.push(quote!(#len: 0));
             debug.push(len.clone());
         }
+        if let Some((stop, halves)) = &info.split {
+            let doc = format!(
+                " Where this part of the split loop `{}` stops: its range's length until the \
+                 task splits it.",
+                info.name
+            );
+            fields.push(quote!(#[doc = #doc] #stop: u64));
+            inits.push(quote!(#stop: 0));
+            debug.push(stop.clone());
+            let doc = format!(
+                " Halves of `{}` split off and not joined yet.",
+                info.name
+            );
+            fields.push(quote!(#[doc = #doc] #halves: u32));
+            inits.push(quote!(#halves: 0));
+            debug.push(halves.clone());
+        }
+    }
+    if let Some(half) = &lowered.half_field {
+        fields.push(quote!(
+            #[doc = " Whether this state is a half split off another task's split loop: it stops at that loop's end, where the task it came from joins it."]
+            #half: bool
+        ));
+        inits.push(quote!(#half: false));
+        debug.push(half.clone());
     }
     fields.push(quote!(
         #[doc = " Where `step` resumes: 0 is the start of the function, others are loop heads and the code after loops and branches."]
@@ -149,6 +174,8 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let hoisted = &lowered.hoisted;
     let progress = crate::progress::progress_body(kernel, &lowered.infos, phase, output_field);
     let arms = &lowered.arms;
+    let split_methods =
+        crate::split::methods(&lowered.splits, phase, lowered.half_field.as_ref());
     let state_text = state.to_string();
     // Generic kernels check their size when `new` is instantiated; others at once.
     let (checks_item, new_check) = if generic {
@@ -247,6 +274,8 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             fn progress(&self) -> ::penny::Progress {
                 #progress
             }
+
+            #split_methods
         }
     }
 }

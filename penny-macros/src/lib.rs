@@ -36,6 +36,7 @@ mod pod;
 mod progress;
 mod pure;
 mod rewrite;
+mod split;
 mod types;
 mod valid;
 mod vars;
@@ -73,6 +74,24 @@ pub fn yield_now(_input: proc_macro::TokenStream) -> proc_macro::TokenStream {
             "`penny::yield_now!()` only means something as the last statement of a loop body \
              inside a `#[penny::task]` function"
         )
+    }
+    .into()
+}
+
+/// Marks a `for` loop inside a `#[penny::task]` kernel whose iterations are independent, so
+/// a running task may split its remaining range across idle workers:
+/// `#[penny::split]`, or with reductions `#[penny::split(reduce(sum = +, best = max))]`.
+/// `#[penny::task]` consumes it; anywhere else it is an error.
+#[proc_macro_attribute]
+pub fn split(
+    _attr: proc_macro::TokenStream,
+    _item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    quote! {
+        ::core::compile_error!(
+            "`#[penny::split]` only means something on a `for` loop inside a `#[penny::task]` \
+             function"
+        );
     }
     .into()
 }
@@ -131,8 +150,10 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut builder = ast::Builder::new(&mut errors, args.len());
     let body = builder.function_body(&func.block, &output);
     let consumed = std::mem::take(&mut builder.consumed_yields);
+    let consumed_splits = std::mem::take(&mut builder.consumed_splits);
     let count = builder.bindings();
     valid::check_yield_points(&func, &consumed, &mut errors);
+    split::check_unconsumed(&func.block, &consumed_splits, &mut errors);
     valid::check_hidden_loops(&body, &mut errors);
     let vars = vars::analyze(&args, &body, count, &output, &mut errors);
     let output_ok = types::not_pod_reason(&output).is_none();
@@ -185,8 +206,8 @@ fn collect_loops<'a>(seq: &'a ast::Seq, out: &mut Vec<&'a ast::Loop>) {
     }
 }
 
-/// The user's function with every `yield_now!()` statement removed: the reference
-/// implementation, unchanged otherwise.
+/// The user's function with every `yield_now!()` statement and `#[penny::split]` attribute
+/// removed: the reference implementation, unchanged otherwise.
 fn plain_function(func: &ItemFn) -> ItemFn {
     struct StripYields;
     impl VisitMut for StripYields {
@@ -197,6 +218,7 @@ fn plain_function(func: &ItemFn) -> ItemFn {
     }
     let mut plain = func.clone();
     StripYields.visit_block_mut(&mut plain.block);
+    split::strip(&mut plain.block);
     plain
 }
 

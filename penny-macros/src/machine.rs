@@ -41,6 +41,9 @@ pub(crate) struct LoopInfo {
     pub(crate) reads: Vec<String>,
     /// How the docs name the loop: `for i`, `while`, `'rows`.
     pub(crate) name: String,
+    /// `#[penny::split]`: the fields where this part of the loop stops and counting its
+    /// halves not joined yet.
+    pub(crate) split: Option<(Ident, Ident)>,
 }
 
 /// The finished lowering of a kernel's body.
@@ -55,6 +58,10 @@ pub(crate) struct Lowered {
     pub(crate) phase_field: Ident,
     /// The field holding the output.
     pub(crate) output_field: Ident,
+    /// The field telling a half from the task it was split from (kernels with split loops).
+    pub(crate) half_field: Option<Ident>,
+    /// The split loops, for `Task::split` / `split_state` / `join`.
+    pub(crate) splits: Vec<crate::split::SplitLoop>,
 }
 
 /// Lowers the kernel's body into dispatcher arms and `progress()`.
@@ -87,9 +94,14 @@ pub(crate) fn lower(kernel: &Kernel, errors: &mut Errors) -> Lowered {
             .collect()],
         loop_scopes: HashMap::new(),
         splices: Vec::new(),
+        half_field: None,
+        splits: Vec::new(),
         errors,
     };
     emitter.collect_infos(kernel.body, &mut taken);
+    if emitter.infos.iter().any(|i| i.split.is_some()) {
+        emitter.half_field = Some(fresh("half", &mut taken));
+    }
     emitter.assign_pcs(kernel.body, &mut 1);
     let first = emitter.entry(0);
     let arm = emitter.seq(kernel.body, first, true);
@@ -109,6 +121,8 @@ pub(crate) fn lower(kernel: &Kernel, errors: &mut Errors) -> Lowered {
         infos: emitter.infos,
         phase_field: emitter.phase_field,
         output_field: emitter.output_field,
+        half_field: emitter.half_field,
+        splits: emitter.splits,
     }
 }
 
@@ -148,6 +162,10 @@ struct Emitter<'k, 'e> {
     loop_scopes: HashMap<usize, usize>,
     /// Code of arms that open inline inside a branch, collected for the branch.
     splices: Vec<Option<Vec<TokenStream>>>,
+    /// See [`Lowered::half_field`].
+    half_field: Option<Ident>,
+    /// See [`Lowered::splits`].
+    splits: Vec<crate::split::SplitLoop>,
     errors: &'e mut Errors,
 }
 
@@ -222,6 +240,7 @@ impl<'k> Emitter<'k, '_> {
             access: None,
             reads: Vec::new(),
             name,
+            split: None,
         };
         match &l.head {
             Head::For { source, .. } => {
@@ -267,6 +286,12 @@ impl<'k> Emitter<'k, '_> {
                     info.saved = Some(saved);
                 }
                 info.range = Some(tokens);
+                if l.split.is_some() {
+                    info.split = Some((
+                        fresh(&format!("{stem}_stop"), taken),
+                        fresh(&format!("{stem}_halves"), taken),
+                    ));
+                }
             }
             _ => {
                 if phase {
@@ -694,6 +719,10 @@ impl<'k> Emitter<'k, '_> {
             // The only evaluation of this range, as Rust evaluates it once.
             code.push(quote!(self.#saved = #range.save();));
         }
+        if let (Some((stop, halves)), Some(access)) = (&info.split, &info.access) {
+            // A split loop runs to `stop`: the whole range until it splits.
+            code.push(quote!(self.#stop = #access.len(); self.#halves = 0;));
+        }
         arm.code.extend(code);
         let goto = self.goto(arm, self.scopes.len(), info.head);
         arm.code.push(goto);
@@ -701,6 +730,13 @@ impl<'k> Emitter<'k, '_> {
 
     /// The arms of one resumable loop.
     fn loop_arms(&mut self, l: &'k Loop) {
+        if let (Some(spec), false) = (&l.split, l.is_leaf()) {
+            self.errors.at_span(
+                spec.span,
+                "a `#[penny::split]` loop can't hold resumable loops (loops whose body ends \
+                 with `penny::yield_now!()`): split the innermost one",
+            );
+        }
         if l.is_leaf() {
             self.leaf_arm(l);
             return;
@@ -803,6 +839,71 @@ impl<'k> Emitter<'k, '_> {
         }
     }
 
+    /// Checks a split loop's body and records what `Task::split` and `join` need.
+    fn split_loop(&mut self, l: &'k Loop, done: &Ident, stop: &Ident, halves: &Ident) {
+        let spec = l.split.as_ref().expect("a split loop");
+        let Head::For { names, .. } = &l.head else {
+            return;
+        };
+        let own: Vec<String> = names.iter().map(|n| n.ident.to_string()).collect();
+        let field = |name: &str| -> Option<BindingId> {
+            if own.iter().any(|n| n == name) {
+                return None;
+            }
+            self.scopes
+                .iter()
+                .flatten()
+                .rev()
+                .find(|e| e.name == name)
+                .filter(|e| e.kind == EntryKind::Field)
+                .map(|e| e.id)
+        };
+        let body: Vec<Stmt> = l
+            .body
+            .parts
+            .iter()
+            .filter_map(|part| match part {
+                Part::Stmt(stmt) => Some(stmt.clone()),
+                Part::Let(l) => Some(Stmt::Local(l.local.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut reductions = Vec::new();
+        let mut errors = Vec::new();
+        for r in &spec.reductions {
+            match field(&r.name.to_string()) {
+                Some(id) => {
+                    let binding = self.kernel.vars.get(id);
+                    reductions.push((
+                        binding.field.clone().expect("fields are named"),
+                        binding.opaque(),
+                        crate::split::ReduceOpTokens::from(&r.op),
+                    ));
+                }
+                None => errors.push(syn::Error::new(
+                    r.name.span(),
+                    format!(
+                        "`{}` is not a variable the loop carries: a reduction names a variable \
+                         declared before the `#[penny::split]` loop and updated in it, e.g. \
+                         `let mut {0} = 0; #[penny::split(reduce({0} = +))] for i in 0..n {{ {0} += i; }}`",
+                        r.name
+                    ),
+                )),
+            }
+        }
+        crate::split::check_body(spec, &body, &|name| field(name).is_some(), self.errors);
+        for e in errors {
+            self.errors.push(e);
+        }
+        self.splits.push(crate::split::SplitLoop {
+            head: self.infos[l.id].head,
+            done: done.clone(),
+            stop: stop.clone(),
+            halves: halves.clone(),
+            reductions,
+        });
+    }
+
     /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
     fn leaf_arm(&mut self, l: &'k Loop) {
         let outer = self.scopes.len();
@@ -860,7 +961,8 @@ impl<'k> Emitter<'k, '_> {
                 // loop fits the budget and its range may be evaluated again, it runs exactly
                 // as the user wrote it.
                 let chunk = quote!(#label for #chunk_pat in penny_range.chunk(self.#done, penny_end) #chunk_body);
-                let run = if info.saved.is_none() {
+                let split = info.split.clone();
+                let run = if info.saved.is_none() && split.is_none() {
                     quote! {
                         if penny_take == penny_len {
                             #label for #pat in #written #body
@@ -874,9 +976,22 @@ impl<'k> Emitter<'k, '_> {
                 let dispatch = self.dispatch(&arm, &jumps, &targets);
                 let exit = self.goto(&arm, outer, exit_pc);
                 let yielded = self.yield_here(&arm);
+                // A split loop's part ends at its `stop`; there it waits for its halves, and a
+                // half stops for good (see `Task::split_state`).
+                let (len, wait) = match &split {
+                    Some((stop, halves)) => {
+                        self.split_loop(l, &done, stop, halves);
+                        let half = self.half_field.clone().expect("kernels with split loops have it");
+                        (
+                            quote!(self.#stop),
+                            quote!(if self.#halves != 0 || self.#half #yielded),
+                        )
+                    }
+                    None => (quote!(penny_range.len()), quote!()),
+                };
                 arm.code.push(quote! {
                     let penny_range = #range;
-                    let penny_len = penny_range.len();
+                    let penny_len = #len;
                     let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
                     let penny_take = penny_end - self.#done;
                     #declare_jump
@@ -885,6 +1000,7 @@ impl<'k> Emitter<'k, '_> {
                     self.#done = penny_end;
                     #dispatch
                     if penny_end < penny_len #yielded
+                    #wait
                     #exit
                 });
             }

@@ -10,6 +10,7 @@ use core::ops::Range;
 
 mod cursor;
 mod js;
+pub mod reduce;
 mod state;
 pub use cursor::{item_of, RangeBits, SavedRange};
 pub use js::{assert_js_arg, assert_js_output, JsArg, JsOutput};
@@ -19,7 +20,7 @@ pub use state::{
 };
 
 pub use crate::task::MAX_TASK_ALIGN;
-pub use crate::{Pod, Progress, Step, Task};
+pub use crate::{Pod, Progress, SplitState, Step, Task};
 
 /// Integer types a resumable `for` loop can count over.
 #[diagnostic::on_unimplemented(

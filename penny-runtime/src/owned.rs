@@ -514,8 +514,13 @@ impl<'k> Running<'k> {
             r.u64(off + region::S_STATE)
                 .store(state.expose_provenance() as u64, Relaxed);
         }
-        // SAFETY: this value holds a reference to the cell (the slot's), so it is alive.
-        unsafe { (kind.retain)(self.cell.header()) };
+        // SAFETY: this value holds a reference to the cell (the slot's), so it is alive; the
+        // address came from `into_addr`, whose provenance it exposed.
+        unsafe {
+            (kind.retain)(core::ptr::with_exposed_provenance::<CellHeader>(
+                self.cell.addr as usize,
+            ))
+        };
         let kind_index = r
             .u32(r.layout().slot(self.index) + region::S_KIND)
             .load(Relaxed);

@@ -1,0 +1,522 @@
+//! `#[penny::split]` on a `for` loop of a kernel: its iterations are independent, so a
+//! running task may hand the upper part of the loop's remaining range to an idle worker.
+//!
+//! - [`parse`] reads the attribute: `#[penny::split]`, or with reductions
+//!   `#[penny::split(reduce(sum = +, best = max, h = (merge, [0u32; 16])))]`;
+//! - [`check_body`] rejects what would make halves disagree with the plain loop: assigning a
+//!   variable declared before the loop that is not a reduction, and `break` / `return` / `?`
+//!   out of an iteration;
+//! - [`methods`] emits `Task::split`, `split_state` and `join` from what `machine` recorded.
+//!
+//! The plain function ignores the attribute ([`strip`] removes it).
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{Attribute, Expr, Ident, Token};
+
+use crate::ctxt::Errors;
+
+/// A parsed `#[penny::split(...)]`.
+pub struct SplitSpec {
+    /// The attribute, for errors about the loop as a whole.
+    pub span: Span,
+    /// The declared reductions, in the order written.
+    pub reductions: Vec<Reduction>,
+}
+
+/// `name = op` in `reduce(...)`.
+pub struct Reduction {
+    /// The variable reduced.
+    pub name: Ident,
+    /// How two halves' values combine.
+    pub op: ReduceOp,
+}
+
+/// A reduction's operator.
+pub enum ReduceOp {
+    /// `+ * min max & | ^`: the marker type in `penny::__private::reduce`.
+    Builtin(Ident),
+    /// `(combine, identity)`: a function of two values and the value halves start from.
+    Custom {
+        /// The combine function (`fn(T, T) -> T`).
+        combine: Expr,
+        /// The identity.
+        identity: Expr,
+    },
+}
+
+/// Whether `attr` is `#[penny::split]` / `#[penny::split(...)]`.
+pub fn is_split(attr: &Attribute) -> bool {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments == ["penny", "split"]
+}
+
+/// The `#[penny::split]` among a loop's attributes, if any (reporting a second one or a
+/// malformed one).
+pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Option<SplitSpec> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| is_split(a)) {
+        if found.is_some() {
+            errors.at(attr, "a loop takes one `#[penny::split]`: list every reduction in it");
+            continue;
+        }
+        let reductions = match &attr.meta {
+            syn::Meta::Path(_) => Vec::new(),
+            syn::Meta::List(list) => match syn::parse2::<Options>(list.tokens.clone()) {
+                Ok(options) => options.0,
+                Err(error) => {
+                    errors.push(error);
+                    Vec::new()
+                }
+            },
+            syn::Meta::NameValue(nv) => {
+                errors.at(
+                    nv,
+                    "write `#[penny::split]` or `#[penny::split(reduce(sum = +))]`",
+                );
+                Vec::new()
+            }
+        };
+        let mut seen = HashSet::new();
+        for r in &reductions {
+            if !seen.insert(r.name.to_string()) {
+                errors.at(&r.name, format!("`{}` is reduced twice", r.name));
+            }
+        }
+        found = Some(SplitSpec {
+            span: attr.span(),
+            reductions,
+        });
+    }
+    found
+}
+
+/// `reduce(a = op, ...)`.
+struct Options(Vec<Reduction>);
+
+impl Parse for Options {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut reductions = Vec::new();
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key != "reduce" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown option `{key}`: `#[penny::split]` takes \
+                         `reduce(name = op, ...)` with op one of `+ * min max & | ^` or \
+                         `(combine_fn, identity)`"
+                    ),
+                ));
+            }
+            let content;
+            syn::parenthesized!(content in input);
+            while !content.is_empty() {
+                let name: Ident = content.parse()?;
+                content.parse::<Token![=]>()?;
+                let op = parse_op(&content)?;
+                reductions.push(Reduction { name, op });
+                if !content.is_empty() {
+                    content.parse::<Token![,]>()?;
+                }
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(Options(reductions))
+    }
+}
+
+fn parse_op(input: ParseStream) -> syn::Result<ReduceOp> {
+    let builtin = |name: &str, span: Span| Ok(ReduceOp::Builtin(Ident::new(name, span)));
+    let look = input.lookahead1();
+    if look.peek(Token![+]) {
+        let t: Token![+] = input.parse()?;
+        builtin("Sum", t.span)
+    } else if look.peek(Token![*]) {
+        let t: Token![*] = input.parse()?;
+        builtin("Product", t.span)
+    } else if look.peek(Token![&]) {
+        let t: Token![&] = input.parse()?;
+        builtin("BitAnd", t.span)
+    } else if look.peek(Token![|]) {
+        let t: Token![|] = input.parse()?;
+        builtin("BitOr", t.span)
+    } else if look.peek(Token![^]) {
+        let t: Token![^] = input.parse()?;
+        builtin("BitXor", t.span)
+    } else if look.peek(Ident) {
+        let name: Ident = input.parse()?;
+        match name.to_string().as_str() {
+            "min" => builtin("Min", name.span()),
+            "max" => builtin("Max", name.span()),
+            other => Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "unknown reduction `{other}`: use one of `+ * min max & | ^`, or \
+                     `(combine_fn, identity)` for your own"
+                ),
+            )),
+        }
+    } else if look.peek(syn::token::Paren) {
+        let content;
+        let parens = syn::parenthesized!(content in input);
+        let combine: Expr = content.parse()?;
+        if content.is_empty() {
+            return Err(syn::Error::new(
+                parens.span.join(),
+                "a custom reduction is `(combine_fn, identity)`: the function that combines \
+                 two values and the value a half starts from",
+            ));
+        }
+        content.parse::<Token![,]>()?;
+        let identity: Expr = content.parse()?;
+        let _ = content.parse::<Option<Token![,]>>()?;
+        Ok(ReduceOp::Custom { combine, identity })
+    } else {
+        Err(look.error())
+    }
+}
+
+/// The plain function: `#[penny::split]` removed (it ignores the attribute).
+pub fn strip(block: &mut syn::Block) {
+    struct Strip;
+    impl VisitMut for Strip {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            match e {
+                Expr::ForLoop(l) => l.attrs.retain(|a| !is_split(a)),
+                Expr::While(l) => l.attrs.retain(|a| !is_split(a)),
+                Expr::Loop(l) => l.attrs.retain(|a| !is_split(a)),
+                _ => {}
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    Strip.visit_block_mut(block);
+}
+
+/// Every `#[penny::split]` in `block` whose loop is not in `consumed` (the loops the tree
+/// builder lowered as resumable `for` loops): an error each.
+pub fn check_unconsumed(block: &syn::Block, consumed: &HashSet<usize>, errors: &mut Errors) {
+    struct Find<'a> {
+        consumed: &'a HashSet<usize>,
+        errors: &'a mut Errors,
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            let (attrs, key): (&[Attribute], usize) = match e {
+                Expr::ForLoop(l) => (&l.attrs, l as *const _ as usize),
+                Expr::While(l) => (&l.attrs, l as *const _ as usize),
+                Expr::Loop(l) => (&l.attrs, l as *const _ as usize),
+                _ => (&[], 0),
+            };
+            if let Some(attr) = attrs.iter().find(|a| is_split(a)) {
+                if !self.consumed.contains(&key) {
+                    let message = if matches!(e, Expr::ForLoop(_)) {
+                        "`#[penny::split]` goes on a resumable `for` loop: a loop of the \
+                         function body, or one inside such a loop whose body ends with \
+                         `penny::yield_now!()`"
+                    } else {
+                        "only `for` loops can be split: a `while` or `loop` doesn't know its \
+                         iterations in advance. Write it as `for i in 0..n` to split it"
+                    };
+                    self.errors.at(attr, message);
+                }
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    Find { consumed, errors }.visit_block(block);
+}
+
+/// Checks the body of a split loop: every variable it assigns that was declared before the
+/// loop (`outer`: the names in scope there) must be a reduction, and no iteration may leave
+/// the loop early.
+pub fn check_body(
+    spec: &SplitSpec,
+    body: &[syn::Stmt],
+    outer: &dyn Fn(&str) -> bool,
+    errors: &mut Errors,
+) {
+    let reduced: HashSet<String> = spec.reductions.iter().map(|r| r.name.to_string()).collect();
+    let mut finder = Writes::default();
+    for stmt in body {
+        finder.visit_stmt(stmt);
+    }
+    let mut reported = HashSet::new();
+    for (name, at) in &finder.assigned {
+        if finder.local.contains(name) || reduced.contains(name) || !outer(name) {
+            continue;
+        }
+        if reported.insert(name.clone()) {
+            errors.at_span(
+                *at,
+                format!(
+                    "`{name}` is assigned in a `#[penny::split]` loop but is not a reduction: \
+                     halves of the loop run in parallel, each with its own copy. Declare how \
+                     the copies combine, e.g. `#[penny::split(reduce({name} = +))]`, or \
+                     assign `{name}` only outside the loop"
+                ),
+            );
+        }
+    }
+    for at in finder.exits {
+        errors.at_span(
+            at,
+            "an iteration of a `#[penny::split]` loop can't leave the loop (`break`, \
+             `return`, `?`): halves run their iterations independently. Remove the split, \
+             or compute a flag and test it after the loop",
+        );
+    }
+}
+
+/// What a split loop's body writes and how it leaves.
+#[derive(Default)]
+struct Writes {
+    /// Root names assigned (`x = `, `x += `, `x[i] = `, `x.f = `, `&mut x`), with a span.
+    assigned: Vec<(String, Span)>,
+    /// Names bound inside the body (a write to them is local to the iteration).
+    local: HashSet<String>,
+    /// `break` / `return` / `?` that leave the iteration.
+    exits: Vec<Span>,
+    /// Loops and closures entered (a `break` inside those stays inside).
+    loops: usize,
+    closures: usize,
+}
+
+fn root_name(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(p) => p.path.get_ident(),
+        Expr::Index(i) => root_name(&i.expr),
+        Expr::Field(f) => root_name(&f.base),
+        Expr::Paren(p) => root_name(&p.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => root_name(&u.expr),
+        _ => None,
+    }
+}
+
+impl<'ast> Visit<'ast> for Writes {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::Assign(a) => {
+                if let Some(name) = root_name(&a.left) {
+                    self.assigned.push((name.to_string(), a.left.span()));
+                }
+            }
+            Expr::Binary(b) if is_compound(&b.op) => {
+                if let Some(name) = root_name(&b.left) {
+                    self.assigned.push((name.to_string(), b.left.span()));
+                }
+            }
+            Expr::Reference(r) if r.mutability.is_some() => {
+                if let Some(name) = root_name(&r.expr) {
+                    self.assigned.push((name.to_string(), r.expr.span()));
+                }
+            }
+            Expr::Break(b) if self.closures == 0 && (self.loops == 0 || b.label.is_some()) => {
+                self.exits.push(b.span());
+            }
+            Expr::Return(r) if self.closures == 0 => self.exits.push(r.span()),
+            Expr::Try(t) if self.closures == 0 => self.exits.push(t.question_token.span),
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                self.loops += 1;
+                syn::visit::visit_expr(self, e);
+                self.loops -= 1;
+                return;
+            }
+            Expr::Closure(_) | Expr::Async(_) => {
+                self.closures += 1;
+                syn::visit::visit_expr(self, e);
+                self.closures -= 1;
+                return;
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        self.local.insert(p.ident.to_string());
+        syn::visit::visit_pat_ident(self, p);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+fn is_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// What `machine` records for one split loop.
+pub struct SplitLoop {
+    /// The loop's head resume point.
+    pub head: u32,
+    /// Iterations-finished cursor.
+    pub done: Ident,
+    /// Where this part of the loop stops.
+    pub stop: Ident,
+    /// Halves split off and not joined.
+    pub halves: Ident,
+    /// The reduced fields: field, whether it is an `Option` (opaque type), operator.
+    pub reductions: Vec<(Ident, bool, ReduceOpTokens)>,
+}
+
+/// A reduction's operator as the emitter needs it.
+#[derive(Clone)]
+pub enum ReduceOpTokens {
+    /// A marker type in `penny::__private::reduce`.
+    Builtin(Ident),
+    /// `(combine, identity)`.
+    Custom(TokenStream, TokenStream),
+}
+
+impl From<&ReduceOp> for ReduceOpTokens {
+    fn from(op: &ReduceOp) -> Self {
+        match op {
+            ReduceOp::Builtin(ident) => ReduceOpTokens::Builtin(ident.clone()),
+            ReduceOp::Custom { combine, identity } => {
+                ReduceOpTokens::Custom(quote!(#combine), quote!(#identity))
+            }
+        }
+    }
+}
+
+/// `Task::split`, `split_state` and `join` for the kernel's split loops (none: the trait's
+/// defaults stand).
+pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> TokenStream {
+    let Some(half) = half else {
+        return quote!();
+    };
+    if loops.is_empty() {
+        return quote!();
+    }
+    let mut split_arms = Vec::new();
+    let mut state_arms = Vec::new();
+    let mut join_arms = Vec::new();
+    for l in loops {
+        let SplitLoop {
+            head,
+            done,
+            stop,
+            halves,
+            ..
+        } = l;
+        let head = crate::machine::pc_literal(*head);
+        let mut identities = Vec::new();
+        let mut combines = Vec::new();
+        for (field, opaque, op) in &l.reductions {
+            let (identity, combine) = match op {
+                ReduceOpTokens::Builtin(op) => (
+                    quote!(::penny::__private::reduce::identity_like::<::penny::__private::reduce::#op, _>(&penny_value)),
+                    quote!(::penny::__private::reduce::combine::<::penny::__private::reduce::#op, _>(penny_mine, penny_theirs)),
+                ),
+                ReduceOpTokens::Custom(combine, identity) => {
+                    (quote!(#identity), quote!((#combine)(penny_mine, penny_theirs)))
+                }
+            };
+            if *opaque {
+                identities.push(quote! {
+                    penny_half.#field = self.#field.map(|penny_value| #identity);
+                });
+                combines.push(quote! {
+                    if let (::core::option::Option::Some(penny_mine), ::core::option::Option::Some(penny_theirs)) = (self.#field, penny_other.#field) {
+                        self.#field = ::core::option::Option::Some(#combine);
+                    }
+                });
+            } else {
+                identities.push(quote! {
+                    penny_half.#field = { let penny_value = self.#field; #identity };
+                });
+                combines.push(quote! {
+                    self.#field = { let (penny_mine, penny_theirs) = (self.#field, penny_other.#field); #combine };
+                });
+            }
+        }
+        split_arms.push(quote! {
+            #head if self.#done < self.#stop => {
+                let penny_rest = self.#stop - self.#done;
+                if penny_rest < 2 * ::core::cmp::max(min_iterations, 1) {
+                    return ::core::option::Option::None;
+                }
+                let penny_mid = self.#done + penny_rest / 2;
+                let mut penny_half = *self;
+                penny_half.#done = penny_mid;
+                penny_half.#halves = 0;
+                penny_half.#half = true;
+                #(#identities)*
+                self.#stop = penny_mid;
+                self.#halves += 1;
+                ::core::option::Option::Some(penny_half)
+            }
+        });
+        state_arms.push(quote! {
+            #head if self.#done >= self.#stop => {
+                if self.#halves != 0 {
+                    ::penny::SplitState::Joining
+                } else if self.#half {
+                    ::penny::SplitState::HalfDone
+                } else {
+                    ::penny::SplitState::Running
+                }
+            }
+        });
+        join_arms.push(quote! {
+            #head if self.#halves != 0 => {
+                #(#combines)*
+                self.#done = penny_other.#stop;
+                self.#stop = penny_other.#stop;
+                self.#halves -= 1;
+            }
+        });
+    }
+    quote! {
+        #[allow(unused_variables, clippy::all)]
+        fn split(&mut self, min_iterations: u64) -> ::core::option::Option<Self> {
+            match self.#phase {
+                #(#split_arms)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        #[allow(clippy::all)]
+        fn split_state(&self) -> ::penny::SplitState {
+            match self.#phase {
+                #(#state_arms)*
+                _ => ::penny::SplitState::Running,
+            }
+        }
+
+        #[allow(unused_variables, clippy::all)]
+        fn join(&mut self, penny_other: &Self) {
+            match self.#phase {
+                #(#join_arms)*
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `#[penny::split]` end to end. Every kernel here is checked against its plain function
+//! (the reference): driven by hand with random budgets, random splits and a random order
+//! of parts (`support::run_with_splits`, the protocol a pool follows), and on pools of
+//! 1..8 workers.
+
+mod support;
+
+use penny::{Out, Pool};
+use proptest::prelude::*;
+
+fn hash(i: u64) -> u64 {
+    let mut h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..8 {
+        h = (h ^ (h >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    }
+    h
+}
+
+/// A wrapping sum.
+#[penny::task]
+fn sum_hash(n: u64) -> u64 {
+    let mut acc = 0u64;
+    #[penny::split(reduce(acc = +))]
+    for i in 0..n {
+        acc = acc.wrapping_add(hash(i));
+    }
+    acc
+}
+
+/// Two reductions, one `max`, one `min`, over an inclusive range with untyped literals.
+#[penny::task]
+fn extremes(lo: u32, hi: u32) -> (u64, u64, u32) {
+    let mut best = 0;
+    let mut worst = u64::MAX;
+    let mut count = 0;
+    #[penny::split(reduce(best = max, worst = min, count = +))]
+    for i in lo..=hi {
+        let h = hash(i as u64) % 1_000_000;
+        if h > best {
+            best = h;
+        }
+        worst = worst.min(h);
+        count += 1;
+    }
+    (best, worst, count)
+}
+
+/// An array reduced elementwise: a histogram.
+#[penny::task]
+fn histogram(n: u32) -> [u32; 16] {
+    let mut bins = [0u32; 16];
+    #[penny::split(reduce(bins = +))]
+    for i in 0..n {
+        bins[(hash(i as u64) % 16) as usize] += 1;
+    }
+    bins
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Stats {
+    count: u64,
+    xor: u64,
+    first: Option<u64>,
+}
+
+fn merge(a: Stats, b: Stats) -> Stats {
+    Stats {
+        count: a.count + b.count,
+        xor: a.xor ^ b.xor,
+        first: a.first.or(b.first),
+    }
+}
+
+const EMPTY: Stats = Stats {
+    count: 0,
+    xor: 0,
+    first: None,
+};
+
+/// A user combine function over a user type; `first` keeps the lowest index, so the
+/// combine must keep the plain loop's order.
+#[penny::task]
+fn gather_stats(n: u64, every: u64) -> Stats {
+    let mut s: Stats = EMPTY;
+    #[penny::split(reduce(s = (merge, EMPTY)))]
+    for i in 0..n {
+        if i % every == 3 {
+            s = merge(s, Stats { count: 1, xor: hash(i), first: Some(i) });
+        }
+    }
+    s
+}
+
+/// Phases around a split loop, a split loop nested in an outer resumable loop, a
+/// prologue the halves must not run again, and output written through `Out`.
+#[penny::task]
+fn phases(out: Out<u64>, rows: u32, cols: u32) -> u64 {
+    let mut before = 0u64;
+    for k in 0..3u64 {
+        before += k;
+    }
+    let mut total = 0u64;
+    for r in 0..rows {
+        let mut row = 0u64;
+        #[penny::split(reduce(row = +))]
+        for c in 0..cols {
+            let v = hash((r * cols + c) as u64) % 1000;
+            out.set((r * cols + c) as usize, v);
+            row += v;
+        }
+        total += row * (r as u64 + 1);
+        penny::yield_now!();
+    }
+    total + before
+}
+
+/// An items loop over an array argument, split.
+#[penny::task]
+fn dot(a: [u32; 64], b: [u32; 64]) -> u64 {
+    let mut acc = 0u64;
+    #[penny::split(reduce(acc = +))]
+    for (x, y) in a.iter().zip(b.iter()) {
+        acc += (*x as u64) * (*y as u64);
+    }
+    acc
+}
+
+/// A split loop whose body has a plain inner loop with `break` and a `continue`.
+#[penny::task]
+fn collatz_total(n: u64) -> u64 {
+    let mut steps = 0u64;
+    #[penny::split(reduce(steps = +))]
+    for start in 1..n {
+        if start % 7 == 0 {
+            continue;
+        }
+        let mut x = start;
+        loop {
+            if x == 1 {
+                break;
+            }
+            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+            steps += 1;
+        }
+    }
+    steps
+}
+
+/// Which thread ran each iteration, as a tag per thread.
+#[penny::task]
+#[allow(dead_code)] // the plain function: its tags differ from run to run
+fn who_ran(out: Out<u64>, n: u32) {
+    #[penny::split]
+    for i in 0..n {
+        let mut h = 0u64;
+        for k in 0..200u64 {
+            h = h.wrapping_add(hash(k + i as u64));
+        }
+        out.set(i as usize, thread_tag() + (h & 0));
+    }
+}
+
+fn thread_tag() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut s = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut s);
+    s.finish()
+}
+
+#[test]
+fn one_task_runs_on_several_workers_and_the_driver_splits() {
+    let pool = Pool::builder().workers(4).build();
+    let n = 200_000;
+    let out = Out::<u64>::leak_filled(n as usize, 0);
+    pool.spawn(WhoRan::new(out, n)).join().unwrap();
+    let mut threads = out.to_vec();
+    assert!(threads.iter().all(|&t| t != 0), "every iteration ran once");
+    threads.sort();
+    threads.dedup();
+    assert!(threads.len() > 1, "one split task ran on {} thread(s)", threads.len());
+    let (sum, splits) = support::run_counting_splits(SumHash::new(5000), &[3, 50], &[0, 1, 2]);
+    assert_eq!(sum, sum_hash(5000));
+    assert!(splits > 10, "the driver split {splits} times");
+}
+
+fn arrays() -> ([u32; 64], [u32; 64]) {
+    let a = core::array::from_fn(|i| hash(i as u64) as u32 % 1000);
+    let b = core::array::from_fn(|i| hash(100 + i as u64) as u32 % 1000);
+    (a, b)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn split_kernels_equal_the_plain_functions(
+        budgets in support::budgets(),
+        choices in prop::collection::vec(any::<u32>(), 1..16),
+        n in 0u64..3000,
+        lo in 0u32..50,
+    ) {
+        let run = |t| support::run_with_splits(t, &budgets, &choices);
+        prop_assert_eq!(run(SumHash::new(n)), sum_hash(n));
+        let hi = lo + n as u32 % 500;
+        prop_assert_eq!(support::run_with_splits(Extremes::new(lo, hi), &budgets, &choices), extremes(lo, hi));
+        prop_assert_eq!(support::run_with_splits(Histogram::new(n as u32), &budgets, &choices), histogram(n as u32));
+        prop_assert_eq!(support::run_with_splits(GatherStats::new(n, 5), &budgets, &choices), gather_stats(n, 5));
+        let (a, b) = arrays();
+        prop_assert_eq!(support::run_with_splits(Dot::new(a, b), &budgets, &choices), dot(a, b));
+        prop_assert_eq!(support::run_with_splits(CollatzTotal::new(n % 400), &budgets, &choices), collatz_total(n % 400));
+        let (rows, cols) = (1 + n as u32 % 5, n as u32 % 40);
+        let plain = Out::<u64>::leak_filled((rows * cols) as usize, 0);
+        let lowered = Out::<u64>::leak_filled((rows * cols) as usize, 0);
+        prop_assert_eq!(support::run_with_splits(Phases::new(lowered, rows, cols), &budgets, &choices), phases(plain, rows, cols));
+        prop_assert_eq!(lowered.to_vec(), plain.to_vec());
+    }
+}
+
+#[test]
+fn split_kernels_on_pools_of_every_size() {
+    let n = 200_000;
+    let (a, b) = arrays();
+    for workers in [1, 2, 3, 4, 8] {
+        let pool = Pool::builder().workers(workers).build();
+        let sum = pool.spawn(SumHash::new(n));
+        let ext = pool.spawn(Extremes::new(3, 150_000));
+        let hist = pool.spawn(Histogram::new(150_000));
+        let st = pool.spawn(GatherStats::new(100_000, 7));
+        let d = pool.spawn(Dot::new(a, b));
+        let col = pool.spawn(CollatzTotal::new(30_000));
+        let (rows, cols) = (7, 20_000);
+        let plain = Out::<u64>::leak_filled(rows * cols, 0);
+        let lowered = Out::<u64>::leak_filled(rows * cols, 0);
+        let ph = pool.spawn(Phases::new(lowered, rows as u32, cols as u32));
+        assert_eq!(sum.join(), Ok(sum_hash(n)), "{workers} workers");
+        assert_eq!(ext.join(), Ok(extremes(3, 150_000)));
+        assert_eq!(hist.join(), Ok(histogram(150_000)));
+        assert_eq!(st.join(), Ok(gather_stats(100_000, 7)));
+        assert_eq!(d.join(), Ok(dot(a, b)));
+        assert_eq!(col.join(), Ok(collatz_total(30_000)));
+        assert_eq!(ph.join(), Ok(phases(plain, rows as u32, cols as u32)));
+        assert_eq!(lowered.to_vec(), plain.to_vec());
+    }
+}
