@@ -156,6 +156,13 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     split::check_unconsumed(&func.block, &consumed_splits, &mut errors);
     valid::check_hidden_loops(&body, &mut errors);
     let vars = vars::analyze(&args, &body, count, &output, &mut errors);
+    let outer: std::collections::HashSet<String> = vars
+        .bindings
+        .iter()
+        .filter(|b| b.is_arg || b.carried)
+        .map(|b| b.ident.to_string())
+        .collect();
+    split::check_loops(&body, &|name| outer.contains(name), &mut errors);
     let output_ok = types::not_pod_reason(&output).is_none();
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();

@@ -839,7 +839,8 @@ impl<'k> Emitter<'k, '_> {
         }
     }
 
-    /// Checks a split loop's body and records what `Task::split` and `join` need.
+    /// Resolves a split loop's reductions to fields and records what `Task::split` and
+    /// `join` need (its body was checked by `split::check_loops`).
     fn split_loop(&mut self, l: &'k Loop, done: &Ident, stop: &Ident, halves: &Ident) {
         let spec = l.split.as_ref().expect("a split loop");
         let Head::For { names, .. } = &l.head else {
@@ -858,16 +859,6 @@ impl<'k> Emitter<'k, '_> {
                 .filter(|e| e.kind == EntryKind::Field)
                 .map(|e| e.id)
         };
-        let body: Vec<Stmt> = l
-            .body
-            .parts
-            .iter()
-            .filter_map(|part| match part {
-                Part::Stmt(stmt) => Some(stmt.clone()),
-                Part::Let(l) => Some(Stmt::Local(l.local.clone())),
-                _ => None,
-            })
-            .collect();
         let mut reductions = Vec::new();
         let mut errors = Vec::new();
         for r in &spec.reductions {
@@ -891,7 +882,6 @@ impl<'k> Emitter<'k, '_> {
                 )),
             }
         }
-        crate::split::check_body(spec, &body, &|name| field(name).is_some(), self.errors);
         for e in errors {
             self.errors.push(e);
         }

@@ -3,7 +3,7 @@
 //!
 //! - [`parse`] reads the attribute: `#[penny::split]`, or with reductions
 //!   `#[penny::split(reduce(sum = +, best = max, h = (merge, [0u32; 16])))]`;
-//! - [`check_body`] rejects what would make halves disagree with the plain loop: assigning a
+//! - [`check_loops`] rejects what would make halves disagree with the plain loop: assigning a
 //!   variable declared before the loop that is not a reduction, and `break` / `return` / `?`
 //!   out of an iteration;
 //! - [`methods`] emits `Task::split`, `split_state` and `join` from what `machine` recorded.
@@ -241,10 +241,42 @@ pub fn check_unconsumed(block: &syn::Block, consumed: &HashSet<usize>, errors: &
     Find { consumed, errors }.visit_block(block);
 }
 
-/// Checks the body of a split loop: every variable it assigns that was declared before the
-/// loop (`outer`: the names in scope there) must be a reduction, and no iteration may leave
-/// the loop early.
-pub fn check_body(
+/// Checks the body of every split loop in `seq`: every variable it assigns that lives
+/// outside the loop (`outer`: arguments and carried variables; names the body binds itself
+/// are its own) must be a reduction, and no iteration may leave the loop early.
+pub fn check_loops(seq: &crate::ast::Seq, outer: &dyn Fn(&str) -> bool, errors: &mut Errors) {
+    use crate::ast::Part;
+    for part in &seq.parts {
+        match part {
+            Part::Loop(l) => {
+                if let (Some(spec), crate::ast::Head::For { names, .. }) = (&l.split, &l.head) {
+                    let body: Vec<syn::Stmt> = l
+                        .body
+                        .parts
+                        .iter()
+                        .filter_map(|part| match part {
+                            Part::Stmt(stmt) => Some(stmt.clone()),
+                            Part::Let(l) => Some(syn::Stmt::Local(l.local.clone())),
+                            _ => None,
+                        })
+                        .collect();
+                    let own: Vec<String> = names.iter().map(|n| n.ident.to_string()).collect();
+                    let outer = |name: &str| !own.iter().any(|n| n == name) && outer(name);
+                    check_body(spec, &body, &outer, errors);
+                }
+                check_loops(&l.body, outer, errors);
+            }
+            Part::Branch(b) => {
+                for arm in &b.arms {
+                    check_loops(arm, outer, errors);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_body(
     spec: &SplitSpec,
     body: &[syn::Stmt],
     outer: &dyn Fn(&str) -> bool,
