@@ -85,7 +85,14 @@ fn gather_stats(n: u64, every: u64) -> Stats {
     #[penny::split(reduce(s = (merge, EMPTY)))]
     for i in 0..n {
         if i % every == 3 {
-            s = merge(s, Stats { count: 1, xor: hash(i), first: Some(i) });
+            s = merge(
+                s,
+                Stats {
+                    count: 1,
+                    xor: hash(i),
+                    first: Some(i),
+                },
+            );
         }
     }
     s
@@ -177,7 +184,11 @@ fn one_task_runs_on_several_workers_and_the_driver_splits() {
     assert!(threads.iter().all(|&t| t != 0), "every iteration ran once");
     threads.sort();
     threads.dedup();
-    assert!(threads.len() > 1, "one split task ran on {} thread(s)", threads.len());
+    assert!(
+        threads.len() > 1,
+        "one split task ran on {} thread(s)",
+        threads.len()
+    );
     let (sum, splits) = support::run_counting_splits(SumHash::new(5000), &[3, 50], &[0, 1, 2]);
     assert_eq!(sum, sum_hash(5000));
     assert!(splits > 10, "the driver split {splits} times");
@@ -240,5 +251,110 @@ fn split_kernels_on_pools_of_every_size() {
         assert_eq!(col.join(), Ok(collatz_total(30_000)));
         assert_eq!(ph.join(), Ok(phases(plain, rows as u32, cols as u32)));
         assert_eq!(lowered.to_vec(), plain.to_vec());
+    }
+}
+
+fn unit(i: u64) -> f32 {
+    (hash(i) % 10_000) as f32 * 1e-4 - 0.3
+}
+
+/// A float sum of squares, with an untyped literal.
+#[penny::task]
+fn sum_squares(n: u64) -> f32 {
+    let mut acc = 0.0;
+    #[penny::split(reduce(acc = +))]
+    for i in 0..n {
+        let x = unit(i);
+        acc += x * x;
+    }
+    acc
+}
+
+/// A float product and a float max over f64 next to an integer count, starting from
+/// values that are not the identities.
+#[penny::task]
+fn float_mix(n: u64) -> (f64, f64, u64) {
+    let mut prod = 1.5f64;
+    let mut top = -1.0f64;
+    let mut odd = 0u64;
+    #[penny::split(reduce(prod = *, top = max, odd = +))]
+    for i in 0..n {
+        let x = unit(i) as f64;
+        prod *= 1.0 + x * 1e-3;
+        top = top.max(x);
+        odd += i & 1;
+    }
+    (prod, top, odd)
+}
+
+fn sum_squares_reference(n: u64) -> f32 {
+    penny::reference::tree_fold(
+        n,
+        0.0f32,
+        0.0,
+        |i, acc| *acc += unit(i) * unit(i),
+        |a, b| a + b,
+    )
+}
+
+fn float_mix_reference(n: u64) -> (f64, f64, u64) {
+    use penny::__private::reduce::{combine, Max};
+    let prod = penny::reference::tree_fold(
+        n,
+        1.5f64,
+        1.0,
+        |i, p| *p *= 1.0 + unit(i) as f64 * 1e-3,
+        |a, b| a * b,
+    );
+    let top = penny::reference::tree_fold(
+        n,
+        -1.0f64,
+        f64::NEG_INFINITY,
+        |i, t| *t = t.max(unit(i) as f64),
+        combine::<Max, f64>,
+    );
+    (prod, top, (0..n).map(|i| i & 1).sum())
+}
+
+fn bits(v: (f64, f64, u64)) -> (u64, u64, u64) {
+    (v.0.to_bits(), v.1.to_bits(), v.2)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn float_reductions_are_bit_identical_to_the_tree(
+        budgets in support::budgets(),
+        choices in prop::collection::vec(any::<u32>(), 1..16),
+        n in prop_oneof![0u64..300, 4000u64..12_000],
+    ) {
+        let got = support::run_with_splits(SumSquares::new(n), &budgets, &choices);
+        prop_assert_eq!(got.to_bits(), sum_squares_reference(n).to_bits());
+        let got = support::run_with_splits(FloatMix::new(n), &budgets, &choices);
+        prop_assert_eq!(bits(got), bits(float_mix_reference(n)));
+    }
+}
+
+#[test]
+fn float_reductions_are_the_same_on_every_pool_and_run() {
+    let n = 1_000_003;
+    let want = sum_squares_reference(n);
+    let mix = bits(float_mix_reference(n));
+    // The tree differs from the plain linear sum, but not by much.
+    let plain = sum_squares(n);
+    assert!(((want - plain) / want).abs() < 1e-3, "{want} vs {plain}");
+    for workers in [1, 2, 3, 4, 8] {
+        let pool = Pool::builder().workers(workers).build();
+        for _ in 0..3 {
+            let a = pool.spawn(SumSquares::new(n));
+            let b = pool.spawn(FloatMix::new(n));
+            assert_eq!(
+                a.join().unwrap().to_bits(),
+                want.to_bits(),
+                "{workers} workers"
+            );
+            assert_eq!(bits(b.join().unwrap()), mix, "{workers} workers");
+        }
     }
 }

@@ -515,7 +515,8 @@ impl<'e> Builder<'e> {
             Expr::ForLoop(e) => {
                 split = crate::split::parse(&e.attrs, self.errors);
                 if split.is_some() {
-                    self.consumed_splits.insert(e as *const syn::ExprForLoop as usize);
+                    self.consumed_splits
+                        .insert(e as *const syn::ExprForLoop as usize);
                 }
                 let source = self.source(&e.expr);
                 let names = self.names(&e.pat, false);

@@ -95,7 +95,8 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             inits.push(quote!(#len: 0));
             debug.push(len.clone());
         }
-        if let Some((stop, halves)) = &info.split {
+        if let Some(split) = &info.split {
+            let (stop, halves, leaf) = (&split.stop, &split.halves, &split.leaf);
             let doc = format!(
                 " Where this part of the split loop `{}` stops: its range's length until the \
                  task splits it.",
@@ -104,13 +105,36 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             fields.push(quote!(#[doc = #doc] #stop: u64));
             inits.push(quote!(#stop: 0));
             debug.push(stop.clone());
-            let doc = format!(
-                " Halves of `{}` split off and not joined yet.",
-                info.name
-            );
+            let doc = format!(" Halves of `{}` split off and not joined yet.", info.name);
             fields.push(quote!(#[doc = #doc] #halves: u32));
             inits.push(quote!(#halves: 0));
             debug.push(halves.clone());
+            let doc = format!(
+                " Iterations per leaf of `{}`'s float reductions (0: none): splits fall on leaf \
+                 boundaries.",
+                info.name
+            );
+            fields.push(quote!(#[doc = #doc] #leaf: u64));
+            inits.push(quote!(#leaf: 0));
+            debug.push(leaf.clone());
+            let reductions = lowered
+                .splits
+                .iter()
+                .find(|s| s.head == info.head)
+                .map(|s| s.reductions.as_slice())
+                .unwrap_or_default();
+            for red in reductions {
+                if let Some((partials, ty)) = &red.partials {
+                    let doc = format!(
+                        " The partial results of the reduction of `{}` in `{}`.",
+                        red.name, info.name
+                    );
+                    let pty = crate::split::partials_type(&red.op, ty);
+                    fields.push(quote!(#[doc = #doc] #partials: #pty));
+                    inits.push(quote!(#partials: <#pty as ::penny::__private::reduce::Partials<#ty>>::start(<#ty as ::penny::Pod>::ZERO, 0)));
+                    debug.push(partials.clone());
+                }
+            }
         }
     }
     if let Some(half) = &lowered.half_field {
@@ -174,8 +198,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let hoisted = &lowered.hoisted;
     let progress = crate::progress::progress_body(kernel, &lowered.infos, phase, output_field);
     let arms = &lowered.arms;
-    let split_methods =
-        crate::split::methods(&lowered.splits, phase, lowered.half_field.as_ref());
+    let split_methods = crate::split::methods(&lowered.splits, phase, lowered.half_field.as_ref());
     let state_text = state.to_string();
     // Generic kernels check their size when `new` is instantiated; others at once.
     let (checks_item, new_check) = if generic {

@@ -41,9 +41,8 @@ pub(crate) struct LoopInfo {
     pub(crate) reads: Vec<String>,
     /// How the docs name the loop: `for i`, `while`, `'rows`.
     pub(crate) name: String,
-    /// `#[penny::split]`: the fields where this part of the loop stops and counting its
-    /// halves not joined yet.
-    pub(crate) split: Option<(Ident, Ident)>,
+    /// `#[penny::split]`: the loop's split fields.
+    pub(crate) split: Option<crate::split::SplitFields>,
 }
 
 /// The finished lowering of a kernel's body.
@@ -286,11 +285,20 @@ impl<'k> Emitter<'k, '_> {
                     info.saved = Some(saved);
                 }
                 info.range = Some(tokens);
-                if l.split.is_some() {
-                    info.split = Some((
-                        fresh(&format!("{stem}_stop"), taken),
-                        fresh(&format!("{stem}_halves"), taken),
-                    ));
+                if let Some(spec) = &l.split {
+                    info.split = Some(crate::split::SplitFields {
+                        stop: fresh(&format!("{stem}_stop"), taken),
+                        halves: fresh(&format!("{stem}_halves"), taken),
+                        leaf: fresh(&format!("{stem}_leaf"), taken),
+                        partials: spec
+                            .reductions
+                            .iter()
+                            .map(|r| {
+                                matches!(r.op, crate::split::ReduceOp::Builtin(_))
+                                    .then(|| fresh(&format!("{}_partials", r.name), taken))
+                            })
+                            .collect(),
+                    });
                 }
             }
             _ => {
@@ -689,6 +697,13 @@ impl<'k> Emitter<'k, '_> {
     fn enter_loop(&mut self, l: &'k Loop, arm: &mut Arm) {
         // Evaluating the range runs user code, which may change mutable variables.
         arm.ran = true;
+        // A split loop runs to `stop`: the whole range until it splits.
+        let split_entry = match (&self.infos[l.id].split, self.infos[l.id].access.clone()) {
+            (Some(_), Some(access)) => self
+                .split_loop(l)
+                .map(|split| crate::split::entry(split, &access)),
+            _ => None,
+        };
         let info = &self.infos[l.id];
         let mut code = Vec::new();
         if let Some(done) = &info.done {
@@ -719,10 +734,7 @@ impl<'k> Emitter<'k, '_> {
             // The only evaluation of this range, as Rust evaluates it once.
             code.push(quote!(self.#saved = #range.save();));
         }
-        if let (Some((stop, halves)), Some(access)) = (&info.split, &info.access) {
-            // A split loop runs to `stop`: the whole range until it splits.
-            code.push(quote!(self.#stop = #access.len(); self.#halves = 0;));
-        }
+        code.extend(split_entry);
         arm.code.extend(code);
         let goto = self.goto(arm, self.scopes.len(), info.head);
         arm.code.push(goto);
@@ -839,59 +851,58 @@ impl<'k> Emitter<'k, '_> {
         }
     }
 
-    /// Resolves a split loop's reductions to fields and records what `Task::split` and
-    /// `join` need (its body was checked by `split::check_loops`).
-    fn split_loop(&mut self, l: &'k Loop, done: &Ident, stop: &Ident, halves: &Ident) {
-        let spec = l.split.as_ref().expect("a split loop");
-        let Head::For { names, .. } = &l.head else {
-            return;
-        };
-        let own: Vec<String> = names.iter().map(|n| n.ident.to_string()).collect();
-        let field = |name: &str| -> Option<BindingId> {
-            if own.iter().any(|n| n == name) {
-                return None;
-            }
-            self.scopes
+    /// Resolves a split loop's reductions to the variables in scope at the loop and records
+    /// what `Task::split` and `join` need (its body was checked by `split::check_loops`).
+    fn split_loop(&mut self, l: &'k Loop) -> Option<&crate::split::SplitLoop> {
+        let spec = l.split.as_ref()?;
+        let info = &self.infos[l.id];
+        let fields = info.split.clone()?;
+        let done = info.done.clone()?;
+        let head = info.head;
+        let mut reductions = Vec::new();
+        for (r, partials) in spec.reductions.iter().zip(&fields.partials) {
+            let name = r.name.to_string();
+            let found = self
+                .scopes
                 .iter()
                 .flatten()
                 .rev()
                 .find(|e| e.name == name)
                 .filter(|e| e.kind == EntryKind::Field)
-                .map(|e| e.id)
-        };
-        let mut reductions = Vec::new();
-        let mut errors = Vec::new();
-        for r in &spec.reductions {
-            match field(&r.name.to_string()) {
-                Some(id) => {
-                    let binding = self.kernel.vars.get(id);
-                    reductions.push((
-                        binding.field.clone().expect("fields are named"),
-                        binding.opaque(),
-                        crate::split::ReduceOpTokens::from(&r.op),
-                    ));
-                }
-                None => errors.push(syn::Error::new(
-                    r.name.span(),
+                .map(|e| e.id);
+            let Some(id) = found else {
+                self.errors.at(
+                    &r.name,
                     format!(
-                        "`{}` is not a variable the loop carries: a reduction names a variable \
-                         declared before the `#[penny::split]` loop and updated in it, e.g. \
-                         `let mut {0} = 0; #[penny::split(reduce({0} = +))] for i in 0..n {{ {0} += i; }}`",
-                        r.name
+                        "`{name}` is not a variable the loop carries: a reduction names a \
+                         variable declared before the `#[penny::split]` loop and updated in it, \
+                         e.g. `let mut {name} = 0; #[penny::split(reduce({name} = +))] for i in \
+                         0..n {{ {name} += i; }}`"
                     ),
-                )),
-            }
-        }
-        for e in errors {
-            self.errors.push(e);
+                );
+                continue;
+            };
+            let binding = self.kernel.vars.get(id);
+            let op = crate::split::ReduceOpTokens::from(&r.op);
+            let partials = match (partials, &binding.ty) {
+                (Some(p), Some(ty)) if !binding.opaque() => Some((p.clone(), ty.clone())),
+                _ => None,
+            };
+            reductions.push(crate::split::Reduced {
+                name: binding.ident.clone(),
+                field: binding.field.clone().expect("fields are named"),
+                opaque: binding.opaque(),
+                op,
+                partials,
+            });
         }
         self.splits.push(crate::split::SplitLoop {
-            head: self.infos[l.id].head,
-            done: done.clone(),
-            stop: stop.clone(),
-            halves: halves.clone(),
+            head,
+            done,
+            fields,
             reductions,
         });
+        self.splits.last()
     }
 
     /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
@@ -951,8 +962,9 @@ impl<'k> Emitter<'k, '_> {
                 // loop fits the budget and its range may be evaluated again, it runs exactly
                 // as the user wrote it.
                 let chunk = quote!(#label for #chunk_pat in penny_range.chunk(self.#done, penny_end) #chunk_body);
-                let split = info.split.clone();
-                let run = if info.saved.is_none() && split.is_none() {
+                let split = info.split.is_some();
+                let split_chunk = split.then(|| chunk.clone());
+                let run = if info.saved.is_none() && !split {
                     quote! {
                         if penny_take == penny_len {
                             #label for #pat in #written #body
@@ -966,33 +978,39 @@ impl<'k> Emitter<'k, '_> {
                 let dispatch = self.dispatch(&arm, &jumps, &targets);
                 let exit = self.goto(&arm, outer, exit_pc);
                 let yielded = self.yield_here(&arm);
-                // A split loop's part ends at its `stop`; there it waits for its halves, and a
-                // half stops for good (see `Task::split_state`).
-                let (len, wait) = match &split {
-                    Some((stop, halves)) => {
-                        self.split_loop(l, &done, stop, halves);
-                        let half = self.half_field.clone().expect("kernels with split loops have it");
-                        (
-                            quote!(self.#stop),
-                            quote!(if self.#halves != 0 || self.#half #yielded),
-                        )
+                if split {
+                    let head = self.infos[l.id].head;
+                    if let Some(sl) = self.splits.iter().find(|s| s.head == head) {
+                        let half = self
+                            .half_field
+                            .clone()
+                            .expect("kernels with split loops have it");
+                        arm.code.push(crate::split::leaf_arm(
+                            sl,
+                            crate::split::Chunk {
+                                range,
+                                chunk: split_chunk.expect("built for split loops"),
+                                yielded,
+                                exit,
+                                half,
+                            },
+                        ));
                     }
-                    None => (quote!(penny_range.len()), quote!()),
-                };
-                arm.code.push(quote! {
-                    let penny_range = #range;
-                    let penny_len = #len;
-                    let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
-                    let penny_take = penny_end - self.#done;
-                    #declare_jump
-                    #run
-                    penny_budget -= penny_take;
-                    self.#done = penny_end;
-                    #dispatch
-                    if penny_end < penny_len #yielded
-                    #wait
-                    #exit
-                });
+                } else {
+                    arm.code.push(quote! {
+                        let penny_range = #range;
+                        let penny_len = penny_range.len();
+                        let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
+                        let penny_take = penny_end - self.#done;
+                        #declare_jump
+                        #run
+                        penny_budget -= penny_take;
+                        self.#done = penny_end;
+                        #dispatch
+                        if penny_end < penny_len #yielded
+                        #exit
+                    });
+                }
             }
             Head::While { .. } | Head::Loop => {
                 // The budget is part of the loop's condition (`left != 0 && cond`), so the

@@ -68,7 +68,10 @@ pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Option<SplitSpec> {
     let mut found = None;
     for attr in attrs.iter().filter(|a| is_split(a)) {
         if found.is_some() {
-            errors.at(attr, "a loop takes one `#[penny::split]`: list every reduction in it");
+            errors.at(
+                attr,
+                "a loop takes one `#[penny::split]`: list every reduction in it",
+            );
             continue;
         }
         let reductions = match &attr.meta {
@@ -404,18 +407,45 @@ fn is_compound(op: &syn::BinOp) -> bool {
     )
 }
 
+/// The fields `machine` gives a split loop.
+#[derive(Clone)]
+pub struct SplitFields {
+    /// Where this part of the loop stops.
+    pub stop: Ident,
+    /// Halves split off and not joined.
+    pub halves: Ident,
+    /// Iterations per leaf of the reductions' tree (0: no float reduction, no leaves).
+    pub leaf: Ident,
+    /// Per reduction in the attribute's order: the field keeping its partial results
+    /// (built-in operators only).
+    pub partials: Vec<Option<Ident>>,
+}
+
 /// What `machine` records for one split loop.
 pub struct SplitLoop {
     /// The loop's head resume point.
     pub head: u32,
     /// Iterations-finished cursor.
     pub done: Ident,
-    /// Where this part of the loop stops.
-    pub stop: Ident,
-    /// Halves split off and not joined.
-    pub halves: Ident,
-    /// The reduced fields: field, whether it is an `Option` (opaque type), operator.
-    pub reductions: Vec<(Ident, bool, ReduceOpTokens)>,
+    /// The loop's fields.
+    pub fields: SplitFields,
+    /// The reductions, resolved to the variables they name.
+    pub reductions: Vec<Reduced>,
+}
+
+/// One reduction, resolved.
+pub struct Reduced {
+    /// The user's variable.
+    pub name: Ident,
+    /// Its field.
+    pub field: Ident,
+    /// Whether the field is an `Option` (a type Penny can't see is plain data).
+    pub opaque: bool,
+    /// The operator.
+    pub op: ReduceOpTokens,
+    /// The partial-results field and the variable's type (built-in operators on a type
+    /// Penny can see).
+    pub partials: Option<(Ident, syn::Type)>,
 }
 
 /// A reduction's operator as the emitter needs it.
@@ -438,6 +468,146 @@ impl From<&ReduceOp> for ReduceOpTokens {
     }
 }
 
+const REDUCE: &str = "::penny::__private::reduce";
+
+fn reduce_path() -> TokenStream {
+    REDUCE.parse().expect("a path")
+}
+
+/// The partial-results type, combine function and identity of a built-in reduction.
+fn partials_parts(op: &Ident, ty: &syn::Type) -> (TokenStream, TokenStream, TokenStream) {
+    let r = reduce_path();
+    (
+        quote!(<#r::PartialsOf<#ty, #r::#op> as #r::Partials<#ty>>),
+        quote!(#r::combine::<#r::#op, #ty>),
+        quote!(<#ty as #r::Reduce<#r::#op>>::identity()),
+    )
+}
+
+/// The type of a partial-results field.
+pub fn partials_type(op: &ReduceOpTokens, ty: &syn::Type) -> TokenStream {
+    let r = reduce_path();
+    match op {
+        ReduceOpTokens::Builtin(op) => quote!(#r::PartialsOf<#ty, #r::#op>),
+        ReduceOpTokens::Custom(..) => quote!(#r::Linear),
+    }
+}
+
+/// Loop entry: the part is the whole range; a float reduction moves the variable's value
+/// aside (the tree's base) and starts from the identity.
+pub fn entry(l: &SplitLoop, access: &TokenStream) -> TokenStream {
+    let r = reduce_path();
+    let SplitFields {
+        stop, halves, leaf, ..
+    } = &l.fields;
+    let mut trees = Vec::new();
+    let mut starts = Vec::new();
+    for red in &l.reductions {
+        let (Some((partials, ty)), ReduceOpTokens::Builtin(op)) = (&red.partials, &red.op) else {
+            continue;
+        };
+        let name = &red.name;
+        let (kind, _, identity) = partials_parts(op, ty);
+        trees.push(quote!(|| #r::is_tree::<#r::#op, #ty>()));
+        starts.push(quote! {
+            self.#partials = #kind::start(#name, 0);
+            if #r::is_tree::<#r::#op, #ty>() {
+                #name = #identity;
+            }
+        });
+    }
+    quote! {
+        self.#stop = #access.len();
+        self.#halves = 0;
+        self.#leaf = if false #(#trees)* { #r::leaf_size(self.#stop) } else { 0 };
+        #(#starts)*
+    }
+}
+
+/// The pieces of a split loop's leaf arm `machine` hands over.
+pub struct Chunk {
+    /// `let penny_range = ...;`'s expression.
+    pub range: TokenStream,
+    /// The chunk loop over `penny_range.chunk(self.done, penny_end)`.
+    pub chunk: TokenStream,
+    /// Returns `Yielded`, storing the variables.
+    pub yielded: TokenStream,
+    /// Leaves the loop.
+    pub exit: TokenStream,
+    /// The half flag.
+    pub half: Ident,
+}
+
+/// A split loop's leaf arm: chunks up to the part's `stop`, ending early at leaf boundaries
+/// to hand each finished leaf to the reductions' trees; at `stop` the part waits for its
+/// halves (a half stops for good), then the reductions finish and the loop exits.
+pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
+    let done = &l.done;
+    let SplitFields {
+        stop, halves, leaf, ..
+    } = &l.fields;
+    let Chunk {
+        range,
+        chunk,
+        yielded,
+        exit,
+        half,
+    } = c;
+    let r = reduce_path();
+    let mut pushes = Vec::new();
+    let mut finishes = Vec::new();
+    for red in &l.reductions {
+        let (Some((partials, ty)), ReduceOpTokens::Builtin(op)) = (&red.partials, &red.op) else {
+            continue;
+        };
+        let name = &red.name;
+        let (kind, combine, identity) = partials_parts(op, ty);
+        pushes.push(quote! {
+            #kind::push_leaf(&mut self.#partials, (penny_end - 1) / penny_leaf, #name, #combine);
+            if #r::is_tree::<#r::#op, #ty>() {
+                #name = #identity;
+            }
+        });
+        finishes.push(quote!(#name = #kind::finish(&self.#partials, #name, #combine);));
+    }
+    let leaves = (!pushes.is_empty()).then(|| {
+        quote! {
+            if penny_leaf != 0
+                && penny_take != 0
+                && (penny_end % penny_leaf == 0 || penny_end == penny_range.len())
+            {
+                #(#pushes)*
+            }
+        }
+    });
+    quote! {
+        let penny_range = #range;
+        let penny_len = self.#stop;
+        let penny_leaf = self.#leaf;
+        loop {
+            let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
+            let penny_end = if penny_leaf != 0 {
+                ::core::cmp::min(penny_end, (self.#done / penny_leaf + 1) * penny_leaf)
+            } else {
+                penny_end
+            };
+            let penny_take = penny_end - self.#done;
+            #chunk
+            penny_budget -= penny_take;
+            self.#done = penny_end;
+            #leaves
+            if penny_end < penny_len && penny_budget != 0 {
+                continue;
+            }
+            break;
+        }
+        if self.#done < penny_len #yielded
+        if self.#halves != 0 || self.#half #yielded
+        #(#finishes)*
+        #exit
+    }
+}
+
 /// `Task::split`, `split_state` and `join` for the kernel's split loops (none: the trait's
 /// defaults stand).
 pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> TokenStream {
@@ -447,31 +617,31 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
     if loops.is_empty() {
         return quote!();
     }
+    let r = reduce_path();
     let mut split_arms = Vec::new();
     let mut state_arms = Vec::new();
     let mut join_arms = Vec::new();
     for l in loops {
-        let SplitLoop {
-            head,
-            done,
-            stop,
-            halves,
-            ..
-        } = l;
-        let head = crate::machine::pc_literal(*head);
+        let done = &l.done;
+        let SplitFields {
+            stop, halves, leaf, ..
+        } = &l.fields;
+        let head = crate::machine::pc_literal(l.head);
         let mut identities = Vec::new();
         let mut combines = Vec::new();
-        for (field, opaque, op) in &l.reductions {
-            let (identity, combine) = match op {
+        for red in &l.reductions {
+            let field = &red.field;
+            let (identity, combine) = match &red.op {
                 ReduceOpTokens::Builtin(op) => (
-                    quote!(::penny::__private::reduce::identity_like::<::penny::__private::reduce::#op, _>(&penny_value)),
-                    quote!(::penny::__private::reduce::combine::<::penny::__private::reduce::#op, _>(penny_mine, penny_theirs)),
+                    quote!(#r::identity_like::<#r::#op, _>(&penny_value)),
+                    quote!(#r::combine::<#r::#op, _>(penny_mine, penny_theirs)),
                 ),
-                ReduceOpTokens::Custom(combine, identity) => {
-                    (quote!(#identity), quote!((#combine)(penny_mine, penny_theirs)))
-                }
+                ReduceOpTokens::Custom(combine, identity) => (
+                    quote!(#identity),
+                    quote!((#combine)(penny_mine, penny_theirs)),
+                ),
             };
-            if *opaque {
+            if red.opaque {
                 identities.push(quote! {
                     penny_half.#field = self.#field.map(|penny_value| #identity);
                 });
@@ -488,6 +658,15 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
                     self.#field = { let (penny_mine, penny_theirs) = (self.#field, penny_other.#field); #combine };
                 });
             }
+            if let (Some((partials, ty)), ReduceOpTokens::Builtin(op)) = (&red.partials, &red.op) {
+                let (kind, combine, identity) = partials_parts(op, ty);
+                identities.push(quote! {
+                    penny_half.#partials = #kind::start(#identity, penny_mid / ::core::cmp::max(self.#leaf, 1));
+                });
+                combines.push(quote! {
+                    #kind::append(&mut self.#partials, &penny_other.#partials, #combine);
+                });
+            }
         }
         split_arms.push(quote! {
             #head if self.#done < self.#stop => {
@@ -495,7 +674,12 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
                 if penny_rest < 2 * ::core::cmp::max(min_iterations, 1) {
                     return ::core::option::Option::None;
                 }
+                // Splits fall on leaf boundaries (see `penny::__private::reduce`).
                 let penny_mid = self.#done + penny_rest / 2;
+                let penny_mid = if self.#leaf != 0 { penny_mid / self.#leaf * self.#leaf } else { penny_mid };
+                if penny_mid <= self.#done || penny_mid >= self.#stop {
+                    return ::core::option::Option::None;
+                }
                 let mut penny_half = *self;
                 penny_half.#done = penny_mid;
                 penny_half.#halves = 0;

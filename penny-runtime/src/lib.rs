@@ -59,6 +59,7 @@ pub mod web;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod reference;
 
 pub use io::{AtomicElem, In, Out};
 pub use pod::Pod;

@@ -64,7 +64,10 @@ where
         v
     };
     loop {
-        assert!(!ready.is_empty(), "no part can run: the split protocol is stuck");
+        assert!(
+            !ready.is_empty(),
+            "no part can run: the split protocol is stuck"
+        );
         let pick = next_choice() as usize % ready.len();
         let me = ready.swap_remove(pick);
         let budget = budgets[b % budgets.len()];
@@ -78,7 +81,10 @@ where
         match parts[me].state.step(budget) {
             Step::Done(out) => {
                 assert!(parts[me].parent.is_none(), "a half returned");
-                assert!(parts[me].halves.is_empty(), "returned with halves not joined");
+                assert!(
+                    parts[me].halves.is_empty(),
+                    "returned with halves not joined"
+                );
                 assert_eq!(parts[me].state.step(1), Step::Done(out), "Done repeats");
                 return (out, parts.len() - 1);
             }
@@ -109,7 +115,10 @@ where
                 parts[me].waiting = true;
             }
             SplitState::HalfDone => {
-                assert!(parts[me].parent.is_some(), "HalfDone on a task split from none");
+                assert!(
+                    parts[me].parent.is_some(),
+                    "HalfDone on a task split from none"
+                );
                 assert!(parts[me].halves.is_empty(), "HalfDone with halves");
                 parts[me].finished = true;
             }
