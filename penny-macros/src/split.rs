@@ -45,9 +45,9 @@ pub enum ReduceOp {
     /// `(combine, identity)`: a function of two values and the value halves start from.
     Custom {
         /// The combine function (`fn(T, T) -> T`).
-        combine: Expr,
+        combine: Box<Expr>,
         /// The identity.
-        identity: Expr,
+        identity: Box<Expr>,
     },
 }
 
@@ -187,7 +187,10 @@ fn parse_op(input: ParseStream) -> syn::Result<ReduceOp> {
         content.parse::<Token![,]>()?;
         let identity: Expr = content.parse()?;
         let _ = content.parse::<Option<Token![,]>>()?;
-        Ok(ReduceOp::Custom { combine, identity })
+        Ok(ReduceOp::Custom {
+            combine: Box::new(combine),
+            identity: Box::new(identity),
+        })
     } else {
         Err(look.error())
     }
