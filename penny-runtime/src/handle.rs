@@ -99,10 +99,15 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
             return TaskStatus::Queued;
         }
         match self.shared.slot_header((at >> 32) as u32, at as u32) {
-            Some(header) if matches!(header.state(), SlotState::Queued | SlotState::Cancelled) => {
+            // A queued task with halves split off is running: its halves are.
+            Some(header)
+                if matches!(header.state(), SlotState::Queued | SlotState::Cancelled)
+                    && !header.split() =>
+            {
                 TaskStatus::Queued
             }
-            // Running, or finishing right now (the slot was freed, the cell is being filled).
+            // Running, or finishing right now (the slot was freed, the cell is being filled),
+            // or parked at its split loop's join while its halves run.
             _ => TaskStatus::Running,
         }
     }

@@ -483,7 +483,13 @@ impl<'k> Running<'k> {
     /// Splits the task into a fresh slot with its own reference to the task's cell, not
     /// published yet: the caller reads its progress, links it, then [`Half::publish`]es it.
     /// `None` (nothing changed) when no slot is free or the task can't split.
-    pub(crate) fn split_off(&mut self, r: &Region, min_iterations: u64) -> Option<Half<'k>> {
+    /// The half starts with `meter`, the task's budget meter as it is now.
+    pub(crate) fn split_off(
+        &mut self,
+        r: &Region,
+        min_iterations: u64,
+        meter: Meter,
+    ) -> Option<Half<'k>> {
         let fresh = Fresh::pop(r)?;
         let off = r.layout().slot(fresh.index);
         let kind = self.kind;
@@ -525,7 +531,6 @@ impl<'k> Running<'k> {
             .u32(r.layout().slot(self.index) + region::S_KIND)
             .load(Relaxed);
         r.u32(off + region::S_KIND).store(kind_index, Relaxed);
-        let meter = self.meter(r);
         r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
         r.u32(off + region::S_METER)
             .store(meter.phase as u32, Relaxed);

@@ -39,6 +39,7 @@
 
 use super::worker::panic_message;
 use super::Shared;
+use crate::budget::Meter;
 use crate::completion::Outcome;
 use crate::lock::SpinLock;
 use crate::owned::{self, Running};
@@ -46,6 +47,14 @@ use crate::region;
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::{Progress, SplitState};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A line in the simulation's trace (nothing elsewhere).
+fn trace(line: impl FnOnce() -> String) {
+    #[cfg(test)]
+    crate::backend::sim::trace(line);
+    #[cfg(not(test))]
+    let _ = line;
+}
 
 /// The split bookkeeping of one slot (see the module docs).
 pub(crate) struct Link {
@@ -97,7 +106,9 @@ impl Shared {
 
     /// Offers `task` a split after a chunk that yielded (see the module docs). Task code runs
     /// here (`split`, and `progress` of the half): the caller catches panics.
-    pub(super) fn offer_split(&self, me: u16, task: &mut Running<'_>, min_iterations: u64) {
+    /// `meter`: the task's budget meter as it is now (the half starts with it); each part
+    /// keeps at least its budget's worth of iterations.
+    pub(super) fn offer_split(&self, me: u16, task: &mut Running<'_>, meter: Meter) {
         let priority = task.header().priority() as usize;
         let more_or_as_urgent = self.more_urgent_mask(priority + 1);
         if self.layout.config.workers < 2
@@ -106,7 +117,8 @@ impl Shared {
         {
             return;
         }
-        let Some(half) = task.split_off(&self.region, min_iterations.max(1)) else {
+        let min_iterations = u64::from(meter.budget).max(1);
+        let Some(half) = task.split_off(&self.region, min_iterations, meter) else {
             return;
         };
         let index = task.index();
@@ -158,6 +170,7 @@ impl Shared {
             drop(panic_message(payload));
         }
         task.set_split(&self.region, true);
+        trace(|| format!("slot {index} split: half in slot {half_index}"));
         // The link above is written before the half is published (its Release store), and
         // whoever claims it does so with Acquire.
         let half = half.publish(&self.region);
@@ -212,10 +225,29 @@ impl Shared {
         }
         // Parked before the count goes down: whoever brings it to zero finds it WAITING.
         let index = task.park(&self.region);
-        if link.pending.fetch_sub(1, AcqRel) == 1 {
+        let before = link.pending.fetch_sub(1, AcqRel);
+        trace(|| format!("slot {index} arrives at its join ({} left)", before - 1));
+        if before == 1 {
             return Some(owned::take_parked(&self.region, &self.kinds, index, me));
         }
         None
+    }
+
+    /// Whether the task in slot `index` was parked at its join and resumed (every half
+    /// done): it joins them before anything else.
+    pub(super) fn resumed_at_join(&self, index: u32) -> bool {
+        let data = self.link(index).data.lock();
+        data.active && data.arrived
+    }
+
+    /// [`Shared::join_halves`] for a resumed task, catching a panic in `join`: how the task
+    /// must end, if it must.
+    pub(super) fn join_resumed(&self, task: &mut Running<'_>) -> Option<(Outcome, Option<String>)> {
+        match catch_unwind(AssertUnwindSafe(|| self.join_halves(task))) {
+            Ok(Ok(())) => None,
+            Ok(Err(ending)) => Some(ending),
+            Err(payload) => Some((Outcome::Failed, Some(panic_message(payload)))),
+        }
     }
 
     /// A resumed task (every half done) joins its halves, latest first, and frees them.
@@ -232,6 +264,7 @@ impl Shared {
             let Some(half) = self.link(index).data.lock().halves.pop() else {
                 break;
             };
+            trace(|| format!("slot {index} joins its half in slot {half}"));
             if ending.is_none() {
                 // If this panics, the half is off the list: free it all the same.
                 struct FreeOnUnwind<'a>(&'a Shared, u32);
@@ -255,9 +288,10 @@ impl Shared {
         let mut data = self.link(index).data.lock();
         data.arrived = false;
         if data.parent.is_none() {
-            // A root with no halves left: out of the split, its slot word is its own again
+            // A root with every half joined: out of the split, its slot word is its own again
             // (it stores its progress: what it holds now includes the halves' iterations).
-            data.active = false;
+            // One that must end stays marked until `end` has read that.
+            data.active = ending.is_some();
         } else {
             self.link(index).pending.store(1, Relaxed);
         }
@@ -312,8 +346,10 @@ impl Shared {
             return self.end(me, task, outcome, panic, code);
         }
         let Some(parent) = parent else {
-            self.link(index).data.lock().active = false;
-            if code {
+            // A root that ends out of a split (cancelled, failed): its own progress leaves
+            // out what its halves did, so the published one (theirs included) stands.
+            let was_split = core::mem::replace(&mut self.link(index).data.lock().active, false);
+            if code && !was_split {
                 self.finish(task, outcome, panic);
             } else {
                 self.finish_without_code(task, outcome, panic);
@@ -328,7 +364,14 @@ impl Shared {
                 .get_or_insert((outcome, panic));
         }
         task.park(&self.region);
-        if self.link(parent).pending.fetch_sub(1, AcqRel) == 1 {
+        let before = self.link(parent).pending.fetch_sub(1, AcqRel);
+        trace(|| {
+            format!(
+                "half in slot {index} ends ({outcome:?}); slot {parent}: {} left",
+                before - 1
+            )
+        });
+        if before == 1 {
             return Some(owned::take_parked(&self.region, &self.kinds, parent, me));
         }
         None

@@ -181,6 +181,12 @@ impl Shared {
         } else {
             None
         };
+        if self.resumed_at_join(task.index()) {
+            // Its last half resumed it: join the halves first, or end as recorded.
+            if let Some((outcome, panic)) = self.join_resumed(&mut task) {
+                return self.end(me, task, outcome, panic, true);
+            }
+        }
         loop {
             self.point();
             if task.cell().cancel.load(Relaxed) != 0 || self.is_shut_down() {
@@ -213,9 +219,6 @@ impl Shared {
                     return (true, SplitState::Running);
                 }
                 let split = task.split_state();
-                if split == SplitState::Running {
-                    self.offer_split(me, &mut task, u64::from(budget));
-                }
                 self.publish(&task);
                 (false, split)
             }));
@@ -248,16 +251,8 @@ impl Shared {
                 SplitState::Joining => {
                     // Parks until its halves are done, or carries on now that they are.
                     task = self.arrive(me, task, None)?;
-                    let joined = catch_unwind(AssertUnwindSafe(|| self.join_halves(&mut task)));
-                    match joined {
-                        Ok(Ok(())) => {}
-                        Ok(Err((outcome, panic))) => {
-                            return self.end(me, task, outcome, panic, true)
-                        }
-                        Err(payload) => {
-                            let message = panic_message(payload);
-                            return self.end(me, task, Outcome::Failed, Some(message), true);
-                        }
+                    if let Some((outcome, panic)) = self.join_resumed(&mut task) {
+                        return self.end(me, task, outcome, panic, true);
                     }
                     // The parked time was not this task's: restart the clock.
                     since = self.backend.now_nanos();
@@ -272,6 +267,13 @@ impl Shared {
                 .map(|(then, now)| now.saturating_sub(then).saturating_sub(helped));
             meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
             since = now;
+            // Between chunks of a split loop: a half for an idle worker? (Task code: `split`
+            // and the half's `progress`.) The half starts with the meter as it is now.
+            let offered = catch_unwind(AssertUnwindSafe(|| self.offer_split(me, &mut task, meter)));
+            if let Err(payload) = offered {
+                let message = panic_message(payload);
+                return self.end(me, task, Outcome::Failed, Some(message), true);
+            }
         }
     }
 

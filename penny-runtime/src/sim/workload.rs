@@ -2,7 +2,7 @@
 
 use crate::backend::sim::{self as simb, Sched, Sim};
 use crate::budget::FIRST_MAX;
-use crate::{Pool, Priority, Progress, Step, Task, TaskError, TaskHandle, TaskStatus};
+use crate::{Pool, Priority, Progress, SplitState, Step, Task, TaskError, TaskHandle, TaskStatus};
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,9 @@ pub(crate) struct Spec {
     pub child: Option<usize>,
     /// Spawned with `try_spawn` (which may refuse it).
     pub try_spawn: bool,
+    /// Its loop is a split loop: the pool may split it into halves (its result is then a
+    /// xor-reduction over the iterations instead of a chain).
+    pub split: bool,
 }
 
 /// What the spawner does, in order.
@@ -119,6 +122,7 @@ impl Workload {
         let panic_at = (n > 0 && rng.chance(6)).then(|| rng.below(n));
         let progress_panics = panic_at.is_none() && rng.chance(3);
         let try_spawn = depth == 0 && rng.chance(10);
+        let split = n >= 2 && rng.chance(30);
         let index = specs.len();
         specs.push(Spec {
             n,
@@ -128,6 +132,7 @@ impl Workload {
             progress_panics,
             child: None,
             try_spawn,
+            split,
         });
         // A child only under a task that does not fail (so its join's result is known).
         if depth < 2 && panic_at.is_none() && !progress_panics && rng.chance(12) {
@@ -155,11 +160,18 @@ impl Workload {
             acc ^= self.expected(c).expect("children do not fail");
         }
         for k in 0..s.n {
-            acc = mix(acc, k);
+            acc = if s.split {
+                acc ^ mix(SPLIT_SALT, k)
+            } else {
+                mix(acc, k)
+            };
         }
         Some(acc)
     }
 }
+
+/// What an iteration of a split task contributes: `mix(SPLIT_SALT, k)`, xored in.
+const SPLIT_SALT: u64 = 0x5151_5151;
 
 fn seed_of(i: usize) -> u64 {
     0x243F_6A88_85A3_08D3 ^ (i as u64).wrapping_mul(0x1357_9BDF_2468_ACE1)
@@ -197,13 +209,21 @@ impl RunState {
     }
 }
 
-/// A simulated task: iterations of `mix` that each cost `cost` simulated nanoseconds.
+/// A simulated task: iterations of `mix` that each cost `cost` simulated nanoseconds. A
+/// split spec's loop is a split loop written as the macro lowers one (`stop`, `halves`,
+/// `half`), reducing with `^`.
 #[derive(Clone, Copy)]
 struct SimTask {
     spec: usize,
     i: u64,
     acc: u64,
     chunks: u32,
+    /// Where this part stops.
+    stop: u64,
+    /// Halves split off and not joined.
+    halves: u32,
+    /// Whether this is a half.
+    half: bool,
     run: &'static RunState,
 }
 
@@ -214,6 +234,9 @@ impl SimTask {
             i: 0,
             acc: seed_of(spec),
             chunks: 0,
+            stop: run.workload.specs[spec].n,
+            halves: 0,
+            half: false,
             run,
         }
     }
@@ -227,7 +250,8 @@ impl Task for SimTask {
         let spec = run.workload.specs[self.spec];
         let probe = &run.probes[self.spec];
         let id = self.spec;
-        if probe.in_step.swap(1, SeqCst) != 0 {
+        // The halves of a split task run at once by design; any other task never does.
+        if !spec.split && probe.in_step.swap(1, SeqCst) != 0 {
             simb::fail(format!("task {id} is stepped by two workers at once"));
         }
         self.chunks += 1;
@@ -241,7 +265,7 @@ impl Task for SimTask {
                 ));
             }
         }
-        let take = (spec.n - self.i).min(budget as u64);
+        let take = (self.stop - self.i).min(budget as u64);
         simb::trace(|| {
             format!(
                 "task {id} chunk {chunk}: budget {budget}, runs {take} x {} ns",
@@ -278,16 +302,27 @@ impl Task for SimTask {
         if let Some(at) = spec.panic_at {
             if at >= self.i && at < self.i + take {
                 simb::advance((at - self.i) * spec.cost);
-                probe.in_step.store(0, SeqCst);
+                if !spec.split {
+                    probe.in_step.store(0, SeqCst);
+                }
                 panic!("sim panic");
             }
         }
         simb::advance(take * spec.cost);
         for k in self.i..self.i + take {
-            self.acc = mix(self.acc, k);
+            self.acc = if spec.split {
+                self.acc ^ mix(SPLIT_SALT, k)
+            } else {
+                mix(self.acc, k)
+            };
         }
         self.i += take;
-        probe.in_step.store(0, SeqCst);
+        if !spec.split {
+            probe.in_step.store(0, SeqCst);
+        }
+        if self.i < self.stop || self.halves != 0 || self.half {
+            return Step::Yielded;
+        }
         if self.i == spec.n {
             if probe.done.fetch_add(1, SeqCst) != 0 {
                 simb::fail(format!("task {id} finished twice"));
@@ -306,6 +341,47 @@ impl Task for SimTask {
             done: self.i,
             total: Some(self.run.workload.specs[self.spec].n),
         }
+    }
+
+    fn split(&mut self, min_iterations: u64) -> Option<SimTask> {
+        if !self.run.workload.specs[self.spec].split || self.i >= self.stop {
+            return None;
+        }
+        let rest = self.stop - self.i;
+        if rest < 2 * min_iterations.max(1) {
+            return None;
+        }
+        let mid = self.i + rest / 2;
+        let half = SimTask {
+            i: mid,
+            acc: 0,
+            halves: 0,
+            half: true,
+            ..*self
+        };
+        self.stop = mid;
+        self.halves += 1;
+        simb::trace(|| format!("task {} splits at {mid}", self.spec));
+        Some(half)
+    }
+
+    fn split_state(&self) -> SplitState {
+        match (self.i < self.stop, self.halves, self.half) {
+            (true, _, _) => SplitState::Running,
+            (false, 0, true) => SplitState::HalfDone,
+            (false, 0, false) => SplitState::Running,
+            (false, _, _) => SplitState::Joining,
+        }
+    }
+
+    fn join(&mut self, half: &SimTask) {
+        if half.i != half.stop || half.halves != 0 {
+            simb::fail(format!("task {} joined an unfinished half", self.spec));
+        }
+        self.acc ^= half.acc;
+        self.i = half.stop;
+        self.stop = half.stop;
+        self.halves -= 1;
     }
 }
 
