@@ -5,5 +5,8 @@ pub mod bench_kernels;
 pub mod demo_kernels;
 pub mod fractal;
 pub mod kernels;
+pub mod parallel;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod parallel_rayon;
 pub mod web_bench_kernels;
 pub mod web_kernels;

@@ -2907,6 +2907,8 @@ const NUM_METHODS: &[(&str, Num, &[Arg], Ret)] = &[
     ("to_be", Num::Int, &[], Ret::Same),
     ("pow", Num::Int, &[U32], Ret::Same),
     ("isqrt", Num::Int, &[], Ret::Same),
+    ("div_ceil", Num::Int, &[S], Ret::Same),
+    ("next_multiple_of", Num::Int, &[S], Ret::Same),
     ("next_power_of_two", Num::Int, &[], Ret::Same),
     ("wrapping_add", Num::Int, &[S], Ret::Same),
     ("wrapping_sub", Num::Int, &[S], Ret::Same),

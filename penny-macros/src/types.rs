@@ -34,6 +34,8 @@ const PRIMITIVES: &[&str] = &[
 
 /// Methods of numeric primitives that return the receiver's type.
 const SAME_TYPE_METHODS: &[&str] = &[
+    "div_ceil",
+    "next_multiple_of",
     "min",
     "max",
     "clamp",

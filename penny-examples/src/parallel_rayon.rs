@@ -1,0 +1,137 @@
+//! The parallel suite written the way a rayon user writes it (`par_iter`,
+//! `par_chunks_mut`), over plain slices: the comparison for `parallel`'s Penny kernels.
+
+use rayon::prelude::*;
+
+use crate::parallel::{mandel_pixel, rng};
+
+/// Rows in parallel, one `&mut [u32]` row each.
+pub fn mandelbrot(out: &mut [u32], width: u32, height: u32, max_iter: u32) {
+    out.par_chunks_mut(width as usize)
+        .enumerate()
+        .for_each(|(row, line)| {
+            for (col, px) in line.iter_mut().enumerate() {
+                *px = mandel_pixel(col as u32, row as u32, width, height, max_iter);
+            }
+        });
+}
+
+/// One body's acceleration per item.
+pub fn nbody_accel(bodies: &[[f32; 4]], accel: &mut [f32]) {
+    accel.par_chunks_mut(3).enumerate().for_each(|(i, out)| {
+        let bi = bodies[i];
+        let mut a = [0.0f32; 3];
+        for bj in bodies {
+            let d = [bj[0] - bi[0], bj[1] - bi[1], bj[2] - bi[2]];
+            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + 1e-3;
+            let inv = bj[3] / (r2 * r2.sqrt());
+            a[0] += d[0] * inv;
+            a[1] += d[1] * inv;
+            a[2] += d[2] * inv;
+        }
+        out.copy_from_slice(&a);
+    });
+}
+
+/// Rows of `c` in parallel.
+pub fn matmul(a: &[f32], bt: &[f32], c: &mut [f32], n: usize) {
+    c.par_chunks_mut(n).enumerate().for_each(|(i, out)| {
+        let row = &a[i * n..(i + 1) * n];
+        for (j, cell) in out.iter_mut().enumerate() {
+            let col = &bt[j * n..(j + 1) * n];
+            let mut s = 0.0f32;
+            for k in 0..n {
+                s += row[k] * col[k];
+            }
+            *cell = s;
+        }
+    });
+}
+
+/// A fold of per-thread histograms, reduced elementwise.
+pub fn histogram(n: u64) -> [u32; 16] {
+    (0..n)
+        .into_par_iter()
+        .fold(
+            || [0u32; 16],
+            |mut bins, i| {
+                bins[(rng(i) >> 60) as usize] += 1;
+                bins
+            },
+        )
+        .reduce(
+            || [0u32; 16],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        )
+}
+
+/// The same two-pass scan: block sums in parallel, their scan, blocks in parallel.
+pub fn prefix_sum(xs: &[u32], out: &mut [u64], blocks: usize) {
+    let size = xs.len().div_ceil(blocks).max(1);
+    let sums: Vec<u64> = xs
+        .par_chunks(size)
+        .map(|c| c.iter().map(|&x| x as u64).sum())
+        .collect();
+    let mut offsets = Vec::with_capacity(sums.len());
+    let mut running = 0u64;
+    for s in sums {
+        offsets.push(running);
+        running += s;
+    }
+    out.par_chunks_mut(size)
+        .zip(xs.par_chunks(size))
+        .zip(offsets.par_iter())
+        .for_each(|((out, xs), &start)| {
+            let mut acc = start;
+            for (o, &x) in out.iter_mut().zip(xs) {
+                acc += x as u64;
+                *o = acc;
+            }
+        });
+}
+
+/// Rows of the blurred image in parallel.
+pub fn blur(src: &[f32], dst: &mut [f32], width: usize) {
+    let w = width;
+    let h = src.len() / w;
+    dst.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        let up = y.saturating_sub(1);
+        let down = (y + 1).min(h - 1);
+        for (x, px) in out.iter_mut().enumerate() {
+            let left = x.saturating_sub(1);
+            let right = (x + 1).min(w - 1);
+            let mut s = 0.0f32;
+            for yy in [up, y, down] {
+                let line = &src[yy * w..(yy + 1) * w];
+                s += line[left] + line[x] + line[right];
+            }
+            *px = s * (1.0 / 9.0);
+        }
+    });
+}
+
+/// Steps per start in parallel, summed and maxed.
+pub fn collatz(n: u64) -> (u64, u64) {
+    (1..n)
+        .into_par_iter()
+        .map(|start| {
+            let mut x = start;
+            let mut steps = 0u64;
+            while x != 1 {
+                x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+                steps += 1;
+            }
+            (steps, steps)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.max(b.1)))
+}
+
+/// `par_iter().map().sum()`.
+pub fn sum_squares(xs: &[f32]) -> f32 {
+    xs.par_iter().map(|x| x * x).sum()
+}
