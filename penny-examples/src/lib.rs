@@ -8,5 +8,7 @@ pub mod kernels;
 pub mod parallel;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod parallel_rayon;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod parallel_table;
 pub mod web_bench_kernels;
 pub mod web_kernels;

@@ -585,7 +585,9 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
     });
     quote! {
         let penny_range = #range;
-        let penny_len = self.#stop;
+        // `stop` never exceeds the range's length; saying so lets LLVM see every index is
+        // below the range's end (and drop bounds checks), as in an unsplit loop.
+        let penny_len = ::core::cmp::min(self.#stop, penny_range.len());
         let penny_leaf = self.#leaf;
         loop {
             let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);

@@ -412,10 +412,7 @@ impl<'k> Running<'k> {
     /// with the task); the caller pushes the index to a queue. The slot keeps its cell
     /// reference.
     pub(crate) fn requeue(self, r: &Region, meter: Meter) -> u32 {
-        let off = r.layout().slot(self.index);
-        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
-        r.u32(off + region::S_METER)
-            .store(meter.phase as u32, Relaxed);
+        self.store_meter(r, meter);
         slot::set_owned(
             r,
             self.index,
@@ -556,6 +553,14 @@ impl<'k> Running<'k> {
         // writes it; both hold tasks of `kind` (a half is installed with its parent's kind),
         // in distinct slots.
         unsafe { (self.kind.join)(self.state, state) }
+    }
+
+    /// Stores the task's budget meter in its slot, where whoever runs it next reads it.
+    pub(crate) fn store_meter(&self, r: &Region, meter: Meter) {
+        let off = r.layout().slot(self.index);
+        r.u32(off + region::S_BUDGET).store(meter.budget, Relaxed);
+        r.u32(off + region::S_METER)
+            .store(meter.phase as u32, Relaxed);
     }
 
     /// Parks the task: WAITING, in no queue, keeping its cell reference in the slot. Taken

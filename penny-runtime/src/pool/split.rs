@@ -4,8 +4,9 @@
 //! # When a task splits (lazy binary splitting)
 //!
 //! After a chunk that yielded, a worker offers its task a split when the pool has more than
-//! one worker and nothing is queued at the task's priority or above (so this worker's deque
-//! is empty and an idle worker would find nothing else): [`Task::split`](crate::Task::split)
+//! one worker, this worker's own deque at the task's priority is empty (a half it split off
+//! before and nobody stole holds further splits back) and nothing more urgent is queued:
+//! [`Task::split`](crate::Task::split)
 //! gives the upper part of the loop's remaining range, at least one chunk's worth of
 //! iterations (the task's budget), to a half in a fresh slot, pushed to this worker's deque
 //! where thieves find it. A task whose halves were not stolen meets them again in its own
@@ -110,9 +111,12 @@ impl Shared {
     /// keeps at least its budget's worth of iterations.
     pub(super) fn offer_split(&self, me: u16, task: &mut Running<'_>, meter: Meter) {
         let priority = task.header().priority() as usize;
-        let more_or_as_urgent = self.more_urgent_mask(priority + 1);
+        // Lazy binary splitting: split only when this worker's own deque at the task's
+        // priority is empty (a half it split off earlier and nobody took stops it), and
+        // nothing more urgent waits anywhere.
         if self.layout.config.workers < 2
-            || self.queued().load(Relaxed) & more_or_as_urgent != 0
+            || self.queued().load(Relaxed) & self.more_urgent_mask(priority) != 0
+            || self.deque(me as usize, priority).len(&self.region) != 0
             || task.split_state() != SplitState::Running
         {
             return;

@@ -249,7 +249,9 @@ impl Shared {
                 SplitState::Running => {}
                 SplitState::HalfDone => return self.end(me, task, Outcome::Done, None, true),
                 SplitState::Joining => {
-                    // Parks until its halves are done, or carries on now that they are.
+                    // Parks until its halves are done, or carries on now that they are; its
+                    // budget meter stays with it (whoever resumes it reads it from the slot).
+                    task.store_meter(&self.region, meter);
                     task = self.arrive(me, task, None)?;
                     if let Some((outcome, panic)) = self.join_resumed(&mut task) {
                         return self.end(me, task, outcome, panic, true);
