@@ -131,22 +131,29 @@ pub fn prefix_sum(xs: In<u32>, out: Out<u64>, sums: Out<u64>, blocks: u32) {
     #[penny::split]
     for b in 0..blocks as usize {
         let mut acc = sums.get(b);
-        for i in (b * size).min(n)..((b + 1) * size).min(n) {
-            acc += xs[i] as u64;
-            out.set(i, acc);
+        let start = (b * size).min(n);
+        for (k, &x) in xs[start..((b + 1) * size).min(n)].iter().enumerate() {
+            acc += x as u64;
+            out.set(start + k, acc);
         }
     }
 }
 
 /// The sequential scan the parallel one must equal.
 pub fn prefix_sum_reference(xs: &[u32]) -> Vec<u64> {
+    let mut out = vec![0; xs.len()];
+    prefix_sum_into(xs, &mut out);
+    out
+}
+
+/// The sequential scan into `out` (the suite's sequential baseline: one pass, no
+/// allocation).
+pub fn prefix_sum_into(xs: &[u32], out: &mut [u64]) {
     let mut acc = 0u64;
-    xs.iter()
-        .map(|&x| {
-            acc += x as u64;
-            acc
-        })
-        .collect()
+    for (o, &x) in out.iter_mut().zip(xs) {
+        acc += x as u64;
+        *o = acc;
+    }
 }
 
 // ---- blur ---------------------------------------------------------------------------------

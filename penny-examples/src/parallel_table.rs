@@ -152,7 +152,7 @@ pub fn cases(scale: f64) -> Vec<Case> {
         let xs2 = xs.clone();
         cases.push(Case {
             name: "prefix sum",
-            sequential: Box::new(move || *seq.borrow_mut() = prefix_sum_reference(&xs2)),
+            sequential: Box::new(move || prefix_sum_into(&xs2, &mut seq.borrow_mut())),
             rayon: Box::new(move || ray::prefix_sum(&xs, &mut r.borrow_mut(), 64)),
             penny: Box::new(move |pool| pool.spawn(PrefixSum::new(xi, pen, sums, 64)).join().unwrap()),
             check: Box::new(move || {
@@ -282,13 +282,19 @@ pub fn measure(pool: &Pool, scale: f64, reps: usize) -> Result<Vec<Row>, String>
     let mut rows = Vec::new();
     for mut case in cases(scale) {
         let (mut s, mut r, mut p) = (Vec::new(), Vec::new(), Vec::new());
+        // A pause before each run lets the threads of the run before (rayon's or Penny's,
+        // spinning a little before they sleep) settle, so one doesn't slow the other.
+        let settle = || std::thread::sleep(Duration::from_millis(5));
         for _ in 0..reps {
+            settle();
             let t = Instant::now();
             (case.sequential)();
             s.push(t.elapsed());
+            settle();
             let t = Instant::now();
             (case.rayon)();
             r.push(t.elapsed());
+            settle();
             let t = Instant::now();
             (case.penny)(pool);
             p.push(t.elapsed());

@@ -39,6 +39,9 @@ pub(crate) struct Kind {
     pub join: unsafe fn(task: *mut u8, half: *const u8),
     /// The budget the last task of this kind converged to: where the next one starts.
     pub budget_hint: AtomicU32,
+    /// Set once a task of this kind split: the first chunk of the next ones is one
+    /// iteration, so they split (and idle workers join in) right away.
+    pub splits: core::sync::atomic::AtomicBool,
 }
 
 impl core::fmt::Debug for Kind {
@@ -138,6 +141,7 @@ impl Kind {
             split_state: split_state_erased::<T>,
             join: join_erased::<T>,
             budget_hint: AtomicU32::new(crate::budget::INITIAL),
+            splits: core::sync::atomic::AtomicBool::new(false),
         }
     }
 }

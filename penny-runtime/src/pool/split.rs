@@ -121,10 +121,15 @@ impl Shared {
         {
             return;
         }
-        let min_iterations = u64::from(meter.budget).max(1);
+        // Each part keeps at least half a chunk's iterations: a split costs a few
+        // microseconds, a chunk is a time slice.
+        let min_iterations = u64::from(meter.budget / 2).max(1);
         let Some(half) = task.split_off(&self.region, min_iterations, meter) else {
             return;
         };
+        if !task.kind().splits.load(Relaxed) {
+            task.kind().splits.store(true, Relaxed);
+        }
         let index = task.index();
         let half_index = half.index();
         // The half's starting progress; its parent gave its iterations up already, so the half

@@ -19,6 +19,7 @@
 use super::counters::{COUNT_BITS, COUNT_MASK};
 use super::join::{helped_ns, RunningScope, WorkerThread};
 use super::Shared;
+use crate::budget::Phase;
 use crate::completion::{CellHeader, Outcome};
 use crate::deque::Steal;
 use crate::owned::{self, Popped, Running};
@@ -208,7 +209,12 @@ impl Shared {
                 self.notify_work();
                 return None;
             }
-            let budget = meter.next_budget();
+            let mut budget = meter.next_budget();
+            if meter.phase == Phase::Fresh && kind.splits.load(Relaxed) {
+                // A kind that splits: a one-iteration first chunk reaches the split loop at
+                // once, so idle workers get a half after microseconds instead of a chunk.
+                budget = 1;
+            }
             let helped_before = helped_ns();
             // The task's code: `step`, and `progress` after a chunk that yielded; around a
             // split loop also `split_state`, `split` and `join`. A panic in any fails this
