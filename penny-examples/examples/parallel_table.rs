@@ -10,7 +10,10 @@ fn main() {
     let scale: f64 = args.next().map_or(1.0, |a| a.parse().expect("scale"));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let pool = penny::Pool::builder().workers(workers).build();
-    let rows = penny_examples::parallel_table::measure(&pool, scale, reps).unwrap_or_else(|e| panic!("{e}"));
-    println!("{workers} workers (rayon: its default pool), medians of {reps} runs, scale {scale}\n");
+    let rows = penny_examples::parallel_table::measure(&pool, scale, reps)
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!(
+        "{workers} workers (rayon: its default pool), medians of {reps} runs, scale {scale}\n"
+    );
     print!("{}", penny_examples::parallel_table::markdown(&rows));
 }

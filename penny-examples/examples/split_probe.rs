@@ -2,7 +2,10 @@ use std::time::{Duration, Instant};
 fn main() {
     let workers: usize = std::env::args().nth(1).map_or(2, |a| a.parse().unwrap());
     let only = std::env::args().nth(2).unwrap_or_default();
-    let pool = penny::Pool::builder().workers(workers).time_slice(Duration::from_micros(500)).build();
+    let pool = penny::Pool::builder()
+        .workers(workers)
+        .time_slice(Duration::from_micros(500))
+        .build();
     let cases = penny_examples::parallel_table::cases(1.0);
     for mut case in cases.into_iter().filter(|c| c.name.contains(&only)) {
         let mut v = Vec::new();
@@ -17,6 +20,12 @@ fn main() {
         }
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         s.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        println!("{:<15} penny {:7.2} ms  seq {:7.2} ms  speed-up {:.2}", case.name, v[4], s[4], s[4] / v[4]);
+        println!(
+            "{:<15} penny {:7.2} ms  seq {:7.2} ms  speed-up {:.2}",
+            case.name,
+            v[4],
+            s[4],
+            s[4] / v[4]
+        );
     }
 }

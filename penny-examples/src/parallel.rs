@@ -266,3 +266,74 @@ pub fn transpose(m: &[f32], n: usize) -> Vec<f32> {
     }
     t
 }
+
+// ---- buffers ------------------------------------------------------------------------------
+
+use penny::{Stripes, View};
+
+/// [`blur`] over buffer views: reads a `View`, writes rows of a `Stripes` (width = the
+/// image's width, so iteration `y` owns row `y`) with plain stores.
+#[penny::task]
+pub fn blur_view(src: View<f32>, dst: Stripes<f32>, width: u32) {
+    let w = width as usize;
+    let h = src.len() / w;
+    #[penny::split]
+    for y in 0..h {
+        let up = y.saturating_sub(1);
+        let down = (y + 1).min(h - 1);
+        for x in 0..w {
+            let left = x.saturating_sub(1);
+            let right = (x + 1).min(w - 1);
+            let mut s = 0.0f32;
+            for yy in [up, y, down] {
+                let line = &src[yy * w..(yy + 1) * w];
+                s += line[left] + line[x] + line[right];
+            }
+            dst[(y, x)] = s * (1.0 / 9.0);
+        }
+    }
+}
+
+/// One Jacobi-1d sweep (PolyBench): `b[i] = (a[i-1] + a[i] + a[i+1]) / 3` inside, the ends
+/// copied; one element per iteration.
+#[penny::task]
+pub fn jacobi_1d(a: View<f32>, b: Stripes<f32>) {
+    let n = a.len();
+    #[penny::split]
+    for i in 0..n {
+        b[i] = if i == 0 || i + 1 == n {
+            a[i]
+        } else {
+            (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
+        };
+    }
+}
+
+/// [`jacobi_1d`] over `In`/`Out` (a relaxed atomic store per element).
+#[penny::task]
+pub fn jacobi_1d_out(a: In<f32>, b: Out<f32>) {
+    let n = a.len();
+    #[penny::split]
+    for i in 0..n {
+        b.set(
+            i,
+            if i == 0 || i + 1 == n {
+                a[i]
+            } else {
+                (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
+            },
+        );
+    }
+}
+
+/// [`jacobi_1d`] over slices: the baseline.
+pub fn jacobi_1d_slices(a: &[f32], b: &mut [f32]) {
+    let n = a.len();
+    for i in 0..n {
+        b[i] = if i == 0 || i + 1 == n {
+            a[i]
+        } else {
+            (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
+        };
+    }
+}

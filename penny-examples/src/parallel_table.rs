@@ -100,7 +100,11 @@ pub fn cases(scale: f64) -> Vec<Case> {
             name: "matmul",
             sequential: Box::new(move || matmul(ai, bti, seq, n as u32)),
             rayon: Box::new(move || ray::matmul(&a, &bt, &mut r.borrow_mut(), n)),
-            penny: Box::new(move |pool| pool.spawn(Matmul::new(ai, bti, pen, n as u32)).join().unwrap()),
+            penny: Box::new(move |pool| {
+                pool.spawn(Matmul::new(ai, bti, pen, n as u32))
+                    .join()
+                    .unwrap()
+            }),
             check: Box::new(move || {
                 let want = seq.to_vec();
                 (same_bits(&pen.to_vec(), &want) && same_bits(&r2.borrow(), &want))
@@ -154,7 +158,11 @@ pub fn cases(scale: f64) -> Vec<Case> {
             name: "prefix sum",
             sequential: Box::new(move || prefix_sum_into(&xs2, &mut seq.borrow_mut())),
             rayon: Box::new(move || ray::prefix_sum(&xs, &mut r.borrow_mut(), 64)),
-            penny: Box::new(move |pool| pool.spawn(PrefixSum::new(xi, pen, sums, 64)).join().unwrap()),
+            penny: Box::new(move |pool| {
+                pool.spawn(PrefixSum::new(xi, pen, sums, 64))
+                    .join()
+                    .unwrap()
+            }),
             check: Box::new(move || {
                 let want = seq2.borrow();
                 (pen.to_vec() == *want && *r2.borrow() == *want)

@@ -199,6 +199,12 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let progress = crate::progress::progress_body(kernel, &lowered.infos, phase, output_field);
     let arms = &lowered.arms;
     let split_methods = crate::split::methods(&lowered.splits, phase, lowered.half_field.as_ref());
+    let view_args: Vec<_> = kernel
+        .args
+        .iter()
+        .filter_map(|a| crate::views::kind(&a.ty).map(|k| (a.name.clone(), k)))
+        .collect();
+    let views_method = crate::views::views_method(&view_args);
     let state_text = state.to_string();
     // Generic kernels check their size when `new` is instantiated; others at once.
     let (checks_item, new_check) = if generic {
@@ -299,6 +305,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             }
 
             #split_methods
+            #views_method
         }
     }
 }

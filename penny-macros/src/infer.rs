@@ -621,8 +621,9 @@ fn named_kind(ty: &Type) -> Option<(&'static str, &Type)> {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["In"] | ["penny", "In"] => "In",
-        ["Out"] | ["penny", "Out"] => "Out",
+        // A buffer `View` reads like an `In`, `Stripes` write like an `Out`.
+        ["In"] | ["penny", "In"] | ["View"] | ["penny", "View"] => "In",
+        ["Out"] | ["penny", "Out"] | ["Stripes"] | ["penny", "Stripes"] => "Out",
         ["Vec"] | ["std" | "alloc", "vec", "Vec"] => "Vec",
         _ => return None,
     };

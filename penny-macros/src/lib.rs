@@ -40,6 +40,7 @@ mod split;
 mod types;
 mod valid;
 mod vars;
+mod views;
 
 #[cfg(test)]
 mod tests;
@@ -156,11 +157,16 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     split::check_unconsumed(&func.block, &consumed_splits, &mut errors);
     valid::check_hidden_loops(&body, &mut errors);
     let vars = vars::analyze(&args, &body, count, &output, &mut errors);
+    // Writes through a buffer view argument are what split loops are for: not carried
+    // variables to reduce.
     let outer: std::collections::HashSet<String> = vars
         .bindings
         .iter()
-        .filter(|b| b.is_arg || b.carried)
-        .map(|b| b.ident.to_string())
+        .enumerate()
+        .filter(|(id, b)| {
+            (b.is_arg || b.carried) && !(b.is_arg && views::kind(&args[*id].ty).is_some())
+        })
+        .map(|(_, b)| b.ident.to_string())
         .collect();
     split::check_loops(&body, &|name| outer.contains(name), &mut errors);
     let output_ok = types::not_pod_reason(&output).is_none();
@@ -226,6 +232,7 @@ fn plain_function(func: &ItemFn) -> ItemFn {
     let mut plain = func.clone();
     StripYields.visit_block_mut(&mut plain.block);
     split::strip(&mut plain.block);
+    views::open_in_plain(&mut plain);
     plain
 }
 

@@ -348,7 +348,12 @@ impl<'k> Emitter<'k, '_> {
                     let name = &binding.ident;
                     let field = binding.field.as_ref().expect("fields are named");
                     let mutability = binding.mutable.then(|| quote!(mut));
-                    if binding.opaque() {
+                    let view = binding.is_arg
+                        && crate::views::kind(&self.kernel.args[entry.id].ty).is_some();
+                    if view {
+                        // A buffer view: open for as long as the arm runs.
+                        code.push(crate::views::open(name, quote!(self.#field)));
+                    } else if binding.opaque() {
                         code.push(quote!(let #mutability #name = ::penny::__private::carried(self.#field);));
                     } else {
                         code.push(quote!(let #mutability #name = self.#field;));
@@ -980,6 +985,25 @@ impl<'k> Emitter<'k, '_> {
                 let yielded = self.yield_here(&arm);
                 if split {
                     let head = self.infos[l.id].head;
+                    // Writable views narrowed to the chunk's stripes (args not shadowed).
+                    let restrict: Vec<TokenStream> = self
+                        .kernel
+                        .args
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| crate::views::kind(&a.ty) == Some(crate::views::ViewKind::Write))
+                        .filter(|(id, a)| {
+                            let name = a.name.to_string();
+                            self.scopes.iter().flatten().rev().find(|e| e.name == name).map(|e| e.id) == Some(*id)
+                        })
+                        .map(|(_, a)| {
+                            let name = &a.name;
+                            quote! {
+                                #[allow(unused_mut)]
+                                let mut #name = ::penny::__private::restrict(&mut #name, self.#done, penny_end);
+                            }
+                        })
+                        .collect();
                     if let Some(sl) = self.splits.iter().find(|s| s.head == head) {
                         let half = self
                             .half_field
@@ -989,6 +1013,7 @@ impl<'k> Emitter<'k, '_> {
                             sl,
                             crate::split::Chunk {
                                 range,
+                                restrict: quote!(#(#restrict)*),
                                 chunk: split_chunk.expect("built for split loops"),
                                 yielded,
                                 exit,

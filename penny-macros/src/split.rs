@@ -531,6 +531,8 @@ pub fn entry(l: &SplitLoop, access: &TokenStream) -> TokenStream {
 pub struct Chunk {
     /// `let penny_range = ...;`'s expression.
     pub range: TokenStream,
+    /// Narrows writable views to the chunk's stripes (before the chunk loop).
+    pub restrict: TokenStream,
     /// The chunk loop over `penny_range.chunk(self.done, penny_end)`.
     pub chunk: TokenStream,
     /// Returns `Yielded`, storing the variables.
@@ -551,6 +553,7 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
     } = &l.fields;
     let Chunk {
         range,
+        restrict,
         chunk,
         yielded,
         exit,
@@ -597,6 +600,7 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
                 penny_end
             };
             let penny_take = penny_end - self.#done;
+            #restrict
             #chunk
             penny_budget -= penny_take;
             self.#done = penny_end;

@@ -12,12 +12,16 @@ mod cursor;
 mod js;
 pub mod reduce;
 mod state;
+#[cfg(not(loom))]
+mod views;
 pub use cursor::{item_of, RangeBits, SavedRange};
 pub use js::{assert_js_arg, assert_js_output, JsArg, JsOutput};
 pub use state::{
     assert_output, assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,
     TaskOutput,
 };
+#[cfg(not(loom))]
+pub use views::{open_view, restrict, view_ref, OpenView};
 
 pub use crate::task::MAX_TASK_ALIGN;
 pub use crate::{Pod, Progress, SplitState, Step, Task};

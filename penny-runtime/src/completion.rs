@@ -79,6 +79,9 @@ pub(crate) struct CellHeader {
     /// The panic message of a failed task; written by the completer before `state` is
     /// released as complete, read only after.
     panic: UnsafeCell<Option<String>>,
+    /// The leases on the buffer views the task holds, given back by the completer before
+    /// the result is published.
+    leases: SpinLock<Vec<crate::buffer::TaskLease>>,
 }
 
 /// The `slot` word of a cell whose task has no slot (yet).
@@ -134,6 +137,7 @@ impl<O: Copy + Send + 'static> Completion<O> {
                 waker: SpinLock::new(None),
                 has_waker: AtomicU32::new(0),
                 panic: UnsafeCell::new(None),
+                leases: SpinLock::new(Vec::new()),
             },
             output: UnsafeCell::new(MaybeUninit::uninit()),
         }
@@ -194,6 +198,13 @@ impl<O: Copy + Send + 'static> Completion<O> {
 }
 
 impl CellHeader {
+    /// Keeps `leases` until the task ends.
+    pub(crate) fn keep_leases(&self, leases: Vec<crate::buffer::TaskLease>) {
+        if !leases.is_empty() {
+            *self.leases.lock() = leases;
+        }
+    }
+
     /// Stores a task's final progress. The completer calls it before it frees the task's
     /// slot: a handle that finds the slot gone reads this progress, so it never sees the one
     /// from spawn again.
@@ -243,6 +254,8 @@ impl CellHeader {
         // SAFETY: the caller is the only completer and nobody reads `panic` before the
         // completion is released.
         unsafe { *self.panic.get() = panic };
+        // The task holds its buffers no more: whoever sees the result may use them.
+        drop(core::mem::take(&mut *self.leases.lock()));
         self.outcome.store(outcome as u32, Relaxed);
         // SeqCst (in `release`), paired with `poll`'s SeqCst store of `has_waker` and load of
         // `state`: either the load of `has_waker` below sees the flag, or that load sees the

@@ -23,6 +23,8 @@ mod backend;
 #[cfg(not(loom))]
 mod budget;
 #[cfg(not(loom))]
+mod buffer;
+#[cfg(not(loom))]
 mod completion;
 #[cfg_attr(loom, allow(dead_code))]
 mod deque;
@@ -65,6 +67,11 @@ pub use io::{AtomicElem, In, Out};
 pub use pod::Pod;
 pub use task::{run_to_completion, Progress, SplitState, Step, Task, MAX_TASK_ALIGN};
 
+#[cfg(not(loom))]
+pub use buffer::{
+    Buffer, BufferBusy, BufferMut, BufferRef, Stripes, StripesGuard, StripesPart, View, ViewGuard,
+    ViewRef,
+};
 #[cfg(not(loom))]
 pub use handle::TaskHandle;
 #[cfg(not(loom))]

@@ -125,6 +125,13 @@ pub trait Task: Copy + Send + 'static {
     fn join(&mut self, half: &Self) {
         let _ = half;
     }
+
+    /// Names the buffer views the task holds (`#[penny::task]` generates it for view
+    /// arguments): a pool leases each while the task is in flight — see
+    /// [`Buffer`](crate::Buffer). The default holds none.
+    fn views(&self, visit: &mut dyn FnMut(crate::ViewRef)) {
+        let _ = visit;
+    }
 }
 
 /// Where a task stands with respect to the halves of its split loop.

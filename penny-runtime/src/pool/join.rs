@@ -187,6 +187,7 @@ impl Shared {
         } = entry;
         let kind = self.kinds.get(kind_index);
         let mut task = Inline::new(kind, write, cell);
+        let _holder = crate::buffer::Holder::enter(task.cell() as *const CellHeader as usize);
         let mut meter = Meter::fresh(kind.budget_hint.load(Relaxed));
         let mut since = None;
         let more_urgent = self.more_urgent_mask(priority.index());

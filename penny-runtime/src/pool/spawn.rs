@@ -61,12 +61,21 @@ impl Shared {
     }
 
     /// The completion cell of a new task: the handle's side, and the slot's reference.
+    ///
+    /// Takes the leases on the buffer views `task` holds (kept in the cell until the task
+    /// ends); panics, before anything else is taken, if one is refused.
     fn new_cell<T: Task>(
         this: &Arc<Shared>,
+        task: &T,
         progress: Progress,
         kind: &Kind,
     ) -> (TaskHandle<T::Output>, CellRef) {
         let cell = Arc::new(Completion::new(progress));
+        let holder = Arc::as_ptr(&cell) as usize;
+        match crate::buffer::take_all(task, holder) {
+            Ok(leases) => cell.header.keep_leases(leases),
+            Err(message) => panic!("{message}"),
+        }
         let handle = TaskHandle::new(this.clone(), cell.clone());
         (handle, CellRef::new::<T>(cell, kind))
     }
@@ -81,7 +90,7 @@ impl Shared {
         // a panic in it reaches the caller and leaks nothing.
         let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
-        let (handle, cell) = Self::new_cell::<T>(this, progress, kind);
+        let (handle, cell) = Self::new_cell::<T>(this, &task, progress, kind);
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
                 self.install(
@@ -157,7 +166,7 @@ impl Shared {
         let Some(fresh) = Fresh::pop(&self.region) else {
             return Err(TrySpawnError::Full(task));
         };
-        let (handle, cell) = Self::new_cell::<T>(this, progress, kind);
+        let (handle, cell) = Self::new_cell::<T>(this, &task, progress, kind);
         self.install(
             fresh,
             kind_index,

@@ -171,6 +171,8 @@ impl Shared {
         until: Option<&CellHeader>,
     ) -> Option<Running<'k>> {
         let _running = RunningScope::enter(task.index(), task.header().generation());
+        // The views this task's code opens recognise its buffer leases.
+        let _holder = crate::buffer::Holder::enter(task.cell() as *const CellHeader as usize);
         let kind = task.kind();
         let priority = task.header().priority() as usize;
         // See `crate::budget` for the timing rules: a fresh task's first chunk is untimed (a

@@ -1,0 +1,61 @@
+//! What `#[penny::task]` generates for buffer view arguments (`View<T>`, `Stripes<T>`):
+//! opening them where the kernel's code runs, restricting stripes to a split chunk, and
+//! naming them for the pool's leases.
+
+use crate::buffer::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewRef};
+
+/// A view argument of a kernel.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Penny buffer view",
+    note = "a kernel argument whose type is named `View` or `Stripes` must be `penny::View<T>` or `penny::Stripes<T>`"
+)]
+pub trait OpenView {
+    /// What opening it gives.
+    type Guard;
+    /// Opens it (panics with the reason when it can't be).
+    fn penny_open(&self) -> Self::Guard;
+    /// What the pool leases.
+    fn penny_view_ref(&self) -> ViewRef;
+}
+
+impl<T: Copy + Send + Sync + 'static> OpenView for View<T> {
+    type Guard = ViewGuard<T>;
+    fn penny_open(&self) -> ViewGuard<T> {
+        self.open()
+    }
+    fn penny_view_ref(&self) -> ViewRef {
+        self.view_ref()
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> OpenView for Stripes<T> {
+    type Guard = StripesGuard<T>;
+    fn penny_open(&self) -> StripesGuard<T> {
+        self.open()
+    }
+    fn penny_view_ref(&self) -> ViewRef {
+        self.view_ref()
+    }
+}
+
+/// Opens a view argument.
+#[inline]
+pub fn open_view<V: OpenView>(view: &V) -> V::Guard {
+    view.penny_open()
+}
+
+/// The lease a view argument needs.
+#[inline]
+pub fn view_ref<V: OpenView>(view: &V) -> ViewRef {
+    view.penny_view_ref()
+}
+
+/// The stripes of split-loop iterations `first..end`.
+#[inline]
+pub fn restrict<T: Copy + Send + Sync + 'static>(
+    guard: &mut StripesGuard<T>,
+    first: u64,
+    end: u64,
+) -> StripesPart<'_, T> {
+    guard.restrict(first, end)
+}

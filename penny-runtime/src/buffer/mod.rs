@@ -1,0 +1,246 @@
+//! [`Buffer`]: memory for a kernel's data, and the views tasks carry of it.
+//!
+//! A `Buffer<T>` owns `len` elements (on wasm in the shared `WebAssembly.Memory`, where
+//! every worker sees them). Tasks don't hold the buffer: they hold views, plain data —
+//! [`View`] to read, [`Stripes`] to write — so a task's state stays a few `Copy` bytes.
+//!
+//! # What keeps it safe
+//!
+//! - **Memory.** The owner and every lease hold a reference ([`header`]); the memory is
+//!   freed when the owner is dropped and no task or open view holds the buffer any more.
+//!   A copy of a view that outlives all of them can't be opened again (a clear panic).
+//! - **Borrows, checked at run time.** The pool takes a lease on each view a task holds
+//!   when it is spawned (a read lock for a `View`, the write lock for `Stripes`) and gives it
+//!   back when the task ends. While a task writes a buffer, its owner can't read or write it
+//!   ([`Buffer::read`] / [`Buffer::write`] panic, the `try_` forms say why), nor can a second
+//!   task be spawned with a view of it; while tasks read it, nobody writes it.
+//! - **Disjoint writes.** The halves of a split task share its write lock, and each writes
+//!   only the stripes of its own iterations (see [`view`]).
+//!
+//! JavaScript's typed arrays over the shared memory can't be fenced this way: JS that writes
+//! a buffer's array while a task runs races with it (the values are unspecified; the wasm
+//! side stays memory-safe).
+
+pub(crate) mod header;
+mod lease;
+mod view;
+
+pub(crate) use lease::{take_all, Holder, TaskLease};
+pub use lease::{BufferBusy, ViewRef};
+pub use view::{Stripes, StripesGuard, StripesPart, View, ViewGuard};
+
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+
+use header::Header;
+use lease::next_token;
+use view::Raw;
+
+/// Memory for `len` elements of `T`, whose views tasks carry. See the module docs.
+pub struct Buffer<T: Copy + Send + Sync + 'static> {
+    raw: Raw<T>,
+}
+
+impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for Buffer<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Buffer")
+            .field("len", &self.raw.len)
+            .finish()
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Buffer<T> {
+    /// A buffer holding `values`.
+    pub fn from_vec(values: Vec<T>) -> Self {
+        let boxed: Box<[T]> = values.into_boxed_slice();
+        let len = boxed.len();
+        let ptr = Box::into_raw(boxed) as *mut T;
+        let addr = ptr.expose_provenance();
+        let free = Box::new(move || {
+            let ptr: *mut T = core::ptr::with_exposed_provenance_mut(addr);
+            // SAFETY: `addr` and `len` are the `Box<[T]>` leaked above, freed once: by the
+            // release that brought the buffer's references to zero (`Header::release`).
+            drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(ptr, len)) });
+        });
+        let (header, generation) = Header::new(free);
+        Buffer {
+            raw: Raw {
+                header,
+                generation,
+                addr,
+                len,
+                cols: 1,
+                elem: PhantomData,
+            },
+        }
+    }
+
+    /// `len` copies of `value`.
+    pub fn filled(len: usize, value: T) -> Self {
+        Self::from_vec(vec![value; len])
+    }
+
+    /// `len` zeros (`T`'s `Pod::ZERO`).
+    pub fn zeroed(len: usize) -> Self
+    where
+        T: crate::Pod,
+    {
+        Self::filled(len, T::ZERO)
+    }
+
+    /// Elements in the buffer.
+    pub fn len(&self) -> usize {
+        self.raw.len
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.raw.len == 0
+    }
+
+    /// A read-only view, for tasks to carry.
+    pub fn view(&self) -> View<T> {
+        View::new(self.raw)
+    }
+
+    /// A read-only view indexed `[(row, col)]` in rows of `cols` elements.
+    pub fn view_2d(&self, cols: usize) -> View<T> {
+        assert!(
+            cols > 0,
+            "penny: rows of a 2-D view need at least one column"
+        );
+        View::new(Raw { cols, ..self.raw })
+    }
+
+    /// A writable view in stripes of `width` elements per iteration of a split loop (and
+    /// rows of `width` for `[(row, col)]`). Takes `&mut self`: no guard of the owner's
+    /// can be alive when it is made.
+    pub fn stripes(&mut self, width: usize) -> Stripes<T> {
+        assert!(
+            width > 0,
+            "penny: stripes need a width of at least one element"
+        );
+        Stripes::new(Raw {
+            cols: width,
+            ..self.raw
+        })
+    }
+
+    /// Reads the buffer: fails while a task (or an open view) writes it.
+    pub fn try_read(&self) -> Result<BufferRef<'_, T>, BufferBusy> {
+        if !self.raw.header.lock_read() {
+            return Err(BufferBusy::Written);
+        }
+        Ok(BufferRef { buffer: self })
+    }
+
+    /// [`Buffer::try_read`], panicking with the reason.
+    pub fn read(&self) -> BufferRef<'_, T> {
+        self.try_read()
+            .unwrap_or_else(|busy| panic!("penny: can't read the buffer: {busy}"))
+    }
+
+    /// Writes the buffer: fails while any task (or open view) reads or writes it.
+    pub fn try_write(&mut self) -> Result<BufferMut<'_, T>, BufferBusy> {
+        if !self.raw.header.lock_write(next_token()) {
+            return Err(if self.raw.header.is_written() {
+                BufferBusy::Written
+            } else {
+                BufferBusy::Read
+            });
+        }
+        Ok(BufferMut { buffer: self })
+    }
+
+    /// [`Buffer::try_write`], panicking with the reason.
+    pub fn write(&mut self) -> BufferMut<'_, T> {
+        self.try_write()
+            .unwrap_or_else(|busy| panic!("penny: can't write the buffer: {busy}"))
+    }
+
+    /// A copy of the contents (reads them: panics while a task writes).
+    pub fn to_vec(&self) -> Vec<T> {
+        self.read().to_vec()
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Drop for Buffer<T> {
+    fn drop(&mut self) {
+        self.raw.header.release();
+    }
+}
+
+/// The owner reading its buffer: a slice, while no task writes it.
+pub struct BufferRef<'a, T: Copy + Send + Sync + 'static> {
+    buffer: &'a Buffer<T>,
+}
+
+impl<T: Copy + Send + Sync + 'static> Deref for BufferRef<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        let raw = &self.buffer.raw;
+        // SAFETY: the owner's reference keeps the memory alive (`len` initialised `T`s) and
+        // this guard's read lock keeps writers out while the slice lives.
+        unsafe {
+            core::slice::from_raw_parts(core::ptr::with_exposed_provenance(raw.addr), raw.len)
+        }
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Drop for BufferRef<'_, T> {
+    fn drop(&mut self) {
+        self.buffer.raw.header.unlock_read();
+    }
+}
+
+/// The owner writing its buffer: a mutable slice, while no task holds a view of it.
+pub struct BufferMut<'a, T: Copy + Send + Sync + 'static> {
+    buffer: &'a mut Buffer<T>,
+}
+
+impl<T: Copy + Send + Sync + 'static> Deref for BufferMut<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        let raw = &self.buffer.raw;
+        // SAFETY: as in `deref_mut`, shared.
+        unsafe {
+            core::slice::from_raw_parts(core::ptr::with_exposed_provenance(raw.addr), raw.len)
+        }
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> DerefMut for BufferMut<'_, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        let raw = &self.buffer.raw;
+        // SAFETY: the owner's reference keeps the memory alive and this guard holds the
+        // write lock: no task or open view reads or writes it while the slice lives.
+        unsafe {
+            core::slice::from_raw_parts_mut(
+                core::ptr::with_exposed_provenance_mut(raw.addr),
+                raw.len,
+            )
+        }
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Drop for BufferMut<'_, T> {
+    fn drop(&mut self) {
+        self.buffer.raw.header.unlock_write();
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for BufferRef<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BufferRef")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for BufferMut<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BufferMut")
+            .field("len", &self.len())
+            .finish()
+    }
+}

@@ -1,0 +1,243 @@
+//! `penny::Buffer` and its views end to end: kernels over `View`/`Stripes` equal their plain
+//! functions (driven with random budgets and splits, and on pools), the owner can't touch a
+//! buffer a task writes, a second writer is refused, a stale view can't be opened, a write
+//! outside a chunk's stripes fails the task, and buffers are freed when the last holder
+//! goes.
+
+mod support;
+
+use penny::{Buffer, BufferBusy, Pool, Stripes, TaskError, View};
+use penny_examples::parallel::{blur, blur_view, floats, jacobi_1d_slices, BlurView, Jacobi1d};
+use proptest::prelude::*;
+use std::time::Duration;
+
+fn blur_reference(img: &[f32], w: usize) -> Vec<f32> {
+    let dst = penny::Out::leak_filled(img.len(), 0.0f32);
+    blur(penny::In::new(Vec::leak(img.to_vec())), dst, w as u32);
+    dst.to_vec()
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn view_kernels_equal_their_plain_functions_under_random_splits(
+        budgets in support::budgets(),
+        choices in prop::collection::vec(any::<u32>(), 1..16),
+        w in 1usize..40,
+        h in 1usize..30,
+    ) {
+        let img = floats(w * h, 9);
+        let src = Buffer::from_vec(img.clone());
+        let mut dst = Buffer::zeroed(w * h);
+        let task = BlurView::new(src.view(), dst.stripes(w), w as u32);
+        support::run_with_splits(task, &budgets, &choices);
+        prop_assert_eq!(bits(&dst.to_vec()), bits(&blur_reference(&img, w)));
+        // The plain function over the same views.
+        let mut plain = Buffer::zeroed(w * h);
+        blur_view(src.view(), plain.stripes(w), w as u32);
+        prop_assert_eq!(bits(&plain.to_vec()), bits(&dst.to_vec()));
+
+        let a = Buffer::from_vec(floats(w * h, 10));
+        let mut b = Buffer::zeroed(w * h);
+        support::run_with_splits(Jacobi1d::new(a.view(), b.stripes(1)), &budgets, &choices);
+        let mut want = vec![0.0; w * h];
+        jacobi_1d_slices(&a.to_vec(), &mut want);
+        prop_assert_eq!(bits(&b.to_vec()), bits(&want));
+        let mut plain = Buffer::zeroed(w * h);
+        penny_examples::parallel::jacobi_1d(a.view(), plain.stripes(1));
+        prop_assert_eq!(bits(&plain.to_vec()), bits(&want));
+    }
+}
+
+#[test]
+fn view_kernels_on_pools_of_every_size() {
+    let (w, h) = (301, 207);
+    let img = floats(w * h, 11);
+    let want = blur_reference(&img, w);
+    let src = Buffer::from_vec(img);
+    for workers in [1, 2, 3, 4, 8] {
+        let pool = Pool::builder().workers(workers).build();
+        let mut dst = Buffer::zeroed(w * h);
+        pool.spawn(BlurView::new(src.view(), dst.stripes(w), w as u32))
+            .join()
+            .unwrap();
+        assert_eq!(bits(&dst.to_vec()), bits(&want), "{workers} workers");
+        let mut b = Buffer::zeroed(w * h);
+        pool.spawn(Jacobi1d::new(src.view(), b.stripes(1)))
+            .join()
+            .unwrap();
+        let mut j = vec![0.0; w * h];
+        jacobi_1d_slices(&src.to_vec(), &mut j);
+        assert_eq!(bits(&b.to_vec()), bits(&j));
+    }
+}
+
+/// A long kernel writing a buffer, one element per iteration.
+#[penny::task]
+fn slow_fill(out: Stripes<u64>, rounds: u32) {
+    #[penny::split]
+    for i in 0..out.len() {
+        let mut h = i as u64;
+        for _ in 0..rounds {
+            h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(7);
+        }
+        out[i] = h;
+    }
+}
+
+#[test]
+fn the_owner_waits_for_the_task_that_writes_its_buffer() {
+    let pool = Pool::builder().workers(2).build();
+    let mut buf = Buffer::<u64>::zeroed(400_000);
+    let h = pool.spawn(SlowFill::new(buf.stripes(1), 200));
+    // While it runs: no reading, no writing, no second writer.
+    assert_eq!(buf.try_read().err(), Some(BufferBusy::Written));
+    assert_eq!(buf.try_write().err(), Some(BufferBusy::Written));
+    let second = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.spawn(SlowFill::new(buf.stripes(1), 1))
+    }));
+    let message = second
+        .err()
+        .and_then(|p| p.downcast::<String>().ok())
+        .unwrap();
+    assert!(message.contains("being written"), "{message}");
+    h.join().unwrap();
+    // Joined: the owner has it back, every element written once by the right iteration.
+    let got = buf.to_vec();
+    for (i, v) in got.iter().enumerate().step_by(997) {
+        let mut x = i as u64;
+        for _ in 0..200 {
+            x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(7);
+        }
+        assert_eq!(*v, x);
+    }
+    buf.write()[0] = 7;
+    assert_eq!(buf.read()[0], 7);
+}
+
+#[test]
+fn readers_share_and_keep_writers_out() {
+    let pool = Pool::builder().workers(2).build();
+    let src = Buffer::from_vec(floats(500_000, 1));
+    let mut a = Buffer::zeroed(500_000);
+    let mut b = Buffer::zeroed(500_000);
+    // Two tasks read `src` at once.
+    let ha = pool.spawn(Jacobi1d::new(src.view(), a.stripes(1)));
+    let hb = pool.spawn(Jacobi1d::new(src.view(), b.stripes(1)));
+    let read_while = src.try_read().map(|r| r.len());
+    ha.join().unwrap();
+    hb.join().unwrap();
+    assert_eq!(read_while, Ok(500_000), "the owner may read beside readers");
+    assert_eq!(bits(&a.to_vec()), bits(&b.to_vec()));
+    // (A task can't be handed a writable view while the owner reads: `stripes` takes
+    // `&mut self`, so that doesn't compile.)
+}
+
+#[test]
+fn a_stale_view_cannot_be_opened() {
+    let buf = Buffer::from_vec(vec![1u32, 2, 3]);
+    let view: View<u32> = buf.view();
+    assert_eq!(
+        view.try_open().map(|g| g.to_vec()).ok(),
+        Some(vec![1, 2, 3])
+    );
+    drop(buf);
+    assert_eq!(view.try_open().err(), Some(BufferBusy::Freed));
+    // A new buffer reuses the header; the old view stays stale.
+    let again = Buffer::from_vec(vec![9u32]);
+    assert_eq!(view.try_open().err(), Some(BufferBusy::Freed));
+    assert_eq!(again.view().open()[0], 9);
+}
+
+#[test]
+fn a_task_keeps_its_buffer_alive_after_the_owner_drops_it() {
+    let pool = Pool::builder().workers(2).build();
+    let src = Buffer::from_vec(floats(300_000, 2));
+    let mut dst = Buffer::zeroed(300_000);
+    let view = src.view();
+    let h = pool.spawn(Jacobi1d::new(view, dst.stripes(1)));
+    drop(src);
+    h.join().unwrap();
+    assert_eq!(
+        view.try_open().err(),
+        Some(BufferBusy::Freed),
+        "freed once the task ended"
+    );
+    assert_eq!(dst.read().len(), 300_000);
+}
+
+/// Writes the element after its own: outside its stripe whenever a chunk ends there.
+#[penny::task]
+fn writes_ahead(out: Stripes<u32>) {
+    #[penny::split]
+    for i in 0..out.len() - 1 {
+        out[i + 1] = i as u32;
+    }
+}
+
+#[test]
+fn a_write_outside_the_chunks_stripes_fails_the_task() {
+    let mut buf = Buffer::<u32>::zeroed(1000);
+    let mut task = WritesAhead::new(buf.stripes(1));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        while !penny::Task::step(&mut task, 10).is_done() {}
+    }));
+    let message = panicked
+        .err()
+        .and_then(|p| p.downcast::<String>().ok())
+        .unwrap();
+    assert!(message.contains("outside the stripes"), "{message}");
+    // On a pool it fails its handle only, and gives the buffer back.
+    let pool = Pool::builder()
+        .workers(2)
+        .time_slice(Duration::from_micros(20))
+        .build();
+    let big = 2_000_000;
+    let mut buf = Buffer::<u32>::zeroed(big);
+    let err = pool
+        .spawn(WritesAhead::new(buf.stripes(1)))
+        .join()
+        .unwrap_err();
+    assert!(
+        matches!(&err, TaskError::Panicked(m) if m.contains("outside the stripes")),
+        "{err:?}"
+    );
+    assert!(buf.try_write().is_ok());
+}
+
+#[test]
+fn element_types_bool_and_user_structs() {
+    #[derive(Clone, Copy, Debug, PartialEq, Default)]
+    struct P {
+        x: i16,
+        on: bool,
+    }
+    #[penny::task]
+    fn flags(src: View<P>, out: Stripes<bool>) {
+        #[penny::split]
+        for i in 0..src.len() {
+            out[i] = src[i].on && src[i].x > 0;
+        }
+    }
+    let ps: Vec<P> = (0..1000)
+        .map(|i| P {
+            x: (i % 7) as i16 - 3,
+            on: i % 3 == 0,
+        })
+        .collect();
+    let src = Buffer::from_vec(ps.clone());
+    let mut out = Buffer::filled(1000, false);
+    Pool::builder()
+        .workers(2)
+        .build()
+        .spawn(Flags::new(src.view(), out.stripes(1)))
+        .join()
+        .unwrap();
+    let want: Vec<bool> = ps.iter().map(|p| p.on && p.x > 0).collect();
+    assert_eq!(out.to_vec(), want);
+}
