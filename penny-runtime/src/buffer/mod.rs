@@ -62,12 +62,13 @@ impl<T: Copy + Send + Sync + 'static> Buffer<T> {
             // release that brought the buffer's references to zero (`Header::release`).
             drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(ptr, len)) });
         });
+        let ptr = core::ptr::NonNull::new(ptr).expect("a box is never null");
         let (header, generation) = Header::new(free);
         Buffer {
             raw: Raw {
                 header,
                 generation,
-                addr,
+                ptr,
                 len,
                 cols: 1,
                 elem: PhantomData,
@@ -181,9 +182,7 @@ impl<T: Copy + Send + Sync + 'static> Deref for BufferRef<'_, T> {
         let raw = &self.buffer.raw;
         // SAFETY: the owner's reference keeps the memory alive (`len` initialised `T`s) and
         // this guard's read lock keeps writers out while the slice lives.
-        unsafe {
-            core::slice::from_raw_parts(core::ptr::with_exposed_provenance(raw.addr), raw.len)
-        }
+        unsafe { core::slice::from_raw_parts(raw.ptr(), raw.len) }
     }
 }
 
@@ -203,9 +202,7 @@ impl<T: Copy + Send + Sync + 'static> Deref for BufferMut<'_, T> {
     fn deref(&self) -> &[T] {
         let raw = &self.buffer.raw;
         // SAFETY: as in `deref_mut`, shared.
-        unsafe {
-            core::slice::from_raw_parts(core::ptr::with_exposed_provenance(raw.addr), raw.len)
-        }
+        unsafe { core::slice::from_raw_parts(raw.ptr(), raw.len) }
     }
 }
 
@@ -214,12 +211,7 @@ impl<T: Copy + Send + Sync + 'static> DerefMut for BufferMut<'_, T> {
         let raw = &self.buffer.raw;
         // SAFETY: the owner's reference keeps the memory alive and this guard holds the
         // write lock: no task or open view reads or writes it while the slice lives.
-        unsafe {
-            core::slice::from_raw_parts_mut(
-                core::ptr::with_exposed_provenance_mut(raw.addr),
-                raw.len,
-            )
-        }
+        unsafe { core::slice::from_raw_parts_mut(raw.ptr(), raw.len) }
     }
 }
 
@@ -244,3 +236,6 @@ impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for BufferMut<'_, T> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests;

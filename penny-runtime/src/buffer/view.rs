@@ -23,9 +23,8 @@ use super::lease::{BufferBusy, OpenLease, ViewRef};
 pub(crate) struct Raw<T> {
     pub(crate) header: &'static Header,
     pub(crate) generation: u32,
-    /// The memory's address (an integer: views are plain data, and only an open view,
-    /// which holds a lease, turns it back into a pointer).
-    pub(crate) addr: usize,
+    /// The memory (dereferenced only by an open view or guard, which holds a lease).
+    pub(crate) ptr: core::ptr::NonNull<T>,
     pub(crate) len: usize,
     /// Row length for 2-D indexing (and a stripe's width).
     pub(crate) cols: usize,
@@ -39,6 +38,14 @@ impl<T> Clone for Raw<T> {
 }
 impl<T> Copy for Raw<T> {}
 
+// SAFETY: a `Raw` is an address and a shape; the memory behind it is reached only through
+// guards that hold a lease (a read lock for shared access, the write lock or a disjoint part
+// of it for writes), so sending or sharing the handle between threads shares nothing
+// unsynchronised. `T: Send + Sync` because guards on other threads read and write `T`s.
+unsafe impl<T: Send + Sync> Send for Raw<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for Raw<T> {}
+
 impl<T> Raw<T> {
     fn view_ref(&self, write: bool) -> ViewRef {
         ViewRef {
@@ -48,8 +55,8 @@ impl<T> Raw<T> {
         }
     }
 
-    fn ptr(&self) -> *mut T {
-        core::ptr::with_exposed_provenance_mut(self.addr)
+    pub(crate) fn ptr(&self) -> *mut T {
+        self.ptr.as_ptr()
     }
 }
 
@@ -185,7 +192,7 @@ impl<T: Copy + Send + Sync + 'static> Deref for ViewGuard<T> {
     type Target = [T];
     #[inline]
     fn deref(&self) -> &[T] {
-        // SAFETY: the lease keeps the memory (`len` initialised `T`s at `addr`, allocated by
+        // SAFETY: the lease keeps the memory (`len` initialised `T`s at `ptr`, allocated by
         // `Buffer`) alive and holds a read lock (or sits inside a task's read lease), so no
         // one writes it while the slice lives.
         unsafe { core::slice::from_raw_parts(self.raw.ptr(), self.raw.len) }
@@ -248,7 +255,8 @@ struct Part<T> {
 impl<T> Part<T> {
     #[inline]
     fn check(&self, index: usize) {
-        if index < self.lo || index >= self.hi {
+        // One comparison: below `lo` wraps around to a huge offset.
+        if index.wrapping_sub(self.lo) >= self.hi - self.lo {
             self.outside(index);
         }
     }

@@ -1,0 +1,55 @@
+//! Jacobi-1d over slices, `In`/`Out` and `View`/`Stripes` (one thread, run to completion),
+//! interleaved: prints the minimum and median of each. Argument: the length (default 2^20;
+//! smaller ones run several times per sample, 2^22 elements in all).
+//!
+//! ```text
+//! cargo run --release -p penny-examples --example views_probe
+//! ```
+use penny::{run_to_completion, Buffer, In, Out};
+use penny_examples::parallel::{floats, jacobi_1d_slices, Jacobi1d, Jacobi1dOut};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map_or(1 << 20, |a| a.parse().unwrap());
+    let reps = (1 << 22) / n;
+    let a = floats(n, 5);
+    let mut b = vec![0.0f32; n];
+    let a_in = In::new(Vec::leak(a.clone()));
+    let b_out = Out::leak_filled(n, 0.0f32);
+    let a_buf = Buffer::from_vec(a.clone());
+    let mut b_buf = Buffer::<f32>::zeroed(n);
+    let b_stripes = b_buf.stripes(1);
+    let mut t = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..60 {
+        let s = Instant::now();
+        for _ in 0..reps {
+            jacobi_1d_slices(black_box(&a), black_box(&mut b));
+        }
+        t[0].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            run_to_completion(Jacobi1dOut::new(black_box(a_in), black_box(b_out)));
+        }
+        t[1].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            run_to_completion(Jacobi1d::new(black_box(a_buf.view()), black_box(b_stripes)));
+        }
+        t[2].push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    for (name, v) in ["slices", "In/Out", "View/Stripes"]
+        .iter()
+        .zip(t.iter_mut())
+    {
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        println!(
+            "{name:<13} min {:.3} ms  median {:.3} ms",
+            v[0],
+            v[v.len() / 2]
+        );
+    }
+    drop(b_buf);
+}

@@ -1,0 +1,118 @@
+//! The buffer's unsafe paths under Miri: owner guards, open views, a split task whose
+//! halves write disjoint stripes from two workers, stale views, freeing.
+
+use super::*;
+use crate::{Pool, Progress, SplitState, Step, Task};
+
+/// Writes `out[i] = 3 * i + 1` over a split loop, the way `#[penny::task]` lowers one: each
+/// chunk opens the view and narrows it to its iterations.
+#[derive(Clone, Copy)]
+struct Fill {
+    out: Stripes<u64>,
+    next: u64,
+    stop: u64,
+    halves: u32,
+    half: bool,
+}
+
+impl Task for Fill {
+    type Output = ();
+    fn step(&mut self, budget: u32) -> Step<()> {
+        let mut out = self.out.open();
+        let end = self.stop.min(self.next + u64::from(budget));
+        let mut part = out.restrict(self.next, end);
+        for i in self.next..end {
+            part[i as usize] = 3 * i + 1;
+        }
+        self.next = end;
+        if self.next < self.stop || self.halves > 0 || self.half {
+            Step::Yielded
+        } else {
+            Step::Done(())
+        }
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+    fn split(&mut self, min: u64) -> Option<Fill> {
+        let rest = self.stop - self.next;
+        if rest < 2 * min.max(1) {
+            return None;
+        }
+        let mid = self.next + rest / 2;
+        let half = Fill {
+            next: mid,
+            halves: 0,
+            half: true,
+            ..*self
+        };
+        self.stop = mid;
+        self.halves += 1;
+        Some(half)
+    }
+    fn split_state(&self) -> SplitState {
+        match (self.next < self.stop, self.halves, self.half) {
+            (true, ..) => SplitState::Running,
+            (false, 0, true) => SplitState::HalfDone,
+            (false, 0, false) => SplitState::Running,
+            _ => SplitState::Joining,
+        }
+    }
+    fn join(&mut self, half: &Fill) {
+        self.next = half.stop;
+        self.stop = half.stop;
+        self.halves -= 1;
+    }
+    fn views(&self, visit: &mut dyn FnMut(ViewRef)) {
+        visit(self.out.view_ref());
+    }
+}
+
+#[test]
+fn halves_write_disjoint_stripes_from_two_workers() {
+    let n = if cfg!(miri) { 200 } else { 200_000 };
+    let pool = Pool::builder()
+        .workers(2)
+        .time_slice(core::time::Duration::from_micros(5))
+        .build();
+    let mut buf = Buffer::<u64>::zeroed(n);
+    let stripes = buf.stripes(1);
+    let h = pool.spawn(Fill {
+        out: stripes,
+        next: 0,
+        stop: n as u64,
+        halves: 0,
+        half: false,
+    });
+    assert_eq!(buf.try_read().err(), Some(BufferBusy::Written));
+    h.join().unwrap();
+    let got = buf.to_vec();
+    assert!(got.iter().enumerate().all(|(i, &v)| v == 3 * i as u64 + 1));
+}
+
+#[test]
+fn owner_guards_open_views_and_stale_views() {
+    let mut buf = Buffer::from_vec(vec![1u8, 2, 3, 4, 5, 6]);
+    buf.write()[0] = 9;
+    let view = buf.view_2d(3);
+    {
+        let g = view.open();
+        assert_eq!((g[0], g[(1, 2)], &g[1..3]), (9, 6, &[2u8, 3][..]));
+        assert_eq!(buf.try_write().err(), Some(BufferBusy::Read));
+        let r = buf.read();
+        assert_eq!(r[5], 6);
+    }
+    let stripes = buf.stripes(2);
+    {
+        let mut w = stripes.open();
+        assert_eq!(view.try_open().err(), Some(BufferBusy::Written));
+        w[(2, 1)] = 60;
+        let mut part = w.restrict(1, 2);
+        part[2] += 1;
+        assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| part[4] = 0)).is_err());
+    }
+    assert_eq!(buf.to_vec(), [9, 2, 4, 4, 5, 60]);
+    drop(buf);
+    assert_eq!(view.try_open().err(), Some(BufferBusy::Freed));
+    assert_eq!(stripes.try_open().err(), Some(BufferBusy::Freed));
+}
