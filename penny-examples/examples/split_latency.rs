@@ -22,9 +22,10 @@ fn tiny(seed: u64) -> u64 {
 }
 
 fn main() {
-    let workers: usize = std::env::args()
-        .nth(1)
-        .map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), |a| a.parse().unwrap());
+    let workers: usize = std::env::args().nth(1).map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        |a| a.parse().unwrap(),
+    );
     let pool = Pool::builder().workers(workers).build();
     // Collatz over 1..2^40: far longer than the measurement; its halves fill every worker.
     let background = pool
@@ -41,7 +42,10 @@ fn main() {
             state ^= state << 17;
             std::thread::sleep(Duration::from_micros(state % 2000));
             let t = Instant::now();
-            let h = pool.task(Tiny::new(i)).priority(Priority::UserBlocking).spawn();
+            let h = pool
+                .task(Tiny::new(i))
+                .priority(Priority::UserBlocking)
+                .spawn();
             assert_eq!(h.join().unwrap(), tiny(i));
             t.elapsed().as_secs_f64() * 1e6
         })

@@ -193,6 +193,39 @@ pub fn cases(scale: f64) -> Vec<Case> {
             }),
         });
     }
+    // blur over buffer views (plain stores)
+    {
+        let (w, h) = (s(2048.0), s(1536.0));
+        let img = floats(w * h, 3);
+        let src = penny::Buffer::from_vec(img.clone());
+        let seq = std::rc::Rc::new(std::cell::RefCell::new(penny::Buffer::<f32>::zeroed(w * h)));
+        let pen = std::rc::Rc::new(std::cell::RefCell::new(penny::Buffer::<f32>::zeroed(w * h)));
+        let r = cell::<f32>(w * h);
+        let (r2, seq2, pen2) = (r.clone(), seq.clone(), pen.clone());
+        let (v1, v2) = (src.view(), src.view());
+        let keep = std::rc::Rc::new(src);
+        cases.push(Case {
+            name: "blur (View/Stripes)",
+            sequential: Box::new(move || {
+                let _ = &keep;
+                let stripes = seq.borrow_mut().stripes(w);
+                blur_view(v1, stripes, w as u32)
+            }),
+            rayon: Box::new(move || ray::blur(&img, &mut r.borrow_mut(), w)),
+            penny: Box::new(move |pool| {
+                let stripes = pen.borrow_mut().stripes(w);
+                pool.spawn(BlurView::new(v2, stripes, w as u32))
+                    .join()
+                    .unwrap()
+            }),
+            check: Box::new(move || {
+                let want = seq2.borrow().to_vec();
+                (same_bits(&pen2.borrow().to_vec(), &want) && same_bits(&r2.borrow(), &want))
+                    .then_some(())
+                    .ok_or_else(|| "images differ".to_owned())
+            }),
+        });
+    }
     // collatz
     {
         let n = s(300_000.0) as u64;

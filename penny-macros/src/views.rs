@@ -30,11 +30,15 @@ pub fn kind(ty: &Type) -> Option<ViewKind> {
     }
 }
 
-/// `let mut name = open(&value);`: an open view under the argument's name.
+/// An open view under the argument's name: its guard (which holds the lease) under a
+/// hidden name, and the plain-data access the kernel's code uses (kept in registers: the
+/// guard's address never reaches the loop).
 pub fn open(name: &Ident, value: TokenStream) -> TokenStream {
+    let guard = quote::format_ident!("penny_open_{}", name);
     quote! {
+        let mut #guard = ::penny::__private::open_view(&#value);
         #[allow(unused_mut)]
-        let mut #name = ::penny::__private::open_view(&#value);
+        let mut #name = ::penny::__private::access(&mut #guard);
     }
 }
 

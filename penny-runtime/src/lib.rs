@@ -70,7 +70,7 @@ pub use task::{run_to_completion, Progress, SplitState, Step, Task, MAX_TASK_ALI
 #[cfg(not(loom))]
 pub use buffer::{
     Buffer, BufferBusy, BufferMut, BufferRef, Stripes, StripesGuard, StripesPart, View, ViewGuard,
-    ViewRef,
+    ViewRef, ViewSlice,
 };
 #[cfg(not(loom))]
 pub use handle::TaskHandle;

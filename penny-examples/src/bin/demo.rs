@@ -1,6 +1,8 @@
 //! Penny's native demo: a pool busy with long background Mandelbrot bands lets an urgent
 //! task jump ahead at the next chunk boundary, reports progress while the bands run, and
-//! cancels one of them — then checks every result against the plain functions.
+//! cancels one of them — then checks every result against the plain functions. Then the
+//! parallel suite: each kernel one task whose `#[penny::split]` loop spreads over every
+//! worker, beside its sequential run and rayon, results checked.
 //!
 //! Run with `cargo xtask demo` (or `cargo run --release -p penny-examples --bin demo`).
 
@@ -106,4 +108,14 @@ fn main() {
         "{checked} bands match the plain function pixel for pixel; all bands took {:.0} ms",
         elapsed.as_secs_f64() * 1e3
     );
+
+    // One task per kernel, its split loop spread over every worker.
+    let reps = 5;
+    println!(
+        "\nParallel loops: one task per kernel (#[penny::split]), {workers} workers, rayon \
+         beside it; medians of {reps} runs, every result checked against the sequential one"
+    );
+    let rows =
+        penny_examples::parallel_table::measure(&pool, 1.0, reps).unwrap_or_else(|e| panic!("{e}"));
+    print!("{}", penny_examples::parallel_table::markdown(&rows));
 }

@@ -2,7 +2,7 @@
 //! opening them where the kernel's code runs, restricting stripes to a split chunk, and
 //! naming them for the pool's leases.
 
-use crate::buffer::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewRef};
+use crate::buffer::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewRef, ViewSlice};
 
 /// A view argument of a kernel.
 #[diagnostic::on_unimplemented(
@@ -50,12 +50,42 @@ pub fn view_ref<V: OpenView>(view: &V) -> ViewRef {
     view.penny_view_ref()
 }
 
+/// An open view's guard, giving kernel code its plain-data access.
+pub trait Access {
+    /// What kernel code uses.
+    type Out<'a>
+    where
+        Self: 'a;
+    /// The access, borrowed from the guard.
+    fn penny_access(&mut self) -> Self::Out<'_>;
+}
+
+impl<T: Copy + Send + Sync + 'static> Access for ViewGuard<T> {
+    type Out<'a> = ViewSlice<'a, T>;
+    fn penny_access(&mut self) -> ViewSlice<'_, T> {
+        self.slice()
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Access for StripesGuard<T> {
+    type Out<'a> = StripesPart<'a, T>;
+    fn penny_access(&mut self) -> StripesPart<'_, T> {
+        self.part()
+    }
+}
+
+/// Kernel code's access to an open view.
+#[inline]
+pub fn access<G: Access>(guard: &mut G) -> G::Out<'_> {
+    guard.penny_access()
+}
+
 /// The stripes of split-loop iterations `first..end`.
 #[inline]
-pub fn restrict<T: Copy + Send + Sync + 'static>(
-    guard: &mut StripesGuard<T>,
+pub fn restrict<'a, T: Copy + Send + Sync + 'static>(
+    part: &'a mut StripesPart<'_, T>,
     first: u64,
     end: u64,
-) -> StripesPart<'_, T> {
-    guard.restrict(first, end)
+) -> StripesPart<'a, T> {
+    part.restrict(first, end)
 }

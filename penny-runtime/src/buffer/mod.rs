@@ -27,7 +27,7 @@ mod view;
 
 pub(crate) use lease::{take_all, Holder, TaskLease};
 pub use lease::{BufferBusy, ViewRef};
-pub use view::{Stripes, StripesGuard, StripesPart, View, ViewGuard};
+pub use view::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewSlice};
 
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};

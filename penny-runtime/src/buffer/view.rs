@@ -199,25 +199,64 @@ impl<T: Copy + Send + Sync + 'static> Deref for ViewGuard<T> {
     }
 }
 
-impl<T: Copy + Send + Sync + 'static> Index<(usize, usize)> for ViewGuard<T> {
-    type Output = T;
-    #[inline]
-    fn index(&self, (row, col): (usize, usize)) -> &T {
-        assert!(
-            col < self.raw.cols,
-            "column {col} of a view with {} columns",
-            self.raw.cols
-        );
-        let slice: &[T] = self;
-        &slice[row * self.raw.cols + col]
+/// An open [`View`] as kernel code uses it: plain data borrowed from its guard (so the
+/// compiler keeps it in registers), reading like a slice.
+pub struct ViewSlice<'a, T: Copy + Send + Sync + 'static> {
+    raw: Raw<T>,
+    _guard: PhantomData<&'a ViewGuard<T>>,
+}
+
+impl<T: Copy + Send + Sync + 'static> Clone for ViewSlice<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: Copy + Send + Sync + 'static> Copy for ViewSlice<'_, T> {}
+
+impl<T: Copy + Send + Sync + 'static> ViewGuard<T> {
+    /// The open view as plain data, for as long as the guard lives.
+    pub fn slice(&self) -> ViewSlice<'_, T> {
+        ViewSlice {
+            raw: self.raw,
+            _guard: PhantomData,
+        }
     }
 }
 
-/// Slice indexing (an index or a range), beside the 2-D `[(row, col)]` above: one impl per
-/// index type, since a generic one would overlap the tuple's.
-macro_rules! slice_index {
-    ($($index:ty => $out:ty),*) => {$(
-        impl<T: Copy + Send + Sync + 'static> Index<$index> for ViewGuard<T> {
+impl<T: Copy + Send + Sync + 'static> Deref for ViewSlice<'_, T> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        // SAFETY: as for `ViewGuard::deref`: the guard this borrows from holds the lease.
+        unsafe { core::slice::from_raw_parts(self.raw.ptr(), self.raw.len) }
+    }
+}
+
+/// Slice indexing (an index or a range) and 2-D `[(row, col)]`: one impl per index type,
+/// since a generic one would overlap the tuple's. `$generics` are the impl's parameters,
+/// `$ty` the type.
+macro_rules! readable {
+    ([$($generics:tt)*] $ty:ty) => {
+        impl<$($generics)*> Index<(usize, usize)> for $ty {
+            type Output = T;
+            #[inline]
+            fn index(&self, (row, col): (usize, usize)) -> &T {
+                let cols = self.raw.cols;
+                assert!(col < cols, "penny: column {col} of a view with {cols} columns");
+                let slice: &[T] = self;
+                &slice[row * cols + col]
+            }
+        }
+        readable!(@index [$($generics)*] $ty, usize => T);
+        readable!(@index [$($generics)*] $ty, core::ops::Range<usize> => [T]);
+        readable!(@index [$($generics)*] $ty, core::ops::RangeInclusive<usize> => [T]);
+        readable!(@index [$($generics)*] $ty, core::ops::RangeFrom<usize> => [T]);
+        readable!(@index [$($generics)*] $ty, core::ops::RangeTo<usize> => [T]);
+        readable!(@index [$($generics)*] $ty, core::ops::RangeToInclusive<usize> => [T]);
+        readable!(@index [$($generics)*] $ty, core::ops::RangeFull => [T]);
+    };
+    (@index [$($generics:tt)*] $ty:ty, $index:ty => $out:ty) => {
+        impl<$($generics)*> Index<$index> for $ty {
             type Output = $out;
             #[inline]
             fn index(&self, index: $index) -> &$out {
@@ -225,17 +264,18 @@ macro_rules! slice_index {
                 &slice[index]
             }
         }
-    )*};
+    };
 }
-slice_index!(
-    usize => T,
-    core::ops::Range<usize> => [T],
-    core::ops::RangeInclusive<usize> => [T],
-    core::ops::RangeFrom<usize> => [T],
-    core::ops::RangeTo<usize> => [T],
-    core::ops::RangeToInclusive<usize> => [T],
-    core::ops::RangeFull => [T]
-);
+readable!([T: Copy + Send + Sync + 'static] ViewGuard<T>);
+readable!(['a, T: Copy + Send + Sync + 'static] ViewSlice<'a, T>);
+
+impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for ViewSlice<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ViewSlice")
+            .field("len", &self.raw.len)
+            .finish()
+    }
+}
 
 impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for ViewGuard<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -251,6 +291,13 @@ struct Part<T> {
     lo: usize,
     hi: usize,
 }
+
+impl<T> Clone for Part<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Part<T> {}
 
 impl<T> Part<T> {
     #[inline]
@@ -400,6 +447,25 @@ pub struct StripesGuard<T: Copy + Send + Sync + 'static> {
 impl<T: Copy + Send + Sync + 'static> StripesGuard<T> {
     /// The stripes of iterations `first..end` of a split loop: what one chunk of it may
     /// touch (generated code calls this for every chunk of a split loop).
+    pub fn restrict(&mut self, first: u64, end: u64) -> StripesPart<'_, T> {
+        StripesPart {
+            part: self.part.restrict(first, end),
+            _guard: PhantomData,
+        }
+    }
+
+    /// All of the open view as plain data borrowed from the guard (so the compiler keeps it
+    /// in registers), for as long as the guard lives.
+    pub fn part(&mut self) -> StripesPart<'_, T> {
+        StripesPart {
+            part: self.part,
+            _guard: PhantomData,
+        }
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> StripesPart<'_, T> {
+    /// The stripes of iterations `first..end` of a split loop, within this part.
     pub fn restrict(&mut self, first: u64, end: u64) -> StripesPart<'_, T> {
         StripesPart {
             part: self.part.restrict(first, end),
