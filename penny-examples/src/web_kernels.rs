@@ -127,3 +127,40 @@ pub fn mandelbrot_view(
     }
     escaped
 }
+
+/// A wrapping sum of a hash over `0..n`, in a `#[penny::split]` loop: one task spreads over
+/// the pool's Web Workers; equal to the plain function.
+#[penny::task(js)]
+pub fn split_hash(n: u64) -> u64 {
+    let mut acc = 0u64;
+    #[penny::split(reduce(acc = +))]
+    for i in 0..n {
+        let mut h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^= h >> 31;
+        acc = acc.wrapping_add(h.wrapping_mul(0xBF58_476D_1CE4_E5B9));
+    }
+    acc
+}
+
+/// A float sum in a split loop: bit-identical on any pool to
+/// `penny::reference::tree_fold` (see [`tree_sum_reference`]).
+#[penny::task(js)]
+pub fn tree_sum(n: u32) -> f32 {
+    let mut acc = 0.0f32;
+    #[penny::split(reduce(acc = +))]
+    for i in 0..n {
+        acc += 1.0 / (i as f32 + 1.0);
+    }
+    acc
+}
+
+/// What [`TreeSum`] computes, sequentially.
+pub fn tree_sum_reference(n: u32) -> f32 {
+    penny::reference::tree_fold(
+        n as u64,
+        0.0f32,
+        0.0,
+        |i, acc| *acc += 1.0 / (i as f32 + 1.0),
+        |a, b| a + b,
+    )
+}

@@ -38,6 +38,8 @@ const classes = {
   sum_squares: 'SumSquares',
   spin: 'Spin',
   mix: 'Mix',
+  split_hash: 'SplitHash',
+  tree_sum: 'TreeSum',
 };
 
 test('results equal the native plain functions', async () => {
@@ -47,6 +49,18 @@ test('results equal the native plain functions', async () => {
   const handles = cases.map((c) => pkg[classes[c.kernel]].spawn(p, ...c.args.map(value)));
   for (const [i, c] of cases.entries()) {
     assertEqual(await handles[i].result, value(c.result), `${c.kernel}(${c.args})`);
+  }
+});
+
+test('one split task spreads over the workers: results equal native, progress reaches the total', async () => {
+  const { pkg, pool: p } = await pool();
+  const cases = (await expected()).filter((c) => c.kernel === 'split_hash' || c.kernel === 'tree_sum');
+  assertEqual(cases.length, 8);
+  for (const c of cases) {
+    const h = pkg[classes[c.kernel]].spawn(p, ...c.args.map(value));
+    assertEqual(await h.result, value(c.result), `${c.kernel}(${c.args})`);
+    const done = h.progress();
+    assertEqual(done.done, done.total, `${c.kernel} progress`);
   }
 });
 

@@ -3,7 +3,9 @@
 //! Chromium results are compared with. `cargo xtask web-test` writes it to
 //! `target/web-expected.json`.
 
-use penny_examples::web_kernels::{checksum, mandelbrot_tile, mix, spin, sum_squares};
+use penny_examples::web_kernels::{
+    checksum, mandelbrot_tile, mix, spin, split_hash, sum_squares, tree_sum_reference,
+};
 
 fn main() {
     let mut cases = Vec::new();
@@ -29,6 +31,19 @@ fn main() {
         cases.push(format!(
             r#"{{"kernel":"spin","args":["{n}n"],"result":"{}n"}}"#,
             spin(n)
+        ));
+    }
+    // Split loops: the integer sum equals the plain function, the float one the tree.
+    for n in [0u64, 1, 100_000, 3_000_000] {
+        cases.push(format!(
+            r#"{{"kernel":"split_hash","args":["{n}n"],"result":"{}n"}}"#,
+            split_hash(n)
+        ));
+    }
+    for n in [0u32, 7, 100_000, 3_000_000] {
+        cases.push(format!(
+            r#"{{"kernel":"tree_sum","args":[{n}],"result":{:?}}}"#,
+            tree_sum_reference(n) as f64
         ));
     }
     let (t, e, h, k) = mix(1, -2, 3, 4, -5, 0.5, 0.25, true, 'x');
