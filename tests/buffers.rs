@@ -241,3 +241,102 @@ fn element_types_bool_and_user_structs() {
     let want: Vec<bool> = ps.iter().map(|p| p.on && p.x > 0).collect();
     assert_eq!(out.to_vec(), want);
 }
+
+fn matmul_reference(a: &[f32], b: &[f32], n: usize) -> Vec<f32> {
+    let c = penny::Out::leak_filled(n * n, 0.0f32);
+    let bt = penny_examples::parallel::transpose(b, n);
+    penny_examples::parallel::matmul(
+        penny::In::new(Vec::leak(a.to_vec())),
+        penny::In::new(Vec::leak(bt)),
+        c,
+        n as u32,
+    );
+    c.to_vec()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn tiled_kernels_equal_their_references_under_random_splits(
+        budgets in support::budgets(),
+        choices in prop::collection::vec(any::<u32>(), 1..16),
+        n in 1usize..24,
+        tile in 1usize..9,
+        w in 1usize..30,
+        h in 1usize..20,
+    ) {
+        use penny_examples::parallel::{blur_tiled, BlurTiled, MatmulTiled, transpose};
+        let (a, b) = (floats(n * n, 1), floats(n * n, 2));
+        let av = Buffer::from_vec(a.clone());
+        let btv = Buffer::from_vec(transpose(&b, n));
+        let mut c = Buffer::zeroed(n * n);
+        let tiles = c.tiles(n, tile, tile + 1);
+        support::run_with_splits(MatmulTiled::new(av.view(), btv.view(), tiles), &budgets, &choices);
+        prop_assert_eq!(bits(&c.to_vec()), bits(&matmul_reference(&a, &b, n)));
+
+        let img = floats(w * h, 12);
+        let src = Buffer::from_vec(img.clone());
+        let mut dst = Buffer::zeroed(w * h);
+        let tiles = dst.tiles(h, tile, tile + 2);
+        support::run_with_splits(BlurTiled::new(src.view(), tiles), &budgets, &choices);
+        prop_assert_eq!(bits(&dst.to_vec()), bits(&blur_reference(&img, w)));
+        let mut plain = Buffer::zeroed(w * h);
+        blur_tiled(src.view(), plain.tiles(h, tile, tile + 2));
+        prop_assert_eq!(bits(&plain.to_vec()), bits(&dst.to_vec()));
+    }
+}
+
+#[test]
+fn tiled_kernels_on_pools_of_every_size() {
+    use penny_examples::parallel::{transpose, BlurTiled, MatmulTiled};
+    let n = 96;
+    let (a, b) = (floats(n * n, 3), floats(n * n, 4));
+    let want = matmul_reference(&a, &b, n);
+    let (w, h) = (257, 131);
+    let img = floats(w * h, 13);
+    let want_blur = blur_reference(&img, w);
+    let (av, btv, src) = (
+        Buffer::from_vec(a),
+        Buffer::from_vec(transpose(&b, n)),
+        Buffer::from_vec(img),
+    );
+    for workers in [1, 2, 3, 4, 8] {
+        let pool = Pool::builder().workers(workers).build();
+        let mut c = Buffer::zeroed(n * n);
+        pool.spawn(MatmulTiled::new(av.view(), btv.view(), c.tiles(n, 16, 16)))
+            .join()
+            .unwrap();
+        assert_eq!(bits(&c.to_vec()), bits(&want), "{workers} workers");
+        let mut dst = Buffer::zeroed(w * h);
+        pool.spawn(BlurTiled::new(src.view(), dst.tiles(h, 32, 64)))
+            .join()
+            .unwrap();
+        assert_eq!(bits(&dst.to_vec()), bits(&want_blur), "{workers} workers");
+    }
+}
+
+/// Writes one element past its tile: outside it whenever the chunk ends at that tile.
+#[penny::task]
+fn tile_overflow(out: penny::Tiles<u8>) {
+    #[penny::split]
+    for t in 0..out.tile_count() {
+        let (r0, c0, rows, cols) = out.tile_rect(t);
+        let last_col = out.dims().1 - 1;
+        out[(r0 + rows - 1, (c0 + cols).min(last_col))] = 1;
+    }
+}
+
+#[test]
+fn a_write_outside_the_chunks_tiles_fails_the_task() {
+    let mut buf = Buffer::<u8>::zeroed(64 * 64);
+    let mut task = TileOverflow::new(buf.tiles(64, 8, 8));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        while !penny::Task::step(&mut task, 1).is_done() {}
+    }));
+    let message = panicked
+        .err()
+        .and_then(|p| p.downcast::<String>().ok())
+        .unwrap();
+    assert!(message.contains("outside the tiles"), "{message}");
+}

@@ -28,10 +28,14 @@ fn split_tasks_with_cancels_and_priorities() {
             .build();
         let mut tasks = Vec::new();
         for k in 0..40u64 {
-            let priority = [Priority::UserBlocking, Priority::UserVisible, Priority::Background]
-                [(rng.next() % 3) as usize];
+            let priority = [
+                Priority::UserBlocking,
+                Priority::UserVisible,
+                Priority::Background,
+            ][(rng.next() % 3) as usize];
             let n = 1_000 + rng.next() % 60_000;
-            let cancel_after = (rng.next() % 4 == 0).then(|| Duration::from_micros(rng.next() % 3000));
+            let cancel_after =
+                (rng.next() % 4 == 0).then(|| Duration::from_micros(rng.next() % 3000));
             let handle = if k % 2 == 0 {
                 Ok(pool.task(Collatz::new(n)).priority(priority).spawn())
             } else {
@@ -87,6 +91,10 @@ fn split_tasks_with_cancels_and_priorities() {
             }
             std::thread::sleep(Duration::from_micros(100));
         }
-        assert_eq!(pool.free_slots(), pool.slots(), "slots leaked with {workers} workers");
+        assert_eq!(
+            pool.free_slots(),
+            pool.slots(),
+            "slots leaked with {workers} workers"
+        );
     }
 }

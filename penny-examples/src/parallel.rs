@@ -337,3 +337,51 @@ pub fn jacobi_1d_slices(a: &[f32], b: &mut [f32]) {
         };
     }
 }
+
+use penny::Tiles;
+
+/// [`matmul`] into tiles of `c` (`n` x `n`, row-major; `bt` is `b` transposed): one tile per
+/// iteration of the split loop.
+#[penny::task]
+pub fn matmul_tiled(a: View<f32>, bt: View<f32>, c: Tiles<f32>) {
+    #[penny::split]
+    for t in 0..c.tile_count() {
+        let (r0, c0, rows, cols) = c.tile_rect(t);
+        let n = c.dims().1;
+        for i in r0..r0 + rows {
+            let row = &a[i * n..(i + 1) * n];
+            for j in c0..c0 + cols {
+                let col = &bt[j * n..(j + 1) * n];
+                let mut s = 0.0f32;
+                for k in 0..n {
+                    s += row[k] * col[k];
+                }
+                c[(i, j)] = s;
+            }
+        }
+    }
+}
+
+/// [`blur`] into tiles of `dst`: one 2-D block per iteration of the split loop.
+#[penny::task]
+pub fn blur_tiled(src: View<f32>, dst: Tiles<f32>) {
+    #[penny::split]
+    for t in 0..dst.tile_count() {
+        let (r0, c0, rows, cols) = dst.tile_rect(t);
+        let (h, w) = dst.dims();
+        for y in r0..r0 + rows {
+            let up = y.saturating_sub(1);
+            let down = (y + 1).min(h - 1);
+            for x in c0..c0 + cols {
+                let left = x.saturating_sub(1);
+                let right = (x + 1).min(w - 1);
+                let mut s = 0.0f32;
+                for yy in [up, y, down] {
+                    let line = &src[yy * w..(yy + 1) * w];
+                    s += line[left] + line[x] + line[right];
+                }
+                dst[(y, x)] = s * (1.0 / 9.0);
+            }
+        }
+    }
+}

@@ -623,7 +623,12 @@ fn named_kind(ty: &Type) -> Option<(&'static str, &Type)> {
     {
         // A buffer `View` reads like an `In`, `Stripes` write like an `Out`.
         ["In"] | ["penny", "In"] | ["View"] | ["penny", "View"] => "In",
-        ["Out"] | ["penny", "Out"] | ["Stripes"] | ["penny", "Stripes"] => "Out",
+        ["Out"]
+        | ["penny", "Out"]
+        | ["Stripes"]
+        | ["penny", "Stripes"]
+        | ["Tiles"]
+        | ["penny", "Tiles"] => "Out",
         ["Vec"] | ["std" | "alloc", "vec", "Vec"] => "Vec",
         _ => return None,
     };

@@ -1,4 +1,5 @@
-//! Buffer view arguments (`penny::View<T>`, `penny::Stripes<T>`): recognised by their type's
+//! Buffer view arguments (`penny::View<T>`, `penny::Stripes<T>`, `penny::Tiles<T>`): recognised
+//! by their type's
 //! name, opened where the kernel's code runs (the plain function's body, every arm of
 //! `step`), restricted to a chunk's stripes inside split loops, and named for the pool's
 //! leases (`Task::views`).
@@ -25,7 +26,7 @@ pub fn kind(ty: &Type) -> Option<ViewKind> {
     let last = path.path.segments.last()?;
     match last.ident.to_string().as_str() {
         "View" => Some(ViewKind::Read),
-        "Stripes" => Some(ViewKind::Write),
+        "Stripes" | "Tiles" => Some(ViewKind::Write),
         _ => None,
     }
 }

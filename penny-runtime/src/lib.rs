@@ -69,8 +69,8 @@ pub use task::{run_to_completion, Progress, SplitState, Step, Task, MAX_TASK_ALI
 
 #[cfg(not(loom))]
 pub use buffer::{
-    Buffer, BufferBusy, BufferMut, BufferRef, Stripes, StripesGuard, StripesPart, View, ViewGuard,
-    ViewRef, ViewSlice,
+    Buffer, BufferBusy, BufferMut, BufferRef, Stripes, StripesGuard, StripesPart, Tiles,
+    TilesGuard, TilesPart, View, ViewGuard, ViewRef, ViewSlice,
 };
 #[cfg(not(loom))]
 pub use handle::TaskHandle;

@@ -2,7 +2,10 @@
 //! opening them where the kernel's code runs, restricting stripes to a split chunk, and
 //! naming them for the pool's leases.
 
-use crate::buffer::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewRef, ViewSlice};
+use crate::buffer::{
+    Stripes, StripesGuard, StripesPart, Tiles, TilesGuard, TilesPart, View, ViewGuard, ViewRef,
+    ViewSlice,
+};
 
 /// A view argument of a kernel.
 #[diagnostic::on_unimplemented(
@@ -31,6 +34,16 @@ impl<T: Copy + Send + Sync + 'static> OpenView for View<T> {
 impl<T: Copy + Send + Sync + 'static> OpenView for Stripes<T> {
     type Guard = StripesGuard<T>;
     fn penny_open(&self) -> StripesGuard<T> {
+        self.open()
+    }
+    fn penny_view_ref(&self) -> ViewRef {
+        self.view_ref()
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> OpenView for Tiles<T> {
+    type Guard = TilesGuard<T>;
+    fn penny_open(&self) -> TilesGuard<T> {
         self.open()
     }
     fn penny_view_ref(&self) -> ViewRef {
@@ -74,18 +87,51 @@ impl<T: Copy + Send + Sync + 'static> Access for StripesGuard<T> {
     }
 }
 
+impl<T: Copy + Send + Sync + 'static> Access for TilesGuard<T> {
+    type Out<'a> = TilesPart<'a, T>;
+    fn penny_access(&mut self) -> TilesPart<'_, T> {
+        self.part()
+    }
+}
+
 /// Kernel code's access to an open view.
 #[inline]
 pub fn access<G: Access>(guard: &mut G) -> G::Out<'_> {
     guard.penny_access()
 }
 
-/// The stripes of split-loop iterations `first..end`.
+/// A writable view's access, narrowed to the iterations `first..end` of a split chunk.
+pub trait Restrict {
+    /// The narrowed access.
+    type Out<'a>
+    where
+        Self: 'a;
+    /// Narrows it.
+    fn penny_restrict(&mut self, first: u64, end: u64) -> Self::Out<'_>;
+}
+
+impl<T: Copy + Send + Sync + 'static> Restrict for StripesPart<'_, T> {
+    type Out<'a>
+        = StripesPart<'a, T>
+    where
+        Self: 'a;
+    fn penny_restrict(&mut self, first: u64, end: u64) -> StripesPart<'_, T> {
+        self.restrict(first, end)
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Restrict for TilesPart<'_, T> {
+    type Out<'a>
+        = TilesPart<'a, T>
+    where
+        Self: 'a;
+    fn penny_restrict(&mut self, first: u64, end: u64) -> TilesPart<'_, T> {
+        self.restrict(first, end)
+    }
+}
+
+/// The part of a writable view that split-loop iterations `first..end` own.
 #[inline]
-pub fn restrict<'a, T: Copy + Send + Sync + 'static>(
-    part: &'a mut StripesPart<'_, T>,
-    first: u64,
-    end: u64,
-) -> StripesPart<'a, T> {
-    part.restrict(first, end)
+pub fn restrict<R: Restrict>(part: &mut R, first: u64, end: u64) -> R::Out<'_> {
+    part.penny_restrict(first, end)
 }

@@ -23,10 +23,12 @@
 
 pub(crate) mod header;
 mod lease;
+mod tiles;
 mod view;
 
 pub(crate) use lease::{take_all, Holder, TaskLease};
 pub use lease::{BufferBusy, ViewRef};
+pub use tiles::{Tiles, TilesGuard, TilesPart};
 pub use view::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewSlice};
 
 use core::marker::PhantomData;
@@ -125,6 +127,28 @@ impl<T: Copy + Send + Sync + 'static> Buffer<T> {
             cols: width,
             ..self.raw
         })
+    }
+
+    /// A writable view of the buffer as `rows` rows (its length over `rows` columns) in
+    /// tiles of `tile_rows x tile_cols`: in a split loop over `0..tiles.tile_count()`,
+    /// iteration `t` owns tile `t` (row-major). Takes `&mut self`, as [`Buffer::stripes`].
+    pub fn tiles(&mut self, rows: usize, tile_rows: usize, tile_cols: usize) -> Tiles<T> {
+        assert!(
+            rows > 0 && self.raw.len % rows == 0,
+            "penny: {rows} rows don't divide a buffer of {} elements",
+            self.raw.len
+        );
+        assert!(
+            tile_rows > 0 && tile_cols > 0,
+            "penny: tiles need at least one row and one column"
+        );
+        let shape = tiles::Shape {
+            rows,
+            cols: self.raw.len / rows,
+            tile_rows,
+            tile_cols,
+        };
+        Tiles::new(self.raw, shape)
     }
 
     /// Reads the buffer: fails while a task (or an open view) writes it.

@@ -116,3 +116,25 @@ fn owner_guards_open_views_and_stale_views() {
     assert_eq!(view.try_open().err(), Some(BufferBusy::Freed));
     assert_eq!(stripes.try_open().err(), Some(BufferBusy::Freed));
 }
+
+#[test]
+fn tiles_restrict_to_their_blocks() {
+    let mut buf = Buffer::<u16>::zeroed(6 * 5);
+    let tiles = buf.tiles(6, 4, 2);
+    assert_eq!((tiles.tile_count(), tiles.tile_rect(5)), (6, (4, 4, 2, 1)));
+    {
+        let mut guard = tiles.open();
+        let mut all = guard.part();
+        all[(5, 4)] = 7;
+        let mut chunk = all.restrict(1, 2);
+        chunk[(0, 2)] = 1;
+        chunk[(3, 3)] += 2;
+        for outside in [(0, 1), (4, 2), (0, 4)] {
+            let hit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| chunk[outside] = 9));
+            assert!(hit.is_err(), "{outside:?} is outside tile 1");
+        }
+    }
+    let got = buf.to_vec();
+    assert_eq!((got[2], got[3 * 5 + 3], got[5 * 5 + 4]), (1, 2, 7));
+    assert_eq!(got.iter().filter(|&&v| v != 0).count(), 3);
+}
