@@ -164,3 +164,31 @@ pub fn tree_sum_reference(n: u32) -> f32 {
         |a, b| a + b,
     )
 }
+
+/// A 3x3 box blur over buffer views, rows split across the workers: JS passes a
+/// `SharedBuffer` for `src` and `dst.stripes(width)` for `dst`.
+#[penny::task(js)]
+pub fn blur_rows(src: penny::View<f32>, dst: penny::Stripes<f32>, width: u32) {
+    let w = width as usize;
+    let h = src.len() / w;
+    #[penny::split]
+    for y in 0..h {
+        let up = y.saturating_sub(1);
+        let down = (y + 1).min(h - 1);
+        for x in 0..w {
+            let left = x.saturating_sub(1);
+            let right = (x + 1).min(w - 1);
+            let mut s = 0.0f32;
+            for yy in [up, y, down] {
+                let line = &src[yy * w..(yy + 1) * w];
+                s += line[left] + line[x] + line[right];
+            }
+            dst[(y, x)] = s * (1.0 / 9.0);
+        }
+    }
+}
+
+/// What the JS test fills a `width` x `height` image with: `((i * 7) % 13) * 0.25`.
+pub fn blur_input(len: usize) -> Vec<f32> {
+    (0..len).map(|i| ((i * 7) % 13) as f32 * 0.25).collect()
+}

@@ -64,6 +64,30 @@ test('one split task spreads over the workers: results equal native, progress re
   }
 });
 
+test('SharedBuffer: JS fills the input, a split kernel writes the output, JS reads it', async () => {
+  const { pkg, pool: p } = await pool();
+  const reference = (await expected()).find((c) => c.kernel === 'blur_rows');
+  const [w, h] = reference.args;
+  const src = pkg.SharedBuffer.f32(w * h);
+  const dst = pkg.SharedBuffer.f32(w * h);
+  assertEqual(src.length, w * h);
+  const input = src.view();
+  assert(input instanceof Float32Array, 'a Float32Array');
+  for (let i = 0; i < input.length; i++) input[i] = ((i * 7) % 13) * 0.25;
+  await pkg.BlurRows.spawn(p, src, dst.stripes(w), w).result;
+  const out = dst.view();
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  let hash = 0xcbf29ce484222325n;
+  for (const v of bits) hash = BigInt.asUintN(64, (hash ^ BigInt(v)) * 0x100000001b3n);
+  assertEqual(hash, value(reference.result), 'blur vs native');
+  // Wrong kinds of buffer arguments are TypeErrors.
+  assertThrows(() => pkg.BlurRows.spawn(p, dst.stripes(w), src, w), TypeError);
+  assertThrows(() => pkg.BlurRows.spawn(p, pkg.SharedBuffer.u32(4), dst.stripes(w), w), TypeError);
+  assertThrows(() => pkg.SharedBuffer.f32(-1), TypeError);
+  src.free();
+  dst.free();
+});
+
 test('the README example: progress, status, result', async () => {
   const { pkg, pool: p } = await pool();
   const ctrl = new AbortController();

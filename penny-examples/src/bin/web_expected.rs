@@ -4,7 +4,8 @@
 //! `target/web-expected.json`.
 
 use penny_examples::web_kernels::{
-    checksum, mandelbrot_tile, mix, spin, split_hash, sum_squares, tree_sum_reference,
+    blur_input, blur_rows, checksum, mandelbrot_tile, mix, spin, split_hash, sum_squares,
+    tree_sum_reference,
 };
 
 fn main() {
@@ -46,6 +47,18 @@ fn main() {
             tree_sum_reference(n) as f64
         ));
     }
+    // A blur over SharedBuffers: the FNV-1a hash of the output's f32 bits.
+    let (bw, bh) = (123usize, 77usize);
+    let src = penny::Buffer::from_vec(blur_input(bw * bh));
+    let mut dst = penny::Buffer::<f32>::zeroed(bw * bh);
+    blur_rows(src.view(), dst.stripes(bw), bw as u32);
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for v in dst.to_vec() {
+        hash = (hash ^ v.to_bits() as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    cases.push(format!(
+        r#"{{"kernel":"blur_rows","args":[{bw},{bh}],"result":"{hash}n"}}"#
+    ));
     let (t, e, h, k) = mix(1, -2, 3, 4, -5, 0.5, 0.25, true, 'x');
     cases.push(format!(
         r#"{{"kernel":"mix","args":[1,-2,3,"4n","-5n",0.5,0.25,true,"x"],"result":[{t:?},"{e}n",{h},"{k}"]}}"#

@@ -34,6 +34,17 @@ macro_rules! out_args {
 }
 // What `OutArray` (wasm's `crate::web`) can make.
 out_args!(u8, i8, u16, i16, u32, i32, f32, f64);
+
+macro_rules! buffer_args {
+    ($($t:ty),*) => {$(
+        impl JsArg for crate::View<$t> {}
+        impl JsArg for crate::Stripes<$t> {}
+        impl JsArg for crate::Tiles<$t> {}
+    )*};
+}
+// What `SharedBuffer` (wasm's `crate::web`) can make.
+#[cfg(not(loom))]
+buffer_args!(u8, i8, u16, i16, u32, i32, f32, f64);
 impl<T: JsOutput> JsOutput for Option<T> {}
 impl<T: JsOutput, const N: usize> JsOutput for [T; N] {}
 

@@ -96,6 +96,13 @@ impl<T: Copy + Send + Sync + 'static> Buffer<T> {
         self.raw.len
     }
 
+    /// The memory's address (for JS typed arrays over the shared memory; nothing reads
+    /// through it here).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn addr(&self) -> usize {
+        self.raw.ptr.as_ptr() as usize
+    }
+
     /// Whether it has none.
     pub fn is_empty(&self) -> bool {
         self.raw.len == 0

@@ -12,6 +12,8 @@
 //! - `convert`: kernel arguments from JS values (checked: wrong count, type or range is a
 //!   `TypeError`) and outputs to JS values.
 //! - `out`: the JS `OutArray` class, an `Out<T>` JS views as a typed array.
+//! - `buffer`: the JS `SharedBuffer` class, a `Buffer<T>` JS fills and reads as a typed
+//!   array and passes to kernels as a `View`, `Stripes` or `Tiles` argument.
 //! - `spawn`: what a generated class's `spawn(pool, ...args, options?)` calls.
 //! - `rust_api` (feature `web-checks`): a check of the Rust `Pool` API on wasm that the JS
 //!   tests call from a dedicated Worker.
@@ -24,6 +26,7 @@
 
 pub(crate) mod glue;
 
+mod buffer;
 mod convert;
 mod handle;
 mod out;
@@ -34,6 +37,7 @@ mod rust_api;
 mod spawn;
 mod worker;
 
+pub use buffer::{BufferStripes, BufferTiles, WebBuffer};
 pub use convert::{FromJs, IntoJs};
 pub use handle::WebHandle;
 pub use out::WebOut;

@@ -1,0 +1,361 @@
+//! The JS `SharedBuffer` class: a [`Buffer`] JavaScript allocates in the shared memory,
+//! fills and reads through a typed array (`view()`, no copy), and passes to `js` kernels:
+//! itself for a `View<T>` argument, `buffer.stripes(width)` for `Stripes<T>`,
+//! `buffer.tiles(rows, tileRows, tileCols)` for `Tiles<T>`.
+//!
+//! The buffer itself lives in a per-thread table, the JS object holds its entry's token:
+//! `free()` (or the garbage collector) drops the owner, and the memory goes once the tasks
+//! holding views of it are done. Typed arrays can't be fenced: JS writing a buffer's array
+//! while a task reads or writes it races with the task (the values are unspecified; the
+//! wasm side stays memory-safe).
+
+use super::convert::FromJs;
+use crate::buffer::{Buffer, Stripes, Tiles, View};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// One `Buffer` of any element type JS has a typed array for.
+enum AnyBuffer {
+    U8(Buffer<u8>),
+    I8(Buffer<i8>),
+    U16(Buffer<u16>),
+    I16(Buffer<i16>),
+    U32(Buffer<u32>),
+    I32(Buffer<i32>),
+    F32(Buffer<f32>),
+    F64(Buffer<f64>),
+}
+
+/// The buffers JS holds on this thread: `(serial, buffer)` by token; freed entries are
+/// reused (the serial tells a stale `stripes()` object from the entry's new buffer).
+#[derive(Default)]
+struct Table {
+    entries: Vec<Option<(u32, AnyBuffer)>>,
+    free: Vec<u32>,
+    serial: u32,
+}
+
+thread_local! {
+    static TABLE: RefCell<Table> = RefCell::new(Table::default());
+}
+
+/// Most elements a `SharedBuffer` may have: 2^28.
+const MAX_LEN: f64 = (1u32 << 28) as f64;
+
+fn checked(n: f64, what: &str, min: f64) -> Result<usize, JsValue> {
+    if n.fract() == 0.0 && (min..=MAX_LEN).contains(&n) {
+        Ok(n as usize)
+    } else {
+        Err(js_sys::TypeError::new(&format!(
+            "SharedBuffer: {what} must be an integer in {min}..={MAX_LEN}, got {n}"
+        ))
+        .into())
+    }
+}
+
+/// A buffer in the shared memory: `SharedBuffer.f32(len)` (also `u8`, `i8`, `u16`, `i16`,
+/// `u32`, `i32`, `f64`), zeroed.
+#[wasm_bindgen(js_name = SharedBuffer)]
+#[derive(Debug)]
+pub struct WebBuffer {
+    token: u32,
+    serial: u32,
+}
+
+fn make(buffer: AnyBuffer) -> WebBuffer {
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        t.serial = t.serial.wrapping_add(1);
+        let serial = t.serial;
+        let token = match t.free.pop() {
+            Some(token) => {
+                t.entries[token as usize] = Some((serial, buffer));
+                token
+            }
+            None => {
+                t.entries.push(Some((serial, buffer)));
+                t.entries.len() as u32 - 1
+            }
+        };
+        WebBuffer { token, serial }
+    })
+}
+
+/// Runs `f` on the buffer of `(token, serial)`, if it is still there.
+fn with<R>(token: u32, serial: u32, f: impl FnOnce(&mut AnyBuffer) -> R) -> Option<R> {
+    TABLE.with(|t| match t.borrow_mut().entries.get_mut(token as usize) {
+        Some(Some((s, buffer))) if *s == serial => Some(f(buffer)),
+        _ => None,
+    })
+}
+
+impl Drop for WebBuffer {
+    fn drop(&mut self) {
+        let dropped = TABLE.with(|t| {
+            let mut t = t.borrow_mut();
+            let entry = t
+                .entries
+                .get_mut(self.token as usize)
+                .and_then(Option::take);
+            if entry.is_some() {
+                t.free.push(self.token);
+            }
+            entry
+        });
+        // The owner goes outside the table's borrow (its drop may free memory).
+        drop(dropped);
+    }
+}
+
+macro_rules! each {
+    ($buffer:expr, $b:ident => $body:expr) => {
+        match $buffer {
+            AnyBuffer::U8($b) => $body,
+            AnyBuffer::I8($b) => $body,
+            AnyBuffer::U16($b) => $body,
+            AnyBuffer::I16($b) => $body,
+            AnyBuffer::U32($b) => $body,
+            AnyBuffer::I32($b) => $body,
+            AnyBuffer::F32($b) => $body,
+            AnyBuffer::F64($b) => $body,
+        }
+    };
+}
+
+#[wasm_bindgen(js_class = SharedBuffer)]
+impl WebBuffer {
+    /// `len` zeroed `u8`s.
+    pub fn u8(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::U8(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0,
+        ))))
+    }
+    /// `len` zeroed `i8`s.
+    pub fn i8(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::I8(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0,
+        ))))
+    }
+    /// `len` zeroed `u16`s.
+    pub fn u16(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::U16(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0,
+        ))))
+    }
+    /// `len` zeroed `i16`s.
+    pub fn i16(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::I16(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0,
+        ))))
+    }
+    /// `len` zeroed `u32`s.
+    pub fn u32(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::U32(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0,
+        ))))
+    }
+    /// `len` zeroed `i32`s.
+    pub fn i32(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::I32(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0,
+        ))))
+    }
+    /// `len` zeroed `f32`s (a `Float32Array` view).
+    pub fn f32(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::F32(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0.0,
+        ))))
+    }
+    /// `len` zeroed `f64`s.
+    pub fn f64(len: f64) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::F64(Buffer::filled(
+            checked(len, "length", 0.0)?,
+            0.0,
+        ))))
+    }
+
+    /// Number of elements.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        with(self.token, self.serial, |b| each!(b, b => b.len() as u32)).unwrap_or(0)
+    }
+
+    /// A typed array over the elements in the shared memory (no copy: JS fills inputs and
+    /// reads outputs through it).
+    pub fn view(&self) -> JsValue {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        let buffer = memory.buffer();
+        with(self.token, self.serial, |b| {
+            macro_rules! array {
+                ($b:expr, $array:ident) => {
+                    js_sys::$array::new_with_byte_offset_and_length(
+                        &buffer,
+                        $b.addr() as u32,
+                        $b.len() as u32,
+                    )
+                    .into()
+                };
+            }
+            match b {
+                AnyBuffer::U8(b) => array!(b, Uint8Array),
+                AnyBuffer::I8(b) => array!(b, Int8Array),
+                AnyBuffer::U16(b) => array!(b, Uint16Array),
+                AnyBuffer::I16(b) => array!(b, Int16Array),
+                AnyBuffer::U32(b) => array!(b, Uint32Array),
+                AnyBuffer::I32(b) => array!(b, Int32Array),
+                AnyBuffer::F32(b) => array!(b, Float32Array),
+                AnyBuffer::F64(b) => array!(b, Float64Array),
+            }
+        })
+        .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// This buffer for a `Stripes<T>` argument: in a split loop, iteration `k` writes
+    /// elements `k * width .. (k + 1) * width`.
+    pub fn stripes(&self, width: f64) -> Result<BufferStripes, JsValue> {
+        Ok(BufferStripes {
+            token: self.token,
+            serial: self.serial,
+            width: checked(width, "width", 1.0)?,
+        })
+    }
+
+    /// This buffer for a `Tiles<T>` argument: `rows` rows, in tiles of `tileRows x tileCols`.
+    pub fn tiles(&self, rows: f64, tile_rows: f64, tile_cols: f64) -> Result<BufferTiles, JsValue> {
+        let rows = checked(rows, "rows", 1.0)?;
+        if self.length() as usize % rows != 0 {
+            return Err(
+                js_sys::TypeError::new("SharedBuffer.tiles: rows must divide the length").into(),
+            );
+        }
+        Ok(BufferTiles {
+            token: self.token,
+            serial: self.serial,
+            rows,
+            tile_rows: checked(tile_rows, "tileRows", 1.0)?,
+            tile_cols: checked(tile_cols, "tileCols", 1.0)?,
+        })
+    }
+
+    /// Identifies the buffer to kernel classes' `spawn` (not part of the API).
+    #[doc(hidden)]
+    #[wasm_bindgen(getter, js_name = __pennyBuffer, skip_typescript)]
+    pub fn registry_token(&self) -> Vec<u32> {
+        vec![self.token, self.serial]
+    }
+}
+
+/// A `SharedBuffer` passed as a `Stripes<T>` argument (`buffer.stripes(width)`).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct BufferStripes {
+    token: u32,
+    serial: u32,
+    width: usize,
+}
+
+#[wasm_bindgen]
+impl BufferStripes {
+    /// Identifies the buffer to kernel classes' `spawn` (not part of the API).
+    #[doc(hidden)]
+    #[wasm_bindgen(getter, js_name = __pennyStripes, skip_typescript)]
+    pub fn registry_token(&self) -> Vec<u32> {
+        vec![self.token, self.serial, self.width as u32]
+    }
+}
+
+/// A `SharedBuffer` passed as a `Tiles<T>` argument (`buffer.tiles(rows, tileRows, tileCols)`).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct BufferTiles {
+    token: u32,
+    serial: u32,
+    rows: usize,
+    tile_rows: usize,
+    tile_cols: usize,
+}
+
+#[wasm_bindgen]
+impl BufferTiles {
+    /// Identifies the buffer to kernel classes' `spawn` (not part of the API).
+    #[doc(hidden)]
+    #[wasm_bindgen(getter, js_name = __pennyTiles, skip_typescript)]
+    pub fn registry_token(&self) -> Vec<u32> {
+        vec![
+            self.token,
+            self.serial,
+            self.rows as u32,
+            self.tile_rows as u32,
+            self.tile_cols as u32,
+        ]
+    }
+}
+
+/// The numbers under `key` of the JS object `value`.
+fn token(value: &JsValue, key: &str) -> Option<Vec<u32>> {
+    if !value.is_object() {
+        return None;
+    }
+    let got = js_sys::Reflect::get(value, &key.into()).ok()?;
+    let array: js_sys::Uint32Array = got.dyn_into().ok()?;
+    Some(array.to_vec())
+}
+
+macro_rules! buffer_args {
+    ($($t:ident => $v:ident),*) => {$(
+        impl FromJs for View<$t> {
+            const TS: &'static str = "SharedBuffer";
+            fn from_js(value: &JsValue) -> Result<Self, String> {
+                let expected = || format!("a SharedBuffer made by SharedBuffer.{}(length)", stringify!($t));
+                let t = token(value, "__pennyBuffer").ok_or_else(expected)?;
+                with(t[0], t[1], |b| match b {
+                    AnyBuffer::$v(b) => Some(b.view()),
+                    _ => None,
+                })
+                .flatten()
+                .ok_or_else(expected)
+            }
+        }
+        impl FromJs for Stripes<$t> {
+            const TS: &'static str = "BufferStripes";
+            fn from_js(value: &JsValue) -> Result<Self, String> {
+                let expected = || format!(
+                    "buffer.stripes(width) of a SharedBuffer made by SharedBuffer.{}(length)",
+                    stringify!($t)
+                );
+                let t = token(value, "__pennyStripes").ok_or_else(expected)?;
+                with(t[0], t[1], |b| match b {
+                    AnyBuffer::$v(b) => Some(b.stripes(t[2] as usize)),
+                    _ => None,
+                })
+                .flatten()
+                .ok_or_else(expected)
+            }
+        }
+        impl FromJs for Tiles<$t> {
+            const TS: &'static str = "BufferTiles";
+            fn from_js(value: &JsValue) -> Result<Self, String> {
+                let expected = || format!(
+                    "buffer.tiles(rows, tileRows, tileCols) of a SharedBuffer made by SharedBuffer.{}(length)",
+                    stringify!($t)
+                );
+                let t = token(value, "__pennyTiles").ok_or_else(expected)?;
+                with(t[0], t[1], |b| match b {
+                    AnyBuffer::$v(b) => Some(b.tiles(t[2] as usize, t[3] as usize, t[4] as usize)),
+                    _ => None,
+                })
+                .flatten()
+                .ok_or_else(expected)
+            }
+        }
+    )*};
+}
+buffer_args!(u8 => U8, i8 => I8, u16 => U16, i16 => I16, u32 => U32, i32 => I32, f32 => F32, f64 => F64);
