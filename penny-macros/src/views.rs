@@ -24,6 +24,13 @@ pub fn kind(ty: &Type) -> Option<ViewKind> {
         return None;
     };
     let last = path.path.segments.last()?;
+    // Penny's views take one type argument (`View<f32>`): a `View<'a>` of your own isn't one.
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    if args.args.len() != 1 || !matches!(args.args[0], syn::GenericArgument::Type(_)) {
+        return None;
+    }
     match last.ident.to_string().as_str() {
         "View" => Some(ViewKind::Read),
         "Stripes" | "Tiles" => Some(ViewKind::Write),

@@ -21,7 +21,7 @@
 /// ```
 /// // let mut acc = 0.0f32; #[penny::split(reduce(acc = +))] for i in 0..n { acc += f(i) }
 /// let f = |i: u64| 1.0 / (i as f32 + 1.0);
-/// let acc = penny::reference::tree_fold(10_000, 0.0f32, 0.0, |i, acc| *acc += f(i), |a, b| a + b);
+/// let acc = penny_runtime::reference::tree_fold(10_000, 0.0f32, 0.0, |i, acc| *acc += f(i), |a, b| a + b);
 /// assert!((acc - 9.7876).abs() < 1e-3);
 /// ```
 pub fn tree_fold<T: Copy>(

@@ -129,6 +129,7 @@ pub trait Task: Copy + Send + 'static {
     /// Names the buffer views the task holds (`#[penny::task]` generates it for view
     /// arguments): a pool leases each while the task is in flight — see
     /// [`Buffer`](crate::Buffer). The default holds none.
+    #[cfg(not(loom))]
     fn views(&self, visit: &mut dyn FnMut(crate::ViewRef)) {
         let _ = visit;
     }

@@ -47,6 +47,7 @@ impl Task for Sum {
 /// `f(start) + ... + f(end - 1)` (wrapping) with a split loop written by hand the way
 /// `#[penny::split(reduce(acc = +))]` lowers one: the pool's split tests drive it. `f(i)`
 /// costs `work` rounds of a hash, so chunks take measurable time; `f` panics at `panic_at`.
+#[cfg(test)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SplitSum {
     /// The loop's cursor: iterations of `start..end` finished by this part.
@@ -69,6 +70,7 @@ pub(crate) struct SplitSum {
     splits: u32,
 }
 
+#[cfg(test)]
 impl SplitSum {
     pub(crate) fn new(start: u64, end: u64, work: u32) -> SplitSum {
         SplitSum {
@@ -107,6 +109,7 @@ impl SplitSum {
     }
 }
 
+#[cfg(test)]
 impl Task for SplitSum {
     /// The sum, and how many splits it took.
     type Output = (u64, u32);

@@ -109,13 +109,19 @@ fn main() {
         elapsed.as_secs_f64() * 1e3
     );
 
-    // One task per kernel, its split loop spread over every worker.
+    // One task per kernel, its split loop spread over every worker (rayon beside it: native).
+    #[cfg(not(target_arch = "wasm32"))]
+    parallel_table(&pool, workers);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn parallel_table(pool: &Pool, workers: usize) {
     let reps = 5;
     println!(
         "\nParallel loops: one task per kernel (#[penny::split]), {workers} workers, rayon \
          beside it; medians of {reps} runs, every result checked against the sequential one"
     );
     let rows =
-        penny_examples::parallel_table::measure(&pool, 1.0, reps).unwrap_or_else(|e| panic!("{e}"));
+        penny_examples::parallel_table::measure(pool, 1.0, reps).unwrap_or_else(|e| panic!("{e}"));
     print!("{}", penny_examples::parallel_table::markdown(&rows));
 }

@@ -35,6 +35,7 @@ macro_rules! out_args {
 // What `OutArray` (wasm's `crate::web`) can make.
 out_args!(u8, i8, u16, i16, u32, i32, f32, f64);
 
+#[cfg(not(loom))]
 macro_rules! buffer_args {
     ($($t:ty),*) => {$(
         impl JsArg for crate::View<$t> {}
