@@ -205,6 +205,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         .filter_map(|a| crate::views::kind(&a.ty).map(|k| (a.name.clone(), k)))
         .collect();
     let views_method = crate::views::views_method(&view_args);
+    let use_reduce = (!lowered.splits.is_empty()).then(crate::split::use_reduce);
     let state_text = state.to_string();
     // Generic kernels check their size when `new` is instantiated; others at once.
     let (checks_item, new_check) = if generic {
@@ -286,6 +287,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
                 }
                 #(#hoisted)*
                 use ::penny::Step as PennyStep;
+                #use_reduce
                 let mut penny_budget = u64::from(budget);
                 let penny_result = 'penny_resume: loop {
                     match self.#phase {

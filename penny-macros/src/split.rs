@@ -471,35 +471,32 @@ impl From<&ReduceOp> for ReduceOpTokens {
     }
 }
 
-const REDUCE: &str = "::penny::__private::reduce";
-
-fn reduce_path() -> TokenStream {
-    REDUCE.parse().expect("a path")
+/// The alias the generated code gives `penny::__private::reduce` (see [`use_reduce`]).
+fn r() -> TokenStream {
+    quote!(penny_reduce)
 }
 
-/// The partial-results type, combine function and identity of a built-in reduction.
-fn partials_parts(op: &Ident, ty: &syn::Type) -> (TokenStream, TokenStream, TokenStream) {
-    let r = reduce_path();
-    (
-        quote!(<#r::PartialsOf<#ty, #r::#op> as #r::Partials<#ty>>),
-        quote!(#r::combine::<#r::#op, #ty>),
-        quote!(<#ty as #r::Reduce<#r::#op>>::identity()),
+/// `use ::penny::__private::reduce as penny_reduce;`, for the functions that reduce.
+pub fn use_reduce() -> TokenStream {
+    quote!(
+        use ::penny::__private::reduce as penny_reduce;
     )
 }
 
 /// The type of a partial-results field.
 pub fn partials_type(op: &ReduceOpTokens, ty: &syn::Type) -> TokenStream {
-    let r = reduce_path();
     match op {
-        ReduceOpTokens::Builtin(op) => quote!(#r::PartialsOf<#ty, #r::#op>),
-        ReduceOpTokens::Custom(..) => quote!(#r::Linear),
+        ReduceOpTokens::Builtin(op) => {
+            quote!(::penny::__private::reduce::PartialsOf<#ty, ::penny::__private::reduce::#op>)
+        }
+        ReduceOpTokens::Custom(..) => quote!(::penny::__private::reduce::Linear),
     }
 }
 
 /// Loop entry: the part is the whole range; a float reduction moves the variable's value
 /// aside (the tree's base) and starts from the identity.
 pub fn entry(l: &SplitLoop, access: &TokenStream) -> TokenStream {
-    let r = reduce_path();
+    let r = r();
     let SplitFields {
         stop, halves, leaf, ..
     } = &l.fields;
@@ -510,19 +507,21 @@ pub fn entry(l: &SplitLoop, access: &TokenStream) -> TokenStream {
             continue;
         };
         let name = &red.name;
-        let (kind, _, identity) = partials_parts(op, ty);
-        trees.push(quote!(|| #r::is_tree::<#r::#op, #ty>()));
+        trees.push(quote!(#r::is_tree::<#r::#op, #ty>()));
         starts.push(quote! {
-            self.#partials = #kind::start(#name, 0);
-            if #r::is_tree::<#r::#op, #ty>() {
-                #name = #identity;
-            }
+            self.#partials = #r::start::<#r::#op, #ty>(#name, 0);
+            #name = #r::entry_value::<#r::#op, #ty>(#name);
         });
     }
+    let tree = if trees.is_empty() {
+        quote!(false)
+    } else {
+        quote!(#(#trees)||*)
+    };
     quote! {
         self.#stop = #access.len();
         self.#halves = 0;
-        self.#leaf = if false #(#trees)* { #r::leaf_size(self.#stop) } else { 0 };
+        self.#leaf = #r::leaves(self.#stop, #tree);
         #(#starts)*
     }
 }
@@ -559,7 +558,7 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
         exit,
         half,
     } = c;
-    let r = reduce_path();
+    let r = r();
     let mut pushes = Vec::new();
     let mut finishes = Vec::new();
     for red in &l.reductions {
@@ -567,14 +566,10 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
             continue;
         };
         let name = &red.name;
-        let (kind, combine, identity) = partials_parts(op, ty);
         pushes.push(quote! {
-            #kind::push_leaf(&mut self.#partials, (penny_end - 1) / penny_leaf, #name, #combine);
-            if #r::is_tree::<#r::#op, #ty>() {
-                #name = #identity;
-            }
+            #name = #r::push_leaf::<#r::#op, #ty>(&mut self.#partials, (penny_end - 1) / penny_leaf, #name);
         });
-        finishes.push(quote!(#name = #kind::finish(&self.#partials, #name, #combine);));
+        finishes.push(quote!(#name = #r::finish::<#r::#op, #ty>(&self.#partials, #name);));
     }
     let leaves = (!pushes.is_empty()).then(|| {
         quote! {
@@ -626,7 +621,8 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
     if loops.is_empty() {
         return quote!();
     }
-    let r = reduce_path();
+    let r = r();
+    let use_reduce = use_reduce();
     let mut split_arms = Vec::new();
     let mut state_arms = Vec::new();
     let mut join_arms = Vec::new();
@@ -660,20 +656,28 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
                     }
                 });
             } else {
-                identities.push(quote! {
-                    penny_half.#field = { let penny_value = self.#field; #identity };
-                });
-                combines.push(quote! {
-                    self.#field = { let (penny_mine, penny_theirs) = (self.#field, penny_other.#field); #combine };
-                });
+                let (identity, combine) = match &red.op {
+                    ReduceOpTokens::Builtin(op) => (
+                        quote!(#r::identity_like::<#r::#op, _>(&self.#field)),
+                        quote!(#r::combine::<#r::#op, _>(self.#field, penny_other.#field)),
+                    ),
+                    ReduceOpTokens::Custom(combine, identity) => (
+                        quote!(#identity),
+                        quote!((#combine)(self.#field, penny_other.#field)),
+                    ),
+                };
+                identities.push(quote!(penny_half.#field = #identity;));
+                combines.push(quote!(self.#field = #combine;));
             }
             if let (Some((partials, ty)), ReduceOpTokens::Builtin(op)) = (&red.partials, &red.op) {
-                let (kind, combine, identity) = partials_parts(op, ty);
                 identities.push(quote! {
-                    penny_half.#partials = #kind::start(#identity, penny_mid / ::core::cmp::max(self.#leaf, 1));
+                    penny_half.#partials = #r::start::<#r::#op, #ty>(
+                        #r::identity::<#r::#op, #ty>(),
+                        penny_mid / ::core::cmp::max(self.#leaf, 1),
+                    );
                 });
                 combines.push(quote! {
-                    #kind::append(&mut self.#partials, &penny_other.#partials, #combine);
+                    #r::append::<#r::#op, #ty>(&mut self.#partials, &penny_other.#partials);
                 });
             }
         }
@@ -722,6 +726,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
     quote! {
         #[allow(unused_variables, clippy::all)]
         fn split(&mut self, min_iterations: u64) -> ::core::option::Option<Self> {
+            #use_reduce
             match self.#phase {
                 #(#split_arms)*
                 _ => ::core::option::Option::None,
@@ -738,6 +743,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
 
         #[allow(unused_variables, clippy::all)]
         fn join(&mut self, penny_other: &Self) {
+            #use_reduce
             match self.#phase {
                 #(#join_arms)*
                 _ => {}

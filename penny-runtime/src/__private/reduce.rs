@@ -234,6 +234,62 @@ impl<T: Copy> Partials<T> for Pairwise<T> {
     }
 }
 
+// ---- what the generated code calls (by operator and type, so it never names the kinds) ----
+
+/// A part's partial results: at loop entry (`base`: the variable's value before the loop)
+/// or in a half (`base`: the identity; `first`: the half's first leaf).
+#[inline]
+pub fn start<Op, T: Reduce<Op>>(base: T, first: u64) -> PartialsOf<T, Op> {
+    Partials::start(base, first)
+}
+
+/// What the variable starts the loop from: the identity when a tree keeps the partial
+/// results (the value before the loop is the tree's base), the value itself otherwise.
+#[inline]
+pub fn entry_value<Op, T: Reduce<Op>>(value: T) -> T {
+    if is_tree::<Op, T>() {
+        T::identity()
+    } else {
+        value
+    }
+}
+
+/// The identity.
+#[inline]
+pub fn identity<Op, T: Reduce<Op>>() -> T {
+    T::identity()
+}
+
+/// Leaf `leaf` of this part finished with `value`; returns what the variable goes on from.
+#[inline]
+pub fn push_leaf<Op, T: Reduce<Op>>(partials: &mut PartialsOf<T, Op>, leaf: u64, value: T) -> T {
+    partials.push_leaf(leaf, value, T::combine);
+    entry_value::<Op, T>(value)
+}
+
+/// Appends the partial results of a half (the part right after this one).
+#[inline]
+pub fn append<Op, T: Reduce<Op>>(partials: &mut PartialsOf<T, Op>, half: &PartialsOf<T, Op>) {
+    partials.append(half, T::combine);
+}
+
+/// The loop's result for the variable (`value`: what it holds at the loop's end).
+#[inline]
+pub fn finish<Op, T: Reduce<Op>>(partials: &PartialsOf<T, Op>, value: T) -> T {
+    partials.finish(value, T::combine)
+}
+
+/// Iterations per leaf for a split loop of `len` iterations: [`leaf_size`] when a reduction
+/// keeps a tree, else 0 (no leaves).
+#[inline]
+pub fn leaves(len: u64, tree: bool) -> u64 {
+    if tree {
+        leaf_size(len)
+    } else {
+        0
+    }
+}
+
 macro_rules! integers {
     ($($t:ty),*) => {$(
         impl Reduce<Sum> for $t {
