@@ -362,3 +362,102 @@ fn float_reductions_are_the_same_on_every_pool_and_run() {
         }
     }
 }
+
+// ---- kernels written the way a newcomer would ---------------------------------------------
+
+/// Untyped literals, a stepped reversed range, a branch at function level.
+#[penny::task]
+fn odd_ones(n: u64, backwards: bool) -> (i32, u64) {
+    let mut count = 0;
+    let mut biggest = 0;
+    if backwards {
+        #[penny::split(reduce(count = +, biggest = max))]
+        for i in (0..n).rev().step_by(3) {
+            if hash(i) % 2 == 1 {
+                count += 1;
+                biggest = biggest.max(hash(i) % 1000);
+            }
+        }
+    } else {
+        #[penny::split(reduce(count = +, biggest = max))]
+        for i in 0..n {
+            if hash(i) % 2 == 1 {
+                count += 1;
+                biggest = biggest.max(hash(i) % 1000);
+            }
+        }
+    }
+    (count, biggest)
+}
+
+/// A `char` range, split.
+#[penny::task]
+fn letters(seed: u64) -> u64 {
+    let mut mix = 0u64;
+    #[penny::split(reduce(mix = ^))]
+    for c in 'a'..='z' {
+        mix ^= hash(seed ^ c as u64);
+    }
+    mix
+}
+
+/// An iterator loop over an array argument, with `enumerate`, split.
+#[penny::task]
+fn weighted(data: [u32; 100]) -> u64 {
+    let mut total = 0;
+    #[penny::split(reduce(total = +))]
+    for (i, x) in data.iter().enumerate() {
+        total += *x as u64 * i as u64;
+    }
+    total
+}
+
+/// A generic kernel with a float reduction (a tree).
+#[penny::task]
+fn mean_of<T: Copy + Into<f64> + Send + Sync + 'static>(xs: penny::View<T>) -> f64 {
+    let mut sum = 0.0;
+    #[penny::split(reduce(sum = +))]
+    for i in 0..xs.len() {
+        sum += xs[i].into();
+    }
+    sum / xs.len().max(1) as f64
+}
+
+/// Float min with NaN-free data and `f64::MAX` start.
+#[penny::task]
+fn closest(n: u32, target: f64) -> f64 {
+    let mut best = f64::MAX;
+    #[penny::split(reduce(best = min))]
+    for i in 0..n {
+        let d = (unit(i as u64) as f64 - target).abs();
+        if d < best {
+            best = d;
+        }
+    }
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn newcomer_split_kernels_equal_their_plain_functions(
+        budgets in support::budgets(),
+        choices in prop::collection::vec(any::<u32>(), 1..16),
+        n in 0u64..2000,
+        backwards in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let (b, c) = (&budgets, &choices);
+        prop_assert_eq!(support::run_with_splits(OddOnes::new(n, backwards), b, c), odd_ones(n, backwards));
+        prop_assert_eq!(support::run_with_splits(Letters::new(seed), b, c), letters(seed));
+        let data: [u32; 100] = core::array::from_fn(|i| (hash(seed ^ i as u64) % 1000) as u32);
+        prop_assert_eq!(support::run_with_splits(Weighted::new(data), b, c), weighted(data));
+        prop_assert_eq!(support::run_with_splits(Closest::new(n as u32, 0.1), b, c), closest(n as u32, 0.1));
+        let xs: Vec<f32> = (0..n).map(unit).collect();
+        let buf = penny::Buffer::from_vec(xs.clone());
+        let want = penny::reference::tree_fold(n, 0.0f64, 0.0, |i, s| *s += xs[i as usize] as f64, |a, b| a + b)
+            / n.max(1) as f64;
+        prop_assert_eq!(support::run_with_splits(MeanOf::new(buf.view()), b, c).to_bits(), want.to_bits());
+    }
+}
