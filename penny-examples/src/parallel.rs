@@ -40,22 +40,28 @@ pub fn mandelbrot(out: Out<u32>, width: u32, height: u32, max_iter: u32) {
 
 // ---- n-body -------------------------------------------------------------------------------
 
+/// The softened acceleration of body `bi` (x, y, z, mass) from all of `bodies`.
+#[inline]
+pub fn body_accel(bodies: &[[f32; 4]], bi: [f32; 4]) -> [f32; 3] {
+    let mut a = [0.0f32; 3];
+    for bj in bodies {
+        let d = [bj[0] - bi[0], bj[1] - bi[1], bj[2] - bi[2]];
+        let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + 1e-3;
+        let inv = bj[3] / (r2 * r2.sqrt());
+        a[0] += d[0] * inv;
+        a[1] += d[1] * inv;
+        a[2] += d[2] * inv;
+    }
+    a
+}
+
 /// The acceleration of every body (x, y, z, mass) from all the others, softened.
 #[penny::task]
 pub fn nbody_accel(bodies: In<[f32; 4]>, accel: Out<f32>) {
     let n = bodies.len();
     #[penny::split]
     for i in 0..n {
-        let bi = bodies[i];
-        let mut a = [0.0f32; 3];
-        for bj in bodies.iter() {
-            let d = [bj[0] - bi[0], bj[1] - bi[1], bj[2] - bi[2]];
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + 1e-3;
-            let inv = bj[3] / (r2 * r2.sqrt());
-            a[0] += d[0] * inv;
-            a[1] += d[1] * inv;
-            a[2] += d[2] * inv;
-        }
+        let a = body_accel(&bodies, bodies[i]);
         accel.set(3 * i, a[0]);
         accel.set(3 * i + 1, a[1]);
         accel.set(3 * i + 2, a[2]);
@@ -158,6 +164,21 @@ pub fn prefix_sum_into(xs: &[u32], out: &mut [u64]) {
 
 // ---- blur ---------------------------------------------------------------------------------
 
+/// Pixel (`x`, `y`) of the 3x3 box blur of a `w`-wide f32 image (edges clamped): every
+/// blur of the suite (and the rayon one) computes each pixel with this.
+#[inline]
+pub fn blur_pixel(src: &[f32], w: usize, x: usize, y: usize) -> f32 {
+    let h = src.len() / w;
+    let (up, down) = (y.saturating_sub(1), (y + 1).min(h - 1));
+    let (left, right) = (x.saturating_sub(1), (x + 1).min(w - 1));
+    let mut s = 0.0f32;
+    for yy in [up, y, down] {
+        let line = &src[yy * w..(yy + 1) * w];
+        s += line[left] + line[x] + line[right];
+    }
+    s * (1.0 / 9.0)
+}
+
 /// A 3x3 box blur of a `width`-wide f32 image (edges clamped), one row per iteration.
 #[penny::task]
 pub fn blur(src: In<f32>, dst: Out<f32>, width: u32) {
@@ -165,17 +186,8 @@ pub fn blur(src: In<f32>, dst: Out<f32>, width: u32) {
     let h = src.len() / w;
     #[penny::split]
     for y in 0..h {
-        let up = y.saturating_sub(1);
-        let down = (y + 1).min(h - 1);
         for x in 0..w {
-            let left = x.saturating_sub(1);
-            let right = (x + 1).min(w - 1);
-            let mut s = 0.0f32;
-            for yy in [up, y, down] {
-                let line = &src[yy * w..(yy + 1) * w];
-                s += line[left] + line[x] + line[right];
-            }
-            dst.set(y * w + x, s * (1.0 / 9.0));
+            dst.set(y * w + x, blur_pixel(&src, w, x, y));
         }
     }
 }
@@ -279,17 +291,8 @@ pub fn blur_view(src: View<f32>, dst: Stripes<f32>, width: u32) {
     let h = src.len() / w;
     #[penny::split]
     for y in 0..h {
-        let up = y.saturating_sub(1);
-        let down = (y + 1).min(h - 1);
         for x in 0..w {
-            let left = x.saturating_sub(1);
-            let right = (x + 1).min(w - 1);
-            let mut s = 0.0f32;
-            for yy in [up, y, down] {
-                let line = &src[yy * w..(yy + 1) * w];
-                s += line[left] + line[x] + line[right];
-            }
-            dst[(y, x)] = s * (1.0 / 9.0);
+            dst[(y, x)] = blur_pixel(&src[..], w, x, y);
         }
     }
 }
@@ -368,19 +371,10 @@ pub fn blur_tiled(src: View<f32>, dst: Tiles<f32>) {
     #[penny::split]
     for t in 0..dst.tile_count() {
         let (r0, c0, rows, cols) = dst.tile_rect(t);
-        let (h, w) = dst.dims();
+        let w = dst.dims().1;
         for y in r0..r0 + rows {
-            let up = y.saturating_sub(1);
-            let down = (y + 1).min(h - 1);
             for x in c0..c0 + cols {
-                let left = x.saturating_sub(1);
-                let right = (x + 1).min(w - 1);
-                let mut s = 0.0f32;
-                for yy in [up, y, down] {
-                    let line = &src[yy * w..(yy + 1) * w];
-                    s += line[left] + line[x] + line[right];
-                }
-                dst[(y, x)] = s * (1.0 / 9.0);
+                dst[(y, x)] = blur_pixel(&src[..], w, x, y);
             }
         }
     }

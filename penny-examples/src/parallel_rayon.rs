@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::parallel::{mandel_pixel, rng};
+use crate::parallel::{blur_pixel, body_accel, mandel_pixel, rng};
 
 /// Rows in parallel, one `&mut [u32]` row each.
 pub fn mandelbrot(out: &mut [u32], width: u32, height: u32, max_iter: u32) {
@@ -18,19 +18,10 @@ pub fn mandelbrot(out: &mut [u32], width: u32, height: u32, max_iter: u32) {
 
 /// One body's acceleration per item.
 pub fn nbody_accel(bodies: &[[f32; 4]], accel: &mut [f32]) {
-    accel.par_chunks_mut(3).enumerate().for_each(|(i, out)| {
-        let bi = bodies[i];
-        let mut a = [0.0f32; 3];
-        for bj in bodies {
-            let d = [bj[0] - bi[0], bj[1] - bi[1], bj[2] - bi[2]];
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + 1e-3;
-            let inv = bj[3] / (r2 * r2.sqrt());
-            a[0] += d[0] * inv;
-            a[1] += d[1] * inv;
-            a[2] += d[2] * inv;
-        }
-        out.copy_from_slice(&a);
-    });
+    accel
+        .par_chunks_mut(3)
+        .enumerate()
+        .for_each(|(i, out)| out.copy_from_slice(&body_accel(bodies, bodies[i])));
 }
 
 /// Rows of `c` in parallel.
@@ -97,20 +88,9 @@ pub fn prefix_sum(xs: &[u32], out: &mut [u64], blocks: usize) {
 
 /// Rows of the blurred image in parallel.
 pub fn blur(src: &[f32], dst: &mut [f32], width: usize) {
-    let w = width;
-    let h = src.len() / w;
-    dst.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-        let up = y.saturating_sub(1);
-        let down = (y + 1).min(h - 1);
+    dst.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
         for (x, px) in out.iter_mut().enumerate() {
-            let left = x.saturating_sub(1);
-            let right = (x + 1).min(w - 1);
-            let mut s = 0.0f32;
-            for yy in [up, y, down] {
-                let line = &src[yy * w..(yy + 1) * w];
-                s += line[left] + line[x] + line[right];
-            }
-            *px = s * (1.0 / 9.0);
+            *px = blur_pixel(src, width, x, y);
         }
     });
 }

@@ -170,20 +170,10 @@ pub fn tree_sum_reference(n: u32) -> f32 {
 #[penny::task(js)]
 pub fn blur_rows(src: penny::View<f32>, dst: penny::Stripes<f32>, width: u32) {
     let w = width as usize;
-    let h = src.len() / w;
     #[penny::split]
-    for y in 0..h {
-        let up = y.saturating_sub(1);
-        let down = (y + 1).min(h - 1);
+    for y in 0..src.len() / w {
         for x in 0..w {
-            let left = x.saturating_sub(1);
-            let right = (x + 1).min(w - 1);
-            let mut s = 0.0f32;
-            for yy in [up, y, down] {
-                let line = &src[yy * w..(yy + 1) * w];
-                s += line[left] + line[x] + line[right];
-            }
-            dst[(y, x)] = s * (1.0 / 9.0);
+            dst[(y, x)] = crate::parallel::blur_pixel(&src[..], w, x, y);
         }
     }
 }

@@ -113,7 +113,8 @@ fn is_constant_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn is_assignment(op: &syn::BinOp) -> bool {
+/// Whether `op` is a compound assignment (`+=`, `<<=`, ...).
+pub fn is_assignment(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,

@@ -353,7 +353,7 @@ impl<'ast> Visit<'ast> for Writes {
                     self.assigned.push((name.to_string(), a.left.span()));
                 }
             }
-            Expr::Binary(b) if is_compound(&b.op) => {
+            Expr::Binary(b) if crate::pure::is_assignment(&b.op) => {
                 if let Some(name) = root_name(&b.left) {
                     self.assigned.push((name.to_string(), b.left.span()));
                 }
@@ -391,23 +391,6 @@ impl<'ast> Visit<'ast> for Writes {
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-fn is_compound(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
 }
 
 /// The fields `machine` gives a split loop.

@@ -55,6 +55,15 @@ impl core::fmt::Display for BufferBusy {
 
 impl std::error::Error for BufferBusy {}
 
+/// Why a lock on `header` was refused: someone writes it, or (for a write) someone reads it.
+pub(crate) fn busy(header: &Header) -> BufferBusy {
+    if header.is_written() {
+        BufferBusy::Written
+    } else {
+        BufferBusy::Read
+    }
+}
+
 /// A lease held for a task in flight: a reference and a lock, released when dropped.
 pub(crate) struct TaskLease {
     view: ViewRef,
@@ -72,11 +81,7 @@ impl TaskLease {
             view.header.lock_read()
         };
         if !locked {
-            let busy = if view.header.is_written() {
-                BufferBusy::Written
-            } else {
-                BufferBusy::Read
-            };
+            let busy = busy(view.header);
             view.header.release();
             return Err(busy);
         }
@@ -171,11 +176,7 @@ impl OpenLease {
             } else if view.header.lock_write(next_token()) {
                 Lock::Write
             } else {
-                let busy = if view.header.is_written() {
-                    BufferBusy::Written
-                } else {
-                    BufferBusy::Read
-                };
+                let busy = busy(view.header);
                 view.header.release();
                 return Err(busy);
             }

@@ -175,11 +175,7 @@ impl<T: Copy + Send + Sync + 'static> Buffer<T> {
     /// Writes the buffer: fails while any task (or open view) reads or writes it.
     pub fn try_write(&mut self) -> Result<BufferMut<'_, T>, BufferBusy> {
         if !self.raw.header.lock_write(next_token()) {
-            return Err(if self.raw.header.is_written() {
-                BufferBusy::Written
-            } else {
-                BufferBusy::Read
-            });
+            return Err(lease::busy(self.raw.header));
         }
         Ok(BufferMut { buffer: self })
     }
