@@ -301,43 +301,36 @@ pub fn blur_view(src: View<f32>, dst: Stripes<f32>, width: u32) {
 /// copied; one element per iteration.
 #[penny::task]
 pub fn jacobi_1d(a: View<f32>, b: Stripes<f32>) {
-    let n = a.len();
     #[penny::split]
-    for i in 0..n {
-        b[i] = if i == 0 || i + 1 == n {
-            a[i]
-        } else {
-            (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
-        };
+    for i in 0..a.len() {
+        b[i] = jacobi_at(&a[..], i);
     }
 }
 
 /// [`jacobi_1d`] over `In`/`Out` (a relaxed atomic store per element).
 #[penny::task]
 pub fn jacobi_1d_out(a: In<f32>, b: Out<f32>) {
-    let n = a.len();
     #[penny::split]
-    for i in 0..n {
-        b.set(
-            i,
-            if i == 0 || i + 1 == n {
-                a[i]
-            } else {
-                (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
-            },
-        );
+    for i in 0..a.len() {
+        b.set(i, jacobi_at(&a, i));
     }
 }
 
 /// [`jacobi_1d`] over slices: the baseline.
 pub fn jacobi_1d_slices(a: &[f32], b: &mut [f32]) {
-    let n = a.len();
-    for i in 0..n {
-        b[i] = if i == 0 || i + 1 == n {
-            a[i]
-        } else {
-            (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
-        };
+    for i in 0..a.len() {
+        b[i] = jacobi_at(a, i);
+    }
+}
+
+/// Element `i` of a Jacobi-1d sweep of `a`: the mean of it and its neighbours inside, the
+/// ends copied.
+#[inline]
+pub fn jacobi_at(a: &[f32], i: usize) -> f32 {
+    if i == 0 || i + 1 == a.len() {
+        a[i]
+    } else {
+        (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
     }
 }
 
