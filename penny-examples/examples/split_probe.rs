@@ -1,3 +1,10 @@
+//! The parallel suite's Penny runs beside sequential ones, without rayon: a quick look at
+//! splitting alone (medians of 9 interleaved runs).
+//!
+//! ```text
+//! cargo run --release -p penny-examples --example split_probe -- [workers] [name filter]
+//! ```
+
 use std::time::{Duration, Instant};
 fn main() {
     let workers: usize = std::env::args().nth(1).map_or(2, |a| a.parse().unwrap());
