@@ -693,9 +693,10 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
                 } else if self.#half {
                     ::penny::SplitState::HalfDone
                 } else {
-                    ::penny::SplitState::Running
+                    ::penny::SplitState::Sequential
                 }
             }
+            #head => ::penny::SplitState::Splittable,
         });
         join_arms.push(quote! {
             #head if self.#halves != 0 => {
@@ -720,7 +721,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
         fn split_state(&self) -> ::penny::SplitState {
             match self.#phase {
                 #(#state_arms)*
-                _ => ::penny::SplitState::Running,
+                _ => ::penny::SplitState::Sequential,
             }
         }
 

@@ -100,8 +100,8 @@ pub trait Task: Copy + Send + 'static {
     fn progress(&self) -> Progress;
 
     /// Splits off the upper part of the remaining iterations of the split loop
-    /// (`#[penny::split]`) the task stands in, when each part keeps at least
-    /// `min_iterations` of them: `self` keeps the lower part, the returned half (a copy of
+    /// (`#[penny::split]`) the task stands in ([`SplitState::Splittable`]), when each part
+    /// keeps at least `min_iterations` of them: `self` keeps the lower part, the returned half (a copy of
     /// the state with the upper part and its reductions at their identity) runs the upper
     /// part and stops at the loop's end ([`SplitState::HalfDone`]). `None` (the default)
     /// when the task is not between chunks of a split loop, or the rest is too short.
@@ -116,7 +116,7 @@ pub trait Task: Copy + Send + 'static {
 
     /// Where the task stands with its split loop's halves (see [`SplitState`]).
     fn split_state(&self) -> SplitState {
-        SplitState::Running
+        SplitState::Sequential
     }
 
     /// Folds a half this task split off (its latest one not joined yet), which has reached
@@ -137,11 +137,13 @@ pub trait Task: Copy + Send + 'static {
 
 /// Where a task stands with respect to the halves of its split loop.
 ///
-/// A task that never splits is always [`SplitState::Running`].
+/// A task that never splits is always [`SplitState::Sequential`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SplitState {
-    /// Step it (or split it between chunks).
-    Running,
+    /// Not between chunks of a split loop: step it; nothing to split.
+    Sequential,
+    /// Between chunks of a split loop with iterations left: step it, or offer it a split.
+    Splittable,
     /// It finished its part of a split loop, and halves it split off are not joined yet:
     /// `step` does nothing until every one of them, latest first, was [`Task::join`]ed.
     Joining,

@@ -169,13 +169,13 @@ impl Task for SplitSum {
     }
     fn split_state(&self) -> crate::SplitState {
         if self.next < self.stop {
-            crate::SplitState::Running
+            crate::SplitState::Splittable
         } else if self.halves > 0 {
             crate::SplitState::Joining
         } else if self.half {
             crate::SplitState::HalfDone
         } else {
-            crate::SplitState::Running
+            crate::SplitState::Sequential
         }
     }
     fn join(&mut self, half: &SplitSum) {

@@ -52,9 +52,9 @@ impl Task for Fill {
     }
     fn split_state(&self) -> SplitState {
         match (self.next < self.stop, self.halves, self.half) {
-            (true, ..) => SplitState::Running,
+            (true, ..) => SplitState::Splittable,
             (false, 0, true) => SplitState::HalfDone,
-            (false, 0, false) => SplitState::Running,
+            (false, 0, false) => SplitState::Sequential,
             _ => SplitState::Joining,
         }
     }

@@ -279,7 +279,7 @@ impl Shared {
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
-    fn drain_pending(&self) {
+    pub(super) fn drain_pending(&self) {
         while self.pending_len.load(SeqCst) != 0 {
             let Some(fresh) = Fresh::pop(&self.region) else {
                 return;

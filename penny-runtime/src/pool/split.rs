@@ -117,7 +117,7 @@ impl Shared {
         if self.layout.config.workers < 2
             || self.queued().load(Relaxed) & self.more_urgent_mask(priority) != 0
             || self.deque(me as usize, priority).len(&self.region) != 0
-            || task.split_state() != SplitState::Running
+            || task.split_state() != SplitState::Splittable
         {
             return;
         }
@@ -125,6 +125,11 @@ impl Shared {
         // microseconds, a chunk is a time slice.
         let min_iterations = u64::from(meter.budget / 2).max(1);
         let Some(half) = task.split_off(&self.region, min_iterations, meter) else {
+            // The task declined after a free slot was taken for its half: the slot went back
+            // to the free list, where a spawner waiting for one must learn of it.
+            if self.pending_len.load(SeqCst) != 0 {
+                self.drain_pending();
+            }
             return;
         };
         if !task.kind().splits.load(Relaxed) {

@@ -224,7 +224,7 @@ impl Shared {
             let stepped = catch_unwind(AssertUnwindSafe(|| {
                 let done = task.step(budget);
                 if done {
-                    return (true, SplitState::Running);
+                    return (true, SplitState::Sequential);
                 }
                 let split = task.split_state();
                 self.publish(&task);
@@ -254,7 +254,7 @@ impl Shared {
                 return self.end(me, task, Outcome::Done, None, true);
             }
             match split {
-                SplitState::Running => {}
+                SplitState::Sequential | SplitState::Splittable => {}
                 SplitState::HalfDone => return self.end(me, task, Outcome::Done, None, true),
                 SplitState::Joining => {
                     // Parks until its halves are done, or carries on now that they are; its

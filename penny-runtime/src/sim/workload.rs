@@ -344,6 +344,9 @@ impl Task for SimTask {
     }
 
     fn split(&mut self, min_iterations: u64) -> Option<SimTask> {
+        // The pool took a free slot for the half before asking: other threads may run now
+        // (a slot freed meanwhile must still reach a spawner waiting for one).
+        simb::point();
         if !self.run.workload.specs[self.spec].split || self.i >= self.stop {
             return None;
         }
@@ -367,9 +370,9 @@ impl Task for SimTask {
 
     fn split_state(&self) -> SplitState {
         match (self.i < self.stop, self.halves, self.half) {
-            (true, _, _) => SplitState::Running,
+            (true, _, _) => SplitState::Splittable,
             (false, 0, true) => SplitState::HalfDone,
-            (false, 0, false) => SplitState::Running,
+            (false, 0, false) => SplitState::Sequential,
             (false, _, _) => SplitState::Joining,
         }
     }
