@@ -289,6 +289,12 @@ impl Pool {
         self.shared.region.u32(region::H_FREE_COUNT).load(Acquire) as usize
     }
 
+    /// How many tasks wait in the spawner-side queue for a slot (for the simulation's checks).
+    #[cfg(test)]
+    pub(crate) fn waiting_for_slot(&self) -> usize {
+        self.shared.pending_len.load(SeqCst) as usize
+    }
+
     /// How many queued tasks are more urgent than `priority` (for the simulation's checks).
     #[cfg(test)]
     pub(crate) fn queued_more_urgent_than(&self, priority: Priority) -> u64 {

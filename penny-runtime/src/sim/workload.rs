@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Observer turns a slot may stay free while a task waits for one.
+const STARVED_TURNS: u32 = 400;
 /// Scheduling steps after which a run counts as a livelock.
 const MAX_STEPS: u64 = 400_000;
 /// The pool's time slice in simulated nanoseconds.
@@ -514,12 +516,27 @@ fn join(state: &'static RunState, k: usize, cancelled: bool) {
 /// The observer: at each of its turns, polls every live handle's progress (it must never go
 /// backwards) and the pool's free slots (within bounds).
 fn observe(state: &'static RunState) {
+    // Observer turns in a row that found a slot free while a task waited for one.
+    let mut starved = 0u32;
     while !state.done.load(SeqCst) {
         simb::point();
         if let Some(pool) = state.pool() {
             let free = pool.free_slots();
             if free > pool.slots() {
                 simb::fail(format!("free_slots() = {free} with {} slots", pool.slots()));
+            }
+            // A freed slot goes to a waiting task within a few steps (whoever frees one
+            // drains the spawner-side queue); one left free for long is a lost wake-up.
+            if free > 0 && pool.waiting_for_slot() > 0 {
+                starved += 1;
+                if starved > STARVED_TURNS {
+                    simb::fail(format!(
+                        "a slot stayed free for {STARVED_TURNS} observer turns while {} task(s) waited for one",
+                        pool.waiting_for_slot()
+                    ));
+                }
+            } else {
+                starved = 0;
             }
         }
         let mut live = state.live.lock().unwrap();
