@@ -2,30 +2,10 @@
 //! memory flat: buffers are freed when their owner and the tasks holding views are done.
 //! (Its own test binary: the counting allocator sees this test alone.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+#[path = "../penny-runtime/tests/counting/mod.rs"]
+mod counting;
 
 use penny::{Buffer, Pool, Stripes, View};
-
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator, counting bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: the caller's guarantees are the system allocator's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 #[penny::task]
 fn double(src: View<u32>, out: Stripes<u32>) {
@@ -57,7 +37,7 @@ fn a_million_spawns_with_fresh_buffers_keep_memory_flat() {
     while pool.free_slots() != pool.slots() {
         std::thread::yield_now();
     }
-    let before = LIVE.load(Relaxed);
+    let before = counting::live();
     let n = if cfg!(debug_assertions) {
         300_000
     } else {
@@ -67,7 +47,7 @@ fn a_million_spawns_with_fresh_buffers_keep_memory_flat() {
     while pool.free_slots() != pool.slots() {
         std::thread::yield_now();
     }
-    let grown = LIVE.load(Relaxed) - before;
+    let grown = counting::live() - before;
     assert!(
         grown < 1 << 20,
         "{n} spawns grew live memory by {grown} bytes"

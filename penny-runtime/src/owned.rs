@@ -179,13 +179,7 @@ impl Fresh {
         let state = if stores_inline(r, kind) {
             state_at(r, self.index, kind)
         } else {
-            let alloc = state_layout(kind);
-            // SAFETY: `alloc` has a non-zero size (zero-sized states are inline) and a valid
-            // alignment (`state_layout` checked both).
-            let ptr = unsafe { std::alloc::alloc(alloc) };
-            if ptr.is_null() {
-                std::alloc::handle_alloc_error(alloc);
-            }
+            let ptr = alloc_state(kind);
             r.u64(off + region::S_STATE)
                 .store(ptr.expose_provenance() as u64, Relaxed);
             ptr
@@ -493,13 +487,7 @@ impl<'k> Running<'k> {
         let (state, allocated) = if stores_inline(r, kind) {
             (state_at(r, fresh.index, kind), false)
         } else {
-            let alloc = state_layout(kind);
-            // SAFETY: non-zero size (zero-sized states are inline), valid alignment.
-            let ptr = unsafe { std::alloc::alloc(alloc) };
-            if ptr.is_null() {
-                std::alloc::handle_alloc_error(alloc);
-            }
-            (ptr, true)
+            (alloc_state(kind), true)
         };
         // SAFETY: this worker owns the RUNNING slot whose state `self.state` is (a task of
         // `kind`); `state` is memory for a task of `kind` that only this call can reach (the
@@ -693,13 +681,7 @@ impl<'k> Inline<'k> {
         let state = if kind.size == 0 {
             core::ptr::without_provenance_mut(kind.align)
         } else {
-            let alloc = state_layout(kind);
-            // SAFETY: non-zero size, valid alignment (checked above and by `state_layout`).
-            let ptr = unsafe { std::alloc::alloc(alloc) };
-            if ptr.is_null() {
-                std::alloc::handle_alloc_error(alloc);
-            }
-            ptr
+            alloc_state(kind)
         };
         // SAFETY: `state` is memory of `kind`'s layout that only this value owns; the writer
         // holds a task of `kind`'s type (checked above).
@@ -747,6 +729,20 @@ fn stores_inline(r: &Region, kind: &Kind) -> bool {
     kind.size == 0
         || (kind.size <= r.layout().config.payload_bytes as usize
             && kind.align <= region::INLINE_ALIGN)
+}
+
+/// Memory for an out-of-line state of `kind` (not zero-sized: zero-sized states live
+/// nowhere), uninitialised; freed with `dealloc(ptr, state_layout(kind))`.
+fn alloc_state(kind: &Kind) -> *mut u8 {
+    debug_assert_ne!(kind.size, 0, "penny: zero-sized states are never allocated");
+    let layout = state_layout(kind);
+    // SAFETY: every caller allocates for a state that isn't zero-sized (inline when it is),
+    // so `layout` has a non-zero size, and `state_layout` checked its alignment.
+    let ptr = unsafe { std::alloc::alloc(layout) };
+    if ptr.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    ptr
 }
 
 /// The layout of an out-of-line state of `kind`.

@@ -4,32 +4,11 @@
 //! (A million spawns take about 5 s unoptimised on 2 cores.)
 
 mod common;
+mod counting;
 
 use common::*;
 use penny_runtime::{Pool, TaskHandle};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
-
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to `System`, only counting bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn a_million_spawns_keep_memory_flat() {
@@ -50,10 +29,10 @@ fn a_million_spawns_keep_memory_flat() {
             drop(pool.spawn(SumRange::new(0, 3)));
         }
         if i == total / 10 {
-            baseline = Some(LIVE.load(Relaxed));
+            baseline = Some(counting::live());
         }
         if i > total / 10 {
-            peak_after_warmup = peak_after_warmup.max(LIVE.load(Relaxed));
+            peak_after_warmup = peak_after_warmup.max(counting::live());
         }
     }
     for (n, h) in window {

@@ -5,32 +5,11 @@
 //! test allocates meanwhile).
 
 mod common;
+mod counting;
 
 use common::*;
 use penny_runtime::{Pool, Progress, Step, Task, TaskError, TaskHandle};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
-
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to `System`, only counting bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// 4 KiB of state; `n` iterations.
 #[derive(Clone, Copy)]
@@ -99,10 +78,10 @@ fn out_of_line_states_are_freed_with_their_slot() {
             check(n, cancel, h);
         }
         if i == total / 10 {
-            baseline = Some(LIVE.load(Relaxed));
+            baseline = Some(counting::live());
         }
         if i > total / 10 {
-            peak = peak.max(LIVE.load(Relaxed));
+            peak = peak.max(counting::live());
         }
     }
     for (n, cancel, h) in window {

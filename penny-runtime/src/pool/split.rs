@@ -93,6 +93,24 @@ impl Link {
             data: SpinLock::new(LinkData::default()),
         }
     }
+
+    /// Puts the slot's task into a split (`data` is this link's, locked): split from `parent`
+    /// (none for the root), its progress so far `published` (a half's counts from there);
+    /// the task itself is the one pending arrival. Keeps the halves list's allocation.
+    fn start(&self, data: &mut LinkData, parent: Option<u32>, root: u32, published: u64) {
+        let mut halves = core::mem::take(&mut data.halves);
+        halves.clear();
+        *data = LinkData {
+            active: true,
+            parent,
+            root,
+            halves,
+            published,
+            initial: if parent.is_some() { published } else { 0 },
+            ..LinkData::default()
+        };
+        self.pending.store(1, Relaxed);
+    }
 }
 
 impl Shared {
@@ -139,24 +157,16 @@ impl Shared {
         let half_index = half.index();
         // The half's starting progress; its parent gave its iterations up already, so the half
         // is published even if this panics (the task then fails once the half is done).
-        let initial = catch_unwind(AssertUnwindSafe(|| half.progress()));
+        let initial = catch_unwind(AssertUnwindSafe(|| half.progress().done))
+            .map_err(|payload| drop(panic_message(payload)));
         let root = {
             let mut data = self.link(index).data.lock();
             if !data.active {
                 let published = task.published_progress(&self.region).done;
-                *data = LinkData {
-                    active: true,
-                    root: index,
-                    published,
-                    halves: core::mem::take(&mut data.halves),
-                    ..LinkData::default()
-                };
-                data.halves.clear();
-                self.link(index).pending.store(1, Relaxed);
+                self.link(index).start(&mut data, None, index, published);
             }
             data.halves.push(half_index);
-            if let Err(payload) = &initial {
-                let _ = payload;
+            if initial.is_err() {
                 data.ending.get_or_insert((
                     Outcome::Failed,
                     Some("penny: a task's `progress` panicked while it split".to_owned()),
@@ -166,22 +176,13 @@ impl Shared {
         };
         self.link(index).pending.fetch_add(1, Relaxed);
         {
-            let start = initial.as_ref().map(|p| p.done).unwrap_or(0);
-            let mut data = self.link(half_index).data.lock();
-            *data = LinkData {
-                active: true,
-                parent: Some(index),
+            let link = self.link(half_index);
+            link.start(
+                &mut link.data.lock(),
+                Some(index),
                 root,
-                halves: core::mem::take(&mut data.halves),
-                published: start,
-                initial: start,
-                ..LinkData::default()
-            };
-            data.halves.clear();
-            self.link(half_index).pending.store(1, Relaxed);
-        }
-        if let Err(payload) = initial {
-            drop(panic_message(payload));
+                initial.unwrap_or(0),
+            );
         }
         task.set_split(&self.region, true);
         trace(|| format!("slot {index} split: half in slot {half_index}"));

@@ -311,15 +311,7 @@ impl Shared {
                 None
             }
         };
-        task.finish(
-            &self.region,
-            outcome,
-            panic,
-            progress,
-            || self.point(),
-            |w, before| self.wake_cell(w, before),
-        );
-        self.slot_freed();
+        self.finish_with(task, outcome, panic, progress);
     }
 
     /// Ends `task` with `outcome` without running its code (its worker died mid-chunk): the
@@ -330,11 +322,23 @@ impl Shared {
         outcome: Outcome,
         panic: Option<String>,
     ) {
+        self.finish_with(task, outcome, panic, None);
+    }
+
+    /// Frees the slot and completes the cell (`progress`: the final one, `None` to keep the
+    /// last published); then tells waiting spawners a slot is free.
+    fn finish_with(
+        &self,
+        task: Running<'_>,
+        outcome: Outcome,
+        panic: Option<String>,
+        progress: Option<crate::Progress>,
+    ) {
         task.finish(
             &self.region,
             outcome,
             panic,
-            None,
+            progress,
             || self.point(),
             |w, before| self.wake_cell(w, before),
         );
