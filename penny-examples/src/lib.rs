@@ -10,5 +10,6 @@ pub mod parallel;
 pub mod parallel_rayon;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod parallel_table;
+pub mod parallel_web;
 pub mod web_bench_kernels;
 pub mod web_kernels;

@@ -2347,7 +2347,9 @@ impl Infer {
 
     fn out_method(&mut self, elem: V, name: &str, args: &[V], out: V) -> bool {
         let result = match (name, args) {
-            ("len", []) => self.prim("usize"),
+            // `width` of a `Stripes`, `tile_count` of a `Tiles` (the writable views share
+            // this table with `Out`).
+            ("len" | "width" | "tile_count", []) => self.prim("usize"),
             ("is_empty", []) => self.prim("bool"),
             ("get", [i]) => {
                 self.unify_prim(*i, "usize");
