@@ -6,6 +6,8 @@
 //               bursts of 1,024 spawns (µs per spawn() call, per task to the last result)
 //   urgent      a 'user-blocking' task's spawn → result while 'background' spins hold every
 //               worker, on W and on W - 1 workers (µs; the goal is p99 ≤ 2 ms)
+//   suite       the parallel suite: each kernel as one split task on W workers and on 1, vs
+//               wasm-bindgen-rayon (browser) and sequential loops (comparisons/rayon-web)
 //   longTasks   browser only: main-thread long tasks while the pool (W - 1 workers, and W)
 //               is saturated and a rAF loop runs (the goal is 0); the same with as many
 //               plain spinning Workers instead (what the OS alone leaves the main thread)
@@ -16,8 +18,9 @@
 import { throughput, ways } from './throughput.mjs';
 import { roundTrip, spawnBurst, urgent } from './latency.mjs';
 import { longTasks, spinningWorkers } from './longtasks.mjs';
+import { parallelSuite } from './suite.mjs';
 
-export const SCENARIOS = ['throughput', 'roundTrip', 'urgent', 'longTasks'];
+export const SCENARIOS = ['throughput', 'suite', 'roundTrip', 'urgent', 'longTasks'];
 
 /**
  * Runs the scenarios and returns their figures.
@@ -55,6 +58,14 @@ export async function runBench({
       rayon?.close();
       await pool1.close();
       await poolW.close();
+    }
+  }
+  if (scenarios.includes('suite')) {
+    const rayon = startRayon ? await startRayon(W) : null;
+    try {
+      out.suite = await parallelSuite({ pkg, plain, rayon, workers: W, rounds, log });
+    } finally {
+      rayon?.close();
     }
   }
   if (scenarios.includes('roundTrip')) {

@@ -44,7 +44,7 @@ function merge(values) {
 const platforms = [...new Set(all.map((r) => r.platform))];
 const runs = platforms.map((p) => {
   const list = all.filter((r) => r.platform === p);
-  for (const r of list) for (const t of r.throughput ?? []) delete t.samples;
+  for (const r of list) for (const t of [...(r.throughput ?? []), ...(r.suite ?? [])]) delete t.samples;
   return { ...merge(list), runs: list.length };
 });
 const native = runs.find((r) => r.platform === 'native');
@@ -109,6 +109,52 @@ table(
   ],
   rows,
 );
+
+// The parallel suite: one split task per kernel; penny ÷ rayon per kernel and its median.
+const suiteRuns = runs.filter((r) => r.suite);
+if (suiteRuns.length) {
+  lines.push(
+    'Parallel suite: each kernel as one task with a `#[penny::split]` loop; ms, median (minimum) ' +
+      'of the interleaved rounds; ratios of medians; every output checked (see suite.mjs).',
+    '',
+  );
+  const suiteRows = [];
+  for (const r of suiteRuns) {
+    const vsRayon = [];
+    for (const t of r.suite) {
+      const single = t.ms.plain ?? t.ms.pool1;
+      if (t.ms.rayon !== undefined) vsRayon.push(t.ms.poolW / t.ms.rayon);
+      suiteRows.push([
+        t.kernel,
+        label(r),
+        cell(t, 'plain'),
+        cell(t, 'pool1'),
+        cell(t, 'poolW'),
+        ratio(single, t.ms.poolW),
+        cell(t, 'rayon'),
+        ratio(single, t.ms.rayon),
+        ratio(t.ms.poolW, t.ms.rayon),
+      ]);
+    }
+    if (vsRayon.length) {
+      suiteRows.push(['**median**', label(r), '', '', '', '', '', '', `**${medianOf(vsRayon).toFixed(2)}**`]);
+    }
+  }
+  table(
+    [
+      'kernel',
+      'platform',
+      'sequential, 1 thread',
+      'penny, 1 worker',
+      'penny, W workers',
+      'speed-up (sequential ÷ penny W)',
+      'rayon, W threads',
+      'speed-up (sequential ÷ rayon)',
+      'penny W ÷ rayon',
+    ],
+    suiteRows,
+  );
+}
 
 lines.push('Spawn → result round trip of a trivial task, one at a time, idle pool of W workers:', '');
 table(

@@ -1,12 +1,17 @@
 //! Jacobi-1d over slices, `In`/`Out` and `View`/`Stripes` (one thread, run to completion),
-//! interleaved: prints the minimum and median of each. Argument: the length (default 2^20;
+//! and the two-pass prefix sum over `View`/`Stripes` (the browser suite's
+//! `PrefixSumStripes`) beside the one-pass scan over slices, interleaved: prints the minimum
+//! and median of each. Argument: the length (default 2^20;
 //! smaller ones run several times per sample, 2^22 elements in all).
 //!
 //! ```text
 //! cargo run --release -p penny-examples --example views_probe
 //! ```
 use penny::{run_to_completion, Buffer, In, Out};
-use penny_examples::parallel::{floats, jacobi_1d_slices, Jacobi1d, Jacobi1dOut};
+use penny_examples::parallel::{
+    floats, ints, jacobi_1d_slices, prefix_sum_into, Jacobi1d, Jacobi1dOut,
+};
+use penny_examples::parallel_web::PrefixSumStripes;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -22,7 +27,13 @@ fn main() {
     let a_buf = Buffer::from_vec(a.clone());
     let mut b_buf = Buffer::<f32>::zeroed(n);
     let b_stripes = b_buf.stripes(1);
-    let mut t = [Vec::new(), Vec::new(), Vec::new()];
+    let xs = ints(n);
+    let mut scan = vec![0u32; n];
+    let xs_buf = Buffer::from_vec(xs.clone());
+    let mut scan_buf = Buffer::<u32>::zeroed(n);
+    let mut sums_buf = Buffer::<u32>::zeroed(64);
+    let (scan_stripes, sums_stripes) = (scan_buf.stripes(n.div_ceil(64)), sums_buf.stripes(1));
+    let mut t = [(); 5].map(|_| Vec::new());
     for _ in 0..60 {
         let s = Instant::now();
         for _ in 0..reps {
@@ -39,11 +50,29 @@ fn main() {
             run_to_completion(Jacobi1d::new(black_box(a_buf.view()), black_box(b_stripes)));
         }
         t[2].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            prefix_sum_into(black_box(&xs), black_box(&mut scan));
+        }
+        t[3].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            run_to_completion(PrefixSumStripes::new(
+                black_box(xs_buf.view()),
+                black_box(scan_stripes),
+                black_box(sums_stripes),
+            ));
+        }
+        t[4].push(s.elapsed().as_secs_f64() * 1e3);
     }
-    for (name, v) in ["slices", "In/Out", "View/Stripes"]
-        .iter()
-        .zip(t.iter_mut())
-    {
+    let names = [
+        "slices",
+        "In/Out",
+        "View/Stripes",
+        "scan, slices",
+        "scan, Stripes",
+    ];
+    for (name, v) in names.iter().zip(t.iter_mut()) {
         v.sort_by(|x, y| x.partial_cmp(y).unwrap());
         println!(
             "{name:<13} min {:.3} ms  median {:.3} ms",
@@ -51,5 +80,5 @@ fn main() {
             v[v.len() / 2]
         );
     }
-    drop(b_buf);
+    drop((b_buf, scan_buf, sums_buf));
 }

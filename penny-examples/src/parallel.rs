@@ -65,7 +65,7 @@ pub fn matmul(a: In<f32>, bt: In<f32>, c: Out<f32>, n: u32) {
 // ---- histogram ----------------------------------------------------------------------------
 
 /// A 16-bin histogram of `n` random numbers: an array reduction.
-#[penny::task]
+#[penny::task(js)]
 pub fn histogram(n: u64) -> [u32; 16] {
     let mut bins = [0u32; 16];
     #[penny::split(reduce(bins = +))]
@@ -134,7 +134,7 @@ pub fn blur(src: In<f32>, dst: Out<f32>, width: u32) {
 // ---- collatz ------------------------------------------------------------------------------
 
 /// Total Collatz steps of `1..n`, and the longest: a `while` inside each iteration.
-#[penny::task]
+#[penny::task(js)]
 pub fn collatz(n: u64) -> (u64, u64) {
     let mut total = 0u64;
     let mut longest = 0u64;

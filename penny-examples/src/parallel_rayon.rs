@@ -61,18 +61,22 @@ pub fn histogram(n: u64) -> [u32; 16] {
         )
 }
 
-/// The same two-pass scan: block sums in parallel, their scan, blocks in parallel.
-pub fn prefix_sum(xs: &[u32], out: &mut [u64], blocks: usize) {
+/// The same two-pass scan: block sums in parallel, their scan, blocks in parallel. Sums
+/// in `O` (`u64` natively; the browser comparison scans into `u32`).
+pub fn prefix_sum<O>(xs: &[u32], out: &mut [O], blocks: usize)
+where
+    O: Copy + Send + Sync + From<u32> + core::ops::Add<Output = O> + core::iter::Sum,
+{
     let size = xs.len().div_ceil(blocks).max(1);
-    let sums: Vec<u64> = xs
+    let sums: Vec<O> = xs
         .par_chunks(size)
-        .map(|c| c.iter().map(|&x| x as u64).sum())
+        .map(|c| c.iter().map(|&x| O::from(x)).sum())
         .collect();
     let mut offsets = Vec::with_capacity(sums.len());
-    let mut running = 0u64;
+    let mut running = O::from(0);
     for s in sums {
         offsets.push(running);
-        running += s;
+        running = running + s;
     }
     out.par_chunks_mut(size)
         .zip(xs.par_chunks(size))
@@ -80,7 +84,7 @@ pub fn prefix_sum(xs: &[u32], out: &mut [u64], blocks: usize) {
         .for_each(|((out, xs), &start)| {
             let mut acc = start;
             for (o, &x) in out.iter_mut().zip(xs) {
-                acc += x as u64;
+                acc = acc + O::from(x);
                 *o = acc;
             }
         });

@@ -62,11 +62,12 @@ commands:
               only the suite-wide lowering benchmark: task / plain for every kernel
               (ARGS: filters, --rounds N, --markdown PATH, --list, --hand)
   bench web [--native] [--node] [--chromium] [--no-build] [--rounds N] [--repeat N]
-            [--markdown PATH]
+            [--scenarios a,b] [--markdown PATH]
               the JS benchmark (penny-examples/bench-web): builds the examples package and
               the wasm-bindgen-rayon comparison, then runs the native column, the harness in
               Node and in headless Chromium (default: all three; --repeat N takes turns N
-              times, the report takes medians) and prints markdown tables
+              times, the report takes medians) and prints markdown tables; --scenarios picks
+              the harness's (throughput, suite, roundTrip, urgent, longTasks; default all)
   setup       install everything `test` needs, run nothing
   help        this text
 ";

@@ -19,13 +19,16 @@ pub struct Options {
     pub chromium: bool,
     pub build: bool,
     pub rounds: Option<u32>,
+    /// `--scenarios a,b`: the harness's scenarios (Node and Chromium; all when absent).
+    pub scenarios: Option<String>,
     pub repeat: u32,
     pub markdown: Option<PathBuf>,
 }
 
 impl Options {
     /// Parses `[--native] [--node] [--chromium] [--no-build] [--rounds N] [--repeat N]
-    /// [--markdown PATH]`; with none of the three platforms named, all three run.
+    /// [--scenarios a,b] [--markdown PATH]`; with none of the three platforms named, all
+    /// three run.
     pub fn parse(args: &[String]) -> Result<Options> {
         let mut o = Options {
             native: false,
@@ -33,6 +36,7 @@ impl Options {
             chromium: false,
             build: true,
             rounds: None,
+            scenarios: None,
             repeat: 1,
             markdown: None,
         };
@@ -55,6 +59,17 @@ impl Options {
                 "--no-build" => o.build = false,
                 "--rounds" => o.rounds = Some(number(value()?)?),
                 "--repeat" => o.repeat = number(value()?)?,
+                "--scenarios" => {
+                    let v = value()?;
+                    let known = ["throughput", "suite", "roundTrip", "urgent", "longTasks"];
+                    if let Some(bad) = v.split(',').find(|s| !known.contains(s)) {
+                        return Err(format!(
+                            "`--scenarios {v}`: unknown scenario `{bad}` (known: {})",
+                            known.join(", ")
+                        ));
+                    }
+                    o.scenarios = Some(v.clone());
+                }
                 // Relative to where the command was run (node runs from the root).
                 "--markdown" => o.markdown = Some(absolute(value()?)),
                 other => {
@@ -128,7 +143,7 @@ pub fn stages(report: &mut Report, o: &Options) {
         if o.node {
             let path = out("node");
             if report.stage(&format!("JS bench in Node ({of})"), || {
-                loaded(&|| in_node(&path, o.rounds, rayon))
+                loaded(&|| in_node(&path, o, rayon))
             }) {
                 files.push(path);
             }
@@ -136,7 +151,7 @@ pub fn stages(report: &mut Report, o: &Options) {
         if o.chromium {
             let path = out("chromium");
             if report.stage(&format!("JS bench in headless Chromium ({of})"), || {
-                loaded(&|| in_chromium(&path, o.rounds, rayon))
+                loaded(&|| in_chromium(&path, o, rayon))
             }) {
                 files.push(path);
             }
@@ -179,7 +194,7 @@ fn native(json: &Path, rounds: Option<u32>) -> Result<String> {
 }
 
 /// The harness in Node; `plain`: with comparisons/rayon-web's single-thread baseline.
-fn in_node(json: &Path, rounds: Option<u32>, plain: bool) -> Result<String> {
+fn in_node(json: &Path, o: &Options, plain: bool) -> Result<String> {
     let version = webtest::node()?;
     let mut cmd = Cmd::new("node")
         .cwd(stages::root())
@@ -188,8 +203,11 @@ fn in_node(json: &Path, rounds: Option<u32>, plain: bool) -> Result<String> {
     if plain {
         cmd = cmd.args(["--plain", RAYON_PKG]);
     }
-    if let Some(n) = rounds {
+    if let Some(n) = o.rounds {
         cmd = cmd.args(["--rounds", &n.to_string()]);
+    }
+    if let Some(s) = &o.scenarios {
+        cmd = cmd.args(["--scenarios", s]);
     }
     cmd.run()?;
     Ok(format!("{} (node {version})", stages::relative(json)))
@@ -198,7 +216,7 @@ fn in_node(json: &Path, rounds: Option<u32>, plain: bool) -> Result<String> {
 /// The harness in headless Chromium: serves the repository from this process, has
 /// `chromium.mjs` open the bench page and wait for `window.__pennyBench`, and writes what it
 /// printed for it.
-fn in_chromium(json: &Path, rounds: Option<u32>, rayon: bool) -> Result<String> {
+fn in_chromium(json: &Path, o: &Options, rayon: bool) -> Result<String> {
     webtest::node()?;
     for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
         if !Path::new(tool).exists() {
@@ -211,8 +229,11 @@ fn in_chromium(json: &Path, rounds: Option<u32>, rayon: bool) -> Result<String> 
     if rayon {
         query.push_str(&format!("&plain=/{RAYON_PKG}&rayon=/{RAYON_CLIENT}"));
     }
-    if let Some(n) = rounds {
+    if let Some(n) = o.rounds {
         query.push_str(&format!("&rounds={n}"));
+    }
+    if let Some(s) = &o.scenarios {
+        query.push_str(&format!("&scenarios={s}"));
     }
     let url = server.url(&format!("/penny-examples/bench-web/index.html?{query}"));
     let expr = "window.__pennyBench && window.__pennyBench.done && window.__pennyBench";
@@ -282,6 +303,9 @@ mod tests {
             .is_absolute());
         assert!(parse(&["--rounds", "0"]).is_err());
         assert!(parse(&["--rounds"]).is_err());
+        let some = parse(&["--chromium", "--scenarios", "suite,urgent"]).unwrap();
+        assert_eq!(some.scenarios.as_deref(), Some("suite,urgent"));
+        assert!(parse(&["--scenarios", "suite,nope"]).is_err());
         assert!(parse(&["--nope"]).is_err());
     }
 }

@@ -13,6 +13,15 @@ use rayon::prelude::*;
 use wasm_bindgen::prelude::*;
 pub use wasm_bindgen_rayon::init_thread_pool;
 
+// The parallel suite (`Suite`): penny-examples' per-element functions and rayon versions,
+// compiled here from their files, so both sides run the same source.
+#[path = "../../../penny-examples/src/parallel/plain.rs"]
+pub mod parallel;
+#[path = "../../../penny-examples/src/parallel_rayon.rs"]
+pub mod parallel_rayon;
+mod suite;
+pub use suite::Suite;
+
 /// The `k`-th of `parts` equal shares of `0..total` (penny-examples' `part_range`).
 fn part_range(total: u32, parts: u32, k: u32) -> (u32, u32) {
     let at = |k: u32| (total as u64 * k as u64 / parts as u64) as u32;

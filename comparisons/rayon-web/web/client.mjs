@@ -3,6 +3,7 @@
 //
 //   const rayon = await startRayon(2);          // 2 rayon threads (Web Workers)
 //   const { ms, check } = await rayon.run('sum_sqrt', [total, parts], true);
+//   await rayon.suite('matmul', [256]); const { ms, check } = await rayon.runSuite('matmul', true);
 
 export async function startRayon(threads, { timeoutMs = 30_000 } = {}) {
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
@@ -25,6 +26,10 @@ export async function startRayon(threads, { timeoutMs = 30_000 } = {}) {
   return {
     threads,
     run: (kernel, args, par) => call({ cmd: 'run', kernel, args, par }),
+    // the parallel suite (penny-examples/bench-web/suite.mjs): inputs, one timed run, free
+    suite: (kernel, params) => call({ cmd: 'suite', kernel, params }),
+    runSuite: (kernel, par) => call({ cmd: 'suiteRun', kernel, par }),
+    dropSuite: (kernel) => call({ cmd: 'suiteDrop', kernel }),
     close: () => worker.terminate(),
   };
 }

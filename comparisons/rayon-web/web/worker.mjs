@@ -3,10 +3,14 @@
 //   { cmd: 'init', threads }       → initThreadPool(threads), answers { ok } (or { error })
 //   { cmd: 'run', kernel, args, par } → answers { ms, check }: the call timed in here, so
 //                                     the postMessage hops are not counted against rayon.
+//   { cmd: 'suite', kernel, params }  → builds a parallel-suite kernel's inputs (`Suite`)
+//   { cmd: 'suiteRun', kernel, par }  → runs it once: { ms, check }, timed in here
+//   { cmd: 'suiteDrop', kernel }      → frees it
 
-import init, { initThreadPool, mandelbrot, rng_histogram, sum_sqrt } from '../pkg/rayon_web.js';
+import init, { initThreadPool, mandelbrot, rng_histogram, sum_sqrt, Suite } from '../pkg/rayon_web.js';
 
 const kernels = { sum_sqrt, rng_histogram, mandelbrot };
+const suites = new Map();
 
 onmessage = async ({ data }) => {
   try {
@@ -18,6 +22,19 @@ onmessage = async ({ data }) => {
       const start = performance.now();
       const check = kernels[data.kernel](...data.args, data.par);
       postMessage({ ms: performance.now() - start, check });
+    } else if (data.cmd === 'suite') {
+      suites.set(data.kernel, new Suite(data.kernel, new Float64Array(data.params)));
+      postMessage({ ok: true });
+    } else if (data.cmd === 'suiteRun') {
+      const suite = suites.get(data.kernel);
+      const start = performance.now();
+      suite.run(data.par);
+      const ms = performance.now() - start;
+      postMessage({ ms, check: suite.check() });
+    } else if (data.cmd === 'suiteDrop') {
+      suites.get(data.kernel)?.free();
+      suites.delete(data.kernel);
+      postMessage({ ok: true });
     }
   } catch (error) {
     postMessage({ error: String(error?.stack ?? error) });

@@ -43,11 +43,14 @@ pub fn rng(i: u64) -> u64 {
 }
 
 /// The sequential scan into `out` (the suite's sequential baseline: one pass, no
-/// allocation).
-pub fn prefix_sum_into(xs: &[u32], out: &mut [u64]) {
-    let mut acc = 0u64;
+/// allocation), in `O` (`u64` natively, `u32` in the browser comparison).
+pub fn prefix_sum_into<O>(xs: &[u32], out: &mut [O])
+where
+    O: Copy + From<u32> + core::ops::Add<Output = O>,
+{
+    let mut acc = O::from(0);
     for (o, &x) in out.iter_mut().zip(xs) {
-        acc += x as u64;
+        acc = acc + O::from(x);
         *o = acc;
     }
 }

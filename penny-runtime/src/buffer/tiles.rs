@@ -125,6 +125,24 @@ impl<T> Clone for TilePart<T> {
 }
 impl<T> Copy for TilePart<T> {}
 
+/// The panic of (`row`, `col`) outside the tiles `first..end` of a view shaped `shape`.
+#[cold]
+#[inline(never)]
+fn outside(row: usize, col: usize, shape: Shape, first: usize, end: usize) -> ! {
+    if row >= shape.rows || col >= shape.cols {
+        panic!(
+            "penny: ({row}, {col}) is outside a {} x {} view",
+            shape.rows, shape.cols
+        );
+    }
+    panic!(
+        "penny: ({row}, {col}) lies in tile {}, outside the tiles {first}..{end} this part of \
+         the split loop owns: in a `#[penny::split]` loop over tiles, iteration t may touch \
+         only tile t",
+        shape.tile_of(row, col),
+    );
+}
+
 impl<T> TilePart<T> {
     #[inline]
     fn at(&self, row: usize, col: usize) -> *mut T {
@@ -134,29 +152,11 @@ impl<T> TilePart<T> {
             usize::MAX
         };
         if t.wrapping_sub(self.first) >= self.end - self.first {
-            self.outside(row, col);
+            // By value, not `&self`: see `view::Part::check`.
+            outside(row, col, self.shape, self.first, self.end);
         }
         // In bounds: `row < rows`, `col < cols`, and `rows * cols <= len`.
         self.raw.ptr().wrapping_add(row * self.shape.cols + col)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn outside(&self, row: usize, col: usize) -> ! {
-        if row >= self.shape.rows || col >= self.shape.cols {
-            panic!(
-                "penny: ({row}, {col}) is outside a {} x {} view",
-                self.shape.rows, self.shape.cols
-            );
-        }
-        panic!(
-            "penny: ({row}, {col}) lies in tile {}, outside the tiles {}..{} this part of the \
-             split loop owns: in a `#[penny::split]` loop over tiles, iteration t may touch \
-             only tile t",
-            self.shape.tile_of(row, col),
-            self.first,
-            self.end
-        );
     }
 
     fn restrict(&self, first: u64, end: u64) -> TilePart<T> {

@@ -304,27 +304,12 @@ impl<T> Part<T> {
     fn check(&self, index: usize) {
         // One comparison: below `lo` wraps around to a huge offset.
         if index.wrapping_sub(self.lo) >= self.hi - self.lo {
-            self.outside(index);
+            // By value: a `&self` reaching a function that isn't inlined gives the part an
+            // address (even on this cold path), and then any store through the view may
+            // change `lo`/`hi` for all LLVM knows; by value they can live in registers.
+            outside(index, self.lo, self.hi, self.raw.len, self.raw.cols);
         }
     }
-
-    #[cold]
-    #[inline(never)]
-    fn outside(&self, index: usize) -> ! {
-        if index >= self.raw.len {
-            panic!(
-                "penny: index {index} out of bounds of a view of {} elements",
-                self.raw.len
-            );
-        }
-        panic!(
-            "penny: element {index} is outside the stripes this part of the split loop owns \
-             ({}..{}, {} per iteration): in a `#[penny::split]` loop, iteration k may touch \
-             only elements k * width .. (k + 1) * width of a `Stripes` view",
-            self.lo, self.hi, self.raw.cols
-        );
-    }
-
     /// The elements of iterations `first..end` (stripes of `cols`), within this part.
     fn restrict(&self, first: u64, end: u64) -> Part<T> {
         let width = self.raw.cols as u64;
@@ -343,6 +328,21 @@ impl<T> Part<T> {
         // In bounds: `index < hi <= len`.
         self.raw.ptr().wrapping_add(index)
     }
+}
+
+/// The panic of an index outside a part `lo..hi` of a view of `len` elements, `cols` per
+/// stripe.
+#[cold]
+#[inline(never)]
+fn outside(index: usize, lo: usize, hi: usize, len: usize, cols: usize) -> ! {
+    if index >= len {
+        panic!("penny: index {index} out of bounds of a view of {len} elements");
+    }
+    panic!(
+        "penny: element {index} is outside the stripes this part of the split loop owns \
+         ({lo}..{hi}, {cols} per iteration): in a `#[penny::split]` loop, iteration k may touch \
+         only elements k * width .. (k + 1) * width of a `Stripes` view"
+    );
 }
 
 /// What an open writable view offers, on [`StripesGuard`] and [`StripesPart`].
