@@ -6,6 +6,7 @@
 import { assert, assertEqual, assertRejects, assertThrows, test } from './harness.mjs';
 import { isBrowser, loadPackage } from './platform.mjs';
 import { expected } from './expected.mjs';
+import { pennyCase } from '../../penny-examples/bench-web/suite.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,6 +62,28 @@ test('one split task spreads over the workers: results equal native, progress re
     assertEqual(await h.result, value(c.result), `${c.kernel}(${c.args})`);
     const done = h.progress();
     assertEqual(done.done, done.total, `${c.kernel} progress`);
+  }
+});
+
+test('the parallel suite over SharedBuffers equals the native kernels, on 2 workers and on 1', async () => {
+  const { pkg, pool: p } = await pool();
+  const one = await pkg.Pool.start({ workers: 1 });
+  try {
+    const cases = (await expected()).filter((c) => c.kernel === 'parallel_suite');
+    assertEqual(cases.length, 8);
+    for (const c of cases) {
+      const [kernel, ...params] = c.args;
+      const run = await pennyCase(pkg, p, { kernel, params });
+      for (const [workers, q] of [[2, p], [1, one]]) {
+        await run.run(q);
+        const check = kernel === 'sum_squares' ? Number(run.check()) : run.check();
+        assertEqual(check, c.result, `${kernel}(${params}) on ${workers} workers`);
+      }
+      if (run.reference !== undefined) assertEqual(Number(run.reference), c.result, `${kernel} reference task`);
+      run.free();
+    }
+  } finally {
+    await one.close();
   }
 });
 

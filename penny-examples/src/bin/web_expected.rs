@@ -78,5 +78,57 @@ fn main() {
     cases.push(format!(
         r#"{{"kernel":"mandelbrot_image","args":[{w},{h},{tile},{iters}],"result":"{hash}n"}}"#
     ));
+    parallel_suite(&mut cases);
     println!("[\n  {}\n]", cases.join(",\n  "));
+}
+
+/// FNV-1a over 32-bit words, `len:hex`: the check `bench-web/suite.mjs` prints for a buffer.
+fn fnv32(words: impl Iterator<Item = u32>) -> String {
+    let (mut h, mut n) = (0x811c_9dc5u32, 0usize);
+    for w in words {
+        h = (h ^ w).wrapping_mul(16_777_619);
+        n += 1;
+    }
+    format!("{n}:{h:08x}")
+}
+
+/// The parallel suite over SharedBuffers (`bench-web/suite.mjs`'s cases at small sizes):
+/// each check from the native suite's plain functions (`args`: the kernel, then the
+/// parameters `suite.mjs` takes).
+fn parallel_suite(cases: &mut Vec<String>) {
+    use penny::{In, Out};
+    use penny_examples::parallel::*;
+    let bits = |v: Vec<f32>| fnv32(v.into_iter().map(f32::to_bits));
+    let mut case = |args: &str, result: String| {
+        cases.push(format!(
+            r#"{{"kernel":"parallel_suite","args":[{args}],"result":{result}}}"#
+        ))
+    };
+    let out = Out::leak_filled(64 * 48, 0u32);
+    mandelbrot(out, 64, 48, 100);
+    case(
+        r#""mandelbrot",64,48,100"#,
+        format!("{:?}", fnv32(out.to_vec().into_iter())),
+    );
+    let accel = Out::leak_filled(3 * 100, 0.0f32);
+    nbody_accel(In::new(Vec::leak(bodies(100))), accel);
+    case(r#""nbody",100"#, format!("{:?}", bits(accel.to_vec())));
+    let n = 33;
+    let (a, bt) = (floats(n * n, 1), transpose(&floats(n * n, 2), n));
+    let c = Out::leak_filled(n * n, 0.0f32);
+    matmul(In::new(Vec::leak(a)), In::new(Vec::leak(bt)), c, n as u32);
+    case(r#""matmul",33"#, format!("{:?}", bits(c.to_vec())));
+    let bins = histogram(100_000).map(|b| b.to_string()).join(",");
+    case(r#""histogram",100000"#, format!("{bins:?}"));
+    let scan = prefix_sum_reference(&ints(10_007))
+        .into_iter()
+        .map(|x| x as u32);
+    case(r#""prefix_sum",10007,16"#, format!("{:?}", fnv32(scan)));
+    let dst = Out::leak_filled(123 * 77, 0.0f32);
+    blur(In::new(Vec::leak(floats(123 * 77, 3))), dst, 123);
+    case(r#""blur",123,77"#, format!("{:?}", bits(dst.to_vec())));
+    let (total, longest) = collatz(5000);
+    case(r#""collatz",5000"#, format!(r#""{total}/{longest}""#));
+    let sum = sum_squares_reference(&floats(100_003, 4));
+    case(r#""sum_squares",100003"#, format!("{:?}", sum as f64));
 }
