@@ -1,7 +1,8 @@
 //! Jacobi-1d over slices, `In`/`Out` and `View`/`Stripes` (one thread, run to completion),
 //! and the two-pass prefix sum over `View`/`Stripes` (the browser suite's
-//! `PrefixSumStripes`) beside the one-pass scan over slices, interleaved: prints the minimum
-//! and median of each. Argument: the length (default 2^20;
+//! `PrefixSumStripes`) beside the one-pass scan over slices, and saxpy over slices, over
+//! `Stripes` rows taken as slices (`stripe_mut`) and indexed element by element,
+//! interleaved: prints the minimum and median of each. Argument: the length (default 2^20;
 //! smaller ones run several times per sample, 2^22 elements in all).
 //!
 //! ```text
@@ -9,7 +10,8 @@
 //! ```
 use penny::{run_to_completion, Buffer, In, Out};
 use penny_examples::parallel::{
-    floats, ints, jacobi_1d_slices, prefix_sum_into, Jacobi1d, Jacobi1dOut,
+    floats, ints, jacobi_1d_slices, prefix_sum_into, saxpy_slices, Jacobi1d, Jacobi1dOut,
+    SaxpyIndexed, SaxpyRows,
 };
 use penny_examples::parallel_web::PrefixSumStripes;
 use std::hint::black_box;
@@ -33,7 +35,11 @@ fn main() {
     let mut scan_buf = Buffer::<u32>::zeroed(n);
     let mut sums_buf = Buffer::<u32>::zeroed(64);
     let (scan_stripes, sums_stripes) = (scan_buf.stripes(n.div_ceil(64)), sums_buf.stripes(1));
-    let mut t = [(); 5].map(|_| Vec::new());
+    let mut y = floats(n, 6);
+    let mut y_rows = Buffer::from_vec(y.clone());
+    let mut y_each = Buffer::from_vec(y.clone());
+    let (rows, each) = (y_rows.stripes(4096), y_each.stripes(1));
+    let mut t = [(); 8].map(|_| Vec::new());
     for _ in 0..60 {
         let s = Instant::now();
         for _ in 0..reps {
@@ -64,21 +70,51 @@ fn main() {
             ));
         }
         t[4].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            saxpy_slices(black_box(&a), black_box(&mut y), 1e-3);
+        }
+        t[5].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            run_to_completion(SaxpyRows::new(
+                black_box(a_buf.view()),
+                black_box(rows),
+                1e-3,
+            ));
+        }
+        t[6].push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        for _ in 0..reps {
+            run_to_completion(SaxpyIndexed::new(
+                black_box(a_buf.view()),
+                black_box(each),
+                1e-3,
+            ));
+        }
+        t[7].push(s.elapsed().as_secs_f64() * 1e3);
     }
+    // The three saxpys did the same additions in the same order.
+    let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    assert_eq!(bits(y_rows.to_vec()), bits(y.clone()));
+    assert_eq!(bits(y_each.to_vec()), bits(y));
     let names = [
         "slices",
         "In/Out",
         "View/Stripes",
         "scan, slices",
         "scan, Stripes",
+        "saxpy, slices",
+        "saxpy, stripe_mut",
+        "saxpy, y[i]",
     ];
     for (name, v) in names.iter().zip(t.iter_mut()) {
         v.sort_by(|x, y| x.partial_cmp(y).unwrap());
         println!(
-            "{name:<13} min {:.3} ms  median {:.3} ms",
+            "{name:<18} min {:.3} ms  median {:.3} ms",
             v[0],
             v[v.len() / 2]
         );
     }
-    drop((b_buf, scan_buf, sums_buf));
+    drop((b_buf, scan_buf, sums_buf, y_rows, y_each));
 }

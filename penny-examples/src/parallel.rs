@@ -261,3 +261,35 @@ pub fn blur_tiled(src: View<f32>, dst: Tiles<f32>) {
         }
     }
 }
+
+/// BLAS saxpy, `y[i] += a * x[i]`, over views: one row of `y.width()` elements per
+/// iteration, taken as a slice (`stripe_mut`), so the inner loop has no per-element checks
+/// and vectorizes like the loop over slices ([`saxpy_slices`]).
+#[penny::task]
+pub fn saxpy_rows(x: View<f32>, y: Stripes<f32>, a: f32) {
+    let w = y.width();
+    #[penny::split]
+    for r in 0..y.len().div_ceil(w) {
+        let row = y.stripe_mut(r);
+        for (yi, xi) in row.iter_mut().zip(&x[r * w..]) {
+            *yi += a * xi;
+        }
+    }
+}
+
+/// [`saxpy_rows`] element by element (`y[i] += a * x[i]`, `y` as `stripes(1)`): each store
+/// checked against the chunk's stripes.
+#[penny::task]
+pub fn saxpy_indexed(x: View<f32>, y: Stripes<f32>, a: f32) {
+    #[penny::split]
+    for i in 0..y.len() {
+        y[i] += a * x[i];
+    }
+}
+
+/// saxpy over slices: the baseline.
+pub fn saxpy_slices(x: &[f32], y: &mut [f32], a: f32) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}

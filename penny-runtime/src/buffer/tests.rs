@@ -118,6 +118,26 @@ fn owner_guards_open_views_and_stale_views() {
 }
 
 #[test]
+fn stripe_mut_is_one_checked_slice_per_stripe() {
+    let mut buf = Buffer::<u32>::zeroed(10);
+    let stripes = buf.stripes(4); // 0..4, 4..8, 8..10
+    {
+        let mut guard = stripes.open();
+        let mut chunk = guard.restrict(1, 3); // iterations 1 and 2: elements 4..10
+        assert_eq!(chunk.stripe_mut(2).len(), 2);
+        chunk.stripe_mut(1).fill(7);
+        chunk.stripe_mut(2).copy_from_slice(&[8, 9]);
+        for k in [0, 3, usize::MAX] {
+            let hit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                chunk.stripe_mut(k)[0] = 1;
+            }));
+            assert!(hit.is_err(), "stripe {k} is outside iterations 1..3");
+        }
+    }
+    assert_eq!(buf.to_vec(), [0, 0, 0, 0, 7, 7, 7, 7, 8, 9]);
+}
+
+#[test]
 fn tiles_restrict_to_their_blocks() {
     let mut buf = Buffer::<u16>::zeroed(6 * 5);
     let tiles = buf.tiles(6, 4, 2);

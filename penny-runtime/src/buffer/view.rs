@@ -376,6 +376,27 @@ macro_rules! writable {
                 self.part.raw.cols
             }
 
+            /// Stripe `k` (elements `k * width .. (k + 1) * width`, the last one shorter
+            /// when the width doesn't divide the length) as a slice: checked once, so a loop
+            /// over it has no per-element checks and can vectorize. In a `#[penny::split]`
+            /// loop, iteration `k` may take stripe `k`; another panics like an index outside
+            /// the part.
+            #[inline]
+            pub fn stripe_mut(&mut self, k: usize) -> &mut [T] {
+                let (cols, len) = (self.part.raw.cols, self.part.raw.len);
+                let lo = k.saturating_mul(cols);
+                let hi = lo.saturating_add(cols).min(len);
+                if lo >= hi || lo < self.part.lo || hi > self.part.hi {
+                    // The first element of the stripe the part doesn't own.
+                    let at = if lo < self.part.lo || lo >= len { lo } else { self.part.hi };
+                    outside(at, self.part.lo, self.part.hi, len, cols);
+                }
+                // SAFETY: `lo..hi` lies inside this part (checked above), so as in
+                // `index_mut` for each of its elements; `&mut self` makes it the only
+                // reference this guard hands out while it lives.
+                unsafe { core::slice::from_raw_parts_mut(self.part.raw.ptr().add(lo), hi - lo) }
+            }
+
             /// The part this guard may touch, as a slice, and the index it starts at.
             pub fn part_mut(&mut self) -> (usize, &mut [T]) {
                 let lo = self.part.lo;
