@@ -12,7 +12,7 @@
 
 use penny::{Stripes, View};
 
-use crate::parallel::{body_accel, float_at, int_at, mandel_pixel};
+use crate::parallel::{accel_from, float_at, int_at, mandel_pixel};
 
 /// The Mandelbrot set into a striped view (`out.stripes(width)`), one row per iteration.
 #[penny::task(js)]
@@ -31,8 +31,9 @@ pub fn mandelbrot_stripes(out: Stripes<u32>, width: u32, height: u32, max_iter: 
 pub fn nbody_view(bodies: View<f32>, accel: Stripes<f32>) {
     #[penny::split]
     for i in 0..bodies.len() / 4 {
-        let (all, _) = bodies[..].as_chunks::<4>();
-        let a = body_accel(all, all[i]);
+        let body = |b: &[f32]| [b[0], b[1], b[2], b[3]];
+        let all = bodies[..].chunks_exact(4).map(body);
+        let a = accel_from(all, body(&bodies[4 * i..4 * i + 4]));
         accel[(i, 0)] = a[0];
         accel[(i, 1)] = a[1];
         accel[(i, 2)] = a[2];
