@@ -55,6 +55,11 @@ const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(x < 
 const label = (r) => (r.platform === 'native' ? 'native' : r.platform);
 const lines = [];
 const table = (head, rows) => {
+  // A scenario that didn't run (`--scenarios`) leaves its table out, and the line above it.
+  if (!rows.length) {
+    lines.splice(lines.length - 2, 2);
+    return;
+  }
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   lines.push('');
