@@ -195,6 +195,51 @@ fn one_task_runs_on_several_workers_and_the_driver_splits() {
     assert!(splits > 10, "the driver split {splits} times");
 }
 
+/// A long cheap loop, then a split loop of slow iterations recording who ran them: the
+/// cheap loop teaches the budget meter chunks of millions of iterations, which must not
+/// carry over to the split loop (it would run whole in one chunk, on one worker).
+#[penny::task]
+#[allow(dead_code)] // the plain function: its tags differ from run to run
+fn cheap_then_split(out: Out<u64>, cheap: u64) -> u64 {
+    let mut x = 0u64;
+    for i in 0..cheap {
+        x = x.wrapping_add(i ^ (i >> 3));
+    }
+    #[penny::split]
+    for i in 0..out.len() {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_micros(200) {
+            std::hint::spin_loop();
+        }
+        out.set(i, thread_tag());
+    }
+    x
+}
+
+#[test]
+fn a_split_loop_after_a_cheap_loop_still_spreads_over_the_workers() {
+    let pool = Pool::builder().workers(2).build();
+    let out = Out::<u64>::leak_filled(400, 0); // 80 ms of iterations
+    let x = pool
+        .spawn(CheapThenSplit::new(out, 50_000_000))
+        .join()
+        .unwrap();
+    assert_eq!(
+        x,
+        (0..50_000_000u64).fold(0u64, |x, i| x.wrapping_add(i ^ (i >> 3)))
+    );
+    let mut threads = out.to_vec();
+    assert!(threads.iter().all(|&t| t != 0), "every iteration ran once");
+    threads.sort();
+    threads.dedup();
+    assert_eq!(
+        threads.len(),
+        2,
+        "the split loop ran on {} thread(s)",
+        threads.len()
+    );
+}
+
 fn arrays() -> ([u32; 64], [u32; 64]) {
     let a = core::array::from_fn(|i| hash(i as u64) as u32 % 1000);
     let b = core::array::from_fn(|i| hash(100 + i as u64) as u32 % 1000);

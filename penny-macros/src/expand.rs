@@ -206,6 +206,10 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         .collect();
     let views_method = crate::views::views_method(&view_args);
     let use_reduce = (!lowered.splits.is_empty()).then(crate::split::use_reduce);
+    // The chunk's whole budget, for a split loop's leaf arm to tell whether this chunk ran
+    // anything before reaching the loop's start (see `split::leaf_arm`).
+    let chunk_budget =
+        (!lowered.splits.is_empty()).then(|| quote!(let penny_chunk = penny_budget;));
     let state_text = state.to_string();
     // Generic kernels check their size when `new` is instantiated; others at once.
     let (checks_item, new_check) = if generic {
@@ -289,6 +293,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
                 use ::penny::Step as PennyStep;
                 #use_reduce
                 let mut penny_budget = u64::from(budget);
+                #chunk_budget
                 let penny_result = 'penny_resume: loop {
                     match self.#phase {
                         #(#arms)*

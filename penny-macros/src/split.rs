@@ -570,6 +570,11 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
         // below the range's end (and drop bounds checks), as in an unsplit loop.
         let penny_len = ::core::cmp::min(self.#stop, penny_range.len());
         let penny_leaf = self.#leaf;
+        // A chunk that ran other iterations first stops at the loop's start (`split_state`
+        // says `Starting` there): what it measured says nothing about this loop's
+        // iterations, so the runtime probes them afresh instead of running the whole loop
+        // on a budget learnt from cheaper ones, unsplit.
+        if self.#done == 0 && penny_len != 0 && self.#halves == 0 && !self.#half && penny_budget != penny_chunk #yielded
         loop {
             let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
             let penny_end = if penny_leaf != 0 {
@@ -696,6 +701,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
                     ::penny::SplitState::Sequential
                 }
             }
+            #head if self.#done == 0 && self.#halves == 0 && !self.#half => ::penny::SplitState::Starting,
             #head => ::penny::SplitState::Splittable,
         });
         join_arms.push(quote! {

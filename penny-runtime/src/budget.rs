@@ -128,6 +128,15 @@ impl Meter {
         }
     }
 
+    /// At the start of a split loop ([`SplitState::Starting`](crate::SplitState)): the
+    /// iterations measured so far were another loop's, so the next chunk is the
+    /// one-iteration probe again and later budgets follow from it.
+    pub(crate) fn reprobe(&mut self) {
+        if self.phase == Phase::Timed {
+            self.phase = Phase::Untimed;
+        }
+    }
+
     /// What a finished task leaves as its kind's hint, if anything.
     pub(crate) fn hint(&self) -> Option<u32> {
         (self.phase == Phase::Timed).then_some(self.budget)
@@ -201,6 +210,27 @@ mod tests {
                 "{ns} ns/iter settled at {last} ns: {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_split_loop_start_probes_its_iterations_afresh() {
+        // Cheap iterations (1 ns) grew the budget; the loop starting now costs 100 µs per
+        // iteration: without the probe the next chunk would run ~250,000 of them (25 s).
+        let mut meter = Meter::fresh(INITIAL);
+        meter.after_chunk(INITIAL, None, 500_000, true);
+        for _ in 0..30 {
+            let b = meter.next_budget();
+            meter.after_chunk(b, Some(b as u64), 500_000, true);
+        }
+        assert!(meter.next_budget() > 100_000);
+        meter.reprobe();
+        assert_eq!(meter.next_budget(), PROBE);
+        meter.after_chunk(PROBE, Some(100_000), 500_000, true);
+        assert!(meter.next_budget() <= 5, "{}", meter.next_budget());
+        // Reprobing a task that measured nothing yet changes nothing.
+        let mut fresh = Meter::fresh(10);
+        fresh.reprobe();
+        assert_eq!(fresh, Meter::fresh(10));
     }
 
     #[test]

@@ -142,6 +142,10 @@ pub trait Task: Copy + Send + 'static {
 pub enum SplitState {
     /// Not between chunks of a split loop: step it; nothing to split.
     Sequential,
+    /// At the start of a split loop, none of its iterations run yet: step it. What the
+    /// task ran before says nothing about what this loop's iterations cost, so the pool
+    /// measures them afresh (the next chunk is a one-iteration probe) before it splits.
+    Starting,
     /// Between chunks of a split loop with iterations left: step it, or offer it a split.
     Splittable,
     /// It finished its part of a split loop, and halves it split off are not joined yet:

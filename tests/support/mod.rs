@@ -91,7 +91,7 @@ where
             Step::Yielded => {}
         }
         match parts[me].state.split_state() {
-            SplitState::Sequential | SplitState::Splittable => {
+            SplitState::Sequential | SplitState::Starting | SplitState::Splittable => {
                 let choice = next_choice();
                 if choice % 3 == 0 {
                     let min = [1u64, 2, 7, 100][(choice as usize / 3) % 4];

@@ -254,7 +254,7 @@ impl Shared {
                 return self.end(me, task, Outcome::Done, None, true);
             }
             match split {
-                SplitState::Sequential | SplitState::Splittable => {}
+                SplitState::Sequential | SplitState::Starting | SplitState::Splittable => {}
                 SplitState::HalfDone => return self.end(me, task, Outcome::Done, None, true),
                 SplitState::Joining => {
                     // Parks until its halves are done, or carries on now that they are; its
@@ -276,6 +276,9 @@ impl Shared {
                 .zip(now)
                 .map(|(then, now)| now.saturating_sub(then).saturating_sub(helped));
             meter.after_chunk(budget, elapsed, self.time_slice_ns, now.is_some());
+            if split == SplitState::Starting {
+                meter.reprobe();
+            }
             since = now;
             // Between chunks of a split loop: a half for an idle worker? (Task code: `split`
             // and the half's `progress`.) The half starts with the meter as it is now.
