@@ -22,6 +22,11 @@
 //!   budget is `ideal` when that is smaller (an overrun shrinks the budget at once), and
 //!   halfway from the current budget to `ideal` when larger (growth is smoothed; a cheap
 //!   body reaches a 500 µs slice in about eight chunks). It never exceeds `ideal`.
+//! - **A split loop's start: a probe again.** A task whose chunk stops at the start of a
+//!   `#[penny::split]` loop ([`SplitState::Starting`](crate::SplitState)) gets the
+//!   one-iteration probe next: the budget it had came from another loop's iterations, and a
+//!   budget learnt on cheap ones would run the whole split loop in one chunk, unsplit
+//!   ([`Meter::reprobe`]).
 //! - **Timing.** A chunk is timed from the end of the chunk before it in the same run, so a
 //!   run reads the clock once per chunk that yields. A task resumed after preemption or
 //!   migration reads the clock once more before its first chunk in the new run: every
