@@ -40,59 +40,52 @@ fn main() {
     let mut y_each = Buffer::from_vec(y.clone());
     let (rows, each) = (y_rows.stripes(4096), y_each.stripes(1));
     let mut t = [(); 8].map(|_| Vec::new());
+    // `reps` calls of `f`, timed into `samples` (ms).
+    let time = |samples: &mut Vec<f64>, f: &mut dyn FnMut()| {
+        let s = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        samples.push(s.elapsed().as_secs_f64() * 1e3);
+    };
     for _ in 0..60 {
-        let s = Instant::now();
-        for _ in 0..reps {
-            jacobi_1d_slices(black_box(&a), black_box(&mut b));
-        }
-        t[0].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
-            run_to_completion(Jacobi1dOut::new(black_box(a_in), black_box(b_out)));
-        }
-        t[1].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
-            run_to_completion(Jacobi1d::new(black_box(a_buf.view()), black_box(b_stripes)));
-        }
-        t[2].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
-            prefix_sum_into(black_box(&xs), black_box(&mut scan));
-        }
-        t[3].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
+        time(&mut t[0], &mut || {
+            jacobi_1d_slices(black_box(&a), black_box(&mut b))
+        });
+        time(&mut t[1], &mut || {
+            run_to_completion(Jacobi1dOut::new(black_box(a_in), black_box(b_out)))
+        });
+        time(&mut t[2], &mut || {
+            run_to_completion(Jacobi1d::new(black_box(a_buf.view()), black_box(b_stripes)))
+        });
+        time(&mut t[3], &mut || {
+            prefix_sum_into(black_box(&xs), black_box(&mut scan))
+        });
+        time(&mut t[4], &mut || {
+            let (x, out, sums) = (xs_buf.view(), scan_stripes, sums_stripes);
             run_to_completion(PrefixSumStripes::new(
-                black_box(xs_buf.view()),
-                black_box(scan_stripes),
-                black_box(sums_stripes),
-            ));
-        }
-        t[4].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
-            saxpy_slices(black_box(&a), black_box(&mut y), 1e-3);
-        }
-        t[5].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
+                black_box(x),
+                black_box(out),
+                black_box(sums),
+            ))
+        });
+        time(&mut t[5], &mut || {
+            saxpy_slices(black_box(&a), black_box(&mut y), 1e-3)
+        });
+        time(&mut t[6], &mut || {
             run_to_completion(SaxpyRows::new(
                 black_box(a_buf.view()),
                 black_box(rows),
                 1e-3,
-            ));
-        }
-        t[6].push(s.elapsed().as_secs_f64() * 1e3);
-        let s = Instant::now();
-        for _ in 0..reps {
+            ))
+        });
+        time(&mut t[7], &mut || {
             run_to_completion(SaxpyIndexed::new(
                 black_box(a_buf.view()),
                 black_box(each),
                 1e-3,
-            ));
-        }
-        t[7].push(s.elapsed().as_secs_f64() * 1e3);
+            ))
+        });
     }
     // The three saxpys did the same additions in the same order.
     let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();

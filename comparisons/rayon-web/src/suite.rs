@@ -7,36 +7,55 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::parallel::{self as plain, blur_pixel, body_accel, mandel_pixel, rng};
+use crate::parallel::{self as plain, blur_pixel, body_accel, fnv32 as hash, mandel_pixel, rng};
 use crate::parallel_rayon as ray;
 
 /// One kernel's inputs and output.
 enum Case {
-    Mandelbrot { out: Vec<u32>, width: u32, height: u32, max_iter: u32 },
-    Nbody { bodies: Vec<[f32; 4]>, accel: Vec<f32> },
-    Matmul { a: Vec<f32>, bt: Vec<f32>, c: Vec<f32>, n: usize },
-    Histogram { n: u64, bins: [u32; 16] },
-    PrefixSum { xs: Vec<u32>, out: Vec<u32>, blocks: usize },
-    Blur { src: Vec<f32>, dst: Vec<f32>, width: usize },
-    Collatz { n: u64, result: (u64, u64) },
-    SumSquares { xs: Vec<f32>, sum: f32 },
+    Mandelbrot {
+        out: Vec<u32>,
+        width: u32,
+        height: u32,
+        max_iter: u32,
+    },
+    Nbody {
+        bodies: Vec<[f32; 4]>,
+        accel: Vec<f32>,
+    },
+    Matmul {
+        a: Vec<f32>,
+        bt: Vec<f32>,
+        c: Vec<f32>,
+        n: usize,
+    },
+    Histogram {
+        n: u64,
+        bins: [u32; 16],
+    },
+    PrefixSum {
+        xs: Vec<u32>,
+        out: Vec<u32>,
+        blocks: usize,
+    },
+    Blur {
+        src: Vec<f32>,
+        dst: Vec<f32>,
+        width: usize,
+    },
+    Collatz {
+        n: u64,
+        result: (u64, u64),
+    },
+    SumSquares {
+        xs: Vec<f32>,
+        sum: f32,
+    },
 }
 
 /// A suite kernel ready to run.
 #[wasm_bindgen]
 pub struct Suite {
     case: Case,
-}
-
-/// FNV-1a over 32-bit words: the check of an output buffer (the harness hashes penny's
-/// buffers the same way in JS).
-fn hash(words: impl Iterator<Item = u32>) -> String {
-    let (mut h, mut n) = (0x811c_9dc5u32, 0usize);
-    for w in words {
-        h = (h ^ w).wrapping_mul(16_777_619);
-        n += 1;
-    }
-    format!("{n}:{h:08x}")
 }
 
 fn param(params: &[f64], i: usize, kernel: &str) -> Result<f64, JsError> {
@@ -56,29 +75,59 @@ impl Suite {
             "mandelbrot" => {
                 let (width, height, max_iter) = (p(0)? as u32, p(1)? as u32, p(2)? as u32);
                 let out = vec![0; (width * height) as usize];
-                Case::Mandelbrot { out, width, height, max_iter }
+                Case::Mandelbrot {
+                    out,
+                    width,
+                    height,
+                    max_iter,
+                }
             }
             "nbody" => {
                 let n = p(0)? as usize;
-                Case::Nbody { bodies: plain::bodies(n), accel: vec![0.0; 3 * n] }
+                Case::Nbody {
+                    bodies: plain::bodies(n),
+                    accel: vec![0.0; 3 * n],
+                }
             }
             "matmul" => {
                 let n = p(0)? as usize;
                 let (a, b) = (plain::floats(n * n, 1), plain::floats(n * n, 2));
-                Case::Matmul { a, bt: plain::transpose(&b, n), c: vec![0.0; n * n], n }
+                Case::Matmul {
+                    a,
+                    bt: plain::transpose(&b, n),
+                    c: vec![0.0; n * n],
+                    n,
+                }
             }
-            "histogram" => Case::Histogram { n: p(0)? as u64, bins: [0; 16] },
+            "histogram" => Case::Histogram {
+                n: p(0)? as u64,
+                bins: [0; 16],
+            },
             "prefix_sum" => {
                 let n = p(0)? as usize;
-                Case::PrefixSum { xs: plain::ints(n), out: vec![0; n], blocks: p(1)? as usize }
+                Case::PrefixSum {
+                    xs: plain::ints(n),
+                    out: vec![0; n],
+                    blocks: p(1)? as usize,
+                }
             }
             "blur" => {
                 let (width, height) = (p(0)? as usize, p(1)? as usize);
                 let src = plain::floats(width * height, 3);
-                Case::Blur { src, dst: vec![0.0; width * height], width }
+                Case::Blur {
+                    src,
+                    dst: vec![0.0; width * height],
+                    width,
+                }
             }
-            "collatz" => Case::Collatz { n: p(0)? as u64, result: (0, 0) },
-            "sum_squares" => Case::SumSquares { xs: plain::floats(p(0)? as usize, 4), sum: 0.0 },
+            "collatz" => Case::Collatz {
+                n: p(0)? as u64,
+                result: (0, 0),
+            },
+            "sum_squares" => Case::SumSquares {
+                xs: plain::floats(p(0)? as usize, 4),
+                sum: 0.0,
+            },
             _ => return Err(JsError::new(&format!("unknown suite kernel {kernel}"))),
         };
         Ok(Suite { case })
@@ -87,7 +136,12 @@ impl Suite {
     /// Runs the kernel once: the rayon version (`par`) or the sequential loops.
     pub fn run(&mut self, par: bool) {
         match &mut self.case {
-            Case::Mandelbrot { out, width, height, max_iter } => {
+            Case::Mandelbrot {
+                out,
+                width,
+                height,
+                max_iter,
+            } => {
                 let (w, h, m) = (*width, *height, *max_iter);
                 if par {
                     ray::mandelbrot(out, w, h, m);
@@ -189,12 +243,14 @@ impl Suite {
     pub fn check(&self) -> String {
         match &self.case {
             Case::Mandelbrot { out, .. } | Case::PrefixSum { out, .. } => hash(out.iter().copied()),
-            Case::Nbody { accel: v, .. } | Case::Matmul { c: v, .. } | Case::Blur { dst: v, .. } => {
-                hash(v.iter().map(|x| x.to_bits()))
-            }
-            Case::Histogram { bins, .. } => {
-                bins.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",")
-            }
+            Case::Nbody { accel: v, .. }
+            | Case::Matmul { c: v, .. }
+            | Case::Blur { dst: v, .. } => hash(v.iter().map(|x| x.to_bits())),
+            Case::Histogram { bins, .. } => bins
+                .iter()
+                .map(|b| b.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             Case::Collatz { result, .. } => format!("{}/{}", result.0, result.1),
             Case::SumSquares { sum, .. } => format!("{sum}"),
         }

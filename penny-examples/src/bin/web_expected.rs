@@ -82,16 +82,6 @@ fn main() {
     println!("[\n  {}\n]", cases.join(",\n  "));
 }
 
-/// FNV-1a over 32-bit words, `len:hex`: the check `bench-web/suite.mjs` prints for a buffer.
-fn fnv32(words: impl Iterator<Item = u32>) -> String {
-    let (mut h, mut n) = (0x811c_9dc5u32, 0usize);
-    for w in words {
-        h = (h ^ w).wrapping_mul(16_777_619);
-        n += 1;
-    }
-    format!("{n}:{h:08x}")
-}
-
 /// The parallel suite over SharedBuffers (`bench-web/suite.mjs`'s cases at small sizes):
 /// each check from the native suite's plain functions (`args`: the kernel, then the
 /// parameters `suite.mjs` takes).

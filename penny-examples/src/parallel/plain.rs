@@ -135,3 +135,15 @@ pub fn jacobi_at(a: &[f32], i: usize) -> f32 {
         (a[i - 1] + a[i] + a[i + 1]) * (1.0 / 3.0)
     }
 }
+
+/// FNV-1a over 32-bit words, as `len:hex`: the check the browser suite prints for an output
+/// buffer (`bench-web/suite.mjs` hashes Penny's typed arrays the same way in JS;
+/// `comparisons/rayon-web` and `web_expected` hash theirs with this).
+pub fn fnv32(words: impl Iterator<Item = u32>) -> String {
+    let (mut h, mut n) = (0x811c_9dc5u32, 0usize);
+    for w in words {
+        h = (h ^ w).wrapping_mul(16_777_619);
+        n += 1;
+    }
+    format!("{n}:{h:08x}")
+}
