@@ -31,7 +31,7 @@ pub fn mandelbrot_stripes(out: Stripes<u32>, width: u32, height: u32, max_iter: 
 pub fn nbody_view(bodies: View<f32>, accel: Stripes<f32>) {
     #[penny::split]
     for i in 0..bodies.len() / 4 {
-        let body = |b: &[f32]| [b[0], b[1], b[2], b[3]];
+        let body = |b: &[f32]| <[f32; 4]>::try_from(b).unwrap();
         let all = bodies[..].chunks_exact(4).map(body);
         let a = accel_from(all, body(&bodies[4 * i..4 * i + 4]));
         accel[(i, 0)] = a[0];
