@@ -28,6 +28,9 @@ fn collatz(first: u64, end: u64, step: usize) -> (u64, u64) {
     (total, longest)
 }
 
+/// Item `k` of a kernel, as a number to sum (so nothing is optimised away).
+type Item<'a> = &'a (dyn Fn(usize) -> f64 + Sync);
+
 /// Median of `v` (ms).
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -53,7 +56,7 @@ fn main() {
             .sum::<f32>() as f64
     };
     let collatz_item = |k: usize| collatz(1 + k as u64, 300_000, threads).0 as f64;
-    let kernels: [(&str, usize, &(dyn Fn(usize) -> f64 + Sync)); 3] = [
+    let kernels: [(&str, usize, Item); 3] = [
         ("n-body (2,000)", 2000, &nbody),
         ("matmul (256)", n, &matmul),
         ("collatz (300,000)", 0, &collatz_item),
