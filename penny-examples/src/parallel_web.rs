@@ -12,7 +12,7 @@
 
 use penny::{Stripes, View};
 
-use crate::parallel::{accel_from, float_at, int_at, mandel_pixel};
+use crate::parallel::{body_accel, float_at, int_at, mandel_pixel};
 
 /// The Mandelbrot set into a striped view (`out.stripes(width)`), one row per iteration.
 #[penny::task(js)]
@@ -25,15 +25,13 @@ pub fn mandelbrot_stripes(out: Stripes<u32>, width: u32, height: u32, max_iter: 
     }
 }
 
-/// n-body accelerations: `bodies` holds x, y, z, mass per body (4 floats), `accel` is
-/// `stripes(3)` (x, y, z per body).
+/// n-body accelerations: `bodies` holds x, y, z, mass per body (JS passes a flat
+/// `SharedBuffer.f32(4 * n)`), `accel` is `stripes(3)` (x, y, z per body).
 #[penny::task(js)]
-pub fn nbody_view(bodies: View<f32>, accel: Stripes<f32>) {
+pub fn nbody_view(bodies: View<[f32; 4]>, accel: Stripes<f32>) {
     #[penny::split]
-    for i in 0..bodies.len() / 4 {
-        let body = |b: &[f32]| <[f32; 4]>::try_from(b).unwrap();
-        let all = bodies[..].chunks_exact(4).map(body);
-        let a = accel_from(all, body(&bodies[4 * i..4 * i + 4]));
+    for i in 0..bodies.len() {
+        let a = body_accel(&bodies[..], bodies[i]);
         accel[(i, 0)] = a[0];
         accel[(i, 1)] = a[1];
         accel[(i, 2)] = a[2];
@@ -183,7 +181,7 @@ mod tests {
 
         // n-body
         let mut acc = Buffer::<f32>::zeroed(3 * 300);
-        join(pool.spawn(NbodyView::new(bb.view(), acc.stripes(3))));
+        join(pool.spawn(NbodyView::new(bb.view().arrays().unwrap(), acc.stripes(3))));
         let want = penny::Out::leak_filled(3 * 300, 0.0f32);
         par::nbody_accel(penny::In::new(Vec::leak(bodies(300))), want);
         assert_eq!(bits(&acc.to_vec()), bits(&want.to_vec()));

@@ -107,8 +107,16 @@ test('SharedBuffer: JS fills the input, a split kernel writes the output, JS rea
   assertThrows(() => pkg.BlurRows.spawn(p, dst.stripes(w), src, w), TypeError);
   assertThrows(() => pkg.BlurRows.spawn(p, pkg.SharedBuffer.u32(4), dst.stripes(w), w), TypeError);
   assertThrows(() => pkg.SharedBuffer.f32(-1), TypeError);
-  src.free();
-  dst.free();
+  // A flat buffer passes for `View<[f32; 4]>` (NbodyView's bodies) when 4 divides its length.
+  const accel = pkg.SharedBuffer.f32(3 * 2);
+  assertThrows(() => pkg.NbodyView.spawn(p, pkg.SharedBuffer.f32(7), accel.stripes(3)), TypeError);
+  assertThrows(() => pkg.NbodyView.spawn(p, pkg.SharedBuffer.u32(8), accel.stripes(3)), TypeError);
+  const bodies = pkg.SharedBuffer.f32(4 * 2);
+  bodies.view().set([0, 0, 0, 1, 1, 0, 0, 1]);
+  await pkg.NbodyView.spawn(p, bodies, accel.stripes(3)).result;
+  const a = accel.view();
+  assert(a[0] > 0 && a[3] < 0 && a[0] === -a[3], `two bodies pull each other: ${a}`);
+  for (const b of [src, dst, accel, bodies]) b.free();
 });
 
 test('the README example: progress, status, result', async () => {

@@ -21,13 +21,6 @@ pub fn mandel_pixel(col: u32, row: u32, width: u32, height: u32, max_iter: u32) 
 /// The softened acceleration of body `bi` (x, y, z, mass) from all of `bodies`.
 #[inline]
 pub fn body_accel(bodies: &[[f32; 4]], bi: [f32; 4]) -> [f32; 3] {
-    accel_from(bodies.iter().copied(), bi)
-}
-
-/// [`body_accel`] over any sequence of bodies (the browser suite's come as a flat `f32`
-/// view, 4 per body).
-#[inline]
-pub fn accel_from(bodies: impl Iterator<Item = [f32; 4]>, bi: [f32; 4]) -> [f32; 3] {
     let mut a = [0.0f32; 3];
     for bj in bodies {
         let d = [bj[0] - bi[0], bj[1] - bi[1], bj[2] - bi[2]];

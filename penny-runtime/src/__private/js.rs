@@ -39,6 +39,7 @@ out_args!(u8, i8, u16, i16, u32, i32, f32, f64);
 macro_rules! buffer_args {
     ($($t:ty),*) => {$(
         impl JsArg for crate::View<$t> {}
+        impl<const N: usize> JsArg for crate::View<[$t; N]> {}
         impl JsArg for crate::Stripes<$t> {}
         impl JsArg for crate::Tiles<$t> {}
     )*};

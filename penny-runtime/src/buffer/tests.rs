@@ -138,6 +138,30 @@ fn stripe_mut_is_one_checked_slice_per_stripe() {
 }
 
 #[test]
+fn a_flat_view_reads_as_arrays() {
+    let buf = Buffer::from_vec((0..12u32).collect::<Vec<_>>());
+    let quads = buf.view().arrays::<4>().expect("4 divides 12");
+    assert_eq!(quads.len(), 3);
+    {
+        let open = quads.open();
+        assert_eq!(open[1], [4, 5, 6, 7]);
+        assert_eq!(open.iter().map(|q| q[3]).sum::<u32>(), 3 + 7 + 11);
+    }
+    assert!(buf.view().arrays::<5>().is_none(), "5 doesn't divide 12");
+    assert!(buf.view().arrays::<0>().is_none());
+    // The arrays' view is a view of the same buffer: it holds the same lease.
+    let mut buf = buf;
+    let reading = quads.open();
+    assert!(
+        buf.try_write().is_err(),
+        "the owner can't write while a view reads"
+    );
+    drop(reading);
+    buf.write()[0] = 9;
+    assert_eq!(quads.open()[0][0], 9);
+}
+
+#[test]
 fn tiles_restrict_to_their_blocks() {
     let mut buf = Buffer::<u16>::zeroed(6 * 5);
     let tiles = buf.tiles(6, 4, 2);

@@ -117,6 +117,26 @@ impl<T: Copy + Send + Sync + 'static> View<T> {
         self.raw.view_ref(false)
     }
 
+    /// The same elements read as arrays of `N` (`[x, y, z, mass]` per body from a flat
+    /// `f32` buffer): a view of `len / N` arrays of the same buffer, leased like it. `None`
+    /// when `N` is 0 or doesn't divide the length. From JS, a flat `SharedBuffer` passes
+    /// for a `View<[T; N]>` argument the same way.
+    pub fn arrays<const N: usize>(&self) -> Option<View<[T; N]>> {
+        if N == 0 || self.raw.len % N != 0 {
+            return None;
+        }
+        // `[T; N]` has `T`'s alignment and `N` times its size: `len / N` arrays cover
+        // exactly the `len` elements.
+        Some(View::new(Raw {
+            header: self.raw.header,
+            generation: self.raw.generation,
+            ptr: self.raw.ptr.cast(),
+            len: self.raw.len / N,
+            cols: 1,
+            elem: PhantomData,
+        }))
+    }
+
     /// Opens the view for reading: fails while someone writes the buffer, or once it was
     /// freed. (Kernels don't call this: `#[penny::task]` opens view arguments.)
     pub fn try_open(&self) -> Result<ViewGuard<T>, BufferBusy> {

@@ -324,6 +324,23 @@ macro_rules! buffer_args {
                 .ok_or_else(expected)
             }
         }
+        impl<const N: usize> FromJs for View<[$t; N]> {
+            const TS: &'static str = "SharedBuffer";
+            fn from_js(value: &JsValue) -> Result<Self, String> {
+                let expected = || format!(
+                    "a SharedBuffer made by SharedBuffer.{}(length), the length a multiple of {N} \
+                     (read as arrays of {N})",
+                    stringify!($t)
+                );
+                let t = token(value, "__pennyBuffer").ok_or_else(expected)?;
+                with(t[0], t[1], |b| match b {
+                    AnyBuffer::$v(b) => b.view().arrays::<N>(),
+                    _ => None,
+                })
+                .flatten()
+                .ok_or_else(expected)
+            }
+        }
         impl FromJs for Stripes<$t> {
             const TS: &'static str = "BufferStripes";
             fn from_js(value: &JsValue) -> Result<Self, String> {
