@@ -3,8 +3,9 @@
 //! benchmark against wasm-bindgen-rayon (`penny-examples/bench-web/suite.mjs`). Each computes
 //! every element with the same per-element function as the native kernel, the rayon version
 //! and the comparison crate (`parallel/plain.rs`), so outputs are bit-identical everywhere.
-//! Histogram and collatz take no buffers: JS spawns the native kernels (`js` there), [`crate::parallel::Histogram`] and
-//! [`crate::parallel::Collatz`] directly; the blur is [`crate::web_kernels::BlurRows`].
+//! Histogram and collatz take no buffers: JS spawns the native kernels
+//! ([`crate::parallel::Histogram`], [`crate::parallel::Collatz`], exported with `js`); the blur
+//! is [`crate::web_kernels::BlurRows`].
 //!
 //! The `fill_*` tasks write the suite's inputs (`floats`, `ints`, `bodies`) into buffers on
 //! the pool, element by element with the generators' own functions, so JS needn't
