@@ -11,17 +11,13 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use penny_examples::parallel::{bodies, body_accel, floats, transpose};
+use penny_examples::parallel::{bodies, body_accel, collatz_steps, dot, floats, transpose};
 
 /// Collatz steps of every `step`-th start from `first` below `end`: total and longest.
 fn collatz(first: u64, end: u64, step: usize) -> (u64, u64) {
     let (mut total, mut longest) = (0u64, 0u64);
     for start in (first..end).step_by(step) {
-        let (mut x, mut steps) = (start, 0u64);
-        while x != 1 {
-            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
-            steps += 1;
-        }
+        let steps = collatz_steps(start);
         total += steps;
         longest = longest.max(steps);
     }
@@ -47,12 +43,7 @@ fn main() {
     let matmul = |i: usize| {
         let row = &a[i * n..(i + 1) * n];
         (0..n)
-            .map(|j| {
-                row.iter()
-                    .zip(&bt[j * n..(j + 1) * n])
-                    .map(|(x, y)| x * y)
-                    .sum::<f32>()
-            })
+            .map(|j| dot(row, &bt[j * n..(j + 1) * n]))
             .sum::<f32>() as f64
     };
     let collatz_item = |k: usize| collatz(1 + k as u64, 300_000, threads).0 as f64;

@@ -52,12 +52,7 @@ pub fn matmul(a: In<f32>, bt: In<f32>, c: Out<f32>, n: u32) {
     for i in 0..n {
         let row = &a[i * n..(i + 1) * n];
         for j in 0..n {
-            let col = &bt[j * n..(j + 1) * n];
-            let mut s = 0.0f32;
-            for k in 0..n {
-                s += row[k] * col[k];
-            }
-            c.set(i * n + j, s);
+            c.set(i * n + j, dot(row, &bt[j * n..(j + 1) * n]));
         }
     }
 }
@@ -236,12 +231,7 @@ pub fn matmul_tiled(a: View<f32>, bt: View<f32>, c: Tiles<f32>) {
         for i in r0..r0 + rows {
             let row = &a[i * n..(i + 1) * n];
             for j in c0..c0 + cols {
-                let col = &bt[j * n..(j + 1) * n];
-                let mut s = 0.0f32;
-                for k in 0..n {
-                    s += row[k] * col[k];
-                }
-                c[(i, j)] = s;
+                c[(i, j)] = dot(row, &bt[j * n..(j + 1) * n]);
             }
         }
     }

@@ -3,17 +3,13 @@
 
 use rayon::prelude::*;
 
-use crate::parallel::{blur_pixel, body_accel, mandel_pixel, rng};
+use crate::parallel::{blur_row, body_accel, collatz_steps, mandel_row, matmul_row, rng};
 
 /// Rows in parallel, one `&mut [u32]` row each.
 pub fn mandelbrot(out: &mut [u32], width: u32, height: u32, max_iter: u32) {
     out.par_chunks_mut(width as usize)
         .enumerate()
-        .for_each(|(row, line)| {
-            for (col, px) in line.iter_mut().enumerate() {
-                *px = mandel_pixel(col as u32, row as u32, width, height, max_iter);
-            }
-        });
+        .for_each(|(row, line)| mandel_row(line, row as u32, width, height, max_iter));
 }
 
 /// One body's acceleration per item.
@@ -26,17 +22,9 @@ pub fn nbody_accel(bodies: &[[f32; 4]], accel: &mut [f32]) {
 
 /// Rows of `c` in parallel.
 pub fn matmul(a: &[f32], bt: &[f32], c: &mut [f32], n: usize) {
-    c.par_chunks_mut(n).enumerate().for_each(|(i, out)| {
-        let row = &a[i * n..(i + 1) * n];
-        for (j, cell) in out.iter_mut().enumerate() {
-            let col = &bt[j * n..(j + 1) * n];
-            let mut s = 0.0f32;
-            for k in 0..n {
-                s += row[k] * col[k];
-            }
-            *cell = s;
-        }
-    });
+    c.par_chunks_mut(n)
+        .enumerate()
+        .for_each(|(i, out)| matmul_row(a, bt, n, i, out));
 }
 
 /// A fold of per-thread histograms, reduced elementwise.
@@ -92,11 +80,9 @@ where
 
 /// Rows of the blurred image in parallel.
 pub fn blur(src: &[f32], dst: &mut [f32], width: usize) {
-    dst.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
-        for (x, px) in out.iter_mut().enumerate() {
-            *px = blur_pixel(src, width, x, y);
-        }
-    });
+    dst.par_chunks_mut(width)
+        .enumerate()
+        .for_each(|(y, out)| blur_row(src, width, y, out));
 }
 
 /// Steps per start in parallel, summed and maxed.
@@ -104,12 +90,7 @@ pub fn collatz(n: u64) -> (u64, u64) {
     (1..n)
         .into_par_iter()
         .map(|start| {
-            let mut x = start;
-            let mut steps = 0u64;
-            while x != 1 {
-                x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
-                steps += 1;
-            }
+            let steps = collatz_steps(start);
             (steps, steps)
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.max(b.1)))

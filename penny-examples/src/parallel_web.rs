@@ -13,7 +13,7 @@
 
 use penny::{Stripes, View};
 
-use crate::parallel::{body_accel, float_at, int_at, mandel_pixel};
+use crate::parallel::{body_accel, dot, float_at, int_at, mandel_pixel};
 
 /// The Mandelbrot set into a striped view (`out.stripes(width)`), one row per iteration.
 #[penny::task(js)]
@@ -48,12 +48,7 @@ pub fn matmul_rows(a: View<f32>, bt: View<f32>, c: Stripes<f32>) {
     for i in 0..c.len() / n {
         let row = &a[i * n..(i + 1) * n];
         for j in 0..n {
-            let col = &bt[j * n..(j + 1) * n];
-            let mut s = 0.0f32;
-            for k in 0..n {
-                s += row[k] * col[k];
-            }
-            c[(i, j)] = s;
+            c[(i, j)] = dot(row, &bt[j * n..(j + 1) * n]);
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::parallel::{self as plain, blur_pixel, body_accel, fnv32 as hash, mandel_pixel, rng};
+use crate::parallel::{self as plain, body_accel, fnv32 as hash, rng};
 use crate::parallel_rayon as ray;
 
 /// One kernel's inputs and output.
@@ -147,9 +147,7 @@ impl Suite {
                     ray::mandelbrot(out, w, h, m);
                 } else {
                     for (row, line) in out.chunks_mut(w as usize).enumerate() {
-                        for (col, px) in line.iter_mut().enumerate() {
-                            *px = mandel_pixel(col as u32, row as u32, w, h, m);
-                        }
+                        plain::mandel_row(line, row as u32, w, h, m);
                     }
                 }
             }
@@ -168,15 +166,7 @@ impl Suite {
                     ray::matmul(a, bt, c, n);
                 } else {
                     for (i, out) in c.chunks_mut(n).enumerate() {
-                        let row = &a[i * n..(i + 1) * n];
-                        for (j, cell) in out.iter_mut().enumerate() {
-                            let col = &bt[j * n..(j + 1) * n];
-                            let mut s = 0.0f32;
-                            for k in 0..n {
-                                s += row[k] * col[k];
-                            }
-                            *cell = s;
-                        }
+                        plain::matmul_row(a, bt, n, i, out);
                     }
                 }
             }
@@ -204,9 +194,7 @@ impl Suite {
                     ray::blur(src, dst, w);
                 } else {
                     for (y, out) in dst.chunks_mut(w).enumerate() {
-                        for (x, px) in out.iter_mut().enumerate() {
-                            *px = blur_pixel(src, w, x, y);
-                        }
+                        plain::blur_row(src, w, y, out);
                     }
                 }
             }
@@ -216,11 +204,7 @@ impl Suite {
                 } else {
                     let (mut total, mut longest) = (0u64, 0u64);
                     for start in 1..*n {
-                        let (mut x, mut steps) = (start, 0u64);
-                        while x != 1 {
-                            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
-                            steps += 1;
-                        }
+                        let steps = plain::collatz_steps(start);
                         total += steps;
                         longest = longest.max(steps);
                     }

@@ -33,6 +33,46 @@ pub fn body_accel(bodies: &[[f32; 4]], bi: [f32; 4]) -> [f32; 3] {
     a
 }
 
+/// `row · col`, summed in index order: every matmul of the suite (Penny's, rayon's, the
+/// browser comparison's) computes each element of `c` with this, so all agree bit for bit.
+#[inline]
+pub fn dot(row: &[f32], col: &[f32]) -> f32 {
+    let mut s = 0.0f32;
+    for (x, y) in row.iter().zip(col) {
+        s += x * y;
+    }
+    s
+}
+
+/// Row `i` of `c = a x b` (`n` x `n`, row-major, `bt` = `b` transposed) into `line`.
+#[inline]
+pub fn matmul_row(a: &[f32], bt: &[f32], n: usize, i: usize, line: &mut [f32]) {
+    let row = &a[i * n..(i + 1) * n];
+    for (j, cell) in line.iter_mut().enumerate() {
+        *cell = dot(row, &bt[j * n..(j + 1) * n]);
+    }
+}
+
+/// Row `row` of the Mandelbrot image (`mandel_pixel` per pixel) into `line`.
+#[inline]
+pub fn mandel_row(line: &mut [u32], row: u32, width: u32, height: u32, max_iter: u32) {
+    for (col, px) in line.iter_mut().enumerate() {
+        *px = mandel_pixel(col as u32, row, width, height, max_iter);
+    }
+}
+
+/// Collatz steps from `start` down to 1 (the loop Penny's `collatz` kernel writes inline:
+/// a `while` inside a split iteration is what that kernel is for).
+#[inline]
+pub fn collatz_steps(start: u64) -> u64 {
+    let (mut x, mut steps) = (start, 0u64);
+    while x != 1 {
+        x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+        steps += 1;
+    }
+    steps
+}
+
 /// A counter-based random number: splitmix64 of `i`.
 #[inline]
 pub fn rng(i: u64) -> u64 {
@@ -68,6 +108,14 @@ pub fn blur_pixel(src: &[f32], w: usize, x: usize, y: usize) -> f32 {
         s += line[left] + line[x] + line[right];
     }
     s * (1.0 / 9.0)
+}
+
+/// Row `y` of the blurred image (`blur_pixel` per pixel) into `line`.
+#[inline]
+pub fn blur_row(src: &[f32], w: usize, y: usize, line: &mut [f32]) {
+    for (x, px) in line.iter_mut().enumerate() {
+        *px = blur_pixel(src, w, x, y);
+    }
 }
 
 /// `n` values in `[-1, 1)` from the counter RNG.
