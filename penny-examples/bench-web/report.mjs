@@ -54,13 +54,10 @@ const ratio = (a, b) => (a === undefined || b === undefined ? '—' : (a / b).to
 const us = (x) => (x >= 1000 ? `${(x / 1000).toFixed(2)} ms` : `${x.toFixed(x < 10 ? 2 : 0)} µs`);
 const label = (r) => (r.platform === 'native' ? 'native' : r.platform);
 const lines = [];
-const table = (head, rows) => {
-  // A scenario that didn't run (`--scenarios`) leaves its table out, and the line above it.
-  if (!rows.length) {
-    lines.splice(lines.length - 2, 2);
-    return;
-  }
-  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+/** A caption and its table; nothing when there are no rows (a scenario that didn't run). */
+const table = (caption, head, rows) => {
+  if (!rows.length) return;
+  lines.push(caption, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   lines.push('');
 };
@@ -93,12 +90,9 @@ for (const c of native?.throughput ?? runs.find((r) => r.throughput)?.throughput
     ]);
   }
 }
-lines.push(
+table(
   'Throughput: ms, median (minimum) of the interleaved rounds; ratios of medians. "Cores used": ' +
     'process CPU time ÷ wall time of the penny W rounds (median; not measurable in a page).',
-  '',
-);
-table(
   [
     'work (K tasks)',
     'platform',
@@ -118,11 +112,6 @@ table(
 // The parallel suite: one split task per kernel; penny ÷ rayon per kernel and its median.
 const suiteRuns = runs.filter((r) => r.suite);
 if (suiteRuns.length) {
-  lines.push(
-    'Parallel suite: each kernel as one task with a `#[penny::split]` loop; ms, median (minimum) ' +
-      'of the interleaved rounds; ratios of medians; every output checked (see suite.mjs).',
-    '',
-  );
   const suiteRows = [];
   for (const r of suiteRuns) {
     const vsRayon = [];
@@ -146,6 +135,8 @@ if (suiteRuns.length) {
     }
   }
   table(
+    'Parallel suite: each kernel as one task with a `#[penny::split]` loop; ms, median (minimum) ' +
+      'of the interleaved rounds; ratios of medians; every output checked (see suite.mjs).',
     [
       'kernel',
       'platform',
@@ -161,8 +152,8 @@ if (suiteRuns.length) {
   );
 }
 
-lines.push('Spawn → result round trip of a trivial task, one at a time, idle pool of W workers:', '');
 table(
+  'Spawn → result round trip of a trivial task, one at a time, idle pool of W workers:',
   ['platform', 'p50', 'p99', 'max', 'mean of the batch'],
   runs
     .filter((r) => r.roundTrip)
@@ -172,18 +163,15 @@ table(
     }),
 );
 
-lines.push('Bursts of 1,024 trivial tasks spawned in a loop, then awaited in order (medians of 15 bursts):', '');
 table(
+  'Bursts of 1,024 trivial tasks spawned in a loop, then awaited in order (medians of 15 bursts):',
   ['platform', 'per spawn() call', 'per task, first spawn to last result'],
   runs.filter((r) => r.spawnBurst).map((r) => [label(r), us(r.spawnBurst.spawnUs), us(r.spawnBurst.taskUs)]),
 );
 
-lines.push(
+table(
   "Urgent-task latency: 'user-blocking' spawn → result while 'background' spins hold every worker " +
     '(goal: p99 ≤ 2 ms):',
-  '',
-);
-table(
   ['platform', 'workers', 'p50', 'p99', 'max', 'samples with every worker busy', 'p99 ≤ 2 ms'],
   runs.flatMap((r) =>
     (r.urgent ?? []).map((u) => [
@@ -200,17 +188,14 @@ table(
 
 const lt = runs.filter((r) => r.longTasks);
 if (lt.length) {
-  lines.push(
-    'Main-thread long tasks (> 50 ms) while the pool is saturated, rAF loop running (goal: 0); ' +
-      'control: as many plain Workers spinning a JS loop instead of the pool:',
-    '',
-  );
   const row = (r, what, l) =>
     l.supported
       ? [label(r), what, l.workers, `${l.seconds} s`, l.longTasks, `${l.longTaskMs} ms`, `${l.longestMs} ms`,
          `${l.frames} (${l.fps})`, `${l.maxFrameGapMs} ms`, l.tasks ?? '—', `${l.controlMs} ms`]
       : [label(r), what, l.workers, '—', 'unsupported', '', '', '', '', '', ''];
   table(
+    'Main-thread long tasks (> 50 ms) while the pool is saturated, rAF loop running (goal: 0); ' +
+      'control: as many plain Workers spinning a JS loop instead of the pool:',
     ['platform', 'load', 'workers', 'window', 'long tasks', 'their total', 'longest', 'frames (fps)',
      'longest frame gap', 'tasks done', 'an 80 ms block seen as'],
     lt.flatMap((r) =>
