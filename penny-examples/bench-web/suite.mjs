@@ -62,20 +62,23 @@ export async function pennyCase(pkg, pool, { kernel, params }) {
     await done(pkg.FillFloats.spawn(pool, b.stripes(1), BigInt(salt)));
     return b;
   };
-  const free = () => buffers.forEach((b) => b.free());
-  const c = { free };
+  // Each kernel: `spawn(pool)` → a handle, `check(output)` → the check string.
+  let spawn;
+  let check;
+  let reference;
+  const hashOf = (buffer) => () => hashWords(buffer.view());
   if (kernel === 'mandelbrot') {
     const [w, h, m] = params;
     const out = buffer(() => B.u32(w * h));
-    c.run = (p) => done(pkg.MandelbrotStripes.spawn(p, out.stripes(w), w, h, m));
-    c.check = () => hashWords(out.view());
+    spawn = (p) => pkg.MandelbrotStripes.spawn(p, out.stripes(w), w, h, m);
+    check = hashOf(out);
   } else if (kernel === 'nbody') {
     const [n] = params;
     const bodies = buffer(() => B.f32(4 * n));
     await done(pkg.FillBodies.spawn(pool, bodies.stripes(4)));
     const accel = buffer(() => B.f32(3 * n));
-    c.run = (p) => done(pkg.NbodyView.spawn(p, bodies, accel.stripes(3)));
-    c.check = () => hashWords(accel.view());
+    spawn = (p) => pkg.NbodyView.spawn(p, bodies, accel.stripes(3));
+    check = hashOf(accel);
   } else if (kernel === 'matmul') {
     const [n] = params;
     const a = await floats(n * n, 1);
@@ -85,14 +88,12 @@ export async function pennyCase(pkg, pool, { kernel, params }) {
     const [bv, btv] = [b.view(), bt.view()];
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) btv[j * n + i] = bv[i * n + j];
     const out = buffer(() => B.f32(n * n));
-    c.run = (p) => done(pkg.MatmulRows.spawn(p, a, bt, out.stripes(n)));
-    c.check = () => hashWords(out.view());
+    spawn = (p) => pkg.MatmulRows.spawn(p, a, bt, out.stripes(n));
+    check = hashOf(out);
   } else if (kernel === 'histogram') {
     const [n] = params;
-    c.run = async (p) => {
-      c.bins = await done(pkg.Histogram.spawn(p, BigInt(n)));
-    };
-    c.check = () => c.bins.join(',');
+    spawn = (p) => pkg.Histogram.spawn(p, BigInt(n));
+    check = (bins) => bins.join(',');
   } else if (kernel === 'prefix_sum') {
     const [n, blocks] = params;
     const xs = buffer(() => B.u32(n));
@@ -100,32 +101,36 @@ export async function pennyCase(pkg, pool, { kernel, params }) {
     const out = buffer(() => B.u32(n));
     const sums = buffer(() => B.u32(blocks));
     const size = Math.max(1, Math.ceil(n / blocks));
-    c.run = (p) => done(pkg.PrefixSumStripes.spawn(p, xs, out.stripes(size), sums.stripes(1)));
-    c.check = () => hashWords(out.view());
+    spawn = (p) => pkg.PrefixSumStripes.spawn(p, xs, out.stripes(size), sums.stripes(1));
+    check = hashOf(out);
   } else if (kernel === 'blur') {
     const [w, h] = params;
     const src = await floats(w * h, 3);
     const dst = buffer(() => B.f32(w * h));
-    c.run = (p) => done(pkg.BlurRows.spawn(p, src, dst.stripes(w), w));
-    c.check = () => hashWords(dst.view());
+    spawn = (p) => pkg.BlurRows.spawn(p, src, dst.stripes(w), w);
+    check = hashOf(dst);
   } else if (kernel === 'collatz') {
     const [n] = params;
-    c.run = async (p) => {
-      c.result = await done(pkg.Collatz.spawn(p, BigInt(n)));
-    };
-    c.check = () => c.result.join('/');
+    spawn = (p) => pkg.Collatz.spawn(p, BigInt(n));
+    check = (result) => result.join('/');
   } else if (kernel === 'sum_squares') {
     const [n] = params;
     const xs = await floats(n, 4);
-    c.run = async (p) => {
-      c.sum = await done(pkg.SumSquaresView.spawn(p, xs));
-    };
-    c.check = () => String(c.sum);
-    c.reference = String(await done(pkg.SumSquaresReferenceView.spawn(pool, xs)));
+    spawn = (p) => pkg.SumSquaresView.spawn(p, xs);
+    check = String;
+    reference = String(await done(pkg.SumSquaresReferenceView.spawn(pool, xs)));
   } else {
     throw new Error(`unknown suite kernel ${kernel}`);
   }
-  return c;
+  let output;
+  return {
+    run: async (p) => {
+      output = await done(spawn(p));
+    },
+    check: () => check(output),
+    reference,
+    free: () => buffers.forEach((b) => b.free()),
+  };
 }
 
 /** The ways to run the suite on this platform: `{ name: { prepare(c), run(c) → {ms, check} } }`. */
