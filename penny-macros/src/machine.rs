@@ -9,6 +9,12 @@
 //! leaves (into another arm, or out of `step` at a yield), it first stores the variables that
 //! may have changed and that the code it enters can still name. A leaf loop's arm runs a chunk
 //! of iterations as a plain `for` over `cursor..min(cursor + budget, len)`.
+//!
+//! Jumps between arms are `continue 'penny_resume` (back to the dispatcher) except where
+//! [`link_arms`] can do better: a nested loop's head or exit, jumped to from one place, gets
+//! its arm's code copied there, and a jump back to the start of code that encloses it (an
+//! outer loop's head, from the end of its body) restarts a `'penny_at_N: loop` around that
+//! code, so a loop nest's outer iterations don't go through the dispatcher.
 
 use std::collections::HashMap;
 
@@ -1161,8 +1167,10 @@ fn goto_mark(pc: u32) -> Ident {
 /// Turns the arms' jumps into code. A resume point in `inlinable` that only one place jumps to
 /// gets its arm's code copied there (it stays an arm of its own for resuming after a yield),
 /// so a loop nest runs from one arm into the next without going back through the
-/// dispatcher's `match` (an indirect jump LLVM can't thread); every other jump is
-/// `continue 'penny_resume`.
+/// dispatcher's `match` (an indirect jump LLVM can't thread). A jump back to an arm whose code
+/// encloses the jump (an outer loop's head, reached from the end of its body) is a
+/// `continue` of a loop labelled `'penny_at_N` around that code: the outer loop is then a loop
+/// LLVM sees, with no dispatch per iteration. Every other jump is `continue 'penny_resume`.
 fn link_arms(
     arms: Vec<(u32, TokenStream)>,
     inlinable: &std::collections::HashSet<u32>,
@@ -1174,7 +1182,16 @@ fn link_arms(
     let bodies: HashMap<u32, TokenStream> = arms.iter().cloned().collect();
     arms.iter()
         .map(|(pc, code)| {
-            let code = link(code.clone(), &bodies, &sites, inlinable, &mut vec![*pc]);
+            let mut back = std::collections::HashSet::new();
+            let code = link(
+                code.clone(),
+                &bodies,
+                &sites,
+                inlinable,
+                &mut vec![*pc],
+                &mut back,
+            );
+            let code = enclose(*pc, code, &mut back);
             let pc = pc_literal(*pc);
             quote!(#pc => { #code })
         })
@@ -1203,14 +1220,32 @@ fn count_marks(tokens: TokenStream, sites: &mut HashMap<u32, usize>) {
     }
 }
 
-/// Replaces the marks in `tokens`; `path` holds the arms being copied, so a loop's back edge
-/// stays a jump.
+/// The label of the loop around the code of arm `pc` that jumps back to its start.
+fn enclosing_label(pc: u32) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'penny_at_{pc}"), Span::call_site())
+}
+
+/// `code`, the code of arm `pc`, in a loop that `continue 'penny_at_pc` restarts, if some jump
+/// in it went back to its start (`back`). Should the code ever run to its end, it goes on as
+/// before: to the dispatcher.
+fn enclose(pc: u32, code: TokenStream, back: &mut std::collections::HashSet<u32>) -> TokenStream {
+    if back.remove(&pc) {
+        let label = enclosing_label(pc);
+        quote!(#label: loop { #code continue 'penny_resume; })
+    } else {
+        code
+    }
+}
+
+/// Replaces the marks in `tokens`; `path` holds the arms being copied (a jump to one of them
+/// is a back edge: `continue` of the loop around its code, recorded in `back`).
 fn link(
     tokens: TokenStream,
     bodies: &HashMap<u32, TokenStream>,
     sites: &HashMap<u32, usize>,
     inlinable: &std::collections::HashSet<u32>,
     path: &mut Vec<u32>,
+    back: &mut std::collections::HashSet<u32>,
 ) -> TokenStream {
     let mut out = TokenStream::new();
     for tree in tokens {
@@ -1223,9 +1258,14 @@ fn link(
                         && path.len() < 3;
                     if inline {
                         path.push(pc);
-                        let body = link(bodies[&pc].clone(), bodies, sites, inlinable, path);
+                        let body = link(bodies[&pc].clone(), bodies, sites, inlinable, path, back);
                         path.pop();
+                        let body = enclose(pc, body, back);
                         out.extend(quote!({ #body }));
+                    } else if path.contains(&pc) {
+                        back.insert(pc);
+                        let label = enclosing_label(pc);
+                        out.extend(quote!(continue #label));
                     } else {
                         out.extend(quote!(continue 'penny_resume));
                     }
@@ -1233,7 +1273,7 @@ fn link(
                 None => out.extend(std::iter::once(proc_macro2::TokenTree::Ident(ident))),
             },
             proc_macro2::TokenTree::Group(group) => {
-                let inner = link(group.stream(), bodies, sites, inlinable, path);
+                let inner = link(group.stream(), bodies, sites, inlinable, path, back);
                 let mut new = proc_macro2::Group::new(group.delimiter(), inner);
                 new.set_span(group.span());
                 out.extend(std::iter::once(proc_macro2::TokenTree::Group(new)));
