@@ -178,16 +178,15 @@ pub fn sum_squares_reference(xs: &[f32]) -> f32 {
 use penny::{Stripes, View};
 
 /// [`blur`] over buffer views: reads a `View`, writes rows of a `Stripes` (width = the
-/// image's width, so iteration `y` owns row `y`) with plain stores.
+/// image's width, so iteration `y` owns row `y`), each row taken as a slice (`stripe_mut`) and
+/// filled by the same [`blur_row`] as rayon's version: plain stores, one check per row.
 #[penny::task]
 pub fn blur_view(src: View<f32>, dst: Stripes<f32>, width: u32) {
     let w = width as usize;
     let h = src.len() / w;
     #[penny::split]
     for y in 0..h {
-        for x in 0..w {
-            dst[(y, x)] = blur_pixel(&src[..], w, x, y);
-        }
+        blur_row(&src[..], w, y, dst.stripe_mut(y));
     }
 }
 

@@ -2,7 +2,10 @@
 //! `SharedBuffer` views (`View` in, `Stripes` out) instead of `In`/`Out`, for the browser
 //! benchmark against wasm-bindgen-rayon (`penny-examples/bench-web/suite.mjs`). Each computes
 //! every element with the same per-element function as the native kernel, the rayon version
-//! and the comparison crate (`parallel/plain.rs`), so outputs are bit-identical everywhere.
+//! and the comparison crate (`parallel/plain.rs`), so outputs are bit-identical everywhere;
+//! where rayon's version fills a row slice (`mandel_row`, `matmul_row`, `blur_row`, a body's
+//! three accelerations), Penny's takes the same row from its `Stripes` with `stripe_mut` and
+//! calls the same function, so the two run the same loop and differ only in scheduling.
 //! Histogram and collatz take no buffers: JS spawns the native kernels
 //! ([`crate::parallel::Histogram`], [`crate::parallel::Collatz`], exported with `js`); the blur
 //! is [`crate::web_kernels::BlurRows`].
@@ -13,16 +16,15 @@
 
 use penny::{Stripes, View};
 
-use crate::parallel::{body_accel, dot, float_at, int_at, mandel_pixel};
+use crate::parallel::{body_accel, float_at, int_at, mandel_row, matmul_row};
 
-/// The Mandelbrot set into a striped view (`out.stripes(width)`), one row per iteration.
+/// The Mandelbrot set into a striped view (`out.stripes(width)`), one row per iteration,
+/// each row taken as a slice (`stripe_mut`) and filled by rayon's `mandel_row`.
 #[penny::task(js)]
 pub fn mandelbrot_stripes(out: Stripes<u32>, width: u32, height: u32, max_iter: u32) {
     #[penny::split]
     for row in 0..height {
-        for col in 0..width {
-            out[(row as usize, col as usize)] = mandel_pixel(col, row, width, height, max_iter);
-        }
+        mandel_row(out.stripe_mut(row as usize), row, width, height, max_iter);
     }
 }
 
@@ -32,24 +34,20 @@ pub fn mandelbrot_stripes(out: Stripes<u32>, width: u32, height: u32, max_iter: 
 pub fn nbody_view(bodies: View<[f32; 4]>, accel: Stripes<f32>) {
     #[penny::split]
     for i in 0..bodies.len() {
-        let a = body_accel(&bodies[..], bodies[i]);
-        accel[(i, 0)] = a[0];
-        accel[(i, 1)] = a[1];
-        accel[(i, 2)] = a[2];
+        accel
+            .stripe_mut(i)
+            .copy_from_slice(&body_accel(&bodies[..], bodies[i]));
     }
 }
 
 /// `c = a x b` (`n` x `n`, row-major, `bt` = `b` transposed), `c` as `stripes(n)`: one row
-/// of `c` per iteration.
+/// of `c` per iteration, filled by rayon's `matmul_row`.
 #[penny::task(js)]
 pub fn matmul_rows(a: View<f32>, bt: View<f32>, c: Stripes<f32>) {
     let n = c.width();
     #[penny::split]
     for i in 0..c.len() / n {
-        let row = &a[i * n..(i + 1) * n];
-        for j in 0..n {
-            c[(i, j)] = dot(row, &bt[j * n..(j + 1) * n]);
-        }
+        matmul_row(&a[..], &bt[..], n, i, c.stripe_mut(i));
     }
 }
 

@@ -172,9 +172,7 @@ pub fn blur_rows(src: penny::View<f32>, dst: penny::Stripes<f32>, width: u32) {
     let w = width as usize;
     #[penny::split]
     for y in 0..src.len() / w {
-        for x in 0..w {
-            dst[(y, x)] = crate::parallel::blur_pixel(&src[..], w, x, y);
-        }
+        crate::parallel::blur_row(&src[..], w, y, dst.stripe_mut(y));
     }
 }
 
