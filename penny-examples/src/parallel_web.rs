@@ -75,10 +75,13 @@ pub fn prefix_sum_stripes(xs: View<u32>, out: Stripes<u32>, sums: Stripes<u32>) 
     #[penny::split]
     for b in 0..sums.len() {
         let mut acc = sums[b];
-        let start = (b * size).min(n);
-        for (k, &x) in xs[start..((b + 1) * size).min(n)].iter().enumerate() {
+        let block = &xs[(b * size).min(n)..((b + 1) * size).min(n)];
+        if block.is_empty() {
+            continue;
+        }
+        for (o, &x) in out.stripe_mut(b).iter_mut().zip(block) {
             acc += x;
-            out[start + k] = acc;
+            *o = acc;
         }
     }
 }
