@@ -551,32 +551,60 @@ impl<'k> Emitter<'k, '_> {
 
     /// The code that enters the target of each jump, after the user's code escaped.
     fn dispatch(&self, arm: &Arm, jumps: &[Jump], targets: &[Target]) -> TokenStream {
+        self.dispatch_except(arm, jumps, targets, None)
+    }
+
+    /// [`Self::dispatch`], where the `break`s of loop `own` (a leaf loop whose arm this is) do
+    /// nothing: they go on to that arm's own exit, which the arm's code reaches next (it must
+    /// skip the yield when `penny_jump != 0`). The code after the loop then has one jump site
+    /// instead of two, and [`link_arms`] can copy it there.
+    fn dispatch_except(
+        &self,
+        arm: &Arm,
+        jumps: &[Jump],
+        targets: &[Target],
+        own: Option<usize>,
+    ) -> TokenStream {
         if jumps.is_empty() {
             return quote!();
         }
         let phase = &self.phase_field;
-        let cases = jumps.iter().enumerate().map(|(index, jump)| {
-            let code = proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
-            let loop_id = targets[jump.target].loop_id;
-            let info = &self.infos[loop_id];
-            let keep = self.loop_scopes[&loop_id];
-            let stores = self.stores(arm, keep);
-            let (pc, advance) = if jump.is_break {
-                (info.exit, quote!())
-            } else {
-                let advance = match (&self.kernel.loops[loop_id].head, &info.done) {
-                    (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
-                    _ => quote!(),
+        let code = |index: usize| proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
+        let is_own = |jump: &Jump| jump.is_break && Some(targets[jump.target].loop_id) == own;
+        if jumps.iter().all(is_own) {
+            return quote!();
+        }
+        let own_codes = jumps
+            .iter()
+            .enumerate()
+            .filter(|(_, jump)| is_own(jump))
+            .map(|(index, _)| code(index));
+        let cases = jumps
+            .iter()
+            .enumerate()
+            .filter(|(_, jump)| !is_own(jump))
+            .map(|(index, jump)| {
+                let code = code(index);
+                let loop_id = targets[jump.target].loop_id;
+                let info = &self.infos[loop_id];
+                let keep = self.loop_scopes[&loop_id];
+                let stores = self.stores(arm, keep);
+                let (pc, advance) = if jump.is_break {
+                    (info.exit, quote!())
+                } else {
+                    let advance = match (&self.kernel.loops[loop_id].head, &info.done) {
+                        (Head::For { .. }, Some(done)) => quote!(self.#done += 1;),
+                        _ => quote!(),
+                    };
+                    (info.head, advance)
                 };
-                (info.head, advance)
-            };
-            let mark = goto_mark(pc);
-            let pc = pc_literal(pc);
-            quote!(#code => { #stores #advance self.#phase = #pc; #mark })
-        });
+                let mark = goto_mark(pc);
+                let pc = pc_literal(pc);
+                quote!(#code => { #stores #advance self.#phase = #pc; #mark })
+            });
         quote! {
             match penny_jump {
-                0 => {}
+                0 #(| #own_codes)* => {}
                 #(#cases)*
                 _ => unreachable!("no such jump"),
             }
@@ -986,7 +1014,6 @@ impl<'k> Emitter<'k, '_> {
                 } else {
                     chunk
                 };
-                let dispatch = self.dispatch(&arm, &jumps, &targets);
                 let exit = self.goto(&arm, outer, exit_pc);
                 let yielded = self.yield_here(&arm);
                 if split {
@@ -1028,6 +1055,9 @@ impl<'k> Emitter<'k, '_> {
                         ));
                     }
                 } else {
+                    let dispatch = self.dispatch_except(&arm, &jumps, &targets, Some(l.id));
+                    let unbroken =
+                        own_break(&jumps, &targets, l.id).then(|| quote!(penny_jump == 0 &&));
                     arm.code.push(quote! {
                         let penny_range = #range;
                         let penny_len = penny_range.len();
@@ -1038,7 +1068,7 @@ impl<'k> Emitter<'k, '_> {
                         penny_budget -= penny_take;
                         self.#done = penny_end;
                         #dispatch
-                        if penny_end < penny_len #yielded
+                        if #unbroken penny_end < penny_len #yielded
                         #exit
                     });
                 }
@@ -1068,7 +1098,9 @@ impl<'k> Emitter<'k, '_> {
                     .done
                     .as_ref()
                     .map(|done| quote!(self.#done += penny_budget - penny_left;));
-                let dispatch = self.dispatch(&arm, &jumps, &targets);
+                let dispatch = self.dispatch_except(&arm, &jumps, &targets, Some(l.id));
+                let unbroken =
+                    own_break(&jumps, &targets, l.id).then(|| quote!(penny_jump == 0 &&));
                 let yielded = self.yield_here(&arm);
                 let exit = self.goto(&arm, outer, exit_pc);
                 arm.code.push(quote! {
@@ -1081,7 +1113,7 @@ impl<'k> Emitter<'k, '_> {
                     #count
                     penny_budget = penny_left;
                     #dispatch
-                    if penny_left == 0 #yielded
+                    if #unbroken penny_left == 0 #yielded
                     #exit
                 });
             }
@@ -1157,6 +1189,13 @@ impl<'k> Emitter<'k, '_> {
         next.dead = b.is_tail;
         next
     }
+}
+
+/// Does one of `jumps` break out of loop `own`?
+fn own_break(jumps: &[Jump], targets: &[Target], own: usize) -> bool {
+    jumps
+        .iter()
+        .any(|jump| jump.is_break && targets[jump.target].loop_id == own)
 }
 
 /// The placeholder a jump to `pc` leaves in an arm's code until [`link_arms`] replaces it.
