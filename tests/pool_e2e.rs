@@ -14,6 +14,9 @@ use penny_examples::kernels::idioms::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::BitEq;
+use support::xorshift;
+
+mod support;
 
 /// A spawned task with the plain function's output to compare against.
 trait Pending {
@@ -72,14 +75,6 @@ fn leaked() -> penny::In<u64> {
     *DATA.get_or_init(|| penny::In::new(Vec::leak((0..300u64).map(|i| i * i).collect())))
 }
 
-/// A small deterministic generator, so a failure names a reproducible case.
-fn next(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
 fn run_mix(workers: usize, slots: usize, tasks: usize, seed: u64) {
     let pool = Pool::builder()
         .workers(workers)
@@ -89,7 +84,7 @@ fn run_mix(workers: usize, slots: usize, tasks: usize, seed: u64) {
     let mut rng = seed;
     let mut pending: Vec<(Box<dyn Pending>, bool)> = Vec::new();
     for i in 0..tasks {
-        let r = next(&mut rng);
+        let r = xorshift(&mut rng);
         let priority = match r % 3 {
             0 => Priority::UserBlocking,
             1 => Priority::UserVisible,

@@ -6,14 +6,15 @@
 use penny::{Pool, Priority, TaskError};
 use penny_examples::parallel::{collatz, histogram, Collatz, Histogram};
 use std::time::Duration;
+use support::xorshift;
 
+mod support;
+
+/// The stress runs' generator.
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+        xorshift(&mut self.0)
     }
 }
 

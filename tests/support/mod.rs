@@ -1,8 +1,10 @@
-//! Shared by the property tests: the random budget sequences tasks are driven with.
+//! Shared by the workspace tests: the random budget sequences tasks are driven with, a
+//! single-threaded driver that splits, and a small deterministic generator.
 
 use proptest::prelude::*;
 
 /// One budget: mostly tiny (every boundary is a suspension), sometimes large or unlimited.
+#[allow(dead_code)]
 pub fn budget() -> impl Strategy<Value = u32> {
     prop_oneof![
         3 => Just(1u32),
@@ -14,6 +16,7 @@ pub fn budget() -> impl Strategy<Value = u32> {
 }
 
 /// A budget sequence; drivers cycle through it until the task is done.
+#[allow(dead_code)]
 pub fn budgets() -> impl Strategy<Value = Vec<u32>> {
     prop::collection::vec(budget(), 1..8)
 }
@@ -142,4 +145,14 @@ where
             }
         }
     }
+}
+
+/// xorshift64: a small deterministic generator (nonzero `state`), so a failing stress run
+/// names a reproducible case.
+#[allow(dead_code)]
+pub fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
 }
