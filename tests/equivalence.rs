@@ -183,6 +183,16 @@ proptest! {
     }
 
     #[test]
+    fn computed_chunks_matches(
+        data in prop::collection::vec(any::<u64>(), 0..200),
+        k in 0..9usize,
+        b in budgets(),
+    ) {
+        let data = leak(data);
+        check_extremes(|| ComputedChunks::new(data, k), computed_chunks(data, k), &b);
+    }
+
+    #[test]
     fn array_iterators_matches(
         values in prop::array::uniform16(0..1000u32),
         weights in prop::array::uniform16(0..1000u32),

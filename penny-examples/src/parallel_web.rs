@@ -91,8 +91,8 @@ pub fn prefix_sum_stripes(xs: View<u32>, out: Stripes<u32>, sums: Stripes<u32>) 
 pub fn sum_squares_view(xs: View<f32>) -> f32 {
     let mut acc = 0.0f32;
     #[penny::split(reduce(acc = +))]
-    for i in 0..xs.len() {
-        acc += xs[i] * xs[i];
+    for &x in xs.iter() {
+        acc += x * x;
     }
     acc
 }

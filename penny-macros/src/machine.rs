@@ -981,16 +981,11 @@ impl<'k> Emitter<'k, '_> {
             Head::For { pat, source, .. } => {
                 let range = info.access.clone().expect("for loops have a range");
                 let done = done.expect("for loops have a cursor");
-                let (chunk_pat, chunk_body): (TokenStream, TokenStream) = match source {
-                    Source::Range(_) => (quote!(#pat), quote!(#body)),
-                    Source::Items(items) => {
-                        let elem = items_element(items);
-                        let stmts = &body.stmts;
-                        (
-                            quote!(penny_index),
-                            quote!({ let #pat = #elem; #(#stmts)* }),
-                        )
-                    }
+                // An items loop's chunk iterates its sources' sub-slices for the chunk's
+                // indices: the items the indices would give, with one bounds check per chunk.
+                let chunk_iter = match source {
+                    Source::Range(_) => quote!(penny_range.chunk(self.#done, penny_end)),
+                    Source::Items(items) => items_chunk(items, &done),
                 };
                 let written = match source {
                     Source::Range(range) => &range.expr,
@@ -1000,7 +995,7 @@ impl<'k> Emitter<'k, '_> {
                 // index is below the range's end (and drops bounds checks). When the whole
                 // loop fits the budget and its range may be evaluated again, it runs exactly
                 // as the user wrote it.
-                let chunk = quote!(#label for #chunk_pat in penny_range.chunk(self.#done, penny_end) #chunk_body);
+                let chunk = quote!(#label for #pat in #chunk_iter #body);
                 let split = info.split.is_some();
                 let split_chunk = split.then(|| chunk.clone());
                 let run = if info.saved.is_none() && !split {
@@ -1340,7 +1335,7 @@ fn items_count(items: &ItemsHead) -> TokenStream {
             let data = &source.data;
             match &source.access {
                 Access::Chunks { size, exact: false } => quote!(#data.len().div_ceil(#size)),
-                Access::Chunks { size, exact: true } => quote!(#data.len() / #size),
+                Access::Chunks { size, exact: true } => quote!(#data.len() / (#size)),
                 _ => quote!(#data.len()),
             }
         })
@@ -1349,6 +1344,43 @@ fn items_count(items: &ItemsHead) -> TokenStream {
         [one] => one.clone(),
         [a, b] => quote!(::core::cmp::min(#a, #b)),
         _ => unreachable!("one or two sources"),
+    }
+}
+
+/// An iterator over the items an items loop binds at indices `self.done..penny_end`: the
+/// sources' sub-slices for those indices, iterated (zipped for two sources, numbered for
+/// `enumerate`), as [`items_element`] would give them one index at a time.
+fn items_chunk(items: &ItemsHead, done: &Ident) -> TokenStream {
+    // `as` binds tighter than `..` and `*`: no parentheses needed where these go.
+    let from = quote!(self.#done as usize);
+    let to = quote!(penny_end as usize);
+    let iters: Vec<TokenStream> = items
+        .sources
+        .iter()
+        .map(|source| {
+            let data = &source.data;
+            match &source.access {
+                Access::Ref => quote!(#data[#from..#to].iter()),
+                Access::Value => quote!(#data[#from..#to].iter().copied()),
+                // `(size)`: an operand of `*` (no lint for these parentheses).
+                Access::Chunks { size, exact: false } => quote! {
+                    #data[#from * (#size)..::core::cmp::min(#to * (#size), #data.len())].chunks(#size)
+                },
+                Access::Chunks { size, exact: true } => {
+                    quote!(#data[#from * (#size)..#to * (#size)].chunks_exact(#size))
+                }
+            }
+        })
+        .collect();
+    let item = match iters.as_slice() {
+        [one] => one.clone(),
+        [a, b] => quote!(#a.zip(#b)),
+        _ => unreachable!("one or two sources"),
+    };
+    if items.enumerate {
+        quote!((#from..#to).zip(#item))
+    } else {
+        item
     }
 }
 
@@ -1363,10 +1395,10 @@ fn items_element(items: &ItemsHead) -> TokenStream {
                 Access::Ref => quote!(&#data[penny_index]),
                 Access::Value => quote!(#data[penny_index]),
                 Access::Chunks { size, exact: false } => quote! {
-                    &#data[penny_index * #size..::core::cmp::min(penny_index * #size + #size, #data.len())]
+                    &#data[penny_index * (#size)..::core::cmp::min((penny_index + 1) * (#size), #data.len())]
                 },
                 Access::Chunks { size, exact: true } => {
-                    quote!(&#data[penny_index * #size..penny_index * #size + #size])
+                    quote!(&#data[penny_index * (#size)..(penny_index + 1) * (#size)])
                 }
             }
         })

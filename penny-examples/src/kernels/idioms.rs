@@ -84,6 +84,27 @@ pub fn array_iterators(
     (sum, weighted, dot, chunk_max, by_value)
 }
 
+/// Chunk sizes computed from an argument (`k + 1`: an expression, not a literal), in
+/// `chunks`, `chunks_exact` and an enumerated `chunks`.
+#[penny::task]
+pub fn computed_chunks(data: penny::In<u64>, k: usize) -> (u64, u64, u64) {
+    let mut ragged = 0u64;
+    for chunk in data.chunks(k + 1) {
+        ragged = ragged
+            .wrapping_mul(7)
+            .wrapping_add(chunk.len() as u64 + chunk[0]);
+    }
+    let mut exact = 0u64;
+    for chunk in data.chunks_exact(k + 1) {
+        exact = exact.wrapping_add(chunk[k]);
+    }
+    let mut numbered = 0u64;
+    for (i, chunk) in data.chunks(2 * k + 1).enumerate() {
+        numbered ^= (i as u64) << (chunk.len() % 48);
+    }
+    (ragged, exact, numbered)
+}
+
 /// `let r = loop { .. break i; }`: a value out of a resumable `loop`.
 #[penny::task]
 pub fn loop_with_value(seed: u32, limit: u32) -> (u32, u32) {
