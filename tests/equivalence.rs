@@ -13,6 +13,7 @@ use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::idioms::*;
+use penny_examples::kernels::loop_nests::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::newcomer::*;
 use penny_examples::kernels::phases::*;
@@ -180,6 +181,31 @@ proptest! {
     #[test]
     fn deferred_and_tuple_matches(n in 0..3000u32, odd in any::<bool>(), b in budgets()) {
         check_extremes(|| DeferredAndTuple::new(n, odd), deferred_and_tuple(n, odd), &b);
+    }
+
+    #[test]
+    fn continue_rows_matches(n in 0..60u32, m in 0..40u32, b in budgets()) {
+        check_extremes(|| ContinueRows::new(n, m), continue_rows(n, m), &b);
+    }
+
+    #[test]
+    fn nested_whiles_matches(limit in 0..300u32, cap in 0..20_000u32, b in budgets()) {
+        check_extremes(|| NestedWhiles::new(limit, cap), nested_whiles(limit, cap), &b);
+    }
+
+    #[test]
+    fn break_middle_matches(n in 0..40u32, b in budgets()) {
+        check_extremes(|| BreakMiddle::new(n), break_middle(n), &b);
+    }
+
+    #[test]
+    fn branchy_rows_matches(n in 0..50u32, width in 0..60u32, b in budgets()) {
+        check_extremes(|| BranchyRows::new(n, width), branchy_rows(n, width), &b);
+    }
+
+    #[test]
+    fn first_hits_matches(n in 0..500u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| FirstHits::new(n, seed), first_hits(n, seed), &b);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::idioms::*;
+use penny_examples::kernels::loop_nests::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -121,6 +122,11 @@ progress_tests! {
         data in prop::collection::vec(any::<u64>(), 0..100).prop_map(leak),
     ) total Some(16 * 4 + data.len().div_ceil(3) as u64);
     loop_with_value_progress: LoopWithValue(seed in any::<u32>(), limit in 0..3000u32) total None;
+    continue_rows_progress: ContinueRows(n in 0..60u32, m in 0..40u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    nested_whiles_progress: NestedWhiles(limit in 0..300u32, cap in 0..20_000u32) total None, units Progress::NESTED_UNITS;
+    break_middle_progress: BreakMiddle(n in 0..40u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    branchy_rows_progress: BranchyRows(n in 0..50u32, width in 0..60u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    first_hits_progress: FirstHits(n in 0..500u32, seed in any::<u32>()) total None;
     tail_loop_progress: TailLoop(n in 0..3000u64) total None;
     loops_in_branches_progress: LoopsInBranches(n in 0..3000u32, mode in any::<u8>()) total None;
     tail_match_progress: TailMatch(n in 0..3000u32, mode in any::<u8>()) total None;

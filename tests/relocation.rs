@@ -14,6 +14,7 @@ use penny_examples::kernels::arrays::*;
 use penny_examples::kernels::control::*;
 use penny_examples::kernels::evaluated_once::*;
 use penny_examples::kernels::idioms::*;
+use penny_examples::kernels::loop_nests::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
@@ -171,6 +172,11 @@ relocation_tests! {
         data in prop::collection::vec(any::<u64>(), 0..100).prop_map(leak),
     );
     loop_with_value_relocates: LoopWithValue / loop_with_value(seed in any::<u32>(), limit in 0..3000u32);
+    continue_rows_relocates: ContinueRows / continue_rows(n in 0..60u32, m in 0..40u32);
+    nested_whiles_relocates: NestedWhiles / nested_whiles(limit in 0..300u32, cap in 0..20_000u32);
+    break_middle_relocates: BreakMiddle / break_middle(n in 0..40u32);
+    branchy_rows_relocates: BranchyRows / branchy_rows(n in 0..50u32, width in 0..60u32);
+    first_hits_relocates: FirstHits / first_hits(n in 0..500u32, seed in any::<u32>());
     tail_loop_relocates: TailLoop / tail_loop(n in 0..3000u64);
     loops_in_branches_relocates: LoopsInBranches / loops_in_branches(n in 0..3000u32, mode in any::<u8>());
     tail_match_relocates: TailMatch / tail_match(n in 0..3000u32, mode in any::<u8>());

@@ -6,6 +6,7 @@ pub mod arrays;
 pub mod control;
 pub mod evaluated_once;
 pub mod idioms;
+pub mod loop_nests;
 pub mod nested;
 pub mod newcomer;
 pub mod phases;
