@@ -43,7 +43,9 @@ use std::path::PathBuf;
 use penny::{run_to_completion, In, Out, Step, Task};
 use penny_examples::bench_kernels::{self, data_f32, data_f64};
 use penny_examples::demo_kernels;
-use penny_examples::kernels::{arrays, control, nested, newcomer, phases, reductions, BitEq};
+use penny_examples::kernels::{
+    arrays, control, loop_nests, nested, newcomer, phases, reductions, BitEq,
+};
 
 mod common;
 use common::{drive, thread_cpu_ns};
@@ -780,6 +782,30 @@ fn newcomer(s: &mut Suite) {
     kernel!(s, newcomer, count_primes, CountPrimes(PRIMES_N));
 }
 
+fn loop_nests(s: &mut Suite) {
+    use loop_nests::*;
+    kernel!(
+        s,
+        loop_nests,
+        continue_rows,
+        ContinueRows(1_000_000u32, 40u32)
+    );
+    kernel!(
+        s,
+        loop_nests,
+        nested_whiles,
+        NestedWhiles(30_000u32, u32::MAX)
+    );
+    kernel!(s, loop_nests, break_middle, BreakMiddle(800u32));
+    kernel!(s, loop_nests, branchy_rows, BranchyRows(2_000u32, 2_000u32));
+    kernel!(
+        s,
+        loop_nests,
+        first_hits,
+        FirstHits(300_000u32, 0x2545_f491u32)
+    );
+}
+
 fn bench_kernels(s: &mut Suite) {
     use bench_kernels::*;
     kernel!(s, bench_kernels, sum_sqrt, SumSqrt(2_000_000u32));
@@ -991,6 +1017,7 @@ fn main() {
     nested(&mut suite);
     phases(&mut suite);
     newcomer(&mut suite);
+    loop_nests(&mut suite);
     bench_kernels(&mut suite);
     demo_kernels(&mut suite);
     hand_variants(&mut suite);
