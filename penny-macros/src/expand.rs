@@ -5,14 +5,18 @@
 //! ```text
 //! if already done { return Done(output) }      if budget == 0 { return Yielded }
 //! let result = 'penny_resume: loop {
-//!     match self.phase {          // one arm per resume point
-//!         0 => { load arguments; prologue; enter the first loop }
-//!         h => { load what is in scope; leaf loop: run min(budget, left) iterations as a
-//!                plain `for`; store what changed; yield or leave }
-//!         ...
+//!     'penny_to_N: { ... 'penny_to_0: {
+//!         match self.phase { 0 => break 'penny_to_0, ..., N => break 'penny_to_N }
+//!     }
+//!     // resume point 0: load arguments; prologue; enter the first loop (break 'penny_to_1)
+//!     } ...
+//!     // resume point h: load what is in scope; leaf loop: run min(budget, left) iterations
+//!     // as a plain `for`; store what changed; yield or go on
 //!     }
 //! };
 //! ```
+//!
+//! (See [`resume_chain`]; `machine` decides what each jump becomes.)
 //!
 //! On errors, [`stub`] emits a state type with the same name and constructor, so the user sees
 //! Penny's errors and not a "cannot find type" at every use.
@@ -197,7 +201,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let where_state = merge_where(where_clause, &bounds);
     let hoisted = &lowered.hoisted;
     let progress = crate::progress::progress_body(kernel, &lowered.infos, phase, output_field);
-    let arms = &lowered.arms;
+    let body = resume_chain(&lowered.arms, phase);
     let split_methods = crate::split::methods(&lowered.splits, phase, lowered.half_field.as_ref());
     let view_args: Vec<_> = kernel
         .args
@@ -295,10 +299,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
                 let mut penny_budget = u64::from(budget);
                 #chunk_budget
                 let penny_result = 'penny_resume: loop {
-                    match self.#phase {
-                        #(#arms)*
-                        _ => unreachable!("corrupt task state: no such phase"),
-                    }
+                    #body
                 };
                 if let ::penny::Step::Done(output) = penny_result {
                     self.#output_field = ::core::option::Option::Some(output);
@@ -315,6 +316,36 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             #views_method
         }
     }
+}
+
+/// The body of `step`'s `'penny_resume` loop: the arms' code in program order, each after the
+/// end of a labelled block (`'penny_to_N`) that the dispatching `match` breaks out of, so a
+/// jump forward from one arm to a later one is a `break` to its start, not a trip through the
+/// `match`:
+///
+/// ```text
+/// 'penny_to_2: { 'penny_to_1: { 'penny_to_0: {
+///     match self.phase { 0 => break 'penny_to_0, 1 => break 'penny_to_1, 2 => break 'penny_to_2, .. }
+/// } arm 0 } arm 1 } arm 2
+/// ```
+///
+/// Every arm's code ends in a jump, a yield or the result, so none runs on into the next.
+fn resume_chain(arms: &[(u32, TokenStream)], phase: &Ident) -> TokenStream {
+    let labels: Vec<syn::Lifetime> = arms
+        .iter()
+        .map(|(pc, _)| crate::machine::entry_label(*pc))
+        .collect();
+    let pcs = arms.iter().map(|(pc, _)| crate::machine::pc_literal(*pc));
+    let mut code = quote! {
+        match self.#phase {
+            #(#pcs => break #labels,)*
+            _ => unreachable!("corrupt task state: no such phase"),
+        }
+    };
+    for ((_, arm), label) in arms.iter().zip(&labels) {
+        code = quote!(#label: { #code } #arm);
+    }
+    code
 }
 
 /// `for<'penny> T: StateValue` for every field type Penny can't see is plain data: the

@@ -1,6 +1,6 @@
-//! The state machine inside `step`: one dispatcher arm per resume point (the start of the
+//! The state machine inside `step`: one arm of code per resume point (the start of the
 //! function, each resumable loop's head, the code after each loop and after each branch),
-//! numbered in program order.
+//! numbered in program order and laid out in that order (`expand::resume_chain`).
 //!
 //! Each arm is a scope of its own. It starts by loading what is in scope there — the
 //! arguments, the carried variables (fields), the loop variables of enclosing loops
@@ -10,11 +10,12 @@
 //! may have changed and that the code it enters can still name. A leaf loop's arm runs a chunk
 //! of iterations as a plain `for` over `cursor..min(cursor + budget, len)`.
 //!
-//! Jumps between arms are `continue 'penny_resume` (back to the dispatcher) except where
-//! [`link_arms`] can do better: a nested loop's head or exit, jumped to from one place, gets
-//! its arm's code copied there, and a jump back to the start of code that encloses it (an
+//! Jumps between arms ([`link_arms`]): a nested loop's head or exit, jumped to from one place,
+//! gets its arm's code copied there; a jump back to the start of code that encloses it (an
 //! outer loop's head, from the end of its body) restarts a `'penny_at_N: loop` around that
-//! code, so a loop nest's outer iterations don't go through the dispatcher.
+//! code; a jump to a later arm is a `break 'penny_to_N` to that arm's start; only the rest
+//! (a jump back to an earlier arm's own code) is `continue 'penny_resume`, back through the
+//! dispatching `match`.
 
 use std::collections::HashMap;
 
@@ -53,8 +54,8 @@ pub(crate) struct LoopInfo {
 
 /// The finished lowering of a kernel's body.
 pub(crate) struct Lowered {
-    /// The dispatcher arms of `step`.
-    pub(crate) arms: Vec<TokenStream>,
+    /// The code of each resume point of `step`, in program order: (resume point, code).
+    pub(crate) arms: Vec<(u32, TokenStream)>,
     /// Items declared in the body, hoisted to the top of `step`.
     pub(crate) hoisted: Vec<Stmt>,
     /// One entry per resumable loop.
@@ -1206,30 +1207,40 @@ fn goto_mark(pc: u32) -> Ident {
 /// `continue` of a loop labelled `'penny_at_N` around that code: the outer loop is then a loop
 /// LLVM sees, with no dispatch per iteration. Every other jump is `continue 'penny_resume`.
 fn link_arms(
-    arms: Vec<(u32, TokenStream)>,
+    mut arms: Vec<(u32, TokenStream)>,
     inlinable: &std::collections::HashSet<u32>,
-) -> Vec<TokenStream> {
+) -> Vec<(u32, TokenStream)> {
+    arms.sort_by_key(|(pc, _)| *pc);
     let mut sites: HashMap<u32, usize> = HashMap::new();
     for (_, code) in &arms {
         count_marks(code.clone(), &mut sites);
     }
     let bodies: HashMap<u32, TokenStream> = arms.iter().cloned().collect();
+    let links = Links {
+        bodies: &bodies,
+        sites: &sites,
+        inlinable,
+    };
     arms.iter()
         .map(|(pc, code)| {
             let mut back = std::collections::HashSet::new();
-            let code = link(
-                code.clone(),
-                &bodies,
-                &sites,
-                inlinable,
-                &mut vec![*pc],
-                &mut back,
-            );
-            let code = enclose(*pc, code, &mut back);
-            let pc = pc_literal(*pc);
-            quote!(#pc => { #code })
+            let code = links.link(code.clone(), &mut vec![*pc], &mut back);
+            (*pc, enclose(*pc, code, &mut back))
         })
         .collect()
+}
+
+/// The label of the block whose end is where arm `pc`'s code starts (see `expand`): a jump
+/// forward to `pc` from an arm before it is `break` of this block.
+pub(crate) fn entry_label(pc: u32) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'penny_to_{pc}"), Span::call_site())
+}
+
+/// What [`link_arms`] knows while it replaces marks.
+struct Links<'a> {
+    bodies: &'a HashMap<u32, TokenStream>,
+    sites: &'a HashMap<u32, usize>,
+    inlinable: &'a std::collections::HashSet<u32>,
 }
 
 fn mark_pc(ident: &Ident) -> Option<u32> {
@@ -1271,51 +1282,56 @@ fn enclose(pc: u32, code: TokenStream, back: &mut std::collections::HashSet<u32>
     }
 }
 
-/// Replaces the marks in `tokens`; `path` holds the arms being copied (a jump to one of them
-/// is a back edge: `continue` of the loop around its code, recorded in `back`).
-fn link(
-    tokens: TokenStream,
-    bodies: &HashMap<u32, TokenStream>,
-    sites: &HashMap<u32, usize>,
-    inlinable: &std::collections::HashSet<u32>,
-    path: &mut Vec<u32>,
-    back: &mut std::collections::HashSet<u32>,
-) -> TokenStream {
-    let mut out = TokenStream::new();
-    for tree in tokens {
-        match tree {
-            proc_macro2::TokenTree::Ident(ident) => match mark_pc(&ident) {
-                Some(pc) => {
-                    let inline = inlinable.contains(&pc)
-                        && sites.get(&pc) == Some(&1)
-                        && !path.contains(&pc)
-                        && path.len() < 3;
-                    if inline {
-                        path.push(pc);
-                        let body = link(bodies[&pc].clone(), bodies, sites, inlinable, path, back);
-                        path.pop();
-                        let body = enclose(pc, body, back);
-                        out.extend(quote!({ #body }));
-                    } else if path.contains(&pc) {
-                        back.insert(pc);
-                        let label = enclosing_label(pc);
-                        out.extend(quote!(continue #label));
-                    } else {
-                        out.extend(quote!(continue 'penny_resume));
+impl Links<'_> {
+    /// Replaces the marks in `tokens`. `path` holds the arm whose code this is (first) and the
+    /// arms being copied into it: a jump to one of them is a back edge, `continue` of the loop
+    /// around its code (recorded in `back`); a jump to an arm after the first is `break` to
+    /// that arm's start; any other jump goes through the dispatcher.
+    fn link(
+        &self,
+        tokens: TokenStream,
+        path: &mut Vec<u32>,
+        back: &mut std::collections::HashSet<u32>,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        for tree in tokens {
+            match tree {
+                proc_macro2::TokenTree::Ident(ident) => match mark_pc(&ident) {
+                    Some(pc) => {
+                        let inline = self.inlinable.contains(&pc)
+                            && self.sites.get(&pc) == Some(&1)
+                            && !path.contains(&pc)
+                            && path.len() < 3;
+                        if inline {
+                            path.push(pc);
+                            let body = self.link(self.bodies[&pc].clone(), path, back);
+                            path.pop();
+                            let body = enclose(pc, body, back);
+                            out.extend(quote!({ #body }));
+                        } else if path.contains(&pc) {
+                            back.insert(pc);
+                            let label = enclosing_label(pc);
+                            out.extend(quote!(continue #label));
+                        } else if pc > path[0] && self.bodies.contains_key(&pc) {
+                            let label = entry_label(pc);
+                            out.extend(quote!(break #label));
+                        } else {
+                            out.extend(quote!(continue 'penny_resume));
+                        }
                     }
+                    None => out.extend(std::iter::once(proc_macro2::TokenTree::Ident(ident))),
+                },
+                proc_macro2::TokenTree::Group(group) => {
+                    let inner = self.link(group.stream(), path, back);
+                    let mut new = proc_macro2::Group::new(group.delimiter(), inner);
+                    new.set_span(group.span());
+                    out.extend(std::iter::once(proc_macro2::TokenTree::Group(new)));
                 }
-                None => out.extend(std::iter::once(proc_macro2::TokenTree::Ident(ident))),
-            },
-            proc_macro2::TokenTree::Group(group) => {
-                let inner = link(group.stream(), bodies, sites, inlinable, path, back);
-                let mut new = proc_macro2::Group::new(group.delimiter(), inner);
-                new.set_span(group.span());
-                out.extend(std::iter::once(proc_macro2::TokenTree::Group(new)));
+                other => out.extend(std::iter::once(other)),
             }
-            other => out.extend(std::iter::once(other)),
         }
+        out
     }
-    out
 }
 
 /// A statement ending in an expression without `;` gets one, so more code can follow it.
