@@ -783,7 +783,6 @@ fn newcomer(s: &mut Suite) {
 }
 
 fn loop_nests(s: &mut Suite) {
-    use loop_nests::*;
     kernel!(
         s,
         loop_nests,
