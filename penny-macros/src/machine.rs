@@ -571,7 +571,7 @@ impl<'k> Emitter<'k, '_> {
         }
         let phase = &self.phase_field;
         let code = |index: usize| proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
-        let is_own = |jump: &Jump| jump.is_break && Some(targets[jump.target].loop_id) == own;
+        let is_own = |jump: &Jump| own.is_some_and(|own| breaks_out_of(jump, targets, own));
         if jumps.iter().all(is_own) {
             return quote!();
         }
@@ -610,6 +610,25 @@ impl<'k> Emitter<'k, '_> {
                 _ => unreachable!("no such jump"),
             }
         }
+    }
+
+    /// The dispatch after leaf loop `own`'s chunk ([`Self::dispatch_except`]: its own `break`s
+    /// go on to its exit), and the condition its yield must add when one of them can have
+    /// been taken (`penny_jump == 0 &&`: a loop left by `break` is done, whatever is left of
+    /// its budget or range).
+    fn leaf_dispatch(
+        &self,
+        arm: &Arm,
+        jumps: &[Jump],
+        targets: &[Target],
+        own: usize,
+    ) -> (TokenStream, Option<TokenStream>) {
+        let dispatch = self.dispatch_except(arm, jumps, targets, Some(own));
+        let unbroken = jumps
+            .iter()
+            .any(|jump| breaks_out_of(jump, targets, own))
+            .then(|| quote!(penny_jump == 0 &&));
+        (dispatch, unbroken)
     }
 
     /// A statement of the kernel's own code, run as written.
@@ -1051,9 +1070,7 @@ impl<'k> Emitter<'k, '_> {
                         ));
                     }
                 } else {
-                    let dispatch = self.dispatch_except(&arm, &jumps, &targets, Some(l.id));
-                    let unbroken =
-                        own_break(&jumps, &targets, l.id).then(|| quote!(penny_jump == 0 &&));
+                    let (dispatch, unbroken) = self.leaf_dispatch(&arm, &jumps, &targets, l.id);
                     arm.code.push(quote! {
                         let penny_range = #range;
                         let penny_len = penny_range.len();
@@ -1094,9 +1111,7 @@ impl<'k> Emitter<'k, '_> {
                     .done
                     .as_ref()
                     .map(|done| quote!(self.#done += penny_budget - penny_left;));
-                let dispatch = self.dispatch_except(&arm, &jumps, &targets, Some(l.id));
-                let unbroken =
-                    own_break(&jumps, &targets, l.id).then(|| quote!(penny_jump == 0 &&));
+                let (dispatch, unbroken) = self.leaf_dispatch(&arm, &jumps, &targets, l.id);
                 let yielded = self.yield_here(&arm);
                 let exit = self.goto(&arm, outer, exit_pc);
                 arm.code.push(quote! {
@@ -1187,11 +1202,9 @@ impl<'k> Emitter<'k, '_> {
     }
 }
 
-/// Does one of `jumps` break out of loop `own`?
-fn own_break(jumps: &[Jump], targets: &[Target], own: usize) -> bool {
-    jumps
-        .iter()
-        .any(|jump| jump.is_break && targets[jump.target].loop_id == own)
+/// Is `jump` a `break` out of loop `own`?
+fn breaks_out_of(jump: &Jump, targets: &[Target], own: usize) -> bool {
+    jump.is_break && targets[jump.target].loop_id == own
 }
 
 /// The placeholder a jump to `pc` leaves in an arm's code until [`link_arms`] replaces it.
