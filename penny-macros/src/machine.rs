@@ -1284,12 +1284,13 @@ fn enclosing_label(pc: u32) -> syn::Lifetime {
 }
 
 /// `code`, the code of arm `pc`, in a loop that `continue 'penny_at_pc` restarts, if some jump
-/// in it went back to its start (`back`). Should the code ever run to its end, it goes on as
-/// before: to the dispatcher.
+/// in it went back to its start (`back`). Arm code never runs to its end (it ends in a jump,
+/// a yield or the result, as `expand::resume_chain` relies on too), so the loop repeats only
+/// through that `continue`.
 fn enclose(pc: u32, code: TokenStream, back: &mut std::collections::HashSet<u32>) -> TokenStream {
     if back.remove(&pc) {
         let label = enclosing_label(pc);
-        quote!(#label: loop { #code continue 'penny_resume; })
+        quote!(#label: loop { #code })
     } else {
         code
     }
