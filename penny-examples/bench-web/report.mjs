@@ -115,9 +115,11 @@ if (suiteRuns.length) {
   const suiteRows = [];
   for (const r of suiteRuns) {
     const vsRayon = [];
+    const vsInWorker = [];
     for (const t of r.suite) {
       const single = t.ms.plain ?? t.ms.pool1;
       if (t.ms.rayon !== undefined) vsRayon.push(t.ms.poolW / t.ms.rayon);
+      if (t.ms.rayonInWorker !== undefined) vsInWorker.push(t.ms.poolW / t.ms.rayonInWorker);
       suiteRows.push([
         t.kernel,
         label(r),
@@ -128,15 +130,21 @@ if (suiteRuns.length) {
         cell(t, 'rayon'),
         ratio(single, t.ms.rayon),
         ratio(t.ms.poolW, t.ms.rayon),
+        cell(t, 'rayonInWorker'),
+        ratio(t.ms.poolW, t.ms.rayonInWorker),
       ]);
     }
     if (vsRayon.length) {
-      suiteRows.push(['**median**', label(r), '', '', '', '', '', '', `**${medianOf(vsRayon).toFixed(2)}**`]);
+      const inWorker = vsInWorker.length ? `**${medianOf(vsInWorker).toFixed(2)}**` : '';
+      suiteRows.push(['**median**', label(r), '', '', '', '', '', '', `**${medianOf(vsRayon).toFixed(2)}**`, '', inWorker]);
     }
   }
   table(
     'Parallel suite: each kernel as one task with a `#[penny::split]` loop; ms, median (minimum) ' +
-      'of the interleaved rounds; ratios of medians; every output checked (see suite.mjs).',
+      'of the interleaved rounds; ratios of medians; every output checked (see suite.mjs). ' +
+      'penny and "rayon, W threads" are timed alike, on the calling thread from the call to the ' +
+      'result (rayon runs in a Worker, as a page must call it); "rayon in its Worker" is the ' +
+      'time around the parallel call alone, inside that Worker.',
     [
       'kernel',
       'platform',
@@ -147,6 +155,8 @@ if (suiteRuns.length) {
       'rayon, W threads',
       'speed-up (sequential ÷ rayon)',
       'penny W ÷ rayon',
+      'rayon in its Worker',
+      'penny W ÷ rayon in its Worker',
     ],
     suiteRows,
   );

@@ -3,7 +3,8 @@
 //
 //   const rayon = await startRayon(2);          // 2 rayon threads (Web Workers)
 //   const { ms, check } = await rayon.run('sum_sqrt', [total, parts], true);
-//   await rayon.suite('matmul', [256]); const { ms, check } = await rayon.runSuite('matmul', true);
+//   await rayon.suite('matmul', [256]); const { ms } = await rayon.runSuite('matmul', true);
+//   const { check } = await rayon.checkSuite('matmul');
 
 export async function startRayon(threads, { timeoutMs = 30_000 } = {}) {
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
@@ -29,6 +30,7 @@ export async function startRayon(threads, { timeoutMs = 30_000 } = {}) {
     // the parallel suite (penny-examples/bench-web/suite.mjs): inputs, one timed run, free
     suite: (kernel, params) => call({ cmd: 'suite', kernel, params }),
     runSuite: (kernel, par) => call({ cmd: 'suiteRun', kernel, par }),
+    checkSuite: (kernel) => call({ cmd: 'suiteCheck', kernel }),
     dropSuite: (kernel) => call({ cmd: 'suiteDrop', kernel }),
     close: () => worker.terminate(),
   };
