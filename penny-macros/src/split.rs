@@ -509,6 +509,15 @@ pub fn entry(l: &SplitLoop, access: &TokenStream) -> TokenStream {
     }
 }
 
+/// Whether the split loop `l` is at its start: none of its iterations ran, in the task it
+/// was spawned as (not a half), with no halves split off. `split_state` says `Starting`
+/// there, and a chunk that reaches it after other work stops there (`leaf_arm`).
+fn at_start(l: &SplitLoop, half: &Ident) -> TokenStream {
+    let done = &l.done;
+    let halves = &l.fields.halves;
+    quote!(self.#done == 0 && self.#halves == 0 && !self.#half)
+}
+
 /// The pieces of a split loop's leaf arm `machine` hands over.
 pub struct Chunk {
     /// `let penny_range = ...;`'s expression.
@@ -542,6 +551,7 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
         half,
     } = c;
     let r = r();
+    let at_start = at_start(l, &half);
     let mut pushes = Vec::new();
     let mut finishes = Vec::new();
     for red in &l.reductions {
@@ -574,7 +584,7 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
         // says `Starting` there): what it measured says nothing about this loop's
         // iterations, so the runtime probes them afresh instead of running the whole loop
         // on a budget learnt from cheaper ones, unsplit.
-        if self.#done == 0 && penny_len != 0 && self.#halves == 0 && !self.#half && penny_budget != penny_chunk #yielded
+        if #at_start && penny_len != 0 && penny_budget != penny_chunk #yielded
         loop {
             let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
             let penny_end = if penny_leaf != 0 {
@@ -620,6 +630,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
             stop, halves, leaf, ..
         } = &l.fields;
         let head = crate::machine::pc_literal(l.head);
+        let at_start = at_start(l, half);
         let mut identities = Vec::new();
         let mut combines = Vec::new();
         for red in &l.reductions {
@@ -701,7 +712,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
                     ::penny::SplitState::Sequential
                 }
             }
-            #head if self.#done == 0 && self.#halves == 0 && !self.#half => ::penny::SplitState::Starting,
+            #head if #at_start => ::penny::SplitState::Starting,
             #head => ::penny::SplitState::Splittable,
         });
         join_arms.push(quote! {
