@@ -4,9 +4,10 @@
 //!
 //! ```text
 //! if already done { return Done(output) }      if budget == 0 { return Yielded }
+//! let mut penny_phase = self.phase;
 //! let result = 'penny_resume: loop {
 //!     'penny_to_N: { ... 'penny_to_0: {
-//!         match self.phase { 0 => break 'penny_to_0, ..., N => break 'penny_to_N }
+//!         match penny_phase { 0 => break 'penny_to_0, ..., N => break 'penny_to_N }
 //!     }
 //!     // resume point 0: load arguments; prologue; enter the first loop (break 'penny_to_1)
 //!     } ...
@@ -14,6 +15,7 @@
 //!     // as a plain `for`; store what changed; yield or go on
 //!     }
 //! };
+//! self.phase = penny_phase;
 //! ```
 //!
 //! (See [`resume_chain`]; `machine` decides what each jump becomes.)
@@ -201,7 +203,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let where_state = merge_where(where_clause, &bounds);
     let hoisted = &lowered.hoisted;
     let progress = crate::progress::progress_body(kernel, &lowered.infos, phase, output_field);
-    let body = resume_chain(&lowered.arms, phase);
+    let body = resume_chain(&lowered.arms);
     let split_methods = crate::split::methods(&lowered.splits, phase, lowered.half_field.as_ref());
     let view_args: Vec<_> = kernel
         .args
@@ -298,9 +300,14 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
                 #use_reduce
                 let mut penny_budget = u64::from(budget);
                 #chunk_budget
+                // The phase lives in a local while `step` runs: a jump back through the
+                // `match` then switches on a value LLVM knows at the jump, and can go straight
+                // to its arm. Every way out of the loop leaves through here, which stores it.
+                let mut penny_phase = self.#phase;
                 let penny_result = 'penny_resume: loop {
                     #body
                 };
+                self.#phase = penny_phase;
                 if let ::penny::Step::Done(output) = penny_result {
                     self.#output_field = ::core::option::Option::Some(output);
                 }
@@ -325,19 +332,19 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
 ///
 /// ```text
 /// 'penny_to_2: { 'penny_to_1: { 'penny_to_0: {
-///     match self.phase { 0 => break 'penny_to_0, 1 => break 'penny_to_1, 2 => break 'penny_to_2, .. }
+///     match penny_phase { 0 => break 'penny_to_0, 1 => break 'penny_to_1, 2 => break 'penny_to_2, .. }
 /// } arm 0 } arm 1 } arm 2
 /// ```
 ///
 /// Every arm's code ends in a jump, a yield or the result, so none runs on into the next.
-fn resume_chain(arms: &[(u32, TokenStream)], phase: &Ident) -> TokenStream {
+fn resume_chain(arms: &[(u32, TokenStream)]) -> TokenStream {
     let labels: Vec<syn::Lifetime> = arms
         .iter()
         .map(|(pc, _)| crate::machine::entry_label(*pc))
         .collect();
     let pcs = arms.iter().map(|(pc, _)| crate::machine::pc_literal(*pc));
     let mut code = quote! {
-        match self.#phase {
+        match penny_phase {
             #(#pcs => break #labels,)*
             _ => unreachable!("corrupt task state: no such phase"),
         }

@@ -451,10 +451,9 @@ impl<'k> Emitter<'k, '_> {
     /// Leaves the arm for `pc`, keeping the scopes `..keep`.
     fn goto(&self, arm: &Arm, keep: usize, pc: u32) -> TokenStream {
         let stores = self.stores(arm, keep);
-        let phase = &self.phase_field;
         let mark = goto_mark(pc);
         let pc = pc_literal(pc);
-        quote!({ #stores self.#phase = #pc; #mark })
+        quote!({ #stores penny_phase = #pc; #mark })
     }
 
     /// Returns `Yielded` from `step`, to resume at this arm.
@@ -569,7 +568,6 @@ impl<'k> Emitter<'k, '_> {
         if jumps.is_empty() {
             return quote!();
         }
-        let phase = &self.phase_field;
         let code = |index: usize| proc_macro2::Literal::u32_unsuffixed(index as u32 + 1);
         let is_own = |jump: &Jump| own.is_some_and(|own| breaks_out_of(jump, targets, own));
         if jumps.iter().all(is_own) {
@@ -601,7 +599,7 @@ impl<'k> Emitter<'k, '_> {
                 };
                 let mark = goto_mark(pc);
                 let pc = pc_literal(pc);
-                quote!(#code => { #stores #advance self.#phase = #pc; #mark })
+                quote!(#code => { #stores #advance penny_phase = #pc; #mark })
             });
         quote! {
             match penny_jump {
