@@ -18,6 +18,7 @@ use penny_examples::kernels::nested::*;
 use penny_examples::kernels::newcomer::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
+use penny_examples::kernels::shadowing::*;
 use penny_examples::kernels::BitEq;
 use proptest::prelude::*;
 
@@ -196,6 +197,33 @@ proptest! {
     #[test]
     fn break_middle_matches(n in 0..40u32, b in budgets()) {
         check_extremes(|| BreakMiddle::new(n), break_middle(n), &b);
+    }
+
+    // ---- shadowing: a shadow of a carried variable across a resumable loop ----------------
+
+    #[test]
+    fn shadow_in_if_arm_matches(n in 0..300u32, double in any::<bool>(), b in budgets()) {
+        check_extremes(|| ShadowInIfArm::new(n, double), shadow_in_if_arm(n, double), &b);
+    }
+
+    #[test]
+    fn shadow_across_inner_loop_matches(n in 0..30u64, m in 0..8u32, b in budgets()) {
+        check_extremes(|| ShadowAcrossInnerLoop::new(n, m), shadow_across_inner_loop(n, m), &b);
+    }
+
+    #[test]
+    fn shadow_in_match_arm_matches(n in 0..30u32, m in 0..8u32, b in budgets()) {
+        check_extremes(|| ShadowInMatchArm::new(n, m), shadow_in_match_arm(n, m), &b);
+    }
+
+    #[test]
+    fn shadow_by_tuple_matches(n in 0..30u32, m in 0..8u32, b in budgets()) {
+        check_extremes(|| ShadowByTuple::new(n, m), shadow_by_tuple(n, m), &b);
+    }
+
+    #[test]
+    fn shadow_other_type_matches(n in 0..300u32, b in budgets()) {
+        check_extremes(|| ShadowOtherType::new(n), shadow_other_type(n), &b);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use penny_examples::kernels::loop_nests::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
+use penny_examples::kernels::shadowing::*;
 use proptest::prelude::*;
 
 mod support;
@@ -125,6 +126,11 @@ progress_tests! {
     continue_rows_progress: ContinueRows(n in 0..60u32, m in 0..40u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
     nested_whiles_progress: NestedWhiles(limit in 0..300u32, cap in 0..20_000u32) total None, units Progress::NESTED_UNITS;
     break_middle_progress: BreakMiddle(n in 0..40u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    shadow_in_if_arm_progress: ShadowInIfArm(n in 0..300u32, double in any::<bool>()) total None;
+    shadow_across_inner_loop_progress: ShadowAcrossInnerLoop(n in 0..30u64, m in 0..8u32) total Some(n * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    shadow_in_match_arm_progress: ShadowInMatchArm(n in 0..30u32, m in 0..8u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    shadow_by_tuple_progress: ShadowByTuple(n in 0..30u32, m in 0..8u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
+    shadow_other_type_progress: ShadowOtherType(n in 0..300u32) total None;
     branchy_rows_progress: BranchyRows(n in 0..50u32, width in 0..60u32) total Some(u64::from(n) * Progress::NESTED_UNITS), units Progress::NESTED_UNITS;
     first_hits_progress: FirstHits(n in 0..500u32, seed in any::<u32>()) total None;
     tail_loop_progress: TailLoop(n in 0..3000u64) total None;

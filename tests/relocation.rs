@@ -18,6 +18,7 @@ use penny_examples::kernels::loop_nests::*;
 use penny_examples::kernels::nested::*;
 use penny_examples::kernels::phases::*;
 use penny_examples::kernels::reductions::*;
+use penny_examples::kernels::shadowing::*;
 use penny_examples::kernels::BitEq;
 use proptest::prelude::*;
 
@@ -175,6 +176,11 @@ relocation_tests! {
     continue_rows_relocates: ContinueRows / continue_rows(n in 0..60u32, m in 0..40u32);
     nested_whiles_relocates: NestedWhiles / nested_whiles(limit in 0..300u32, cap in 0..20_000u32);
     break_middle_relocates: BreakMiddle / break_middle(n in 0..40u32);
+    shadow_in_if_arm_relocates: ShadowInIfArm / shadow_in_if_arm(n in 0..300u32, double in any::<bool>());
+    shadow_across_inner_loop_relocates: ShadowAcrossInnerLoop / shadow_across_inner_loop(n in 0..30u64, m in 0..8u32);
+    shadow_in_match_arm_relocates: ShadowInMatchArm / shadow_in_match_arm(n in 0..30u32, m in 0..8u32);
+    shadow_by_tuple_relocates: ShadowByTuple / shadow_by_tuple(n in 0..30u32, m in 0..8u32);
+    shadow_other_type_relocates: ShadowOtherType / shadow_other_type(n in 0..300u32);
     branchy_rows_relocates: BranchyRows / branchy_rows(n in 0..50u32, width in 0..60u32);
     first_hits_relocates: FirstHits / first_hits(n in 0..500u32, seed in any::<u32>());
     tail_loop_relocates: TailLoop / tail_loop(n in 0..3000u64);

@@ -187,6 +187,10 @@ struct Arm {
     declared: Vec<BindingId>,
     /// Unreachable: after a branch that ends the function in every arm.
     dead: bool,
+    /// Bindings of scopes that closed while this arm's code goes on in the same block (a
+    /// loop body's or a branch arm's, before the jump that ends it): out of scope for the
+    /// user's code, but their names still shadow outer ones in the generated code.
+    lexical: Vec<Entry>,
 }
 
 impl<'k> Emitter<'k, '_> {
@@ -393,6 +397,7 @@ impl<'k> Emitter<'k, '_> {
             ran: false,
             declared: Vec::new(),
             dead: false,
+            lexical: Vec::new(),
         }
     }
 
@@ -412,7 +417,9 @@ impl<'k> Emitter<'k, '_> {
     /// jump doesn't leave), skipping names the current scopes shadow.
     fn stores(&self, arm: &Arm, keep: usize) -> TokenStream {
         let mut code = Vec::new();
-        let visible: Vec<&Entry> = self.scopes.iter().flatten().collect();
+        // Innermost last: a binding whose name a later one takes can't be named to be stored
+        // (nor can it have changed since: the user's code can't name it either).
+        let visible: Vec<&Entry> = self.scopes.iter().flatten().chain(&arm.lexical).collect();
         for scope in self.scopes.iter().take(keep) {
             for entry in scope {
                 if entry.kind != EntryKind::Field {
@@ -500,7 +507,8 @@ impl<'k> Emitter<'k, '_> {
             arm.code
                 .push(quote!(break 'penny_resume PennyStep::Done(#value);));
         }
-        self.scopes.pop();
+        let closed = self.scopes.pop().expect("the scope this pushed");
+        arm.lexical.extend(closed);
         arm
     }
 
@@ -1148,6 +1156,7 @@ impl<'k> Emitter<'k, '_> {
                 ran: false,
                 declared: Vec::new(),
                 dead: false,
+                lexical: Vec::new(),
             };
             for name in names {
                 let binding = self.kernel.vars.get(name.id);

@@ -11,6 +11,7 @@ pub mod nested;
 pub mod newcomer;
 pub mod phases;
 pub mod reductions;
+pub mod shadowing;
 
 /// Bit-for-bit equality of kernel outputs: floats compare by `to_bits`, so `-0.0 != 0.0` and
 /// a NaN equals itself only with the same payload. The suite requires a lowered task to give
