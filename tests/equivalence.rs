@@ -247,6 +247,11 @@ proptest! {
     }
 
     #[test]
+    fn iterate_a_copy_matches(arr in prop::array::uniform8(any::<u32>()), n in 0..100u32, b in budgets()) {
+        check_extremes(|| IterateACopy::new(arr, n), iterate_a_copy(arr, n), &b);
+    }
+
+    #[test]
     fn array_iterators_matches(
         values in prop::array::uniform16(0..1000u32),
         weights in prop::array::uniform16(0..1000u32),

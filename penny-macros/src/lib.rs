@@ -41,6 +41,7 @@ mod types;
 mod valid;
 mod vars;
 mod views;
+mod writes;
 
 #[cfg(test)]
 mod tests;

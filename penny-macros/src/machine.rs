@@ -780,6 +780,20 @@ impl<'k> Emitter<'k, '_> {
         } = &l.head
         {
             for source in &items.sources {
+                // `for x in arr` iterates a copy of `arr` taken when the loop starts; the
+                // lowered loop reads `arr` itself, chunk after chunk.
+                let name = source.data.to_string();
+                if let (Access::Value, Some(at)) = (&source.access, crate::writes::write_in(&l.body, &name)) {
+                    self.errors.at_span(
+                        at,
+                        format!(
+                            "`{name}` is changed in the body of the loop that iterates over it: \
+                             Rust iterates over a copy taken when the loop starts, which a \
+                             resumable loop doesn't keep. Iterate over a copy: `let items = \
+                             {name}; for .. in items`"
+                        ),
+                    );
+                }
                 if let Access::Chunks { size, .. } = &source.access {
                     if !crate::pure::is_pure(size, &self.kernel.immutables) {
                         self.errors.at(

@@ -289,7 +289,7 @@ fn check_body(
     errors: &mut Errors,
 ) {
     let reduced: HashSet<String> = spec.reductions.iter().map(|r| r.name.to_string()).collect();
-    let mut finder = Writes::default();
+    let mut finder = crate::writes::Writes::default();
     for stmt in body {
         finder.visit_stmt(stmt);
     }
@@ -318,79 +318,6 @@ fn check_body(
              or compute a flag and test it after the loop",
         );
     }
-}
-
-/// What a split loop's body writes and how it leaves.
-#[derive(Default)]
-struct Writes {
-    /// Root names assigned (`x = `, `x += `, `x[i] = `, `x.f = `, `&mut x`), with a span.
-    assigned: Vec<(String, Span)>,
-    /// Names bound inside the body (a write to them is local to the iteration).
-    local: HashSet<String>,
-    /// `break` / `return` / `?` that leave the iteration.
-    exits: Vec<Span>,
-    /// Loops and closures entered (a `break` inside those stays inside).
-    loops: usize,
-    closures: usize,
-}
-
-fn root_name(e: &Expr) -> Option<&Ident> {
-    match e {
-        Expr::Path(p) => p.path.get_ident(),
-        Expr::Index(i) => root_name(&i.expr),
-        Expr::Field(f) => root_name(&f.base),
-        Expr::Paren(p) => root_name(&p.expr),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => root_name(&u.expr),
-        _ => None,
-    }
-}
-
-impl<'ast> Visit<'ast> for Writes {
-    fn visit_expr(&mut self, e: &'ast Expr) {
-        match e {
-            Expr::Assign(a) => {
-                if let Some(name) = root_name(&a.left) {
-                    self.assigned.push((name.to_string(), a.left.span()));
-                }
-            }
-            Expr::Binary(b) if crate::pure::is_assignment(&b.op) => {
-                if let Some(name) = root_name(&b.left) {
-                    self.assigned.push((name.to_string(), b.left.span()));
-                }
-            }
-            Expr::Reference(r) if r.mutability.is_some() => {
-                if let Some(name) = root_name(&r.expr) {
-                    self.assigned.push((name.to_string(), r.expr.span()));
-                }
-            }
-            Expr::Break(b) if self.closures == 0 && (self.loops == 0 || b.label.is_some()) => {
-                self.exits.push(b.span());
-            }
-            Expr::Return(r) if self.closures == 0 => self.exits.push(r.span()),
-            Expr::Try(t) if self.closures == 0 => self.exits.push(t.question_token.span),
-            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
-                self.loops += 1;
-                syn::visit::visit_expr(self, e);
-                self.loops -= 1;
-                return;
-            }
-            Expr::Closure(_) | Expr::Async(_) => {
-                self.closures += 1;
-                syn::visit::visit_expr(self, e);
-                self.closures -= 1;
-                return;
-            }
-            _ => {}
-        }
-        syn::visit::visit_expr(self, e);
-    }
-
-    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-        self.local.insert(p.ident.to_string());
-        syn::visit::visit_pat_ident(self, p);
-    }
-
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// The fields `machine` gives a split loop.

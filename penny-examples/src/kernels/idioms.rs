@@ -399,3 +399,24 @@ pub fn foreign_copy_types(n: u32, step: core::time::Duration) -> (u64, u128) {
     }
     (hash.0, elapsed.as_nanos())
 }
+
+/// An array changed before a loop that iterates it by value, and, inside the loop, a copy
+/// iterated while the array itself changes: what Penny's error for `for x in arr { arr = .. }`
+/// tells the user to write.
+#[penny::task]
+pub fn iterate_a_copy(arr: [u32; 8], n: u32) -> (u32, [u32; 8]) {
+    let mut arr = arr;
+    for i in 0..n {
+        arr[(i % 8) as usize] ^= i;
+    }
+    let mut s = 0u32;
+    for x in arr {
+        s = s.wrapping_mul(31).wrapping_add(x);
+    }
+    let items = arr;
+    for x in items {
+        s = s.rotate_left(5) ^ x;
+        arr = [s; 8];
+    }
+    (s, arr)
+}
