@@ -247,6 +247,11 @@ proptest! {
     }
 
     #[test]
+    fn tail_loops_in_arms_matches(mode in any::<u8>(), n in 0..3000u32, b in budgets()) {
+        check_extremes(|| TailLoopsInArms::new(mode, n), tail_loops_in_arms(mode, n), &b);
+    }
+
+    #[test]
     fn iterate_a_copy_matches(arr in prop::array::uniform8(any::<u32>()), n in 0..100u32, b in budgets()) {
         check_extremes(|| IterateACopy::new(arr, n), iterate_a_copy(arr, n), &b);
     }

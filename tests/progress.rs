@@ -135,6 +135,7 @@ progress_tests! {
     first_hits_progress: FirstHits(n in 0..500u32, seed in any::<u32>()) total None;
     tail_loop_progress: TailLoop(n in 0..3000u64) total None;
     loops_in_branches_progress: LoopsInBranches(n in 0..3000u32, mode in any::<u8>()) total None;
+    tail_loops_in_arms_progress: TailLoopsInArms(mode in any::<u8>(), n in 0..3000u32) total None;
     tail_match_progress: TailMatch(n in 0..3000u32, mode in any::<u8>()) total None;
     let_else_prologue_progress: LetElsePrologue(values in prop::array::uniform4(any::<u32>()), n in 0..2000u32) total Some(n.into());
     shadow_changes_type_progress: ShadowChangesType(n in 0..3000u32) total Some(2 * u64::from(n));

@@ -185,6 +185,7 @@ relocation_tests! {
     first_hits_relocates: FirstHits / first_hits(n in 0..500u32, seed in any::<u32>());
     tail_loop_relocates: TailLoop / tail_loop(n in 0..3000u64);
     loops_in_branches_relocates: LoopsInBranches / loops_in_branches(n in 0..3000u32, mode in any::<u8>());
+    tail_loops_in_arms_relocates: TailLoopsInArms / tail_loops_in_arms(mode in any::<u8>(), n in 0..3000u32);
     tail_match_relocates: TailMatch / tail_match(n in 0..3000u32, mode in any::<u8>());
     let_else_prologue_relocates: LetElsePrologue / let_else_prologue(values in prop::array::uniform4(any::<u32>()), n in 0..2000u32);
     shadow_changes_type_relocates: ShadowChangesType / shadow_changes_type(n in 0..3000u32);

@@ -262,6 +262,8 @@ pub struct Builder<'e> {
     pub consumed_yields: HashSet<YieldKey>,
     /// The `for` loops (by address) whose `#[penny::split]` the tree took.
     pub consumed_splits: HashSet<usize>,
+    /// The function's output type, for a `loop` whose value is the output.
+    output: Option<syn::Type>,
 }
 
 impl<'e> Builder<'e> {
@@ -273,6 +275,7 @@ impl<'e> Builder<'e> {
             next_binding: first_binding,
             consumed_yields: HashSet::new(),
             consumed_splits: HashSet::new(),
+            output: None,
         }
     }
 
@@ -281,29 +284,27 @@ impl<'e> Builder<'e> {
         self.next_binding
     }
 
-    /// The function body: every loop statement is a phase. A `loop` as the body's tail is
-    /// `let penny_output: OUTPUT = loop {..}; penny_output`.
+    /// The function body: every loop statement is a phase.
     pub fn function_body(&mut self, block: &Block, output: &syn::Type) -> Seq {
-        if let Some(Stmt::Expr(expr, None)) = block.stmts.last() {
-            if matches!(strip_parens(expr), Expr::Loop(_)) {
-                let init = &block.stmts[..block.stmts.len() - 1];
-                let mut seq = self.seq(init, 0, false);
-                let stmt: Stmt = syn::parse_quote!(let penny_output: #output = #expr;);
-                let Stmt::Local(local) = stmt else {
-                    unreachable!("a `let` statement")
-                };
-                let names = self.names(&local.pat, false);
-                let result = LoopResult { local, names };
-                seq.parts.push(Part::Loop(Box::new(self.resumable_loop(
-                    expr,
-                    0,
-                    Some(result),
-                ))));
-                seq.tail = Some(syn::parse_quote!(penny_output));
-                return seq;
-            }
-        }
+        self.output = Some(output.clone());
         self.seq(&block.stmts, 0, true)
+    }
+
+    /// A resumable `loop` whose value is the function's output (the tail of the body, or of
+    /// an arm of a tail `if`/`match`): `let penny_output: OUTPUT = loop {..}; penny_output`.
+    fn output_loop(&mut self, expr: &Expr, depth: usize) -> (Part, Expr) {
+        let output = self
+            .output
+            .clone()
+            .expect("function_body sets the output type");
+        let stmt: Stmt = syn::parse_quote!(let penny_output: #output = #expr;);
+        let Stmt::Local(local) = stmt else {
+            unreachable!("a `let` statement")
+        };
+        let names = self.names(&local.pat, false);
+        let result = LoopResult { local, names };
+        let part = Part::Loop(Box::new(self.resumable_loop(expr, depth, Some(result))));
+        (part, syn::parse_quote!(penny_output))
     }
 
     /// A sequence of statements at a level where loops can be resumable: every loop at
@@ -318,14 +319,28 @@ impl<'e> Builder<'e> {
         }
         let mut tail = None;
         if with_tail {
-            if let Some(Stmt::Expr(expr, None)) = stmts.last() {
+            // The user's own statement (not a copy): the yield points the tree consumes are
+            // known by address, and checked against the function as written.
+            let last: Option<&Stmt> = stmts.last().copied();
+            if let Some(Stmt::Expr(expr, None)) = last {
+                if matches!(strip_parens(expr), Expr::Loop(_))
+                    && self.is_resumable_loop(expr, depth)
+                {
+                    stmts.pop();
+                    let mut parts: Vec<Part> = stmts.iter().map(|s| self.part(s, depth)).collect();
+                    let (part, tail) = self.output_loop(expr, depth);
+                    parts.push(part);
+                    return Seq {
+                        parts,
+                        tail: Some(tail),
+                    };
+                }
                 if !self.is_resumable_loop(expr, depth) {
                     if self.holds_resumable(expr, depth) {
-                        let expr = (*expr).clone();
                         stmts.pop();
                         let mut parts: Vec<Part> =
                             stmts.iter().map(|s| self.part(s, depth)).collect();
-                        parts.push(self.branch(&expr, depth, true));
+                        parts.push(self.branch(expr, depth, true));
                         return Seq { parts, tail: None };
                     }
                     tail = Some(expr.clone());
@@ -449,8 +464,7 @@ impl<'e> Builder<'e> {
                         other => {
                             // `else <expr>` can't be anything but a block or an `if`.
                             arm_names.push(Vec::new());
-                            let stmt = Stmt::Expr(other.clone(), None);
-                            arms.push(self.seq(std::slice::from_ref(&stmt), depth, is_tail));
+                            arms.push(self.expr_seq(other, depth, is_tail));
                             break;
                         }
                     }
@@ -469,10 +483,7 @@ impl<'e> Builder<'e> {
                         Expr::Block(b) if b.label.is_none() => {
                             self.seq(&b.block.stmts, depth, is_tail)
                         }
-                        body => {
-                            let stmt = Stmt::Expr(body.clone(), None);
-                            self.seq(std::slice::from_ref(&stmt), depth, is_tail)
-                        }
+                        body => self.expr_seq(body, depth, is_tail),
                     };
                     arms.push(seq);
                 }
@@ -489,6 +500,38 @@ impl<'e> Builder<'e> {
             arm_names,
             is_tail,
         }))
+    }
+
+    /// An arm written as one expression (`pat => expr`), as [`Self::seq`] builds a block
+    /// holding just that expression, but from the user's expression itself: the yield points
+    /// the tree consumes are known by address.
+    fn expr_seq(&mut self, expr: &Expr, depth: usize, is_tail: bool) -> Seq {
+        if is_tail
+            && matches!(strip_parens(expr), Expr::Loop(_))
+            && self.is_resumable_loop(expr, depth)
+        {
+            let (part, tail) = self.output_loop(expr, depth);
+            return Seq {
+                parts: vec![part],
+                tail: Some(tail),
+            };
+        }
+        let part = if self.is_resumable_loop(expr, depth) {
+            Part::Loop(Box::new(self.resumable_loop(expr, depth, None)))
+        } else if self.holds_resumable(expr, depth) {
+            self.branch(expr, depth, is_tail)
+        } else if is_tail {
+            return Seq {
+                parts: Vec::new(),
+                tail: Some(expr.clone()),
+            };
+        } else {
+            Part::Stmt(Stmt::Expr(expr.clone(), None))
+        };
+        Seq {
+            parts: vec![part],
+            tail: None,
+        }
     }
 
     /// Numbers the names `pat` binds.

@@ -198,6 +198,50 @@ pub fn tail_match(n: u32, mode: u8) -> u64 {
     }
 }
 
+/// Tail `if`/`match` arms that end in a `loop` with a value, are a bare `loop`, or hold a
+/// `let r = loop {..}`: the arms' values are the output. (A `match` arm written as a bare
+/// expression, and a tail branch built from a copy of the user's code, once lost their
+/// yield points: "this loop can't get yield points".)
+#[penny::task]
+pub fn tail_loops_in_arms(mode: u8, n: u32) -> u32 {
+    let mut acc = 1;
+    let mut i = 0;
+    if mode % 4 == 3 {
+        let r = loop {
+            acc = acc * 7 % 1_000_003;
+            i += 1;
+            if i >= n {
+                break acc ^ i;
+            }
+            penny::yield_now!();
+        };
+        r + 1
+    } else {
+        match mode % 4 {
+            0 => loop {
+                acc = acc * 3 % 1_000_003;
+                i += 1;
+                if i >= n {
+                    break acc + i;
+                }
+                penny::yield_now!();
+            },
+            1 => {
+                loop {
+                    acc = acc * 5 % 1_000_003;
+                    i += 1;
+                    if i >= n {
+                        break;
+                    }
+                    penny::yield_now!();
+                }
+                acc
+            }
+            _ => acc + n,
+        }
+    }
+}
+
 /// `let ... else` in the prologue whose binding is carried.
 #[penny::task]
 pub fn let_else_prologue(values: [u32; 4], n: u32) -> u32 {
