@@ -783,7 +783,9 @@ impl<'k> Emitter<'k, '_> {
                 // `for x in arr` iterates a copy of `arr` taken when the loop starts; the
                 // lowered loop reads `arr` itself, chunk after chunk.
                 let name = source.data.to_string();
-                if let (Access::Value, Some(at)) = (&source.access, crate::writes::write_in(&l.body, &name)) {
+                if let (Access::Value, Some(at)) =
+                    (&source.access, crate::writes::write_in(&l.body, &name))
+                {
                     self.errors.at_span(
                         at,
                         format!(
