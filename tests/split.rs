@@ -5,7 +5,7 @@
 
 mod support;
 
-use penny::{Out, Pool};
+use penny::{In, Out, Pool};
 use proptest::prelude::*;
 
 fn hash(i: u64) -> u64 {
@@ -240,6 +240,32 @@ fn a_split_loop_after_a_cheap_loop_still_spreads_over_the_workers() {
     );
 }
 
+/// A split loop over `chunks(k)` of a buffer whose length `k` needn't divide: a part joined
+/// back runs one empty chunk at the count, whose start is past the data's end (it panicked
+/// with "range start index .. out of range" before the chunk's start was clamped).
+#[penny::task]
+fn chunk_sums(data: In<u64>, k: usize) -> (u64, u64) {
+    let mut weighted = 0u64;
+    #[penny::split(reduce(weighted = +))]
+    for (i, chunk) in data.chunks(k).enumerate() {
+        let mut h = i as u64;
+        for &x in chunk {
+            h = hash(h ^ x);
+        }
+        weighted = weighted.wrapping_add(h);
+    }
+    let mut lasts = 0u64;
+    #[penny::split(reduce(lasts = ^))]
+    for chunk in data.chunks(k) {
+        lasts ^= chunk[chunk.len() - 1].wrapping_mul(chunk.len() as u64);
+    }
+    (weighted, lasts)
+}
+
+fn hashes(n: u64) -> In<u64> {
+    In::new(Vec::leak((0..n).map(hash).collect()))
+}
+
 fn arrays() -> ([u32; 64], [u32; 64]) {
     let a = core::array::from_fn(|i| hash(i as u64) as u32 % 1000);
     let b = core::array::from_fn(|i| hash(100 + i as u64) as u32 % 1000);
@@ -270,6 +296,8 @@ proptest! {
         let lowered = Out::<u64>::leak_filled((rows * cols) as usize, 0);
         prop_assert_eq!(support::run_with_splits(Phases::new(lowered, rows, cols), &budgets, &choices), phases(plain, rows, cols));
         prop_assert_eq!(lowered.to_vec(), plain.to_vec());
+        let (data, k) = (hashes(n % 300), 1 + lo as usize % 7);
+        prop_assert_eq!(support::run_with_splits(ChunkSums::new(data, k), &budgets, &choices), chunk_sums(data, k));
     }
 }
 
@@ -297,6 +325,9 @@ fn split_kernels_on_pools_of_every_size() {
         assert_eq!(col.join(), Ok(collatz_total(30_000)));
         assert_eq!(ph.join(), Ok(phases(plain, rows as u32, cols as u32)));
         assert_eq!(lowered.to_vec(), plain.to_vec());
+        let data = hashes(100_001);
+        let chunks = pool.spawn(ChunkSums::new(data, 3));
+        assert_eq!(chunks.join(), Ok(chunk_sums(data, 3)), "{workers} workers");
     }
 }
 

@@ -1416,8 +1416,10 @@ fn items_chunk(items: &ItemsHead, done: &Ident) -> TokenStream {
                 Access::Ref => quote!(#data[#from..#to].iter()),
                 Access::Value => quote!(#data[#from..#to].iter().copied()),
                 // `(size)`: an operand of `*` (no lint for these parentheses).
+                // Both ends clamped: the last chunk may be short, and an empty chunk may start
+                // at the count itself, past the data's end (a split loop's part after a join).
                 Access::Chunks { size, exact: false } => quote! {
-                    #data[#from * (#size)..::core::cmp::min(#to * (#size), #data.len())].chunks(#size)
+                    #data[::core::cmp::min(#from * (#size), #data.len())..::core::cmp::min(#to * (#size), #data.len())].chunks(#size)
                 },
                 Access::Chunks { size, exact: true } => {
                     quote!(#data[#from * (#size)..#to * (#size)].chunks_exact(#size))
