@@ -28,6 +28,9 @@ pub struct SplitSpec {
     pub span: Span,
     /// The declared reductions, in the order written.
     pub reductions: Vec<Reduction>,
+    /// The attribute didn't parse (reported): which variables it reduces is unknown, so the
+    /// body's writes aren't checked against it.
+    pub malformed: bool,
 }
 
 /// `name = op` in `reduce(...)`.
@@ -74,13 +77,13 @@ pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Option<SplitSpec> {
             );
             continue;
         }
-        let reductions = match &attr.meta {
-            syn::Meta::Path(_) => Vec::new(),
+        let (reductions, malformed) = match &attr.meta {
+            syn::Meta::Path(_) => (Vec::new(), false),
             syn::Meta::List(list) => match syn::parse2::<Options>(list.tokens.clone()) {
-                Ok(options) => options.0,
+                Ok(options) => (options.0, false),
                 Err(error) => {
                     errors.push(error);
-                    Vec::new()
+                    (Vec::new(), true)
                 }
             },
             syn::Meta::NameValue(nv) => {
@@ -88,7 +91,7 @@ pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Option<SplitSpec> {
                     nv,
                     "write `#[penny::split]` or `#[penny::split(reduce(sum = +))]`",
                 );
-                Vec::new()
+                (Vec::new(), true)
             }
         };
         let mut seen = HashSet::new();
@@ -100,6 +103,7 @@ pub fn parse(attrs: &[Attribute], errors: &mut Errors) -> Option<SplitSpec> {
         found = Some(SplitSpec {
             span: attr.span(),
             reductions,
+            malformed,
         });
     }
     found
@@ -160,6 +164,13 @@ fn parse_op(input: ParseStream) -> syn::Result<ReduceOp> {
     } else if look.peek(Token![^]) {
         let t: Token![^] = input.parse()?;
         builtin("BitXor", t.span)
+    } else if input.peek(Token![-]) {
+        let t: Token![-] = input.parse()?;
+        Err(syn::Error::new(
+            t.span,
+            "there is no `-` reduction: a loop that subtracts (`acc -= x`) reduces with `+`, \
+             since what each half subtracts adds up",
+        ))
     } else if look.peek(Ident) {
         let name: Ident = input.parse()?;
         match name.to_string().as_str() {
@@ -295,7 +306,7 @@ fn check_body(
     }
     let mut reported = HashSet::new();
     for (name, at) in &finder.assigned {
-        if finder.local.contains(name) || reduced.contains(name) || !outer(name) {
+        if spec.malformed || finder.local.contains(name) || reduced.contains(name) || !outer(name) {
             continue;
         }
         if reported.insert(name.clone()) {

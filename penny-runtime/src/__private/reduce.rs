@@ -5,8 +5,9 @@
 //! half combines the task's value with the half's (`combine(mine, half's)`: the half covers
 //! the iterations right after the task's part, so the order of the plain loop is kept).
 //!
-//! - Integers: `+ - *` wrap (the plain function panics on overflow in debug builds; where
-//!   it doesn't overflow the results are equal), `min`, `max`, `& | ^`.
+//! - Integers: `+ *` wrap (the plain function panics on overflow in debug builds; where
+//!   it doesn't overflow the results are equal; a loop that subtracts, `acc -= x`, reduces
+//!   with `+`), `min`, `max`, `& | ^`.
 //! - Floats: `+ *`, and `min`/`max` as IEEE 754-2019 `minimum`/`maximum`: a NaN on either
 //!   side gives NaN, and `-0.0 < +0.0`.
 //! - `bool`: `& | ^` (`min` is `&`, `max` is `|`).
