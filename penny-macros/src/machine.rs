@@ -964,6 +964,21 @@ impl<'k> Emitter<'k, '_> {
                 continue;
             };
             let binding = self.kernel.vars.get(id);
+            if let (crate::split::ReduceOp::Builtin(_), Some(ty)) = (&r.op, &binding.ty) {
+                if let Some(kind) = crate::split::never_builtin(ty) {
+                    // Said here once, instead of by rustc at every use of the reduction.
+                    self.errors.at(
+                        &r.name,
+                        format!(
+                            "a split loop can't reduce `{name}`, {kind}, with a built-in \
+                             operator: those take integers, floats, `bool` and arrays of them. \
+                             Name a combine function and the value a half starts from: \
+                             `reduce({name} = (merge, IDENTITY))`"
+                        ),
+                    );
+                    continue;
+                }
+            }
             let op = crate::split::ReduceOpTokens::from(&r.op);
             let partials = match (partials, &binding.ty) {
                 (Some(p), Some(ty)) if !binding.opaque() => Some((p.clone(), ty.clone())),

@@ -146,6 +146,23 @@ impl Parse for Options {
     }
 }
 
+/// What `ty` is, when it is a type no built-in reduction takes whatever the names in it
+/// stand for: an `Option`, a tuple, a reference, a slice or `str`. (A plain name may be an
+/// alias of an integer, so only these shapes are refused before rustc sees them.)
+pub fn never_builtin(ty: &syn::Type) -> Option<&'static str> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            (last.ident == "Option" && !last.arguments.is_empty()).then_some("an `Option`")
+        }
+        syn::Type::Tuple(t) if !t.elems.is_empty() => Some("a tuple"),
+        syn::Type::Reference(_) => Some("a reference"),
+        syn::Type::Slice(_) => Some("a slice"),
+        syn::Type::Paren(p) => never_builtin(&p.elem),
+        _ => None,
+    }
+}
+
 fn parse_op(input: ParseStream) -> syn::Result<ReduceOp> {
     let builtin = |name: &str, span: Span| Ok(ReduceOp::Builtin(Ident::new(name, span)));
     let look = input.lookahead1();
