@@ -158,6 +158,7 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     split::check_unconsumed(&func.block, &consumed_splits, &mut errors);
     valid::check_hidden_loops(&body, &mut errors);
     let vars = vars::analyze(&args, &body, count, &output, &mut errors);
+    valid::check_local_item_types(&func, &vars, &mut errors);
     // Writes through a buffer view argument are what split loops are for: not carried
     // variables to reduce.
     let outer: std::collections::HashSet<String> = vars

@@ -457,3 +457,80 @@ pub fn check_reserved_names(func: &ItemFn, errors: &mut Errors) {
     }
     reserved.visit_block(&func.block);
 }
+
+/// Rule: the type of a variable kept in the state names nothing declared inside the kernel
+/// (a `const` in an array length, a local `struct`, `enum`, `type` or `use`): the state
+/// struct sits outside the function, where those names mean nothing.
+pub fn check_local_item_types(func: &ItemFn, vars: &crate::vars::Vars, errors: &mut Errors) {
+    /// The names items inside the body declare, and those its `use`s import.
+    #[derive(Default)]
+    struct LocalItems(HashSet<String>, HashSet<String>);
+    impl<'ast> Visit<'ast> for LocalItems {
+        fn visit_item(&mut self, item: &'ast syn::Item) {
+            let ident = match item {
+                syn::Item::Const(i) => Some(&i.ident),
+                syn::Item::Static(i) => Some(&i.ident),
+                syn::Item::Struct(i) => Some(&i.ident),
+                syn::Item::Enum(i) => Some(&i.ident),
+                syn::Item::Union(i) => Some(&i.ident),
+                syn::Item::Type(i) => Some(&i.ident),
+                syn::Item::Trait(i) => Some(&i.ident),
+                syn::Item::Fn(i) => Some(&i.sig.ident),
+                syn::Item::Use(u) => {
+                    self.visit_use_tree(&u.tree);
+                    None
+                }
+                _ => None,
+            };
+            if let Some(ident) = ident {
+                self.0.insert(ident.to_string());
+            }
+            // Items nested in these items are not the body's.
+        }
+        fn visit_use_name(&mut self, n: &'ast syn::UseName) {
+            self.1.insert(n.ident.to_string());
+        }
+        fn visit_use_rename(&mut self, r: &'ast syn::UseRename) {
+            self.1.insert(r.rename.to_string());
+        }
+    }
+    /// Every identifier a type mentions (paths, and expressions such as array lengths).
+    #[derive(Default)]
+    struct Idents(Vec<syn::Ident>);
+    impl<'ast> Visit<'ast> for Idents {
+        fn visit_ident(&mut self, i: &'ast syn::Ident) {
+            self.0.push(i.clone());
+        }
+    }
+    let mut items = LocalItems::default();
+    items.visit_block(&func.block);
+    if items.0.is_empty() && items.1.is_empty() {
+        return;
+    }
+    for binding in vars.bindings.iter().filter(|b| b.carried && !b.is_arg) {
+        let Some(ty) = &binding.ty else { continue };
+        let mut idents = Idents::default();
+        idents.visit_type(ty);
+        let local = |i: &&syn::Ident| {
+            let name = i.to_string();
+            items.0.contains(&name) || items.1.contains(&name)
+        };
+        if let Some(item) = idents.0.iter().find(local) {
+            let ty = quote::quote!(#ty).to_string();
+            let (how, fix) = if items.0.contains(&item.to_string()) {
+                ("is declared", format!("Declare `{item}` outside the function"))
+            } else {
+                ("is imported", "Move the `use` outside the function".to_owned())
+            };
+            errors.at(
+                &binding.ident,
+                format!(
+                    "`{}` is kept in the task's state, and its type `{ty}` names `{item}`, which \
+                     {how} inside the kernel: the state struct Penny generates sits outside \
+                     the function and can't see it. {fix}",
+                    binding.ident
+                ),
+            );
+        }
+    }
+}
