@@ -389,14 +389,7 @@ pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
         closures: 0,
         errors,
     };
-    for part in &body.parts {
-        if let Part::Stmt(stmt) = part {
-            finder.visit_stmt(stmt);
-        }
-    }
-    if let Some(tail) = &body.tail {
-        finder.visit_expr(tail);
-    }
+    finder.seq(body);
 }
 
 struct HiddenLoops<'a> {
@@ -405,14 +398,31 @@ struct HiddenLoops<'a> {
 }
 
 impl HiddenLoops<'_> {
+    /// A sequence at the level of the function body: its own statements, `let`s and tail,
+    /// and the arms of its `if`/`match` statements with phases (the same level).
+    fn seq(&mut self, seq: &Seq) {
+        for part in &seq.parts {
+            match part {
+                Part::Stmt(stmt) => self.visit_stmt(stmt),
+                Part::Let(l) => self.visit_local(&l.local),
+                Part::Branch(b) => b.arms.iter().for_each(|arm| self.seq(arm)),
+                Part::Loop(_) => {}
+            }
+        }
+        if let Some(tail) = &seq.tail {
+            self.visit_expr(tail);
+        }
+    }
+
     fn report(&mut self, keyword: proc_macro2::Span) {
         if self.closures == 0 {
             self.errors.at_span(
                 keyword,
                 "this loop is inside an expression, where Penny can't give it yield points: it \
                  would hold its worker until it ends. Make it a statement of the function body \
-                 (a phase of the task), e.g. hoist the condition into the range: \
-                 `for i in 0..if cond { n } else { 0 } { ... }`",
+                 (a phase of the task): hoist a condition into the range (`for i in 0..if cond \
+                 { n } else { 0 } { ... }`), or give a variable its value before or after the \
+                 loop instead of from a block around it",
             );
         }
     }
