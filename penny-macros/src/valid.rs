@@ -528,9 +528,15 @@ pub fn check_local_item_types(func: &ItemFn, vars: &crate::vars::Vars, errors: &
         if let Some(item) = idents.0.iter().find(local) {
             let ty = quote::quote!(#ty).to_string();
             let (how, fix) = if items.0.contains(&item.to_string()) {
-                ("is declared", format!("Declare `{item}` outside the function"))
+                (
+                    "is declared",
+                    format!("Declare `{item}` outside the function"),
+                )
             } else {
-                ("is imported", "Move the `use` outside the function".to_owned())
+                (
+                    "is imported",
+                    "Move the `use` outside the function".to_owned(),
+                )
             };
             errors.at(
                 &binding.ident,
