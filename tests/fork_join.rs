@@ -141,6 +141,55 @@ fn joins_from_inside_a_task_on_one_worker_do_not_deadlock() {
     }
 }
 
+/// Slots of the pool below: enough parents that helping joins nesting once per parent (each
+/// helps the next parent, whose join helps the next) passes std's 2 MiB worker stack.
+const MANY_PARENTS: usize = 3000;
+
+/// A one-worker pool with a slot for every [`Waiting`] parent.
+fn crowded_worker() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| Pool::builder().workers(1).slots(MANY_PARENTS + 8).build())
+}
+
+static OPEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Yields until [`OPEN`], then joins two children inside its `step`.
+#[derive(Clone, Copy)]
+struct Waiting {
+    n: u64,
+}
+
+impl Task for Waiting {
+    type Output = u64;
+    fn step(&mut self, _budget: u32) -> penny::Step<u64> {
+        if !OPEN.load(std::sync::atomic::Ordering::SeqCst) {
+            return penny::Step::Yielded;
+        }
+        let (a, b) = crowded_worker().join(Triangle::new(self.n), Triangle::new(self.n + 1));
+        penny::Step::Done(a.unwrap() + b.unwrap())
+    }
+    fn progress(&self) -> penny::Progress {
+        penny::Progress::default()
+    }
+}
+
+/// Thousands of parents in slots, all joining at once on one worker: a join helps the other
+/// ready parents, which join in turn, nesting on the worker's stack once per parent. It
+/// overflowed std's 2 MiB stack (the process aborted); the default stack now grows with the
+/// slots.
+#[test]
+fn thousands_of_parents_joining_on_one_worker_fit_its_stack() {
+    let pool = crowded_worker();
+    let handles: Vec<_> = (0..MANY_PARENTS as u64)
+        .map(|n| pool.spawn(Waiting { n }))
+        .collect();
+    OPEN.store(true, std::sync::atomic::Ordering::SeqCst);
+    for (n, h) in handles.into_iter().enumerate() {
+        let n = n as u64;
+        assert_eq!(h.join(), Ok(triangle(n) + triangle(n + 1)));
+    }
+}
+
 /// Wakes by unparking the thread that polls.
 struct Unpark(std::thread::Thread);
 impl Wake for Unpark {

@@ -33,6 +33,7 @@ impl Backend for Loom {
         &self,
         _pool: usize,
         _index: usize,
+        _stack: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {
         let thread = loom::thread::spawn(body);

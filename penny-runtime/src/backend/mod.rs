@@ -54,12 +54,15 @@ impl Spins {
 /// What the scheduler needs from a platform.
 pub(crate) trait Backend: Send + Sync + 'static {
     /// Starts worker `index` of pool `pool` (an id, stable while the pool lives) running
-    /// `body`; the returned closure waits for it to end (on wasm it returns at once: the page's
-    /// main thread may not block, see `pool::lifecycle`).
+    /// `body` on a stack of `stack` bytes where the platform lets a thread's stack be sized
+    /// (native threads; elsewhere it is ignored); the returned closure waits for it to end
+    /// (on wasm it returns at once: the page's main thread may not block, see
+    /// `pool::lifecycle`).
     fn spawn_worker(
         &self,
         pool: usize,
         index: usize,
+        stack: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String>;
     /// Blocks while `word` holds `expected` (may return spuriously), like `futex_wait` or

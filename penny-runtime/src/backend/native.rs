@@ -20,10 +20,12 @@ impl Backend for Native {
         &self,
         _pool: usize,
         index: usize,
+        stack: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {
         let thread = std::thread::Builder::new()
             .name(format!("penny-worker-{index}"))
+            .stack_size(stack)
             .spawn(body)
             .map_err(|e| format!("could not start worker {index}: {e}"))?;
         Ok(Box::new(move || thread.join()))

@@ -414,6 +414,7 @@ impl Backend for Sim {
         &self,
         _pool: usize,
         index: usize,
+        _stack: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {
         let join = spawn(format!("worker-{index}"), body);

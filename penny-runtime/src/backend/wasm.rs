@@ -22,6 +22,7 @@ impl Backend for Wasm {
         &self,
         pool: usize,
         index: usize,
+        _stack: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {
         crate::web::start_worker(pool, index, body)?;

@@ -12,7 +12,10 @@
 //!   themselves joining), the target may still wait in the spawner-side queue. The joiner
 //!   takes its entry out of that queue and runs it to its end itself, in an allocation of
 //!   its own ([`crate::owned::Inline`]), stepping more urgent work in between: a chain of
-//!   joins never deadlocks on slots.
+//!   joins never deadlocks on slots. It does so before it helps with other ready tasks:
+//!   those may be parents joining their own children, and helping one nests its join on
+//!   this worker's stack (parents filling every slot would nest as deep as there are
+//!   slots).
 //! - **Nothing to run.** The joiner flags the cell `PendingHelper` and parks on the work
 //!   epoch (as an idle worker, so new work wakes it too); the completer of a
 //!   `PendingHelper` cell bumps the epoch and wakes every parked worker
@@ -149,15 +152,19 @@ impl Shared {
         let mut rng = 0x2545_F491u32 ^ (me as u32).wrapping_mul(0x9E37_79B9) | 1;
         while !target.is_complete() {
             self.point();
-            if let Some(index) = self.find_task(me as usize, &mut rng) {
-                self.run(me, index, Some(target));
-                continue;
-            }
+            // The target itself first, when it waits for a slot: other ready tasks may be
+            // parents joining children of their own, and helping one nests its join on this
+            // stack. With every slot held by such parents, helping them first nested as deep
+            // as there were parents and overflowed the worker's stack.
             if target.slot.load(SeqCst) == NO_SLOT {
                 if let Some(entry) = self.take_waiting(target) {
                     self.run_inline(me, entry, &mut rng);
                     continue;
                 }
+            }
+            if let Some(index) = self.find_task(me as usize, &mut rng) {
+                self.run(me, index, Some(target));
+                continue;
             }
             self.park_helping(target);
         }

@@ -72,6 +72,7 @@ impl Shared {
         let started = this.backend.spawn_worker(
             this.id(),
             me as usize,
+            this.worker_stack,
             Box::new(move || {
                 // Counts the exit even if the loop unwinds (a scheduler bug), so a shutdown
                 // still cleans up.

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub(super) pending_len: AtomicU32,
     pub(super) pending_cap: usize,
     pub(super) time_slice_ns: u64,
+    /// Bytes of stack for each worker thread (native; see `PoolBuilder::stack_size`).
+    pub(super) worker_stack: usize,
     /// The backend's spin limits, read once.
     pub(crate) spins: Spins,
     /// Whether the backend wants `point` calls (the simulation), read once.
@@ -54,6 +56,7 @@ impl Shared {
         backend: &'static dyn Backend,
         pending_cap: usize,
         time_slice_ns: u64,
+        worker_stack: usize,
     ) -> Shared {
         let region = Region::new(layout);
         slot::init_free_list(&region);
@@ -72,6 +75,7 @@ impl Shared {
             pending_len: AtomicU32::new(0),
             pending_cap,
             time_slice_ns,
+            worker_stack,
             spins: backend.spins(),
             simulated: backend.simulated(),
             spawners_may_park: backend.spawners_may_park(),
