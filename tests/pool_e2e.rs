@@ -176,3 +176,57 @@ fn progress_through_the_handle_reaches_the_total() {
         .expect("finishes")
         .bit_eq(&mean_deviation(200_000, 7)));
 }
+
+/// A task that drops the last `Arc<Pool>` of its own pool: `Pool::drop` runs on that pool's
+/// worker, which can't wait for itself. It used to try ("failed to join thread: Resource
+/// deadlock avoided", the task's result); now the task finishes, and what the pool had left
+/// is cancelled once that worker leaves its loop.
+#[test]
+fn a_task_may_drop_the_last_reference_to_its_own_pool() {
+    use penny::{Progress, Step, Task};
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::{Arc, Mutex};
+    static LAST: Mutex<Option<Arc<Pool>>> = Mutex::new(None);
+    static GO: AtomicBool = AtomicBool::new(false);
+    #[derive(Clone, Copy)]
+    struct DropsItsPool;
+    impl Task for DropsItsPool {
+        type Output = u8;
+        fn step(&mut self, _budget: u32) -> Step<u8> {
+            if !GO.load(SeqCst) {
+                std::thread::sleep(Duration::from_micros(100));
+                return Step::Yielded;
+            }
+            let pool = LAST.lock().unwrap().take().expect("the pool");
+            assert_eq!(Arc::strong_count(&pool), 1, "the last reference");
+            drop(pool);
+            Step::Done(1)
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+    /// Never finishes on its own.
+    #[derive(Clone, Copy)]
+    struct Forever;
+    impl Task for Forever {
+        type Output = ();
+        fn step(&mut self, _budget: u32) -> Step<()> {
+            std::thread::sleep(Duration::from_micros(100));
+            Step::Yielded
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+    let pool = Arc::new(Pool::builder().workers(2).build());
+    *LAST.lock().unwrap() = Some(pool.clone());
+    let dropper = pool.spawn(DropsItsPool);
+    let others: Vec<_> = (0..4).map(|_| pool.spawn(Forever)).collect();
+    drop(pool);
+    GO.store(true, SeqCst);
+    assert_eq!(dropper.join(), Ok(1));
+    for other in others {
+        assert_eq!(other.join(), Err(TaskError::Cancelled));
+    }
+}

@@ -117,7 +117,13 @@ impl Shared {
         // cleanup below, or the tasks still queued would never complete: the first such
         // panic is raised again once everything is cancelled.
         let mut worker_panic = None;
-        for join in joins {
+        let me = self.current_worker();
+        for (index, join) in joins.into_iter().enumerate() {
+            // Dropped by one of its own tasks: that worker can't wait for itself. It leaves
+            // its loop once the task's chunk returns, and the last worker out cleans up.
+            if me == Some(index as u16) {
+                continue;
+            }
             if let Err(panic) = join() {
                 worker_panic.get_or_insert(panic);
             }
