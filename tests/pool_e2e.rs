@@ -230,3 +230,47 @@ fn a_task_may_drop_the_last_reference_to_its_own_pool() {
         assert_eq!(other.join(), Err(TaskError::Cancelled));
     }
 }
+
+/// `queue(0)`: no task waits for a slot, so `spawn` blocks while every slot is taken (it
+/// used to queue one task anyway, as `queue(1)` does).
+#[test]
+fn queue_zero_makes_spawn_wait_for_a_slot() {
+    use penny::{Progress, Step, Task};
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::{mpsc, Arc};
+    static RELEASE: AtomicBool = AtomicBool::new(false);
+    #[derive(Clone, Copy)]
+    struct HoldsTheSlot;
+    impl Task for HoldsTheSlot {
+        type Output = u8;
+        fn step(&mut self, _budget: u32) -> Step<u8> {
+            if RELEASE.load(SeqCst) {
+                Step::Done(1)
+            } else {
+                std::thread::sleep(Duration::from_micros(100));
+                Step::Yielded
+            }
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+    }
+    let pool = Arc::new(Pool::builder().workers(1).slots(1).queue(0).build());
+    let holder = pool.spawn(HoldsTheSlot);
+    let (spawned, returned) = mpsc::channel();
+    let spawner = {
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            let handle = pool.spawn(GcdSteps::new(1071, 462));
+            spawned.send(()).unwrap();
+            handle.join()
+        })
+    };
+    assert!(
+        returned.recv_timeout(Duration::from_millis(200)).is_err(),
+        "spawn returned while the only slot was taken and no task may wait"
+    );
+    RELEASE.store(true, SeqCst);
+    assert_eq!(holder.join(), Ok(1));
+    assert_eq!(spawner.join().unwrap(), Ok(gcd_steps(1071, 462)));
+}

@@ -112,7 +112,7 @@ impl Shared {
             write: kind::writer(task),
             progress,
         };
-        let cap = self.pending_cap.max(1);
+        let cap = self.pending_cap;
         loop {
             {
                 let mut queue = self.pending.lock();
