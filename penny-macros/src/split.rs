@@ -549,7 +549,9 @@ pub fn leaf_arm(l: &SplitLoop, c: Chunk) -> TokenStream {
             };
             let penny_take = penny_end - self.#done;
             #restrict
+            let penny_part = ::penny::__private::SplitPart::enter();
             #chunk
+            drop(penny_part);
             penny_budget -= penny_take;
             self.#done = penny_end;
             #leaves

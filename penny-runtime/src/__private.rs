@@ -14,6 +14,8 @@ pub mod reduce;
 mod state;
 #[cfg(not(loom))]
 mod views;
+#[cfg(not(loom))]
+pub use crate::buffer::SplitPart;
 pub use cursor::{item_of, RangeBits, SavedRange};
 pub use js::{assert_js_arg, assert_js_output, JsArg, JsOutput};
 pub use state::{

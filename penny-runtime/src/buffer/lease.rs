@@ -41,6 +41,10 @@ pub enum BufferBusy {
     Written,
     /// Someone reads it, and writing needs it alone.
     Read,
+    /// A writable view opened inside a `#[penny::split]` loop other than through the task's
+    /// own view arguments (a copy of one in another argument, say): each part of the loop
+    /// would get all of it.
+    SplitPart,
 }
 
 impl core::fmt::Display for BufferBusy {
@@ -49,6 +53,7 @@ impl core::fmt::Display for BufferBusy {
             BufferBusy::Freed => "the buffer of this view was freed: keep the `Buffer` alive while views of it are used",
             BufferBusy::Written => "the buffer is being written (by a task holding a writable view of it, or by its owner): join that task, or drop the owner's guard, first",
             BufferBusy::Read => "the buffer is being read (by a task holding a view of it, or by its owner): writing needs it alone; join those tasks, or drop the owner's guard, first",
+            BufferBusy::SplitPart => "a writable view can't be opened inside a `#[penny::split]` loop: every part of the loop would get all of it. Write through the task's own view arguments, which Penny narrows to each part's stripes or tiles",
         })
     }
 }
@@ -126,6 +131,29 @@ pub(crate) fn take_all<T: crate::Task>(task: &T, holder: usize) -> Result<Vec<Ta
 thread_local! {
     /// The completion cell of the task this thread runs (0: none).
     static HOLDER: Cell<usize> = const { Cell::new(0) };
+    /// The completion cell of the task whose split-loop chunk this thread runs (0: none).
+    static SPLIT_PART: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks a chunk of a `#[penny::split]` loop while it runs (the generated code enters it
+/// after narrowing the task's view arguments to the part): inside, the running task's
+/// writable views open only through those arguments. A copy of one elsewhere (in a struct
+/// argument, say) would give every part the whole buffer, and parts run at once. A task a
+/// join helps run meanwhile is another holder, which this doesn't touch.
+#[derive(Debug)]
+pub struct SplitPart(usize);
+
+impl SplitPart {
+    /// Enters a chunk of the running task's split loop.
+    pub fn enter() -> SplitPart {
+        SplitPart(SPLIT_PART.with(|part| part.replace(current_holder())))
+    }
+}
+
+impl Drop for SplitPart {
+    fn drop(&mut self) {
+        SPLIT_PART.with(|part| part.set(self.0));
+    }
 }
 
 /// Records the task a worker runs while alive; restores the outer one after (a join that
@@ -172,6 +200,10 @@ impl OpenLease {
         let holder = current_holder();
         let lock = if view.write {
             if holder != 0 && view.header.written_by(holder) {
+                if SPLIT_PART.with(Cell::get) == holder {
+                    view.header.release();
+                    return Err(BufferBusy::SplitPart);
+                }
                 Lock::None
             } else if view.header.lock_write(next_token()) {
                 Lock::Write

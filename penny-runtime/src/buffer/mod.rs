@@ -27,7 +27,7 @@ mod tiles;
 mod view;
 
 pub(crate) use lease::{take_all, Holder, TaskLease};
-pub use lease::{BufferBusy, ViewRef};
+pub use lease::{BufferBusy, SplitPart, ViewRef};
 pub use tiles::{Tiles, TilesGuard, TilesPart};
 pub use view::{Stripes, StripesGuard, StripesPart, View, ViewGuard, ViewSlice};
 
