@@ -360,8 +360,11 @@ fn outside(index: usize, lo: usize, hi: usize, len: usize, cols: usize) -> ! {
     }
     panic!(
         "penny: element {index} is outside the stripes this part of the split loop owns \
-         ({lo}..{hi}, {cols} per iteration): in a `#[penny::split]` loop, iteration k may touch \
-         only elements k * width .. (k + 1) * width of a `Stripes` view"
+         ({lo}..{hi}, {cols} per iteration): in a `#[penny::split]` loop, iteration k (counted \
+         from 0 at the loop's first iteration, whatever its range starts at) may touch only \
+         elements k * width .. (k + 1) * width of a `Stripes` view. So a loop over `1..n - 1` \
+         writing element `i` writes outside its stripe: split a loop over the whole range \
+         (`for i in 0..n`, iteration i writing element i) and handle the edges in its body"
     );
 }
 
