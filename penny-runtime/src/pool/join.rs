@@ -12,10 +12,12 @@
 //!   themselves joining), the target may still wait in the spawner-side queue. The joiner
 //!   takes its entry out of that queue and runs it to its end itself, in an allocation of
 //!   its own ([`crate::owned::Inline`]), stepping more urgent work in between: a chain of
-//!   joins never deadlocks on slots. It does so before it helps with other ready tasks:
-//!   those may be parents joining their own children, and helping one nests its join on
-//!   this worker's stack (parents filling every slot would nest as deep as there are
-//!   slots).
+//!   joins never deadlocks on slots. It does so before it helps with other ready tasks.
+//! - **Stack.** A helped task that joins in turn nests its own helping join on this
+//!   worker's stack: at most once per task in a slot (each runs on one worker at a time).
+//!   With every slot held by joining parents on one worker that is as deep as there are
+//!   slots, which is why a worker's default stack grows with them
+//!   ([`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
 //! - **Nothing to run.** The joiner flags the cell `PendingHelper` and parks on the work
 //!   epoch (as an idle worker, so new work wakes it too); the completer of a
 //!   `PendingHelper` cell bumps the epoch and wakes every parked worker
@@ -152,10 +154,9 @@ impl Shared {
         let mut rng = 0x2545_F491u32 ^ (me as u32).wrapping_mul(0x9E37_79B9) | 1;
         while !target.is_complete() {
             self.point();
-            // The target itself first, when it waits for a slot: other ready tasks may be
-            // parents joining children of their own, and helping one nests its join on this
-            // stack. With every slot held by such parents, helping them first nested as deep
-            // as there were parents and overflowed the worker's stack.
+            // The target itself first, when it waits for a slot: running it needs nothing
+            // else, while a ready task helped instead may join in turn and nest on this
+            // stack (see the module docs).
             if target.slot.load(SeqCst) == NO_SLOT {
                 if let Some(entry) = self.take_waiting(target) {
                     self.run_inline(me, entry, &mut rng);
