@@ -317,49 +317,52 @@ impl<'e> Builder<'e> {
                 stmts.pop();
             }
         }
-        let mut tail = None;
         if with_tail {
             // The user's own statement (not a copy): the yield points the tree consumes are
             // known by address, and checked against the function as written.
-            let last: Option<&Stmt> = stmts.last().copied();
-            if let Some(Stmt::Expr(expr, None)) = last {
-                if matches!(strip_parens(expr), Expr::Loop(_))
-                    && self.is_resumable_loop(expr, depth)
-                {
-                    stmts.pop();
-                    let mut parts: Vec<Part> = stmts.iter().map(|s| self.part(s, depth)).collect();
-                    let (part, tail) = self.output_loop(expr, depth);
-                    parts.push(part);
-                    return Seq {
-                        parts,
-                        tail: Some(tail),
-                    };
-                }
-                if !self.is_resumable_loop(expr, depth) {
-                    if self.holds_resumable(expr, depth) {
-                        stmts.pop();
-                        let mut parts: Vec<Part> =
-                            stmts.iter().map(|s| self.part(s, depth)).collect();
-                        parts.push(self.branch(expr, depth, true));
-                        return Seq { parts, tail: None };
-                    }
-                    tail = Some(expr.clone());
-                    stmts.pop();
-                }
+            if let Some(Stmt::Expr(expr, None)) = stmts.last().copied() {
+                stmts.pop();
+                let mut parts: Vec<Part> = stmts.iter().map(|s| self.part(s, depth)).collect();
+                let (part, tail) = self.output_expr(expr, depth);
+                parts.extend(part);
+                return Seq { parts, tail };
             }
         }
         let parts = stmts.into_iter().map(|s| self.part(s, depth)).collect();
-        Seq { parts, tail }
+        Seq { parts, tail: None }
+    }
+
+    /// The last expression of a sequence whose value is the function's output (the body, or
+    /// an arm of a tail `if`/`match`): the part it runs as, if any, and the output.
+    fn output_expr(&mut self, expr: &Expr, depth: usize) -> (Option<Part>, Option<Expr>) {
+        if matches!(strip_parens(expr), Expr::Loop(_)) && self.is_resumable_loop(expr, depth) {
+            let (part, tail) = self.output_loop(expr, depth);
+            return (Some(part), Some(tail));
+        }
+        match self.loop_part(expr, depth, true) {
+            Some(part) => (Some(part), None),
+            None => (None, Some(expr.clone())),
+        }
+    }
+
+    /// `expr` as a resumable loop, or as an `if`/`match` with resumable loops in its arms.
+    fn loop_part(&mut self, expr: &Expr, depth: usize, is_tail: bool) -> Option<Part> {
+        if self.is_resumable_loop(expr, depth) {
+            Some(Part::Loop(Box::new(self.resumable_loop(expr, depth, None))))
+        } else if self.holds_resumable(expr, depth) {
+            Some(self.branch(expr, depth, is_tail))
+        } else {
+            None
+        }
     }
 
     fn part(&mut self, stmt: &Stmt, depth: usize) -> Part {
+        if let Stmt::Expr(expr, _) = stmt {
+            if let Some(part) = self.loop_part(expr, depth, false) {
+                return part;
+            }
+        }
         match stmt {
-            Stmt::Expr(expr, _) if self.is_resumable_loop(expr, depth) => {
-                Part::Loop(Box::new(self.resumable_loop(expr, depth, None)))
-            }
-            Stmt::Expr(expr, _) if self.holds_resumable(expr, depth) => {
-                self.branch(expr, depth, false)
-            }
             Stmt::Local(local) => match local.init.as_ref() {
                 Some(init) if init.diverge.is_none() && self.is_let_loop(&init.expr, depth) => {
                     let names = self.names(&local.pat, false);
@@ -506,31 +509,17 @@ impl<'e> Builder<'e> {
     /// holding just that expression, but from the user's expression itself: the yield points
     /// the tree consumes are known by address.
     fn expr_seq(&mut self, expr: &Expr, depth: usize, is_tail: bool) -> Seq {
-        if is_tail
-            && matches!(strip_parens(expr), Expr::Loop(_))
-            && self.is_resumable_loop(expr, depth)
-        {
-            let (part, tail) = self.output_loop(expr, depth);
-            return Seq {
-                parts: vec![part],
-                tail: Some(tail),
-            };
-        }
-        let part = if self.is_resumable_loop(expr, depth) {
-            Part::Loop(Box::new(self.resumable_loop(expr, depth, None)))
-        } else if self.holds_resumable(expr, depth) {
-            self.branch(expr, depth, is_tail)
-        } else if is_tail {
-            return Seq {
-                parts: Vec::new(),
-                tail: Some(expr.clone()),
-            };
+        let (part, tail) = if is_tail {
+            self.output_expr(expr, depth)
         } else {
-            Part::Stmt(Stmt::Expr(expr.clone(), None))
+            let part = self
+                .loop_part(expr, depth, false)
+                .unwrap_or_else(|| Part::Stmt(Stmt::Expr(expr.clone(), None)));
+            (Some(part), None)
         };
         Seq {
-            parts: vec![part],
-            tail: None,
+            parts: part.into_iter().collect(),
+            tail,
         }
     }
 
