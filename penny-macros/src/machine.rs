@@ -965,17 +965,8 @@ impl<'k> Emitter<'k, '_> {
             };
             let binding = self.kernel.vars.get(id);
             if let (crate::split::ReduceOp::Builtin(_), Some(ty)) = (&r.op, &binding.ty) {
-                let generic = self
-                    .kernel
-                    .func
-                    .sig
-                    .generics
-                    .type_params()
-                    .find(|p| matches!(ty, syn::Type::Path(t) if t.qself.is_none() && t.path.is_ident(&p.ident)))
-                    .map(|p| format!("of the generic type `{}`", p.ident));
-                if let Some(kind) =
-                    generic.or_else(|| crate::split::never_builtin(ty).map(str::to_owned))
-                {
+                let generics = &self.kernel.func.sig.generics;
+                if let Some(kind) = crate::split::never_builtin(ty, generics) {
                     // Said here once, instead of by rustc at every use of the reduction.
                     self.errors.at(
                         &r.name,

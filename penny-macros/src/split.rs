@@ -147,18 +147,22 @@ impl Parse for Options {
 }
 
 /// What `ty` is, when it is a type no built-in reduction takes whatever the names in it
-/// stand for: an `Option`, a tuple, a reference, a slice or `str`. (A plain name may be an
-/// alias of an integer, so only these shapes are refused before rustc sees them.)
-pub fn never_builtin(ty: &syn::Type) -> Option<&'static str> {
+/// stand for: one of the kernel's type parameters (`generics`), an `Option`, a tuple, a
+/// reference or a slice. (A plain name may be an alias of an integer, so only these are
+/// refused before rustc sees them.)
+pub fn never_builtin(ty: &syn::Type, generics: &syn::Generics) -> Option<String> {
     match ty {
         syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(param) = generics.type_params().find(|t| p.path.is_ident(&t.ident)) {
+                return Some(format!("of the generic type `{}`", param.ident));
+            }
             let last = p.path.segments.last()?;
-            (last.ident == "Option" && !last.arguments.is_empty()).then_some("an `Option`")
+            (last.ident == "Option" && !last.arguments.is_empty()).then(|| "an `Option`".into())
         }
-        syn::Type::Tuple(t) if !t.elems.is_empty() => Some("a tuple"),
-        syn::Type::Reference(_) => Some("a reference"),
-        syn::Type::Slice(_) => Some("a slice"),
-        syn::Type::Paren(p) => never_builtin(&p.elem),
+        syn::Type::Tuple(t) if !t.elems.is_empty() => Some("a tuple".into()),
+        syn::Type::Reference(_) => Some("a reference".into()),
+        syn::Type::Slice(_) => Some("a slice".into()),
+        syn::Type::Paren(p) => never_builtin(&p.elem, generics),
         _ => None,
     }
 }
@@ -284,19 +288,9 @@ pub fn check_loops(seq: &crate::ast::Seq, outer: &dyn Fn(&str) -> bool, errors: 
         match part {
             Part::Loop(l) => {
                 if let (Some(spec), crate::ast::Head::For { names, .. }) = (&l.split, &l.head) {
-                    let body: Vec<syn::Stmt> = l
-                        .body
-                        .parts
-                        .iter()
-                        .filter_map(|part| match part {
-                            Part::Stmt(stmt) => Some(stmt.clone()),
-                            Part::Let(l) => Some(syn::Stmt::Local(l.local.clone())),
-                            _ => None,
-                        })
-                        .collect();
                     let own: Vec<String> = names.iter().map(|n| n.ident.to_string()).collect();
                     let outer = |name: &str| !own.iter().any(|n| n == name) && outer(name);
-                    check_body(spec, &body, &outer, errors);
+                    check_body(spec, &l.body, &outer, errors);
                 }
                 check_loops(&l.body, outer, errors);
             }
@@ -310,16 +304,22 @@ pub fn check_loops(seq: &crate::ast::Seq, outer: &dyn Fn(&str) -> bool, errors: 
     }
 }
 
+/// The split loop's own statements (its resumable loops, which it may not hold, are
+/// reported elsewhere).
 fn check_body(
     spec: &SplitSpec,
-    body: &[syn::Stmt],
+    body: &crate::ast::Seq,
     outer: &dyn Fn(&str) -> bool,
     errors: &mut Errors,
 ) {
     let reduced: HashSet<String> = spec.reductions.iter().map(|r| r.name.to_string()).collect();
     let mut finder = crate::writes::Writes::default();
-    for stmt in body {
-        finder.visit_stmt(stmt);
+    for part in &body.parts {
+        match part {
+            crate::ast::Part::Stmt(stmt) => finder.visit_stmt(stmt),
+            crate::ast::Part::Let(l) => finder.visit_local(&l.local),
+            _ => {}
+        }
     }
     let mut reported = HashSet::new();
     for (name, at) in &finder.assigned {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{Expr, Ident, Stmt};
+use syn::{Expr, Ident};
 
 use crate::ast::{BranchKind, Head, Part, Seq};
 
@@ -105,7 +105,7 @@ fn visit_seq(writes: &mut Writes, seq: &Seq) {
     for part in &seq.parts {
         match part {
             Part::Stmt(stmt) => writes.visit_stmt(stmt),
-            Part::Let(l) => writes.visit_stmt(&Stmt::Local(l.local.clone())),
+            Part::Let(l) => writes.visit_local(&l.local),
             Part::Loop(l) => {
                 match &l.head {
                     Head::For { pat, .. } => writes.visit_pat(pat),
