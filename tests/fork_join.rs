@@ -243,3 +243,103 @@ fn the_global_pool_from_two_threads_at_once() {
     }
     assert_eq!(penny::global().workers(), Pool::builder().build().workers());
 }
+
+/// A task that takes ~`steps` ms (one sleep per step: long beside a panic hook printing a
+/// backtrace) and counts its finish in `FINISHED[id]`.
+#[derive(Clone, Copy)]
+struct Slow {
+    id: usize,
+    steps: u32,
+    done: u32,
+    /// `progress` panics: the spawn of this task panics on the spawner's thread.
+    bad_progress: bool,
+}
+
+static FINISHED: [std::sync::atomic::AtomicUsize; 4] =
+    [const { std::sync::atomic::AtomicUsize::new(0) }; 4];
+
+impl Slow {
+    fn new(id: usize) -> Self {
+        Slow {
+            id,
+            steps: 100,
+            done: 0,
+            bad_progress: false,
+        }
+    }
+}
+
+impl Task for Slow {
+    type Output = u32;
+    fn step(&mut self, _budget: u32) -> penny::Step<u32> {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        self.done += 1;
+        if self.done < self.steps {
+            return penny::Step::Yielded;
+        }
+        FINISHED[self.id].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        penny::Step::Done(self.done)
+    }
+    fn progress(&self) -> penny::Progress {
+        assert!(!self.bad_progress, "progress of a bad task");
+        penny::Progress {
+            done: u64::from(self.done),
+            total: Some(u64::from(self.steps)),
+        }
+    }
+}
+
+fn finished(id: usize) -> usize {
+    FINISHED[id].load(std::sync::atomic::Ordering::SeqCst)
+}
+
+// Each fork that unwinds (the caller's closure or a spawn panicked) has waited for the tasks
+// it had spawned by the time the panic reaches the caller: as rayon's `join` and `scope` do.
+
+#[test]
+fn fork_n_whose_maker_panics_waits_for_the_tasks_it_spawned() {
+    let pool = Pool::builder().workers(2).build();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.fork_n(5, |i| {
+            assert!(i < 3, "no task {i}");
+            Slow::new(0)
+        })
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(finished(0), 3);
+}
+
+#[test]
+fn scope_whose_closure_panics_waits_for_the_tasks_it_spawned() {
+    let pool = Pool::builder().workers(2).build();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            s.spawn(Slow::new(1));
+            s.spawn(Slow::new(1));
+            // A spawn that panics (the task's `progress` does), then the closure's own panic
+            // is never reached: either way the two spawned tasks are waited for.
+            s.spawn(Slow {
+                bad_progress: true,
+                ..Slow::new(1)
+            });
+        })
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(finished(1), 2);
+}
+
+#[test]
+fn join_whose_second_spawn_panics_waits_for_the_first_task() {
+    let pool = Pool::builder().workers(2).build();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.join(
+            Slow::new(2),
+            Slow {
+                bad_progress: true,
+                ..Slow::new(2)
+            },
+        )
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(finished(2), 1);
+}

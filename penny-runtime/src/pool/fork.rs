@@ -6,6 +6,11 @@
 //! All of them spawn, then join through [`TaskHandle::join`]: from a thread that blocks (never
 //! a browser's main thread); from inside a task of the same pool, the joining worker runs
 //! other work meanwhile (see `pool::join`), so nothing deadlocks, on one worker too.
+//!
+//! A fork that unwinds before it joined (a `make` or `scope` closure panicked, or a spawn
+//! did: the task's `progress`, a refused view lease) first waits for every task it already
+//! spawned, then goes on unwinding — as rayon's `join` and `scope` do: when the panic
+//! reaches the caller, nothing the fork started is still running.
 
 use super::Pool;
 use crate::handle::TaskHandle;
@@ -35,8 +40,9 @@ impl Pool {
         a: A,
         b: B,
     ) -> (TaskResult<A::Output>, TaskResult<B::Output>) {
-        let (a, b) = (self.spawn(a), self.spawn(b));
-        (a.join(), b.join())
+        let a = Forked(vec![self.spawn(a)]);
+        let b = self.spawn(b);
+        (a.join_all().remove(0), b.join())
     }
 
     /// [`join`](Self::join) as a future: resolves to both results once both tasks ended.
@@ -53,8 +59,13 @@ impl Pool {
         n: usize,
         make: impl FnMut(usize) -> T,
     ) -> Vec<TaskResult<T::Output>> {
-        let handles: Vec<_> = (0..n).map(make).map(|task| self.spawn(task)).collect();
-        handles.into_iter().map(TaskHandle::join).collect()
+        let mut make = make;
+        let mut forked = Forked(Vec::with_capacity(n));
+        for i in 0..n {
+            let task = make(i);
+            forked.0.push(self.spawn(task));
+        }
+        forked.join_all()
     }
 
     /// Runs `f`, which may spawn any tasks through the [`Scope`], and returns once every one
@@ -66,9 +77,10 @@ impl Pool {
             pool: self,
             spawned: core::cell::RefCell::new(Vec::new()),
         };
+        // If `f` (or a spawn in it) panics, `Scope`'s drop waits for what was spawned.
         let value = f(&scope);
         let mut first_error = None;
-        for wait in scope.spawned.into_inner() {
+        for wait in scope.spawned.take() {
             if let Err(e) = wait() {
                 first_error.get_or_insert(e);
             }
@@ -83,8 +95,40 @@ impl Pool {
 /// What [`Pool::scope`]'s closure spawns through.
 pub struct Scope<'p> {
     pool: &'p Pool,
-    /// A join per spawned task, run when the scope ends.
+    /// A join per spawned task, run when the scope ends (by `Pool::scope`, or by the drop
+    /// when the scope unwinds).
     spawned: core::cell::RefCell<Vec<Wait<'p>>>,
+}
+
+impl Drop for Scope<'_> {
+    /// Only on unwinding is anything left here: waits for every task spawned so far.
+    fn drop(&mut self) {
+        for wait in self.spawned.take() {
+            let _ = wait();
+        }
+    }
+}
+
+/// Handles a fork joins; should it unwind before it does, the drop joins them, so no task
+/// it spawned outlives the panic's arrival at the caller.
+struct Forked<T: Copy + Send + 'static>(Vec<TaskHandle<T>>);
+
+impl<T: Copy + Send + 'static> Forked<T> {
+    /// Joins every handle, in spawn order.
+    fn join_all(mut self) -> Vec<TaskResult<T>> {
+        core::mem::take(&mut self.0)
+            .into_iter()
+            .map(TaskHandle::join)
+            .collect()
+    }
+}
+
+impl<T: Copy + Send + 'static> Drop for Forked<T> {
+    fn drop(&mut self) {
+        for handle in self.0.drain(..) {
+            let _ = handle.join();
+        }
+    }
 }
 
 /// Joins one task a scope spawned.
