@@ -123,7 +123,7 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
             attr::TaskAttr::default()
         }
     };
-    let plain = plain_function(&func);
+    let plain = plain_function(&func, &mut errors);
     // The lowering reads types from annotations; infer the ones the code implies.
     let func = infer::annotate_lets(&func);
     let state = state_name(&func.sig.ident);
@@ -175,8 +175,11 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
         // In an `impl` block no item but the function may stand: no stand-in type there.
-        let stub =
-            (!valid::is_method(&func)).then(|| expand::stub(&func, &state, &output, output_ok));
+        let stub = (!valid::is_method(&func)).then(|| {
+            let stub = expand::stub(&func, &state, &output, output_ok);
+            let renamed = views::renamed_view_check(&func);
+            quote!(#stub #renamed)
+        });
         return quote!(#plain #stub #errors);
     }
     let mut loops = Vec::new();
@@ -196,10 +199,12 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
         let stub = expand::stub(&func, &state, &output, output_ok);
-        return quote!(#plain #stub #errors);
+        let renamed = views::renamed_view_check(&func);
+        return quote!(#plain #stub #renamed #errors);
     }
     let js = js::emit(&kernel);
-    quote!(#plain #expansion #js)
+    let renamed = views::renamed_view_check(&func);
+    quote!(#plain #expansion #renamed #js)
 }
 
 /// The resumable loops of `seq`, indexed by their id.
@@ -222,8 +227,9 @@ fn collect_loops<'a>(seq: &'a ast::Seq, out: &mut Vec<&'a ast::Loop>) {
 }
 
 /// The user's function with every `yield_now!()` statement and `#[penny::split]` attribute
-/// removed: the reference implementation, unchanged otherwise.
-fn plain_function(func: &ItemFn) -> ItemFn {
+/// removed and its view arguments opened: the reference implementation, unchanged otherwise
+/// (but for whole uses of views, reported into `errors`).
+fn plain_function(func: &ItemFn, errors: &mut Errors) -> ItemFn {
     struct StripYields;
     impl VisitMut for StripYields {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
@@ -234,6 +240,7 @@ fn plain_function(func: &ItemFn) -> ItemFn {
     let mut plain = func.clone();
     StripYields.visit_block_mut(&mut plain.block);
     split::strip(&mut plain.block);
+    views::check_whole_uses(&mut plain, errors);
     views::open_in_plain(&mut plain);
     plain
 }

@@ -23,7 +23,10 @@ pub use state::{
     TaskOutput,
 };
 #[cfg(not(loom))]
-pub use views::{access, open_view, restrict, view_ref, Access, OpenView, Restrict};
+pub use views::{
+    access, open_view, restrict, view_ref, Access, ArgType, NotAView, OpenView, Restrict,
+    ViewNamedInSignature, ViewThroughAlias,
+};
 
 pub use crate::task::MAX_TASK_ALIGN;
 pub use crate::{Pod, Progress, SplitState, Step, Task};

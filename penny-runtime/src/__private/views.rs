@@ -135,3 +135,55 @@ impl<T: Copy + Send + Sync + 'static> Restrict for TilesPart<'_, T> {
 pub fn restrict<R: Restrict>(part: &mut R, first: u64, end: u64) -> R::Out<'_> {
     part.penny_restrict(first, end)
 }
+
+/// The type of a kernel argument the attribute did not recognise as a view by its name,
+/// probed for being one all the same (a view named through a `type` alias or a
+/// `use .. as`): the attribute can't see through names, so such an argument would be
+/// neither opened nor leased. The generated code calls `(&ArgType::<A>::NEW).penny_check()`
+/// in a function nobody calls: for a view type [`ViewThroughAlias`] is picked (by value
+/// beats autoref) and its bound fails with the message below; for any other type
+/// [`NotAView`]'s no-op.
+#[derive(Debug)]
+pub struct ArgType<A>(core::marker::PhantomData<A>);
+
+impl<A> ArgType<A> {
+    /// The probe value.
+    pub const NEW: Self = ArgType(core::marker::PhantomData);
+}
+
+/// Never implemented: names the mistake when a view hides behind another name.
+#[diagnostic::on_unimplemented(
+    message = "this argument is a Penny view (`{Self}`) under another name: write `View<..>`, `Stripes<..>` or `Tiles<..>` in the kernel's signature",
+    label = "a view named through a `type` alias or `use .. as`",
+    note = "`#[penny::task]` recognises view arguments by their type's name, to open and lease them; under another name the kernel would index the closed view"
+)]
+pub trait ViewNamedInSignature {}
+
+/// The probe for views: its bound can't hold.
+pub trait ViewThroughAlias {
+    /// The view type.
+    type View;
+    /// Fails to compile (the bound).
+    fn penny_check(&self)
+    where
+        Self::View: ViewNamedInSignature,
+    {
+    }
+}
+
+macro_rules! view_through_alias {
+    ($($view:ident),*) => {$(
+        impl<T: Copy + Send + Sync + 'static> ViewThroughAlias for ArgType<$view<T>> {
+            type View = $view<T>;
+        }
+    )*};
+}
+view_through_alias!(View, Stripes, Tiles);
+
+/// The probe for every other type: nothing to say.
+pub trait NotAView {
+    /// Does nothing.
+    fn penny_check(&self) {}
+}
+
+impl<A> NotAView for &ArgType<A> {}
