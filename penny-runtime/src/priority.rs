@@ -6,6 +6,11 @@ use core::fmt;
 ///
 /// Workers always take the most urgent queued task first, and a running task is preempted at
 /// its next chunk boundary when a more urgent one is waiting.
+///
+/// When every slot is taken, tasks wait for one in the spawner-side queue, and a slot that
+/// frees goes to the most urgent of them (in spawn order within a priority). A preempted task
+/// keeps its slot, so a task waiting for a slot can't take a running one's: give the pool
+/// more slots than the tasks it keeps in flight, to leave room for urgent ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[repr(u8)]
 pub enum Priority {

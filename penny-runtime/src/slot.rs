@@ -235,6 +235,13 @@ pub(crate) fn push_free(r: &Region, index: u32) {
     }
 }
 
+/// Whether the free list holds a slot now. SeqCst, for `park`'s protocol: a spawner that
+/// found no slot and then read the freed epoch sees here any slot freed before the bump it
+/// read (a `push_free` is ordered before the freer's bump of that epoch).
+pub(crate) fn any_free(r: &Region) -> bool {
+    r.u64(H_FREE_HEAD).load(SeqCst) as u32 != NIL
+}
+
 /// Takes a free slot, if any.
 pub(crate) fn pop_free(r: &Region) -> Option<u32> {
     let head = r.u64(H_FREE_HEAD);

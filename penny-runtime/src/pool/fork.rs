@@ -180,7 +180,7 @@ impl<T: Copy + Send + 'static> Half<T> {
     fn take(&mut self) -> TaskResult<T> {
         match core::mem::replace(self, Half::Taken) {
             Half::Ended(result) => result,
-            _ => unreachable!("penny: a JoinBoth half is taken once, after it ended"),
+            _ => panic!("penny: the `join_async` future was polled after it returned `Ready`"),
         }
     }
 }

@@ -143,7 +143,7 @@ impl Shared {
         if self.lives.cleaned.swap(1, SeqCst) != 0 {
             return;
         }
-        let pending: Vec<Pending> = self.pending.lock().drain(..).collect();
+        let pending: Vec<Pending> = self.pending.lock().take_all();
         for entry in pending {
             self.pending_len.fetch_sub(1, SeqCst);
             owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));

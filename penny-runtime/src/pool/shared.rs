@@ -1,7 +1,7 @@
 //! `Shared`: the state the workers and handles share, the handle-side queries and
 //! cancellation, and shutdown.
 
-use super::spawn::Pending;
+use super::spawn::PendingQueue;
 use crate::backend::{Backend, Spins};
 use crate::completion::{self, CellHeader};
 use crate::deque::Deque;
@@ -13,7 +13,6 @@ use crate::region::{self, Layout, Region, PRIORITIES};
 use crate::slot::{self, Header, SlotState};
 use crate::sync::{AtomicU32, Ordering::*};
 use crate::Progress;
-use std::collections::VecDeque;
 
 /// Everything the workers and handles share: the region plus the few things that cannot be
 /// plain bytes (the kind table of function pointers, the backend, the spawner-side queue).
@@ -23,7 +22,7 @@ pub(crate) struct Shared {
     pub(super) kinds: Kinds,
     pub(crate) backend: &'static dyn Backend,
     pub(super) injectors: [Injector; PRIORITIES],
-    pub(super) pending: SpinLock<VecDeque<Pending>>,
+    pub(super) pending: SpinLock<PendingQueue>,
     pub(super) pending_len: AtomicU32,
     pub(super) pending_cap: usize,
     pub(super) time_slice_ns: u64,
@@ -71,7 +70,7 @@ impl Shared {
             kinds: Kinds::new(),
             backend,
             injectors,
-            pending: SpinLock::new(VecDeque::new()),
+            pending: SpinLock::new(PendingQueue::default()),
             pending_len: AtomicU32::new(0),
             pending_cap,
             time_slice_ns,

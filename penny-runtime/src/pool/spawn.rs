@@ -4,7 +4,7 @@
 //!
 //! `spawn` takes a slot from the free list. When none is free, the task waits in a bounded
 //! spawner-side queue (`queue` in the builder); a worker that frees a slot moves the oldest
-//! waiting task into it. When that queue is full too, `spawn` parks until a slot frees.
+//! of the most urgent waiting tasks into it (one queue per priority, [`PendingQueue`]). When that queue is full too, `spawn` parks until a slot frees.
 //! `try_spawn` never waits: it hands the task back. Either way no task is lost and memory is
 //! bounded by `slots + queue` tasks spawned from outside the pool.
 //!
@@ -29,6 +29,7 @@ use crate::priority::{Priority, TrySpawnError};
 use crate::sync::Ordering::*;
 use crate::task::MAX_TASK_ALIGN;
 use crate::{Progress, Task};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A task waiting in the spawner-side queue for a slot.
@@ -39,6 +40,46 @@ pub(super) struct Pending {
     pub(super) write: Writer,
     /// The task's progress, read once at spawn.
     pub(super) progress: Progress,
+}
+
+/// The spawner-side queue: one first-in-first-out queue per priority, so a slot that frees
+/// goes to the most urgent waiting task (the promise of [`Priority`]: workers take the most
+/// urgent queued task first, and a task waiting here is queued too).
+#[derive(Default)]
+pub(super) struct PendingQueue([VecDeque<Pending>; crate::region::PRIORITIES]);
+
+impl PendingQueue {
+    /// How many tasks wait, all priorities together.
+    pub(super) fn len(&self) -> usize {
+        self.0.iter().map(VecDeque::len).sum()
+    }
+
+    pub(super) fn push_back(&mut self, entry: Pending) {
+        self.0[entry.priority.index()].push_back(entry);
+    }
+
+    /// The oldest of the most urgent waiting tasks.
+    pub(super) fn pop_most_urgent(&mut self) -> Option<Pending> {
+        self.0.iter_mut().find_map(VecDeque::pop_front)
+    }
+
+    /// Takes out the entry of the task whose cell is `cell`, if it waits here.
+    fn take(&mut self, cell: *const CellHeader) -> Option<Pending> {
+        self.0.iter_mut().find_map(|queue| {
+            let at = queue
+                .iter()
+                .position(|e| core::ptr::eq(e.cell.header(), cell))?;
+            queue.remove(at)
+        })
+    }
+
+    /// Takes out every entry.
+    pub(super) fn take_all(&mut self) -> Vec<Pending> {
+        self.0
+            .iter_mut()
+            .flat_map(|queue| queue.drain(..))
+            .collect()
+    }
 }
 
 impl Shared {
@@ -63,21 +104,19 @@ impl Shared {
     /// The completion cell of a new task: the handle's side, and the slot's reference.
     ///
     /// Takes the leases on the buffer views `task` holds (kept in the cell until the task
-    /// ends); panics, before anything else is taken, if one is refused.
+    /// ends); when one is refused, takes none and returns why.
     fn new_cell<T: Task>(
         this: &Arc<Shared>,
         task: &T,
         progress: Progress,
         kind: &Kind,
-    ) -> (TaskHandle<T::Output>, CellRef) {
+    ) -> Result<(TaskHandle<T::Output>, CellRef), String> {
         let cell = Arc::new(Completion::new(progress));
         let holder = Arc::as_ptr(&cell) as usize;
-        match crate::buffer::take_all(task, holder) {
-            Ok(leases) => cell.header.keep_leases(leases),
-            Err(message) => panic!("{message}"),
-        }
+        cell.header
+            .keep_leases(crate::buffer::take_all(task, holder)?);
         let handle = TaskHandle::new(this.clone(), cell.clone());
-        (handle, CellRef::new::<T>(cell, kind))
+        Ok((handle, CellRef::new::<T>(cell, kind)))
     }
 
     pub(super) fn spawn<T: Task>(
@@ -90,7 +129,9 @@ impl Shared {
         // a panic in it reaches the caller and leaks nothing.
         let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
-        let (handle, cell) = Self::new_cell::<T>(this, &task, progress, kind);
+        // A refused lease panics here, before a slot is taken.
+        let (handle, cell) =
+            Self::new_cell::<T>(this, &task, progress, kind).unwrap_or_else(|m| panic!("{m}"));
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
                 self.install(
@@ -128,9 +169,12 @@ impl Shared {
                 }
             }
             // Queue full: wait for room (a freed slot drains the queue; a cancel removes an
-            // entry): protocol 2 of `crate::park`.
+            // entry), or for a free slot while nothing waits in the queue (with `queue(0)`
+            // there is never room: a slot freed between our `Fresh::pop` and the epoch read
+            // would otherwise leave us parked with a slot free): protocol 2 of `crate::park`.
             self.freed_epoch().sleep_unless(self.backend, || {
-                (self.pending_len.load(SeqCst) as usize) < cap
+                let waiting = self.pending_len.load(SeqCst) as usize;
+                waiting < cap || (waiting == 0 && crate::slot::any_free(&self.region))
             });
             // Keep the entry for the next round (it was not moved into the queue).
             entry = match self.take_back(entry) {
@@ -166,7 +210,16 @@ impl Shared {
         let Some(fresh) = Fresh::pop(&self.region) else {
             return Err(TrySpawnError::Full(task));
         };
-        let (handle, cell) = Self::new_cell::<T>(this, &task, progress, kind);
+        // The leases are taken once there is a slot (a full pool hands the task back with
+        // none taken); a refused one gives the slot back before it panics.
+        let (handle, cell) = match Self::new_cell::<T>(this, &task, progress, kind) {
+            Ok(made) => made,
+            Err(message) => {
+                fresh.give_back(&self.region);
+                self.slot_freed();
+                panic!("{message}");
+            }
+        };
         self.install(
             fresh,
             kind_index,
@@ -266,13 +319,7 @@ impl Shared {
     /// is there, and wakes spawners blocked on the queue's capacity.
     pub(super) fn take_waiting(&self, cell: &CellHeader) -> Option<Pending> {
         let addr = cell as *const CellHeader;
-        let entry = {
-            let mut queue = self.pending.lock();
-            let at = queue
-                .iter()
-                .position(|e| core::ptr::eq(e.cell.header(), addr));
-            at.and_then(|at| queue.remove(at))
-        }?;
+        let entry = self.pending.lock().take(addr)?;
         self.pending_len.fetch_sub(1, SeqCst);
         self.bump_freed();
         Some(entry)
@@ -284,7 +331,7 @@ impl Shared {
             let Some(fresh) = Fresh::pop(&self.region) else {
                 return;
             };
-            let entry = self.pending.lock().pop_front();
+            let entry = self.pending.lock().pop_most_urgent();
             let Some(entry) = entry else {
                 fresh.give_back(&self.region);
                 return;
