@@ -103,7 +103,7 @@ impl Workload {
         Workload {
             workers: 1 + rng.below(4) as usize,
             slots: 1 + rng.below(6) as usize,
-            queue: 1 + rng.below(4) as usize,
+            queue: rng.below(4) as usize,
             specs,
             actions,
         }
