@@ -387,9 +387,11 @@ fn state_bounds(kernel: &Kernel) -> Vec<TokenStream> {
 }
 
 fn merge_where(where_clause: Option<&syn::WhereClause>, bounds: &[TokenStream]) -> TokenStream {
+    // Each predicate with its own comma: the user's list may end with one already
+    // (rustfmt writes a multi-line `where` that way), and `T: A,,` doesn't parse.
     let existing = where_clause.map(|w| {
-        let predicates = &w.predicates;
-        quote!(#predicates,)
+        let predicates = w.predicates.iter();
+        quote!(#(#predicates,)*)
     });
     if bounds.is_empty() && existing.is_none() {
         return quote!();

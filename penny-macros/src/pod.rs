@@ -43,11 +43,12 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
         Fields::Unit => quote!(#name),
     };
-    let predicates = where_clause.map(|w| &w.predicates);
+    // Each predicate with its own comma, whether or not the user's list ended with one.
+    let predicates = where_clause.into_iter().flat_map(|w| w.predicates.iter());
     Ok(quote! {
         impl #impl_generics ::penny::Pod for #name #ty_generics
         where
-            #predicates
+            #(#predicates,)*
             #(#field_checks)*
         {
             const ZERO: Self = #zero;
