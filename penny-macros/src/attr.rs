@@ -8,12 +8,15 @@ use syn::{Ident, LitInt, Token};
 /// mistake, since every spawn and migration copies them.
 pub const DEFAULT_SLOT_BYTES: usize = 4096;
 
-/// Parsed `#[penny::task(slot = N, js)]`.
+/// Parsed `#[penny::task(slot = N, js, state = Name)]`.
 pub struct TaskAttr {
     /// Bytes the state struct may take.
     pub slot_bytes: usize,
     /// `js`: export a JS class that spawns the kernel (wasm builds), at this span.
     pub js: Option<proc_macro2::Span>,
+    /// `state = Name`: the generated state struct's name (by default the function's name in
+    /// UpperCamelCase), for a crate that already has an item of that name.
+    pub state: Option<Ident>,
 }
 
 impl Default for TaskAttr {
@@ -21,9 +24,12 @@ impl Default for TaskAttr {
         TaskAttr {
             slot_bytes: DEFAULT_SLOT_BYTES,
             js: None,
+            state: None,
         }
     }
 }
+
+const OPTIONS: &str = "the options are `slot = <bytes>`, `js` and `state = <StructName>`";
 
 impl Parse for TaskAttr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -32,31 +38,57 @@ impl Parse for TaskAttr {
             let key: Ident = input.parse()?;
             if key == "js" {
                 attr.js = Some(key.span());
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
+            } else if key == "slot" {
+                input.parse::<Token![=]>()?;
+                let value: LitInt = input.parse()?;
+                let bytes: usize = value.base10_parse()?;
+                if bytes == 0 || bytes % 8 != 0 {
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "the slot size must be a positive multiple of 8 bytes, e.g. `slot = 512`",
+                    ));
                 }
-                continue;
-            }
-            if key != "slot" {
+                attr.slot_bytes = bytes;
+            } else if key == "state" {
+                attr.state = Some(state_name(input, &key)?);
+            } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown option `{key}`; the options are `slot = <bytes>` and `js`"),
+                    format!("unknown option `{key}`; {OPTIONS}"),
                 ));
             }
-            input.parse::<Token![=]>()?;
-            let value: LitInt = input.parse()?;
-            let bytes: usize = value.base10_parse()?;
-            if bytes == 0 || bytes % 8 != 0 {
-                return Err(syn::Error::new(
-                    value.span(),
-                    "the slot size must be a positive multiple of 8 bytes, e.g. `slot = 512`",
-                ));
-            }
-            attr.slot_bytes = bytes;
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
         }
         Ok(attr)
     }
+}
+
+/// `= Name` after `state`: one identifier, the struct's name as it will be declared.
+fn state_name(input: ParseStream, key: &Ident) -> syn::Result<Ident> {
+    const EXPECTED: &str = "`state` names the generated state struct: write one identifier, \
+         e.g. `#[penny::task(state = ParticleTask)]` (the struct is declared beside the \
+         function: no path, generics or quotes)";
+    if input.parse::<Option<Token![=]>>()?.is_none() {
+        return Err(syn::Error::new(key.span(), EXPECTED));
+    }
+    // Whatever the value is, up to the next `,`: one identifier, or the error spans it all.
+    let value: proc_macro2::TokenStream = input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut tokens = proc_macro2::TokenStream::new();
+        while let Some((tt, next)) = rest.token_tree() {
+            if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            tokens.extend([tt]);
+            rest = next;
+        }
+        Ok((tokens, rest))
+    })?;
+    if value.is_empty() {
+        return Err(syn::Error::new(key.span(), EXPECTED));
+    }
+    // `Ident` refuses keywords (`Self`, `struct`), so what parses can name a struct.
+    syn::parse2::<Ident>(value.clone()).map_err(|_| syn::Error::new_spanned(value, EXPECTED))
 }

@@ -126,7 +126,10 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     let plain = plain_function(&func, &mut errors);
     // The lowering reads types from annotations; infer the ones the code implies.
     let func = infer::annotate_lets(&func);
-    let state = state_name(&func.sig.ident);
+    let state = options
+        .state
+        .clone()
+        .unwrap_or_else(|| state_name(&func.sig.ident));
     let output: syn::Type = match &func.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => (**ty).clone(),
