@@ -38,6 +38,7 @@ mod pure;
 mod rewrite;
 mod split;
 mod types;
+mod updates;
 mod valid;
 mod vars;
 mod views;
@@ -58,7 +59,8 @@ use crate::ctxt::Errors;
 /// For `fn mandel_brot(a: A, b: B) -> R`, adds `struct MandelBrot` with
 /// `MandelBrot::new(a, b)` and `impl penny::Task<Output = R>`; the function itself stays.
 /// Options: `#[penny::task(slot = 512)]` raises the slot size the state must fit (default
-/// 256 bytes).
+/// 4096 bytes); `js` exports a JS class; `state = ParticleTask` names the state struct (for
+/// a module that already has an item named like the default).
 #[proc_macro_attribute]
 pub fn task(
     attr: proc_macro::TokenStream,
@@ -173,7 +175,25 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         })
         .map(|(_, b)| b.ident.to_string())
         .collect();
-    split::check_loops(&body, &|name| outer.contains(name), &mut errors);
+    // Which built-in reductions a variable's type refuses, when every binding of its name
+    // says so (`machine` checks again with the binding in scope at the loop).
+    let refused = |name: &str| {
+        let mut kinds = vars
+            .bindings
+            .iter()
+            .filter(|b| (b.is_arg || b.carried) && b.ident == name)
+            .map(|b| {
+                b.ty.as_ref()
+                    .and_then(|ty| split::never_builtin(ty, &func.sig.generics))
+            });
+        let first = kinds.next()??;
+        kinds.all(|k| k.is_some()).then_some(first)
+    };
+    let split_outer = split::Outer {
+        carried: &|name| outer.contains(name),
+        refused: &refused,
+    };
+    split::check_loops(&body, &split_outer, &mut errors);
     let output_ok = types::not_pod_reason(&output).is_none();
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();

@@ -952,31 +952,16 @@ impl<'k> Emitter<'k, '_> {
                 .filter(|e| e.kind == EntryKind::Field)
                 .map(|e| e.id);
             let Some(id) = found else {
-                self.errors.at(
-                    &r.name,
-                    format!(
-                        "`{name}` is not a variable the loop carries: a reduction names a \
-                         variable declared before the `#[penny::split]` loop and updated in it, \
-                         e.g. `let mut {name} = 0; #[penny::split(reduce({name} = +))] for i in \
-                         0..n {{ {name} += i; }}`"
-                    ),
-                );
+                self.errors.at(&r.name, crate::split::not_carried(&name));
                 continue;
             };
             let binding = self.kernel.vars.get(id);
             if let (crate::split::ReduceOp::Builtin(_), Some(ty)) = (&r.op, &binding.ty) {
                 let generics = &self.kernel.func.sig.generics;
                 if let Some(kind) = crate::split::never_builtin(ty, generics) {
-                    // Said here once, instead of by rustc at every use of the reduction.
-                    self.errors.at(
-                        &r.name,
-                        format!(
-                            "a split loop can't reduce `{name}`, {kind}, with a built-in \
-                             operator: those take integers, floats, `bool` and arrays of them. \
-                             Name a combine function and the value a half starts from: \
-                             `reduce({name} = (merge, IDENTITY))`"
-                        ),
-                    );
+                    // Said here once, instead of by rustc at every use of the reduction
+                    // (`split::check_loops` says it first where it can tell the binding).
+                    self.errors.at(&r.name, crate::split::refused(&name, &kind));
                     continue;
                 }
             }

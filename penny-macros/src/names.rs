@@ -62,12 +62,30 @@ impl<'ast> Visit<'ast> for Uses<'_> {
 }
 
 fn idents_in_tokens(tokens: TokenStream, out: &mut HashSet<String>) {
+    each_name_in_tokens(tokens, &mut |name, _| {
+        out.insert(name);
+    });
+}
+
+/// Where a macro's `tokens` name `name` first: an identifier, or `{name}` in a format string
+/// (the string's span).
+pub fn name_in_tokens(tokens: TokenStream, name: &str) -> Option<proc_macro2::Span> {
+    let mut found = None;
+    each_name_in_tokens(tokens, &mut |seen, span| {
+        if found.is_none() && seen == name {
+            found = Some(span);
+        }
+    });
+    found
+}
+
+/// Calls `f` with every identifier in `tokens` and every name a format string in them
+/// captures (`{name}`), with its span.
+fn each_name_in_tokens(tokens: TokenStream, f: &mut dyn FnMut(String, proc_macro2::Span)) {
     for tree in tokens {
         match tree {
-            TokenTree::Ident(ident) => {
-                out.insert(ident.to_string());
-            }
-            TokenTree::Group(group) => idents_in_tokens(group.stream(), out),
+            TokenTree::Ident(ident) => f(ident.to_string(), ident.span()),
+            TokenTree::Group(group) => each_name_in_tokens(group.stream(), f),
             // `{name}` inside a format string names a variable too.
             TokenTree::Literal(lit) => {
                 let text = lit.to_string();
@@ -78,7 +96,7 @@ fn idents_in_tokens(tokens: TokenStream, out: &mut HashSet<String>) {
                             .take_while(|c| c.is_alphanumeric() || *c == '_')
                             .collect();
                         if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
-                            out.insert(name);
+                            f(name, lit.span());
                         }
                     }
                 }

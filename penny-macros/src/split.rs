@@ -4,8 +4,9 @@
 //! - [`parse`] reads the attribute: `#[penny::split]`, or with reductions
 //!   `#[penny::split(reduce(sum = +, best = max, h = (merge, [0u32; 16])))]`;
 //! - [`check_loops`] rejects what would make halves disagree with the plain loop: assigning a
-//!   variable declared before the loop that is not a reduction, and `break` / `return` / `?`
-//!   out of an iteration;
+//!   variable declared before the loop that is not a reduction, reading a reduction or
+//!   writing a built-in one in a form its operator doesn't combine (`updates`), and
+//!   `break` / `return` / `?` out of an iteration;
 //! - [`methods`] emits `Task::split`, `split_state` and `join` from what `machine` recorded.
 //!
 //! The plain function ignores the attribute ([`strip`] removes it).
@@ -279,18 +280,30 @@ pub fn check_unconsumed(block: &syn::Block, consumed: &HashSet<usize>, errors: &
     Find { consumed, errors }.visit_block(block);
 }
 
-/// Checks the body of every split loop in `seq`: every variable it assigns that lives
-/// outside the loop (`outer`: arguments and carried variables; names the body binds itself
-/// are its own) must be a reduction, and no iteration may leave the loop early.
-pub fn check_loops(seq: &crate::ast::Seq, outer: &dyn Fn(&str) -> bool, errors: &mut Errors) {
+/// What the checks of split loops know about the kernel's variables.
+pub struct Outer<'a> {
+    /// Whether a name is an argument or a carried variable (a name the loop body binds
+    /// itself is its own).
+    pub carried: &'a dyn Fn(&str) -> bool,
+    /// Why no built-in reduction takes a carried variable of this name, when its type says
+    /// so (see [`never_builtin`]).
+    pub refused: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Checks every split loop in `seq`: its reductions name carried variables of types the
+/// operators take; the body updates each built-in reduction in its operator's form and reads
+/// no reduction (see `updates`); every other variable it assigns that lives outside the loop
+/// is a reduction; and no iteration leaves the loop early.
+pub fn check_loops(seq: &crate::ast::Seq, outer: &Outer, errors: &mut Errors) {
     use crate::ast::Part;
     for part in &seq.parts {
         match part {
             Part::Loop(l) => {
                 if let (Some(spec), crate::ast::Head::For { names, .. }) = (&l.split, &l.head) {
                     let own: Vec<String> = names.iter().map(|n| n.ident.to_string()).collect();
-                    let outer = |name: &str| !own.iter().any(|n| n == name) && outer(name);
-                    check_body(spec, &l.body, &outer, errors);
+                    let carried =
+                        |name: &str| !own.iter().any(|n| n == name) && (outer.carried)(name);
+                    check_body(spec, &l.body, &carried, outer.refused, errors);
                 }
                 check_loops(&l.body, outer, errors);
             }
@@ -304,14 +317,88 @@ pub fn check_loops(seq: &crate::ast::Seq, outer: &dyn Fn(&str) -> bool, errors: 
     }
 }
 
+/// The error for a reduction naming no variable the loop carries.
+pub fn not_carried(name: &str) -> String {
+    format!(
+        "`{name}` is not a variable the loop carries: a reduction names a variable declared \
+         before the `#[penny::split]` loop and updated in it, e.g. `let mut {name} = 0; \
+         #[penny::split(reduce({name} = +))] for i in 0..n {{ {name} += i; }}`"
+    )
+}
+
+/// The error for a built-in reduction of a variable of a type no built-in operator takes
+/// (`kind` from [`never_builtin`]).
+pub fn refused(name: &str, kind: &str) -> String {
+    format!(
+        "a split loop can't reduce `{name}`, {kind}, with a built-in operator: those take \
+         integers, floats, `bool` and arrays of them. Name a combine function and the value a \
+         half starts from: `reduce({name} = (merge, IDENTITY))`"
+    )
+}
+
 /// The split loop's own statements (its resumable loops, which it may not hold, are
 /// reported elsewhere).
 fn check_body(
     spec: &SplitSpec,
     body: &crate::ast::Seq,
     outer: &dyn Fn(&str) -> bool,
+    refused_type: &dyn Fn(&str) -> Option<String>,
     errors: &mut Errors,
 ) {
+    use crate::updates::{Op, Use};
+    if !spec.malformed {
+        for r in &spec.reductions {
+            let name = r.name.to_string();
+            if !outer(&name) {
+                errors.at(&r.name, not_carried(&name));
+                continue;
+            }
+            let op = match &r.op {
+                ReduceOp::Builtin(marker) => {
+                    if let Some(kind) = refused_type(&name) {
+                        // Said here once, instead of by rustc at every use of the reduction.
+                        errors.at(&r.name, refused(&name, &kind));
+                        continue;
+                    }
+                    Op::from_marker(&marker.to_string())
+                }
+                ReduceOp::Custom { .. } => None,
+            };
+            let uses = crate::updates::uses(body, &name, op.is_none());
+            // The forms are shown on an element when the loop writes elements: an array.
+            let place = if uses.iter().any(Use::element) {
+                format!("{name}[k]")
+            } else {
+                name.clone()
+            };
+            let (mut read, mut written) = (false, false);
+            for u in uses {
+                match (u, op) {
+                    (Use::Read { at }, _) if !read => {
+                        read = true;
+                        errors.at_span(at, read_message(&name, &place, op));
+                    }
+                    (Use::Update { op: found, .. }, Some(op)) if found == op => {}
+                    (Use::Update { op: found, at, .. }, Some(op)) if !written => {
+                        written = true;
+                        let why = format!(
+                            "This one updates it as `{}` would: if that is what the loop \
+                             computes, declare `reduce({name} = {})`",
+                            found.symbol(),
+                            found.symbol()
+                        );
+                        errors.at(at, form_message(&name, &place, op, &why));
+                    }
+                    (Use::Write { kind, at, .. }, Some(op)) if !written => {
+                        written = true;
+                        let why = write_why(&name, &kind);
+                        errors.at(at, form_message(&name, &place, op, &why));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
     let reduced: HashSet<String> = spec.reductions.iter().map(|r| r.name.to_string()).collect();
     let mut finder = crate::writes::Writes::default();
     for part in &body.parts {
@@ -327,15 +414,7 @@ fn check_body(
             continue;
         }
         if reported.insert(name.clone()) {
-            errors.at_span(
-                *at,
-                format!(
-                    "`{name}` is assigned in a `#[penny::split]` loop but is not a reduction: \
-                     halves of the loop run in parallel, each with its own copy. Declare how \
-                     the copies combine, e.g. `#[penny::split(reduce({name} = +))]`, or \
-                     assign `{name}` only outside the loop"
-                ),
-            );
+            errors.at_span(*at, not_reduction(name, body));
         }
     }
     for at in finder.exits {
@@ -345,6 +424,107 @@ fn check_body(
              `return`, `?`): halves run their iterations independently. Remove the split, \
              or compute a flag and test it after the loop",
         );
+    }
+}
+
+/// A read of the reduction `name` (`op`: its built-in operator, `None` for a custom one;
+/// `place`: `name`, or `name[k]` for an array).
+fn read_message(name: &str, place: &str, op: Option<crate::updates::Op>) -> String {
+    let only = match op {
+        Some(op) => format!("only be updated here ({}), not read", op.forms(place)),
+        None => format!(
+            "be read here only in its own update (`{name} = merge({name}, v)`, \
+             `{name}[k] += v`, or the condition of an `if` whose block assigns it)"
+        ),
+    };
+    format!(
+        "`{name}` is a reduction of this `#[penny::split]` loop: inside the loop it holds only \
+         the running value of the part a worker runs (each part starts at the reduction's \
+         identity), so it can {only}. Compute what you need from the iteration's own values, \
+         or drop the split"
+    )
+}
+
+/// A write to the built-in reduction `name` in a form its operator doesn't combine: `why`.
+fn form_message(name: &str, place: &str, op: crate::updates::Op, why: &str) -> String {
+    format!(
+        "`{name}` is reduced with `{}` in this `#[penny::split]` loop, so every write to it \
+         must be an update `{}` combines: {}. {why}",
+        op.symbol(),
+        op.symbol(),
+        op.forms(place)
+    )
+}
+
+/// What is wrong with a write in no reduction's form.
+fn write_why(name: &str, kind: &crate::updates::WriteKind) -> String {
+    use crate::updates::WriteKind;
+    match kind {
+        WriteKind::Overwrite { .. } => format!(
+            "A plain assignment keeps the value of whichever iteration ran last, which the \
+             parts of a split loop don't have; for another way to combine the parts' values, \
+             name your own: `reduce({name} = (combine, IDENTITY))`"
+        ),
+        WriteKind::FromItself => format!(
+            "This assignment computes `{name}` from itself in a way the operator doesn't \
+             combine; for another way to combine the parts' values, name your own: \
+             `reduce({name} = (combine, IDENTITY))`"
+        ),
+        WriteKind::Compound(op) => format!("`{name} {op} ..` isn't one of them"),
+        WriteKind::Borrow => format!(
+            "Passing `&mut {name}` lets the callee write anything: update `{name}` here instead"
+        ),
+        WriteKind::Part => format!("A write to a part of `{name}` isn't one of them"),
+    }
+}
+
+/// The error for `name`, assigned in a split loop (`body`) and not one of its reductions:
+/// the reduction its writes call for, if one does.
+fn not_reduction(name: &str, body: &crate::ast::Seq) -> String {
+    use crate::updates::{Use, WriteKind};
+    let uses = crate::updates::uses(body, name, false);
+    let mut ops = Vec::new();
+    let mut overwrite = None;
+    let mut other = false;
+    for u in &uses {
+        match u {
+            Use::Update { op, .. } if !ops.contains(op) => ops.push(*op),
+            Use::Write {
+                kind: WriteKind::Overwrite { place, value },
+                ..
+            } => {
+                overwrite.get_or_insert((place, value));
+            }
+            Use::Write { .. } => other = true,
+            _ => {}
+        }
+    }
+    let start = format!(
+        "`{name}` is assigned in a `#[penny::split]` loop but is not a reduction: halves of \
+         the loop run in parallel, each with its own copy."
+    );
+    let custom = format!("`reduce({name} = (combine, IDENTITY))`");
+    let outside = format!("or assign `{name}` only outside the loop");
+    if let Some((x, v)) = overwrite {
+        return format!(
+            "{start} A plain assignment (`{x} = {v}`) keeps the value of whichever iteration \
+             ran last, which the parts of a split loop don't have, so no built-in reduction \
+             combines it. If the greatest value is what you want (the latest, when it counts \
+             up like a loop index), write `if {v} > {x} {{ {x} = {v} }}` and \
+             declare `#[penny::split(reduce({name} = max))]`; otherwise name a function that \
+             combines two parts' values and the value a part starts from, {custom}; {outside}"
+        );
+    }
+    match ops.as_slice() {
+        [op] if !other => format!(
+            "{start} Declare how the copies combine: `#[penny::split(reduce({name} = {}))]` \
+             for this update, {outside}",
+            op.symbol()
+        ),
+        _ => format!(
+            "{start} No built-in reduction combines these writes: name a function that \
+             combines two parts' values and the value a part starts from, {custom}, {outside}"
+        ),
     }
 }
 

@@ -15,7 +15,7 @@ fn search(n: u64) -> u64 {
     #[penny::split(reduce(found = max))]
     for k in 0..n {
         if k * k == 49 {
-            found = k;
+            found = found.max(k);
             break;
         }
     }

@@ -1,0 +1,749 @@
+//! How the body of a `#[penny::split]` loop uses one variable declared before the loop:
+//! updates in the form of a built-in reduction, other writes, and reads (see
+//! `split::check_body`).
+//!
+//! Each part of a split loop starts its copy of a reduction at the operator's identity, so
+//! inside the loop the variable holds only the running value of that part: a read sees
+//! something the plain loop never had, and a write must be one that the operator combines.
+//!
+//! The forms of an update of `x` (or of an element `x[k]`, `x[i][j]`: arrays reduce
+//! elementwise), with `e` any expression:
+//!
+//! - `+`: `x += e`, `x -= e`, `x = x + e` (a sum or difference of terms with `x` as a positive
+//!   one: `e + x`, `x - a + b`), `x = x.wrapping_add(e)`, `x = x.wrapping_sub(e)`;
+//! - `*`: `x *= e`, `x = x * e` (a product with `x` a factor), `x = x.wrapping_mul(e)`;
+//! - `& | ^`: `x op= e`, `x = x op e` (a chain of `op` with `x` one operand); `x = true` is
+//!   an `|` update, `x = false` an `&` one;
+//! - `min` / `max`: `x = x.min(e)`, `x = e.min(x)`, `x = min(x, e)` (any path ending in
+//!   `min`: `core::cmp::min`, `f32::min`), and the guarded overwrite `if e < x { x = e }`
+//!   (`<=`, `x > e`; the mirrored comparisons for `max`), where the guard compares `x` with
+//!   exactly the expression assigned (other conditions may be joined with `&&`).
+//!
+//! Names are resolved by scope: a `let`, closure parameter, `for` or `match` pattern that binds
+//! the same name hides the variable inside its scope.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{BinOp, Expr, Pat};
+
+use crate::ast::{Part, Seq};
+
+/// A built-in reduction's operator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Op {
+    Sum,
+    Product,
+    And,
+    Or,
+    Xor,
+    Min,
+    Max,
+}
+
+impl Op {
+    /// The operator of the marker type `split::parse_op` names (`Sum`, `Max`, ...).
+    pub fn from_marker(marker: &str) -> Option<Op> {
+        Some(match marker {
+            "Sum" => Op::Sum,
+            "Product" => Op::Product,
+            "BitAnd" => Op::And,
+            "BitOr" => Op::Or,
+            "BitXor" => Op::Xor,
+            "Min" => Op::Min,
+            "Max" => Op::Max,
+            _ => return None,
+        })
+    }
+
+    /// As written in `reduce(x = ...)`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Sum => "+",
+            Op::Product => "*",
+            Op::And => "&",
+            Op::Or => "|",
+            Op::Xor => "^",
+            Op::Min => "min",
+            Op::Max => "max",
+        }
+    }
+
+    /// The update forms of `x` (a variable, or an element `v[k]`) this operator combines, for
+    /// messages.
+    pub fn forms(self, x: &str) -> String {
+        match self {
+            Op::Sum => {
+                format!("`{x} += e`, `{x} -= e`, `{x} = {x} + e`, `{x} = {x}.wrapping_add(e)`")
+            }
+            Op::Product => format!("`{x} *= e`, `{x} = {x} * e`, `{x} = {x}.wrapping_mul(e)`"),
+            Op::And => format!("`{x} &= e`, `{x} = {x} & e`, `{x} = false`"),
+            Op::Or => format!("`{x} |= e`, `{x} = {x} | e`, `{x} = true`"),
+            Op::Xor => format!("`{x} ^= e`, `{x} = {x} ^ e`"),
+            Op::Min => {
+                format!("`{x} = {x}.min(e)`, `{x} = min({x}, e)`, `if e < {x} {{ {x} = e }}`")
+            }
+            Op::Max => {
+                format!("`{x} = {x}.max(e)`, `{x} = max({x}, e)`, `if e > {x} {{ {x} = e }}`")
+            }
+        }
+    }
+
+    fn of_compound(op: &BinOp) -> Option<Op> {
+        Some(match op {
+            BinOp::AddAssign(_) | BinOp::SubAssign(_) => Op::Sum,
+            BinOp::MulAssign(_) => Op::Product,
+            BinOp::BitAndAssign(_) => Op::And,
+            BinOp::BitOrAssign(_) => Op::Or,
+            BinOp::BitXorAssign(_) => Op::Xor,
+            _ => return None,
+        })
+    }
+
+    /// The operator a method or function of this name updates with, and whether its operands
+    /// may come in either order.
+    fn of_method(name: &str) -> Option<(Op, bool)> {
+        Some(match name {
+            "min" => (Op::Min, true),
+            "max" => (Op::Max, true),
+            "wrapping_add" => (Op::Sum, true),
+            "wrapping_sub" => (Op::Sum, false),
+            "wrapping_mul" => (Op::Product, true),
+            _ => return None,
+        })
+    }
+}
+
+/// One use of the variable.
+pub enum Use {
+    /// A write in the form of the reduction `op` (`at`: the write's tokens), to an element
+    /// (`x[k]`) or not.
+    Update {
+        op: Op,
+        at: TokenStream,
+        element: bool,
+    },
+    /// A write in no reduction's form.
+    Write {
+        kind: WriteKind,
+        at: TokenStream,
+        element: bool,
+    },
+    /// Any other use: a read.
+    Read { at: Span },
+}
+
+impl Use {
+    /// Whether this writes an element of the variable (`x[k] += e`): it is an array.
+    pub fn element(&self) -> bool {
+        match self {
+            Use::Update { element, .. } | Use::Write { element, .. } => *element,
+            Use::Read { .. } => false,
+        }
+    }
+}
+
+/// What a write in no reduction's form is, for messages.
+pub enum WriteKind {
+    /// `x = e` (or `x[k] = e`) with `e` not using `x`: the place and the value as a message
+    /// shows them (a name or literal as written, anything else as `k` / `v`).
+    Overwrite { place: String, value: String },
+    /// `x = e` with `e` using `x` in no reduction's form.
+    FromItself,
+    /// A compound assignment no reduction makes (`/=`, `%=`, `<<=`, `>>=`): its operator.
+    Compound(String),
+    /// `&mut x`.
+    Borrow,
+    /// A write to part of `x` that isn't an element (`x.0 = e`, `*x = e`).
+    Part,
+}
+
+/// The uses of `name` (a variable declared before the split loop) in the loop's body.
+/// `custom`: the variable is a custom `(combine, identity)` reduction, whose writes aren't
+/// classified (only reads outside its own updates are reported: an assignment to it, its
+/// `&mut`, a method call on it as a statement, and the condition of an `if` whose block
+/// assigns it).
+pub fn uses(body: &Seq, name: &str, custom: bool) -> Vec<Use> {
+    let mut finder = Finder {
+        name,
+        custom,
+        scopes: vec![false],
+        allow_reads: 0,
+        uses: Vec::new(),
+    };
+    for part in &body.parts {
+        match part {
+            Part::Stmt(stmt) => finder.visit_stmt(stmt),
+            Part::Let(l) => finder.visit_local(&l.local),
+            // A split loop can't hold resumable loops (reported elsewhere).
+            _ => {}
+        }
+    }
+    finder.uses
+}
+
+struct Finder<'a> {
+    name: &'a str,
+    custom: bool,
+    /// Per scope entered, whether it binds `name` (hiding the variable).
+    scopes: Vec<bool>,
+    /// Inside a custom reduction's own update: its reads are the update's.
+    allow_reads: usize,
+    uses: Vec<Use>,
+}
+
+fn strip(mut e: &Expr) -> &Expr {
+    loop {
+        match e {
+            Expr::Paren(p) => e = &p.expr,
+            Expr::Group(g) => e = &g.expr,
+            _ => return e,
+        }
+    }
+}
+
+fn text(e: &Expr) -> String {
+    strip(e).to_token_stream().to_string()
+}
+
+/// `e` as a message shows it: a name or a literal as written, anything else as `stand_in`.
+fn shown(e: &Expr, stand_in: &str) -> String {
+    match strip(e) {
+        Expr::Path(p) if p.path.get_ident().is_some() => text(e),
+        Expr::Lit(_) => text(e),
+        _ => stand_in.to_string(),
+    }
+}
+
+impl Finder<'_> {
+    fn hidden(&self) -> bool {
+        self.scopes.iter().any(|b| *b)
+    }
+
+    fn binds(&self, pat: &Pat) -> bool {
+        crate::names::bound_names(pat)
+            .iter()
+            .any(|n| n == self.name)
+    }
+
+    fn is_name(&self, e: &Expr) -> bool {
+        matches!(strip(e), Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name))
+    }
+
+    /// When `e` is `x` or an element of it (`x[k]`, `x[i][j]`): the index expressions.
+    fn place<'e>(&self, e: &'e Expr) -> Option<Vec<&'e Expr>> {
+        match strip(e) {
+            Expr::Index(i) => self.place(&i.expr).map(|mut indices| {
+                indices.push(&i.index);
+                indices
+            }),
+            e if self.is_name(e) => Some(Vec::new()),
+            _ => None,
+        }
+    }
+
+    /// Whether a write to `e` writes `x` (or part of it).
+    fn writes_name(&self, e: &Expr) -> bool {
+        match strip(e) {
+            Expr::Index(i) => self.writes_name(&i.expr),
+            Expr::Field(f) => self.writes_name(&f.base),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.writes_name(&u.expr),
+            e => self.is_name(e),
+        }
+    }
+
+    fn mentions(&self, e: &Expr) -> bool {
+        crate::names::used_names_expr(e).contains(self.name)
+    }
+
+    fn read(&mut self, at: Span) {
+        if self.allow_reads == 0 {
+            self.uses.push(Use::Read { at });
+        }
+    }
+
+    fn scoped(&mut self, binds: bool, f: impl FnOnce(&mut Self)) {
+        self.scopes.push(binds);
+        f(self);
+        self.scopes.pop();
+    }
+
+    /// `place = rhs` as an update: its operator and the operands other than the place.
+    fn assigned_update<'e>(&self, place: &str, rhs: &'e Expr) -> Option<(Op, Vec<&'e Expr>)> {
+        let is_place = |e: &Expr| self.place(e).is_some() && text(e) == place;
+        let rhs = strip(rhs);
+        match rhs {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(b),
+                ..
+            }) => Some((if b.value { Op::Or } else { Op::And }, Vec::new())),
+            Expr::Binary(b) => {
+                let (op, signed) = match b.op {
+                    BinOp::Add(_) | BinOp::Sub(_) => (Op::Sum, true),
+                    BinOp::Mul(_) => (Op::Product, false),
+                    BinOp::BitAnd(_) => (Op::And, false),
+                    BinOp::BitOr(_) => (Op::Or, false),
+                    BinOp::BitXor(_) => (Op::Xor, false),
+                    _ => return None,
+                };
+                let mut terms = Vec::new();
+                flatten(rhs, &b.op, signed, true, &mut terms);
+                let at = terms
+                    .iter()
+                    .position(|(e, positive)| *positive && is_place(e))?;
+                let rest = (0..terms.len()).filter(|&k| k != at).map(|k| terms[k].0);
+                Some((op, rest.collect()))
+            }
+            Expr::MethodCall(m) if m.args.len() == 1 => {
+                let (op, either) = Op::of_method(&m.method.to_string())?;
+                if is_place(&m.receiver) {
+                    Some((op, vec![&m.args[0]]))
+                } else if either && is_place(&m.args[0]) {
+                    Some((op, vec![&*m.receiver]))
+                } else {
+                    None
+                }
+            }
+            Expr::Call(c) if c.args.len() == 2 => {
+                let Expr::Path(f) = strip(&c.func) else {
+                    return None;
+                };
+                let last = f.path.segments.last()?;
+                let (op, either) = Op::of_method(&last.ident.to_string())?;
+                if is_place(&c.args[0]) {
+                    Some((op, vec![&c.args[1]]))
+                } else if either && is_place(&c.args[1]) {
+                    Some((op, vec![&c.args[0]]))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `if .. e < x .. { .. x = e; .. }`: the operator (`min` here), the comparison's
+    /// place and value, and the assignment's index in the block.
+    fn guarded_update<'e>(&self, i: &'e syn::ExprIf) -> Option<Guarded<'e>> {
+        let mut conds = Vec::new();
+        conjuncts(&i.cond, &mut conds);
+        if conds.iter().any(|c| matches!(strip(c), Expr::Let(_))) {
+            return None;
+        }
+        for (k, cond) in conds.iter().enumerate() {
+            let Expr::Binary(b) = strip(cond) else {
+                continue;
+            };
+            let lesser = match b.op {
+                BinOp::Lt(_) | BinOp::Le(_) => true,
+                BinOp::Gt(_) | BinOp::Ge(_) => false,
+                _ => continue,
+            };
+            // `value < place` assigns a smaller value: `min`; `place < value`: `max`.
+            let (place, value, op) = if self.place(&b.right).is_some() && !self.mentions(&b.left) {
+                (&*b.right, &*b.left, if lesser { Op::Min } else { Op::Max })
+            } else if self.place(&b.left).is_some() && !self.mentions(&b.right) {
+                (&*b.left, &*b.right, if lesser { Op::Max } else { Op::Min })
+            } else {
+                continue;
+            };
+            let assignment = i.then_branch.stmts.iter().position(|s| match s {
+                syn::Stmt::Expr(Expr::Assign(a), _) => {
+                    text(&a.left) == text(place) && text(&a.right) == text(value)
+                }
+                _ => false,
+            });
+            if let Some(assignment) = assignment {
+                return Some(Guarded {
+                    op,
+                    place,
+                    value,
+                    others: (0..conds.len())
+                        .filter(|&j| j != k)
+                        .map(|j| conds[j])
+                        .collect(),
+                    assignment,
+                });
+            }
+        }
+        None
+    }
+
+    /// A condition of `if` / `while`: its `let`s' expressions visited, whether they bind the
+    /// name (for the block).
+    fn visit_cond(&mut self, cond: &Expr) -> bool {
+        let mut conds = Vec::new();
+        conjuncts(cond, &mut conds);
+        let mut binds = false;
+        for c in conds {
+            if let Expr::Let(l) = strip(c) {
+                self.visit_expr(&l.expr);
+                binds |= self.binds(&l.pat);
+            } else {
+                self.visit_expr(c);
+            }
+        }
+        binds
+    }
+
+    /// Whether a block assigns the name at its top level (a custom reduction's `if` whose
+    /// condition is part of the update).
+    fn block_assigns(&self, block: &syn::Block) -> bool {
+        block.stmts.iter().any(|s| match s {
+            syn::Stmt::Expr(Expr::Assign(a), _) => self.writes_name(&a.left),
+            syn::Stmt::Expr(Expr::Binary(b), _) if crate::pure::is_assignment(&b.op) => {
+                self.writes_name(&b.left)
+            }
+            _ => false,
+        })
+    }
+}
+
+struct Guarded<'e> {
+    op: Op,
+    place: &'e Expr,
+    value: &'e Expr,
+    others: Vec<&'e Expr>,
+    assignment: usize,
+}
+
+/// The operands of a chain of `op` (through parentheses); with `signed` (`+` / `-`), each
+/// with whether it is added.
+fn flatten<'e>(
+    e: &'e Expr,
+    op: &BinOp,
+    signed: bool,
+    positive: bool,
+    out: &mut Vec<(&'e Expr, bool)>,
+) {
+    let e = strip(e);
+    if let Expr::Binary(b) = e {
+        let same = if signed {
+            matches!(b.op, BinOp::Add(_) | BinOp::Sub(_))
+        } else {
+            std::mem::discriminant(&b.op) == std::mem::discriminant(op)
+        };
+        if same {
+            flatten(&b.left, op, signed, positive, out);
+            let negated = matches!(b.op, BinOp::Sub(_));
+            flatten(&b.right, op, signed, positive != negated, out);
+            return;
+        }
+    }
+    out.push((e, positive));
+}
+
+/// The conditions of an `&&` chain.
+fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match strip(e) {
+        Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
+            conjuncts(&b.left, out);
+            conjuncts(&b.right, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder<'_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.hidden() {
+            return;
+        }
+        match e {
+            Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name) => {
+                self.read(e.span());
+            }
+            Expr::Assign(a) if self.writes_name(&a.left) => {
+                if self.custom {
+                    return;
+                }
+                let at = a.to_token_stream();
+                let Some(indices) = self.place(&a.left) else {
+                    self.push_write(WriteKind::Part, at, false);
+                    return;
+                };
+                let element = !indices.is_empty();
+                match self.assigned_update(&text(&a.left), &a.right) {
+                    Some((op, operands)) => {
+                        self.uses.push(Use::Update { op, at, element });
+                        indices.into_iter().for_each(|i| self.visit_expr(i));
+                        operands.into_iter().for_each(|o| self.visit_expr(o));
+                    }
+                    None if self.mentions(&a.right) => {
+                        self.push_write(WriteKind::FromItself, at, element)
+                    }
+                    None => {
+                        let place = indices.iter().fold(self.name.to_string(), |place, i| {
+                            format!("{place}[{}]", shown(i, "k"))
+                        });
+                        let value = shown(&a.right, "v");
+                        self.push_write(WriteKind::Overwrite { place, value }, at, element);
+                        indices.into_iter().for_each(|i| self.visit_expr(i));
+                        self.visit_expr(&a.right);
+                    }
+                }
+            }
+            Expr::Binary(b) if crate::pure::is_assignment(&b.op) && self.writes_name(&b.left) => {
+                if self.custom {
+                    return;
+                }
+                let at = b.to_token_stream();
+                let Some(indices) = self.place(&b.left) else {
+                    self.push_write(WriteKind::Part, at, false);
+                    return;
+                };
+                let element = !indices.is_empty();
+                match Op::of_compound(&b.op) {
+                    Some(op) => self.uses.push(Use::Update { op, at, element }),
+                    None => {
+                        let op = b.op.to_token_stream().to_string();
+                        self.push_write(WriteKind::Compound(op), at, element);
+                    }
+                }
+                indices.into_iter().for_each(|i| self.visit_expr(i));
+                self.visit_expr(&b.right);
+            }
+            Expr::Reference(r) if r.mutability.is_some() && self.writes_name(&r.expr) => {
+                if !self.custom {
+                    let element = self.place(&r.expr).is_some_and(|i| !i.is_empty());
+                    self.push_write(WriteKind::Borrow, r.to_token_stream(), element);
+                }
+            }
+            Expr::If(i) => {
+                if !self.custom {
+                    if let Some(g) = self.guarded_update(i) {
+                        let syn::Stmt::Expr(assignment, _) = &i.then_branch.stmts[g.assignment]
+                        else {
+                            unreachable!("guarded_update found an assignment there")
+                        };
+                        let indices = self.place(g.place).unwrap_or_default();
+                        self.uses.push(Use::Update {
+                            op: g.op,
+                            at: assignment.to_token_stream(),
+                            element: !indices.is_empty(),
+                        });
+                        for index in indices {
+                            self.visit_expr(index);
+                        }
+                        self.visit_expr(g.value);
+                        g.others.into_iter().for_each(|c| self.visit_expr(c));
+                        self.scoped(false, |f| {
+                            for (k, stmt) in i.then_branch.stmts.iter().enumerate() {
+                                if k != g.assignment {
+                                    f.visit_stmt(stmt);
+                                }
+                            }
+                        });
+                        if let Some((_, otherwise)) = &i.else_branch {
+                            self.visit_expr(otherwise);
+                        }
+                        return;
+                    }
+                }
+                let own = self.custom && self.block_assigns(&i.then_branch);
+                self.allow_reads += usize::from(own);
+                let binds = self.visit_cond(&i.cond);
+                self.allow_reads -= usize::from(own);
+                self.scoped(binds, |f| f.visit_block(&i.then_branch));
+                if let Some((_, otherwise)) = &i.else_branch {
+                    self.visit_expr(otherwise);
+                }
+            }
+            Expr::While(w) => {
+                let binds = self.visit_cond(&w.cond);
+                self.scoped(binds, |f| f.visit_block(&w.body));
+            }
+            Expr::ForLoop(l) => {
+                self.visit_expr(&l.expr);
+                let binds = self.binds(&l.pat);
+                self.scoped(binds, |f| f.visit_block(&l.body));
+            }
+            Expr::Closure(c) => {
+                let binds = c.inputs.iter().any(|p| self.binds(p));
+                self.scoped(binds, |f| f.visit_expr(&c.body));
+            }
+            Expr::Match(m) => {
+                self.visit_expr(&m.expr);
+                for arm in &m.arms {
+                    let binds = self.binds(&arm.pat);
+                    self.scoped(binds, |f| {
+                        if let Some((_, guard)) = &arm.guard {
+                            f.visit_expr(guard);
+                        }
+                        f.visit_expr(&arm.body);
+                    });
+                }
+            }
+            _ => syn::visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        self.scoped(false, |f| syn::visit::visit_block(f, block));
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        // A custom reduction's method called for its effect (`h.add(v);`): an update through
+        // `&mut self`.
+        if let syn::Stmt::Expr(Expr::MethodCall(m), _) = stmt {
+            if self.custom && !self.hidden() && self.writes_name(&m.receiver) {
+                return;
+            }
+        }
+        syn::visit::visit_stmt(self, stmt);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, otherwise)) = &init.diverge {
+                self.visit_expr(otherwise);
+            }
+        }
+        if self.binds(&local.pat) {
+            if let Some(top) = self.scopes.last_mut() {
+                *top = true;
+            }
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.hidden() {
+            return;
+        }
+        if let Some(at) = crate::names::name_in_tokens(mac.tokens.clone(), self.name) {
+            self.read(at);
+        }
+    }
+
+    fn visit_pat(&mut self, _: &'ast Pat) {}
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+impl Finder<'_> {
+    fn push_write(&mut self, kind: WriteKind, at: TokenStream, element: bool) {
+        self.uses.push(Use::Write { kind, at, element });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The errors `#[penny::task]` reports for a kernel whose split loop runs `body` with
+    /// the reductions `reduce` over the carried `u64`s `a`, `b` and the array `h`.
+    fn errors(reduce: &str, body: &str) -> Vec<String> {
+        let source = format!(
+            "fn k(n: u64) -> (u64, u64, [u64; 4]) {{
+                let mut a = 0u64;
+                let mut b = 0u64;
+                let mut h = [0u64; 4];
+                #[penny::split(reduce({reduce}))]
+                for i in 0..n {{ {body} }}
+                (a, b, h)
+            }}"
+        );
+        let item: proc_macro2::TokenStream = source.parse().unwrap();
+        let out = crate::task_impl(proc_macro2::TokenStream::new(), item).to_string();
+        out.split("compile_error")
+            .skip(1)
+            .map(|e| e.split('"').nth(1).unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[track_caller]
+    fn accepted(reduce: &str, body: &str) {
+        assert_eq!(errors(reduce, body), Vec::<String>::new(), "{body}");
+    }
+
+    /// One error, saying `expected`.
+    #[track_caller]
+    fn refused(reduce: &str, body: &str, expected: &str) {
+        let errors = errors(reduce, body);
+        assert!(
+            errors.len() == 1 && errors[0].contains(expected),
+            "{body}: {errors:?}"
+        );
+    }
+
+    #[test]
+    fn the_forms_of_each_operator_are_accepted() {
+        let sum = "a = +, b = +, h = +";
+        accepted(sum, "a += i; b -= i; h[0] += 1;");
+        accepted(
+            sum,
+            "a = a + i; b = i * 2 + b; h[(i % 4) as usize] = h[(i % 4) as usize] + 1;",
+        );
+        accepted(
+            sum,
+            "a = (a - i) + 3; b = b.wrapping_add(i); h[1] = h[1].wrapping_sub(i);",
+        );
+        accepted("a = *, b = *", "a *= i; b = 2 * b; a = a.wrapping_mul(i);");
+        accepted(
+            "a = &, b = |, h = ^",
+            "a &= i; b = b | i; h[0] = i ^ h[0]; h[1] ^= i;",
+        );
+        accepted(
+            "a = min, b = max",
+            "a = a.min(i); b = i.max(b); a = core::cmp::min(a, i); b = u64::max(i, b);",
+        );
+        accepted(
+            "a = min, b = max, h = max",
+            "if i < a { a = i; } if b <= i * 2 && i > 3 { b = i * 2; } \
+             if i > h[0] { h[0] = i } else { let _ = 1; }",
+        );
+        // Shadowed: a local `a` is the iteration's own.
+        accepted("a = +", "let a = i * 2; if a > 3 { let _ = a; }");
+        accepted("a = +", "a += i; let f = |a: u64| a + 1; let _ = f(i);");
+    }
+
+    #[test]
+    fn reads_and_foreign_forms_are_refused() {
+        refused(
+            "a = +, b = +",
+            "a += i; if a > 10 { b += 1; }",
+            "`a` is a reduction",
+        );
+        refused("a = +", "a += a;", "not read");
+        refused("a = max", "a = a.max(i); println!(\"{a}\");", "not read");
+        refused("a = max", "a = i;", "A plain assignment keeps");
+        refused("a = +", "a = a * 2;", "updates it as `*` would");
+        refused("a = +", "a = 2 * a + 1;", "computes `a` from itself");
+        refused("a = *", "a /= 2;", "`a /= ..` isn't one of them");
+        refused(
+            "a = min",
+            "if i > a { a = i; }",
+            "updates it as `max` would",
+        );
+        // The guard compares with another value: a read, and a plain assignment.
+        let both = errors("a = min", "if i + 1 < a { a = i; }");
+        assert!(both.len() == 2 && both[0].contains("not read"), "{both:?}");
+        assert!(both[1].contains("A plain assignment keeps"), "{both:?}");
+        refused("h = +", "h[0] = 1;", "`h[k] += e`");
+    }
+
+    #[test]
+    fn a_custom_reduction_reads_itself_only_in_its_update() {
+        let custom = "a = (merge, 0)";
+        accepted(custom, "a = merge(a, i); if i < a { a = i; }");
+        accepted("h = (merge, [0; 4])", "h[0] += 1; h[1] = h[1].max(i);");
+        refused(
+            "a = (merge, 0), b = +",
+            "a = merge(a, i); if a > 3 { b += 1; }",
+            "only in its own update",
+        );
+    }
+
+    #[test]
+    fn the_hint_for_an_undeclared_write_names_its_operator() {
+        refused("", "b += i;", "reduce(b = +)");
+        refused("", "b = b.max(i);", "reduce(b = max)");
+        refused("", "if i == 3 { b = 1; }", "A plain assignment (`b = 1`)");
+        refused("", "b = i;", "write `if i > b { b = i }`");
+        refused(
+            "",
+            "b += i; b *= 2;",
+            "No built-in reduction combines these writes",
+        );
+    }
+}
