@@ -505,6 +505,14 @@ fn not_reduction(name: &str, body: &crate::ast::Seq) -> String {
     );
     let custom = format!("`reduce({name} = (combine, IDENTITY))`");
     let outside = format!("or assign `{name}` only outside the loop");
+    if uses.iter().any(|u| matches!(u, Use::Read { .. })) {
+        return format!(
+            "{start} It is also read in the loop, so no reduction makes the parts agree: what \
+             an iteration reads depends on iterations another part runs (a running counter or \
+             position). Compute it from the iteration's own values (the loop index), {outside}, \
+             or drop the split"
+        );
+    }
     if let Some((x, v)) = overwrite {
         return format!(
             "{start} A plain assignment (`{x} = {v}`) keeps the value of whichever iteration \

@@ -745,5 +745,6 @@ mod tests {
             "b += i; b *= 2;",
             "No built-in reduction combines these writes",
         );
+        refused("", "b += 1; let _ = b * 2;", "It is also read in the loop");
     }
 }

@@ -23,15 +23,19 @@ fn wrong_forms(n: u64) -> (u64, u64, u64, u64, u64) {
 }
 
 /// Carried variables assigned without a reduction: the hint names the operator the write
-/// calls for, and for a plain overwrite says why no operator fits.
+/// calls for, for a plain overwrite says why no operator fits, and for a running position
+/// the loop reads that no reduction helps.
 #[penny::task]
-fn undeclared(n: u64) -> (u64, u64, u64, bool) {
+fn undeclared(n: u64, out: penny::Out<u64>) -> (u64, u64, u64, bool) {
+    let mut pos = 0u64;
     let mut last = 0u64;
     let mut bits = 0u64;
     let mut lo = u64::MAX;
     let mut seen = false;
     #[penny::split]
     for i in 0..n {
+        pos += 2;
+        out.set(pos as usize, i);
         last = i;
         bits |= 1 << (i % 64);
         lo = lo.min(i * 3 % 17);
