@@ -248,12 +248,25 @@ export function workersGone(pool) {
   });
 }
 
-/** Ends the workers of `pool` at once (a pool that failed to start). */
-export function terminateWorkers(pool) {
+/**
+ * Ends the workers of `pool`, a pool that failed to start and was shut down: waits up to
+ * `graceMs` for them to leave (one still instantiating leaves once ready; terminating it
+ * mid-instantiation could leave the allocator's lock held for every thread), then terminates
+ * what is left. Resolves when none is.
+ */
+export function endWorkers(pool, graceMs) {
   const pe = pools.get(pool);
-  if (pe === undefined) return;
-  for (const worker of pe.workers.values()) worker.terminate();
-  pools.delete(pool);
+  if (pe === undefined) return Promise.resolve();
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  return Promise.race([workersGone(pool), late]).then(() => {
+    clearTimeout(timer);
+    for (const worker of pe.workers.values()) worker.terminate();
+    pe.workers.clear();
+    pools.delete(pool);
+  });
 }
 
 // An Int32Array over the shared memory, made again only when the memory grew (one per

@@ -143,6 +143,18 @@ impl<T: AtomicElem> Out<T> {
         }
     }
 
+    /// [`leak_filled`](Self::leak_filled), or `None` when the memory can't be had (instead
+    /// of aborting: on wasm, for JS's `OutArray`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn try_leak_filled(len: usize, value: T) -> Option<Self> {
+        let mut cells: Vec<T::Cell> = Vec::new();
+        cells.try_reserve_exact(len).ok()?;
+        cells.extend((0..len).map(|_| T::new_cell(value)));
+        Some(Out {
+            cells: Vec::leak(cells),
+        })
+    }
+
     /// Copies every element out (relaxed loads).
     pub fn to_vec(&self) -> Vec<T> {
         self.cells.iter().map(T::load).collect()

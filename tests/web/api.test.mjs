@@ -530,6 +530,74 @@ test('bad OutArray lengths and out-of-range floats throw TypeErrors', async () =
   assertEqual(error.message, 'from a getter');
 });
 
+test('a signal aborted before the spawn: the task never runs, result rejects with its reason', async () => {
+  const { pkg, pool: p } = await pool();
+  // One-chunk tasks: spawning and then cancelling would let a worker finish some of them.
+  const handles = [];
+  for (let i = 0; i < 300; i++) {
+    const reason = new Error(`gave up ${i}`);
+    handles.push([pkg.SumSquares.spawn(p, 10, { signal: AbortSignal.abort(reason) }), reason]);
+  }
+  for (const [h, reason] of handles) {
+    assertEqual(h.status(), 'cancelled');
+    assertEqual(await assertRejects(h.result), reason);
+  }
+  assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+});
+
+test('a view of a busy or freed buffer throws an Error, again and again, and the pool goes on', async () => {
+  const { pkg, pool: p } = await pool();
+  const w = 64;
+  const img = pkg.SharedBuffer.f32(w * 4);
+  // The same buffer as the blur's input and its output: the writer's lease is refused.
+  // Each refusal used to trap the calling thread (and leak its stack: ~1600 killed it).
+  for (let i = 0; i < 2000; i++) {
+    const e = assertThrows(() => pkg.BlurRows.spawn(p, img, img.stripes(w), w), Error);
+    assert(/BlurRows\.spawn: .*buffer/.test(e.message), e.message);
+  }
+  // A writer in flight (queued behind a hog on one worker): a second writer and a reader
+  // of its buffer are refused; once it ended, both run.
+  const dst = pkg.SharedBuffer.f32(w * 4);
+  const q = await pkg.Pool.start({ workers: 1 });
+  try {
+    const hog = pkg.Spin.spawn(q, 10n ** 12n);
+    const writing = pkg.BlurRows.spawn(q, img, dst.stripes(w), w);
+    assertThrows(() => pkg.BlurRows.spawn(q, img, dst.stripes(w), w), Error);
+    assertThrows(() => pkg.BlurRows.spawn(p, dst, img.stripes(w), w), Error);
+    hog.cancel();
+    await assertRejects(hog.result, 'AbortError');
+    await writing.result;
+    await pkg.BlurRows.spawn(p, dst, img.stripes(w), w).result;
+  } finally {
+    await q.close();
+  }
+  img.free();
+  dst.free();
+  assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+});
+
+test('buffers the shared memory can\'t hold throw a RangeError; the module goes on', async () => {
+  const { pkg } = await pool();
+  for (let i = 0; i < 50; i++) {
+    assertThrows(() => pkg.SharedBuffer.f32(2 ** 28), RangeError);
+    assertThrows(() => pkg.SharedBuffer.f64(2 ** 28), RangeError);
+    assertThrows(() => pkg.OutArray.u32(2 ** 28), RangeError);
+  }
+  const small = pkg.SharedBuffer.f32(4);
+  assertEqual(small.length, 4);
+  small.free();
+});
+
+test('Pool.start with more workers than the memory holds rejects with a RangeError; pools go on', async () => {
+  const { pkg, pool: p } = await pool();
+  const e = await assertRejects(pkg.Pool.start({ workers: 600 }), 'RangeError');
+  assert(/workers: 600/.test(e.message), e.message);
+  const q = await pkg.Pool.start({ workers: 1 });
+  assertEqual(await pkg.SumSquares.spawn(q, 10).result, 285);
+  await q.close();
+  assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+});
+
 test('last: close the shared pool', async () => {
   if (shared) await shared.close();
   shared = undefined;

@@ -365,6 +365,15 @@ impl<T: Task> SpawnBuilder<'_, T> {
         shared.spawn(shared, self.task, self.priority)
     }
 
+    /// Spawns the task; a refused view lease is an `Err` with the reason instead of a panic,
+    /// and with `cancelled` the task ends as cancelled at once, never taking a slot or
+    /// running. For the JS `spawn`, where a panic would trap the calling thread.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn spawn_checked(self, cancelled: bool) -> Result<TaskHandle<T::Output>, String> {
+        let shared = &self.pool.shared;
+        shared.spawn_checked(shared, self.task, self.priority, cancelled)
+    }
+
     /// Spawns the task if a slot is free; see [`Pool::try_spawn`].
     pub fn try_spawn(self) -> Result<TaskHandle<T::Output>, TrySpawnError<T>> {
         let shared = &self.pool.shared;
@@ -424,6 +433,45 @@ mod tests {
                 done: 3,
                 total: Some(3)
             }
+        );
+    }
+
+    /// Reads a view (its lease is what `spawn_checked` may refuse).
+    #[derive(Clone, Copy)]
+    struct Reads(crate::View<u32>);
+    impl Task for Reads {
+        type Output = u32;
+        fn step(&mut self, _: u32) -> Step<u32> {
+            Step::Done(self.0.open().iter().sum())
+        }
+        fn progress(&self) -> Progress {
+            Progress::default()
+        }
+        fn views(&self, visit: &mut dyn FnMut(crate::ViewRef)) {
+            visit(self.0.view_ref());
+        }
+    }
+
+    #[test]
+    fn spawn_checked_refuses_without_panicking_and_cancels_before_running() {
+        let pool = Pool::builder().workers(1).slots(2).build();
+        // Spawned cancelled: ends at once, never steps (`Boom` would panic), takes no slot.
+        let never = pool.task(Boom).spawn_checked(true).unwrap();
+        assert_eq!(never.status(), TaskStatus::Cancelled);
+        assert_eq!(never.join(), Err(TaskError::Cancelled));
+        assert_eq!(pool.free_slots(), 2);
+        // A view of a freed buffer: its lease is refused, as an `Err` saying why.
+        let stale = crate::Buffer::from_vec(vec![1u32, 2]).view();
+        let refused = pool.task(Reads(stale)).spawn_checked(false);
+        assert!(refused.unwrap_err().contains("freed"));
+        assert_eq!(pool.free_slots(), 2);
+        let live = crate::Buffer::from_vec(vec![1u32, 2]);
+        assert_eq!(
+            pool.task(Reads(live.view()))
+                .spawn_checked(false)
+                .unwrap()
+                .join(),
+            Ok(3)
         );
     }
 

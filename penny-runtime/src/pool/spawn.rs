@@ -125,13 +125,45 @@ impl Shared {
         task: T,
         priority: Priority,
     ) -> TaskHandle<T::Output> {
+        // A refused lease panics here, before a slot is taken.
+        self.spawn_checked(this, task, priority, false)
+            .unwrap_or_else(|message| panic!("{message}"))
+    }
+
+    /// `spawn`, but a refused view lease is an `Err` with the reason (nothing taken), and a
+    /// task spawned `cancelled` ends as cancelled at once without taking a slot or running
+    /// (JS: a spawn whose `AbortSignal` was aborted already, which must not race a worker).
+    pub(super) fn spawn_checked<T: Task>(
+        &self,
+        this: &Arc<Shared>,
+        task: T,
+        priority: Priority,
+        cancelled: bool,
+    ) -> Result<TaskHandle<T::Output>, String> {
         // The task's own code runs here, on the spawner's thread, before anything is taken:
         // a panic in it reaches the caller and leaks nothing.
         let progress = task.progress();
         let (kind_index, kind) = self.kind_for::<T>();
-        // A refused lease panics here, before a slot is taken.
-        let (handle, cell) =
-            Self::new_cell::<T>(this, &task, progress, kind).unwrap_or_else(|m| panic!("{m}"));
+        let (handle, cell) = Self::new_cell::<T>(this, &task, progress, kind)?;
+        if cancelled {
+            owned::cancel_unslotted(cell, |w, before| self.wake_cell(w, before));
+            return Ok(handle);
+        }
+        Ok(self.spawn_cell(task, priority, progress, kind_index, kind, handle, cell))
+    }
+
+    /// The rest of `spawn_checked`: a slot for the task with its cell made.
+    #[allow(clippy::too_many_arguments)]
+    fn spawn_cell<T: Task>(
+        &self,
+        task: T,
+        priority: Priority,
+        progress: Progress,
+        kind_index: u32,
+        kind: &Kind,
+        handle: TaskHandle<T::Output>,
+        cell: CellRef,
+    ) -> TaskHandle<T::Output> {
         if self.pending_len.load(SeqCst) == 0 {
             if let Some(fresh) = Fresh::pop(&self.region) {
                 self.install(

@@ -54,6 +54,50 @@ fn checked(n: f64, what: &str, min: f64) -> Result<usize, JsValue> {
     }
 }
 
+/// `len` (checked) copies of `zero` in a new buffer, or a `RangeError` when the shared
+/// memory can't hold them (an allocation that failed would trap this thread).
+fn zeroed<T: Copy + Send + Sync + 'static>(
+    len: f64,
+    zero: T,
+    factory: &str,
+) -> Result<Buffer<T>, JsValue> {
+    let len = checked(len, "length", 0.0)?;
+    let mut values = Vec::new();
+    if values.try_reserve_exact(len).is_err() {
+        return Err(out_of_memory(
+            &format!("SharedBuffer.{factory}({len})"),
+            len * core::mem::size_of::<T>(),
+        ));
+    }
+    values.resize(len, zero);
+    Ok(Buffer::from_vec(values))
+}
+
+/// The most the shared memory grows to (`--max-memory` in `xtask/wasm-threads.toml`).
+pub(crate) const MAX_MEMORY: usize = 1 << 30;
+
+/// The `RangeError` of an allocation of `bytes` the shared memory can't hold.
+pub(crate) fn out_of_memory(call: &str, bytes: usize) -> JsValue {
+    js_sys::RangeError::new(&format!(
+        "{call}: the shared memory can't hold {bytes} more bytes (it grows to 1 GiB at most, \
+         {} MiB now): free buffers no longer needed, or ask for less",
+        wasm_memory_mib()
+    ))
+    .into()
+}
+
+/// The wasm memory's size now, in MiB.
+fn wasm_memory_mib() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) * 64 / 1024
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
 /// A buffer in the shared memory: `SharedBuffer.f32(len)` (also `u8`, `i8`, `u16`, `i16`,
 /// `u32`, `i32`, `f64`), zeroed.
 #[wasm_bindgen(js_name = SharedBuffer)]
@@ -127,59 +171,35 @@ macro_rules! each {
 impl WebBuffer {
     /// `len` zeroed `u8`s.
     pub fn u8(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::U8(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0,
-        ))))
+        Ok(make(AnyBuffer::U8(zeroed(len, 0, "u8")?)))
     }
     /// `len` zeroed `i8`s.
     pub fn i8(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::I8(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0,
-        ))))
+        Ok(make(AnyBuffer::I8(zeroed(len, 0, "i8")?)))
     }
     /// `len` zeroed `u16`s.
     pub fn u16(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::U16(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0,
-        ))))
+        Ok(make(AnyBuffer::U16(zeroed(len, 0, "u16")?)))
     }
     /// `len` zeroed `i16`s.
     pub fn i16(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::I16(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0,
-        ))))
+        Ok(make(AnyBuffer::I16(zeroed(len, 0, "i16")?)))
     }
     /// `len` zeroed `u32`s.
     pub fn u32(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::U32(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0,
-        ))))
+        Ok(make(AnyBuffer::U32(zeroed(len, 0, "u32")?)))
     }
     /// `len` zeroed `i32`s.
     pub fn i32(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::I32(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0,
-        ))))
+        Ok(make(AnyBuffer::I32(zeroed(len, 0, "i32")?)))
     }
     /// `len` zeroed `f32`s (a `Float32Array` view).
     pub fn f32(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::F32(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0.0,
-        ))))
+        Ok(make(AnyBuffer::F32(zeroed(len, 0.0, "f32")?)))
     }
     /// `len` zeroed `f64`s.
     pub fn f64(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::F64(Buffer::filled(
-            checked(len, "length", 0.0)?,
-            0.0,
-        ))))
+        Ok(make(AnyBuffer::F64(zeroed(len, 0.0, "f64")?)))
     }
 
     /// Number of elements.

@@ -36,9 +36,10 @@ extern "C" {
     /// Resolves once every worker of `pool` has exited or died.
     #[wasm_bindgen(js_name = workersGone)]
     pub(crate) fn workers_gone(pool: u32) -> Promise;
-    /// Terminates every worker of `pool` at once.
-    #[wasm_bindgen(js_name = terminateWorkers)]
-    pub(crate) fn terminate_workers(pool: u32);
+    /// Ends the workers of a pool that failed to start: waits up to `grace_ms` for them to
+    /// leave, then terminates what is left; resolves when none is.
+    #[wasm_bindgen(js_name = endWorkers)]
+    pub(crate) fn end_workers(pool: u32, grace_ms: f64) -> Promise;
     /// Calls `wake(token)` once the word at `addr` is nonzero (`Atomics.waitAsync`); false
     /// where there is no waitAsync.
     #[wasm_bindgen(js_name = watchWord)]

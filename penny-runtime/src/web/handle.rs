@@ -242,11 +242,13 @@ fn cancel(
 
 impl WebHandle {
     /// Wraps a freshly spawned task: creates its promise and starts watching it. `signal`:
-    /// an `AbortSignal` whose abort cancels the task.
+    /// an `AbortSignal` whose abort cancels the task; `aborted`: its reason when it was
+    /// aborted before the spawn (the task was spawned cancelled).
     pub(crate) fn new<O: IntoJs + Copy + Send + 'static>(
         pool: Rc<crate::Pool>,
         handle: TaskHandle<O>,
         signal: Option<JsValue>,
+        aborted: Option<JsValue>,
     ) -> WebHandle {
         let mut resolve = None;
         let mut reject = None;
@@ -263,7 +265,9 @@ impl WebHandle {
             unlisten: RefCell::new(None),
         });
         let task: Rc<RefCell<Box<dyn ErasedTask>>> = Rc::new(RefCell::new(Box::new(handle)));
-        if let Some(signal) = signal {
+        if let Some(reason) = aborted {
+            *settle.reason.borrow_mut() = Some(reason);
+        } else if let Some(signal) = signal {
             let reason = glue::aborted_reason(&signal);
             if !reason.is_undefined() {
                 cancel(&task, &settle, || reason);

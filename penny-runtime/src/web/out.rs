@@ -55,6 +55,18 @@ fn checked_len(len: f64, factory: &str) -> Result<usize, JsValue> {
     }
 }
 
+/// `len` (checked) elements holding `value`, or a `RangeError` when the shared memory can't
+/// hold them (an allocation that failed would trap this thread).
+fn filled<T: crate::io::AtomicElem>(len: f64, value: T, factory: &str) -> Result<Out<T>, JsValue> {
+    let len = checked_len(len, factory)?;
+    Out::try_leak_filled(len, value).ok_or_else(|| {
+        super::buffer::out_of_memory(
+            &format!("OutArray.{factory}({len})"),
+            len * core::mem::size_of::<T>(),
+        )
+    })
+}
+
 fn make(out: AnyOut) -> WebOut {
     let token = MADE.with(|m| {
         let mut made = m.borrow_mut();
@@ -68,59 +80,35 @@ fn make(out: AnyOut) -> WebOut {
 impl WebOut {
     /// `len` zeroed `u8`s (a `Uint8Array` view).
     pub fn u8(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::U8(Out::leak_filled(
-            checked_len(len, "u8")?,
-            0,
-        ))))
+        Ok(make(AnyOut::U8(filled(len, 0, "u8")?)))
     }
     /// `len` zeroed `i8`s.
     pub fn i8(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::I8(Out::leak_filled(
-            checked_len(len, "i8")?,
-            0,
-        ))))
+        Ok(make(AnyOut::I8(filled(len, 0, "i8")?)))
     }
     /// `len` zeroed `u16`s.
     pub fn u16(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::U16(Out::leak_filled(
-            checked_len(len, "u16")?,
-            0,
-        ))))
+        Ok(make(AnyOut::U16(filled(len, 0, "u16")?)))
     }
     /// `len` zeroed `i16`s.
     pub fn i16(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::I16(Out::leak_filled(
-            checked_len(len, "i16")?,
-            0,
-        ))))
+        Ok(make(AnyOut::I16(filled(len, 0, "i16")?)))
     }
     /// `len` zeroed `u32`s (a `Uint32Array` view).
     pub fn u32(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::U32(Out::leak_filled(
-            checked_len(len, "u32")?,
-            0,
-        ))))
+        Ok(make(AnyOut::U32(filled(len, 0, "u32")?)))
     }
     /// `len` zeroed `i32`s.
     pub fn i32(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::I32(Out::leak_filled(
-            checked_len(len, "i32")?,
-            0,
-        ))))
+        Ok(make(AnyOut::I32(filled(len, 0, "i32")?)))
     }
     /// `len` zeroed `f32`s (a `Float32Array` view).
     pub fn f32(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::F32(Out::leak_filled(
-            checked_len(len, "f32")?,
-            0.0,
-        ))))
+        Ok(make(AnyOut::F32(filled(len, 0.0, "f32")?)))
     }
     /// `len` zeroed `f64`s.
     pub fn f64(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::F64(Out::leak_filled(
-            checked_len(len, "f64")?,
-            0.0,
-        ))))
+        Ok(make(AnyOut::F64(filled(len, 0.0, "f64")?)))
     }
 
     /// Number of elements.

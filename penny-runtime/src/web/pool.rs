@@ -125,6 +125,39 @@ fn builder(options: &JsValue) -> Result<Options, JsValue> {
     })
 }
 
+/// The shared memory a worker takes when it starts: its stack (wasm-bindgen's default of
+/// 2 MiB) and its thread-local storage, with room to spare.
+const WORKER_MEMORY: usize = (2 << 20) + (256 << 10);
+
+/// How long a pool that failed to start waits for its other workers to leave before it
+/// terminates them (see `start`).
+const END_GRACE_MS: f64 = 5_000.0;
+
+/// Whether the shared memory can hold `workers` more workers: allocates their memory (and
+/// frees it, for their stacks to reuse), so that a start the memory can't hold rejects with
+/// a `RangeError` here instead of trapping in a worker that can't allocate its stack.
+fn room_for_workers(workers: usize) -> Result<(), JsValue> {
+    let refuse = || {
+        super::buffer::out_of_memory(
+            &format!("Pool.start({{ workers: {workers} }})"),
+            workers * WORKER_MEMORY,
+        )
+    };
+    // More than the whole memory: no need to grow it to find out.
+    if workers.saturating_mul(WORKER_MEMORY) > super::buffer::MAX_MEMORY {
+        return Err(refuse());
+    }
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..workers {
+        let mut block = Vec::new();
+        if held.try_reserve(1).is_err() || block.try_reserve_exact(WORKER_MEMORY).is_err() {
+            return Err(refuse());
+        }
+        held.push(block);
+    }
+    Ok(())
+}
+
 /// Reads an optional positive integer option.
 fn option_int(options: &JsValue, key: &str, max: usize) -> Result<Option<usize>, JsValue> {
     let value = Reflect::get(options, &key.into()).unwrap_or_default();
@@ -146,7 +179,8 @@ const POOL_TYPES: &'static str = r#"
 /** A pool of workers (Web Workers, or Node worker_threads) sharing this module's memory. */
 export class Pool {
   private constructor();
-  /** Frees the pool object now (like `close()`, without waiting for the workers). */
+  /** Drops the pool object now: the pool ends once no task of it is awaited (tasks in
+   *  flight finish and settle); `close()` ends it early. */
   free(): void;
   [Symbol.dispose](): void;
   /** Starts a pool; resolves once every worker is ready. Rejects on a page that is not
@@ -186,6 +220,7 @@ impl WebPool {
             let workers = builder
                 .workers
                 .unwrap_or_else(|| glue::default_workers().max(1) as usize);
+            room_for_workers(workers)?;
             let pool = builder
                 .into_builder()
                 .workers(workers)
@@ -215,12 +250,21 @@ impl WebPool {
                 }
                 .into()
             });
-            let failed = Closure::once_into_js(move |e: JsValue| -> Result<JsValue, JsValue> {
-                // Shut the pool down (the workers that did start leave their loops), then end
-                // every worker at once.
+            let failed = Closure::once_into_js(move |e: JsValue| -> JsValue {
+                // Shut the pool down: the workers that started leave their loops, and those
+                // still instantiating leave once they are ready. Ending a worker in the middle
+                // of that could leave the allocator's lock held for good (every later
+                // allocation, on any thread, would spin), so `endWorkers` waits for them
+                // (a while) before it terminates what is left; then `start` rejects.
                 drop(on_failure.borrow_mut().take());
-                glue::terminate_workers(id);
-                Err(e)
+                let reject =
+                    Closure::once_into_js(move |_: JsValue| -> Result<JsValue, JsValue> { Err(e) });
+                glue::chain(
+                    &glue::end_workers(id, END_GRACE_MS),
+                    &reject,
+                    &JsValue::UNDEFINED,
+                )
+                .into()
             });
             Ok(glue::chain(&glue::workers_started(id), &ready, &failed).into())
         });

@@ -71,8 +71,20 @@ where
         values: &values[1..=n],
     };
     let task = build(&args)?;
-    let handle = pool.task(task).priority(priority).spawn();
-    Ok(WebHandle::new(pool, handle, signal))
+    // A signal aborted already: the task never runs (spawning and then cancelling would
+    // race a worker that finishes it first), and `result` rejects with the signal's reason.
+    let aborted = signal
+        .as_ref()
+        .map(super::glue::aborted_reason)
+        .filter(|reason| !reason.is_undefined());
+    // A view whose buffer is busy or freed is refused with an `Error`: a panic here would
+    // trap this thread (often the page's main thread).
+    let handle = pool
+        .task(task)
+        .priority(priority)
+        .spawn_checked(aborted.is_some())
+        .map_err(|why| JsValue::from(js_sys::Error::new(&format!("{kernel}.spawn: {why}"))))?;
+    Ok(WebHandle::new(pool, handle, signal, aborted))
 }
 
 /// The `options` argument: `{ priority?, signal? }`.
