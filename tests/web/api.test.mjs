@@ -516,9 +516,19 @@ test('the worker entry point refuses what it did not post', async () => {
   }
 });
 
-test('bad OutArray lengths and out-of-range floats throw TypeErrors', async () => {
+test('bad OutArray/SharedBuffer lengths (no coercion) and out-of-range floats throw TypeErrors', async () => {
   const { pkg, pool: p } = await pool();
-  for (const len of [-1, 3.7, 'abc', 2 ** 40]) assertThrows(() => pkg.OutArray.u32(len), TypeError);
+  for (const len of [-1, 3.7, 'abc', '10', true, null, 10n, 2 ** 40]) {
+    assertThrows(() => pkg.OutArray.u32(len), TypeError);
+    assertThrows(() => pkg.SharedBuffer.u32(len), TypeError);
+  }
+  const buffer = pkg.SharedBuffer.u32(12);
+  for (const bad of ['2', true, 0, 2.5]) {
+    assertThrows(() => buffer.stripes(bad), TypeError);
+    assertThrows(() => buffer.tiles(bad, 1, 1), TypeError);
+    assertThrows(() => buffer.tiles(2, bad, 1), TypeError);
+  }
+  buffer.free();
   assertEqual(pkg.OutArray.f64(3).length, 3);
   assertThrows(() => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 1e39, 0.25, true, 'x'), TypeError);
   assertThrows(() => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 0.5, 0.25, true, '\ud800'), TypeError);

@@ -43,21 +43,23 @@ thread_local! {
 /// Most elements a `SharedBuffer` may have: 2^28.
 const MAX_LEN: f64 = (1u32 << 28) as f64;
 
-fn checked(n: f64, what: &str, min: f64) -> Result<usize, JsValue> {
-    if n.fract() == 0.0 && (min..=MAX_LEN).contains(&n) {
-        Ok(n as usize)
-    } else {
-        Err(js_sys::TypeError::new(&format!(
-            "SharedBuffer: {what} must be an integer in {min}..={MAX_LEN}, got {n}"
+/// `value` as a count in `min..=2^28`, or a `TypeError`: a number only (a parameter typed
+/// `f64` would take `'10'` as 10 and `true` as 1, the coercion `spawn` refuses too).
+fn checked(value: &JsValue, what: &str, min: f64) -> Result<usize, JsValue> {
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && (min..=MAX_LEN).contains(&n) => Ok(n as usize),
+        _ => Err(js_sys::TypeError::new(&format!(
+            "SharedBuffer: {what} must be an integer in {min}..={MAX_LEN}, got {}",
+            super::convert::describe(value)
         ))
-        .into())
+        .into()),
     }
 }
 
 /// `len` (checked) copies of `zero` in a new buffer, or a `RangeError` when the shared
 /// memory can't hold them (an allocation that failed would trap this thread).
 fn zeroed<T: Copy + Send + Sync + 'static>(
-    len: f64,
+    len: &JsValue,
     zero: T,
     factory: &str,
 ) -> Result<Buffer<T>, JsValue> {
@@ -170,36 +172,52 @@ macro_rules! each {
 #[wasm_bindgen(js_class = SharedBuffer)]
 impl WebBuffer {
     /// `len` zeroed `u8`s.
-    pub fn u8(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::U8(zeroed(len, 0, "u8")?)))
+    pub fn u8(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::U8(zeroed(&len, 0, "u8")?)))
     }
     /// `len` zeroed `i8`s.
-    pub fn i8(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::I8(zeroed(len, 0, "i8")?)))
+    pub fn i8(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::I8(zeroed(&len, 0, "i8")?)))
     }
     /// `len` zeroed `u16`s.
-    pub fn u16(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::U16(zeroed(len, 0, "u16")?)))
+    pub fn u16(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::U16(zeroed(&len, 0, "u16")?)))
     }
     /// `len` zeroed `i16`s.
-    pub fn i16(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::I16(zeroed(len, 0, "i16")?)))
+    pub fn i16(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::I16(zeroed(&len, 0, "i16")?)))
     }
     /// `len` zeroed `u32`s.
-    pub fn u32(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::U32(zeroed(len, 0, "u32")?)))
+    pub fn u32(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::U32(zeroed(&len, 0, "u32")?)))
     }
     /// `len` zeroed `i32`s.
-    pub fn i32(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::I32(zeroed(len, 0, "i32")?)))
+    pub fn i32(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::I32(zeroed(&len, 0, "i32")?)))
     }
     /// `len` zeroed `f32`s (a `Float32Array` view).
-    pub fn f32(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::F32(zeroed(len, 0.0, "f32")?)))
+    pub fn f32(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::F32(zeroed(&len, 0.0, "f32")?)))
     }
     /// `len` zeroed `f64`s.
-    pub fn f64(len: f64) -> Result<WebBuffer, JsValue> {
-        Ok(make(AnyBuffer::F64(zeroed(len, 0.0, "f64")?)))
+    pub fn f64(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebBuffer, JsValue> {
+        Ok(make(AnyBuffer::F64(zeroed(&len, 0.0, "f64")?)))
     }
 
     /// Number of elements.
@@ -240,17 +258,25 @@ impl WebBuffer {
 
     /// This buffer for a `Stripes<T>` argument: in a split loop, iteration `k` writes
     /// elements `k * width .. (k + 1) * width`.
-    pub fn stripes(&self, width: f64) -> Result<BufferStripes, JsValue> {
+    pub fn stripes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
+    ) -> Result<BufferStripes, JsValue> {
         Ok(BufferStripes {
             token: self.token,
             serial: self.serial,
-            width: checked(width, "width", 1.0)?,
+            width: checked(&width, "width", 1.0)?,
         })
     }
 
     /// This buffer for a `Tiles<T>` argument: `rows` rows, in tiles of `tileRows x tileCols`.
-    pub fn tiles(&self, rows: f64, tile_rows: f64, tile_cols: f64) -> Result<BufferTiles, JsValue> {
-        let rows = checked(rows, "rows", 1.0)?;
+    pub fn tiles(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] rows: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] tile_rows: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] tile_cols: JsValue,
+    ) -> Result<BufferTiles, JsValue> {
+        let rows = checked(&rows, "rows", 1.0)?;
         if self.length() as usize % rows != 0 {
             return Err(
                 js_sys::TypeError::new("SharedBuffer.tiles: rows must divide the length").into(),
@@ -260,8 +286,8 @@ impl WebBuffer {
             token: self.token,
             serial: self.serial,
             rows,
-            tile_rows: checked(tile_rows, "tileRows", 1.0)?,
-            tile_cols: checked(tile_cols, "tileCols", 1.0)?,
+            tile_rows: checked(&tile_rows, "tileRows", 1.0)?,
+            tile_cols: checked(&tile_cols, "tileCols", 1.0)?,
         })
     }
 

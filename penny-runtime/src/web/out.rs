@@ -44,20 +44,24 @@ const MAX_LEN: f64 = (1u32 << 28) as f64;
 
 /// `len` as a length, or a `TypeError` (wasm-bindgen would turn -1 into 4294967295 and
 /// `'abc'` into 0).
-fn checked_len(len: f64, factory: &str) -> Result<usize, JsValue> {
-    if len.fract() == 0.0 && (0.0..=MAX_LEN).contains(&len) {
-        Ok(len as usize)
-    } else {
-        Err(js_sys::TypeError::new(&format!(
-            "OutArray.{factory}(length): length must be an integer in 0..={MAX_LEN}, got {len}"
+fn checked_len(len: &JsValue, factory: &str) -> Result<usize, JsValue> {
+    match len.as_f64() {
+        Some(n) if n.fract() == 0.0 && (0.0..=MAX_LEN).contains(&n) => Ok(n as usize),
+        _ => Err(js_sys::TypeError::new(&format!(
+            "OutArray.{factory}(length): length must be an integer in 0..={MAX_LEN}, got {}",
+            super::convert::describe(len)
         ))
-        .into())
+        .into()),
     }
 }
 
 /// `len` (checked) elements holding `value`, or a `RangeError` when the shared memory can't
 /// hold them (an allocation that failed would trap this thread).
-fn filled<T: crate::io::AtomicElem>(len: f64, value: T, factory: &str) -> Result<Out<T>, JsValue> {
+fn filled<T: crate::io::AtomicElem>(
+    len: &JsValue,
+    value: T,
+    factory: &str,
+) -> Result<Out<T>, JsValue> {
     let len = checked_len(len, factory)?;
     Out::try_leak_filled(len, value).ok_or_else(|| {
         super::buffer::out_of_memory(
@@ -79,36 +83,52 @@ fn make(out: AnyOut) -> WebOut {
 #[wasm_bindgen(js_class = OutArray)]
 impl WebOut {
     /// `len` zeroed `u8`s (a `Uint8Array` view).
-    pub fn u8(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::U8(filled(len, 0, "u8")?)))
+    pub fn u8(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::U8(filled(&len, 0, "u8")?)))
     }
     /// `len` zeroed `i8`s.
-    pub fn i8(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::I8(filled(len, 0, "i8")?)))
+    pub fn i8(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::I8(filled(&len, 0, "i8")?)))
     }
     /// `len` zeroed `u16`s.
-    pub fn u16(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::U16(filled(len, 0, "u16")?)))
+    pub fn u16(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::U16(filled(&len, 0, "u16")?)))
     }
     /// `len` zeroed `i16`s.
-    pub fn i16(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::I16(filled(len, 0, "i16")?)))
+    pub fn i16(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::I16(filled(&len, 0, "i16")?)))
     }
     /// `len` zeroed `u32`s (a `Uint32Array` view).
-    pub fn u32(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::U32(filled(len, 0, "u32")?)))
+    pub fn u32(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::U32(filled(&len, 0, "u32")?)))
     }
     /// `len` zeroed `i32`s.
-    pub fn i32(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::I32(filled(len, 0, "i32")?)))
+    pub fn i32(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::I32(filled(&len, 0, "i32")?)))
     }
     /// `len` zeroed `f32`s (a `Float32Array` view).
-    pub fn f32(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::F32(filled(len, 0.0, "f32")?)))
+    pub fn f32(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::F32(filled(&len, 0.0, "f32")?)))
     }
     /// `len` zeroed `f64`s.
-    pub fn f64(len: f64) -> Result<WebOut, JsValue> {
-        Ok(make(AnyOut::F64(filled(len, 0.0, "f64")?)))
+    pub fn f64(
+        #[wasm_bindgen(unchecked_param_type = "number")] len: JsValue,
+    ) -> Result<WebOut, JsValue> {
+        Ok(make(AnyOut::F64(filled(&len, 0.0, "f64")?)))
     }
 
     /// Number of elements.
