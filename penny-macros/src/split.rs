@@ -828,7 +828,7 @@ pub fn methods(loops: &[SplitLoop], phase: &Ident, half: Option<&Ident>) -> Toke
         split_arms.push(quote! {
             #head if self.#done < self.#stop => {
                 let penny_rest = self.#stop - self.#done;
-                if penny_rest < 2 * ::core::cmp::max(min_iterations, 1) {
+                if penny_rest < ::core::cmp::max(min_iterations, 1).saturating_mul(2) {
                     return ::core::option::Option::None;
                 }
                 // Splits fall on leaf boundaries (see `penny::__private::reduce`).

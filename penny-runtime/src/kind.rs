@@ -64,9 +64,14 @@ unsafe fn step_erased<T: Task>(task: *mut u8, budget: u32, cell: *const CellHead
     match task.step(budget) {
         Step::Yielded => false,
         Step::Done(output) => {
-            // SAFETY: `cell` is the task's live cell, not complete, and the caller is its only
-            // completer (guaranteed by the caller, see above).
-            unsafe { Completion::write_output(cell, output) };
+            // Null for a split half: the cell is the root's, and several halves may run at
+            // once; a half that returns broke the contract (the caller fails the task), and
+            // its output is dropped instead of racing on the root's.
+            if !cell.is_null() {
+                // SAFETY: `cell` is the task's live cell, not complete, and the caller is its
+                // only completer (guaranteed by the caller, see above).
+                unsafe { Completion::write_output(cell, output) };
+            }
             true
         }
     }
@@ -206,7 +211,8 @@ impl<F: FnOnce(*mut u8)> Writer<F> {
 /// # Safety
 /// `kind` is the kind of the task at `task`, and the caller owns its slot (RUNNING, owner is
 /// the calling worker); `task` is that task's state (inline or out of line) and `cell` the
-/// address of its completion cell, which the slot holds a reference to.
+/// address of its completion cell, which the slot holds a reference to, or 0 for a split
+/// half (its output is not written).
 pub(crate) unsafe fn step(kind: &Kind, task: *mut u8, budget: u32, cell: u64) -> bool {
     // SAFETY: guaranteed by the caller; the slot's owner is the cell's only completer.
     unsafe {

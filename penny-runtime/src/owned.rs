@@ -370,13 +370,16 @@ impl<'k> Running<'k> {
 
     /// Runs one chunk of at most `budget` iterations; true when the task finished (its
     /// output is in the cell).
-    pub(crate) fn step(&mut self, budget: u32) -> bool {
+    /// Runs a chunk; true when the task returned. A split `half` writes no output (the cell
+    /// is its root's: see `kind::step`).
+    pub(crate) fn step(&mut self, budget: u32, half: bool) -> bool {
+        let cell = if half { 0 } else { self.cell.addr };
         // SAFETY: this worker owns the RUNNING slot, so it alone touches the task's state,
         // which `state` points to (set at the claim from the slot, sized and aligned for
         // `kind` by `Fresh::install`), and `kind` is the kind it was installed with; the slot
         // holds a reference to the cell at `self.cell.addr`, whose only completer is this
-        // worker while it owns the slot.
-        unsafe { kind::step(self.kind, self.state, budget, self.cell.addr) }
+        // worker while it owns the slot (a half passes none).
+        unsafe { kind::step(self.kind, self.state, budget, cell) }
     }
 
     /// The task's progress, read from its state. This runs the task's `progress`, which may
@@ -489,18 +492,40 @@ impl<'k> Running<'k> {
         } else {
             (alloc_state(kind), true)
         };
+        /// Gives the slot (and the state's allocation) back when `split` declines or panics.
+        struct Unused<'r, 'k> {
+            r: &'r Region,
+            kind: &'k Kind,
+            fresh: Option<Fresh>,
+            allocated: Option<*mut u8>,
+        }
+        impl Drop for Unused<'_, '_> {
+            fn drop(&mut self) {
+                if let Some(state) = self.allocated {
+                    // SAFETY: allocated by `alloc_state` with this kind's layout; `split`
+                    // declined or unwound, so it holds no value anyone reads (plain data).
+                    unsafe { std::alloc::dealloc(state, state_layout(self.kind)) };
+                }
+                if let Some(fresh) = self.fresh.take() {
+                    fresh.give_back(self.r);
+                }
+            }
+        }
+        let mut unused = Unused {
+            r,
+            kind,
+            fresh: Some(fresh),
+            allocated: allocated.then_some(state),
+        };
         // SAFETY: this worker owns the RUNNING slot whose state `self.state` is (a task of
         // `kind`); `state` is memory for a task of `kind` that only this call can reach (the
         // unpublished fresh slot's payload, or a fresh allocation of `kind`'s layout).
         let split = unsafe { (kind.split)(self.state, min_iterations, state) };
         if !split {
-            if allocated {
-                // SAFETY: allocated just above with this layout, holds no value.
-                unsafe { std::alloc::dealloc(state, state_layout(kind)) };
-            }
-            fresh.give_back(r);
             return None;
         }
+        let fresh = unused.fresh.take().expect("taken once");
+        unused.allocated = None;
         if allocated {
             r.u64(off + region::S_STATE)
                 .store(state.expose_provenance() as u64, Relaxed);

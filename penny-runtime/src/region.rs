@@ -240,17 +240,28 @@ unsafe impl Sync for Region {}
 
 impl Region {
     /// Allocates a zeroed region for `layout` and writes its header.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn new(layout: Layout) -> Region {
+        Region::try_new(layout).unwrap_or_else(|| {
+            std::alloc::handle_alloc_error(
+                std::alloc::Layout::from_size_align(layout.size, LINE).expect("checked"),
+            )
+        })
+    }
+
+    /// [`Region::new`], or `None` when the memory can't be had (`PoolBuilder::try_build`
+    /// reports it instead of aborting).
+    pub(crate) fn try_new(layout: Layout) -> Option<Region> {
         #[cfg(not(loom))]
         let region = {
             let alloc = std::alloc::Layout::from_size_align(layout.size, LINE)
                 .expect("region size overflows");
             // SAFETY: `alloc` has a non-zero size (the header alone is 256 bytes).
             let raw = unsafe { std::alloc::alloc_zeroed(alloc) };
-            let Some(ptr) = core::ptr::NonNull::new(raw) else {
-                std::alloc::handle_alloc_error(alloc)
-            };
-            Region { layout, ptr }
+            Region {
+                layout,
+                ptr: core::ptr::NonNull::new(raw)?,
+            }
         };
         #[cfg(loom)]
         let region = Region {
@@ -271,7 +282,7 @@ impl Region {
         region.u32(H_PAYLOAD).store(c.payload_bytes, Relaxed);
         region.u32(H_DEQUE_CAP).store(c.deque_cap, Relaxed);
         region.u32(H_INJECTOR_CAP).store(c.injector_cap, Relaxed);
-        region
+        Some(region)
     }
 
     /// The layout this region was built with.

@@ -117,13 +117,16 @@ impl Shared {
         // cleanup below, or the tasks still queued would never complete: the first such
         // panic is raised again once everything is cancelled.
         let mut worker_panic = None;
-        let me = self.current_worker();
-        for (index, join) in joins.into_iter().enumerate() {
-            // Dropped by one of its own tasks: that worker can't wait for itself. It leaves
-            // its loop once the task's chunk returns, and the last worker out cleans up.
-            if me == Some(index as u16) {
-                continue;
-            }
+        // Dropped by one of its own tasks: that worker can't wait for itself, nor for any
+        // other (one may be helping in a join of this very task, which can't complete before
+        // this drop returns). They leave their loops once their chunks return, and the last
+        // worker out cleans up.
+        let joins = if self.current_worker().is_some() {
+            Vec::new()
+        } else {
+            joins
+        };
+        for join in joins {
             if let Err(panic) = join() {
                 worker_panic.get_or_insert(panic);
             }

@@ -173,7 +173,7 @@ impl PoolBuilder {
                 self.slots, self.slot_bytes
             )
         })?;
-        let shared = Arc::new(Shared::new(
+        let shared = Shared::new(
             layout,
             backend,
             self.queue.unwrap_or(self.slots),
@@ -183,7 +183,15 @@ impl PoolBuilder {
                     .saturating_mul(STACK_PER_SLOT)
                     .clamp(MIN_WORKER_STACK, MAX_DEFAULT_STACK)
             }),
-        ));
+        )
+        .ok_or_else(|| {
+            format!(
+                "penny: {} slots of {} bytes for {workers} workers need {} bytes, which could \
+                 not be allocated: use fewer or smaller slots",
+                self.slots, self.slot_bytes, layout.size
+            )
+        })?;
+        let shared = Arc::new(shared);
         // Deaths of workers (wasm: a panic aborts its worker) are recovered on this thread.
         #[cfg(target_arch = "wasm32")]
         crate::web::register_pool(&shared);
@@ -227,7 +235,10 @@ impl PoolBuilder {
 /// ```
 ///
 /// Dropping the pool cancels the tasks that have not finished (their handles return
-/// `Err(TaskError::Cancelled)`) and joins the workers.
+/// `Err(TaskError::Cancelled)`) and joins the workers. Dropped inside one of its own tasks,
+/// it joins none of them (another worker may be joining that very task, which can't end
+/// before the drop returns): the workers leave once their chunks return, and the last one
+/// out cancels what is left.
 pub struct Pool {
     shared: Arc<Shared>,
     joins: Vec<WorkerJoin>,

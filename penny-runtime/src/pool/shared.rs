@@ -56,15 +56,16 @@ impl Shared {
         pending_cap: usize,
         time_slice_ns: u64,
         worker_stack: usize,
-    ) -> Shared {
-        let region = Region::new(layout);
+    ) -> Option<Shared> {
+        // `None` when the region's memory can't be had.
+        let region = Region::try_new(layout)?;
         slot::init_free_list(&region);
         let injectors =
             [0, 1, 2].map(|p| Injector::new(layout.injector(p), layout.config.injector_cap));
         for injector in &injectors {
             injector.init(&region);
         }
-        Shared {
+        Some(Shared {
             region,
             layout,
             kinds: Kinds::new(),
@@ -82,7 +83,7 @@ impl Shared {
             links: (0..layout.config.slots)
                 .map(|_| super::split::Link::new())
                 .collect(),
-        }
+        })
     }
 
     pub(super) fn deque(&self, worker: usize, priority: usize) -> Deque {

@@ -123,6 +123,12 @@ impl Shared {
         self.link(index).data.lock().active
     }
 
+    /// Whether the task in slot `index` is a split half (split from another task).
+    pub(super) fn is_half(&self, index: u32) -> bool {
+        let data = self.link(index).data.lock();
+        data.active && data.parent.is_some()
+    }
+
     /// Offers `task` a split after a chunk that yielded (see the module docs). Task code runs
     /// here (`split`, and `progress` of the half): the caller catches panics.
     /// `meter`: the task's budget meter as it is now (the half starts with it); each part
@@ -135,6 +141,7 @@ impl Shared {
         if self.layout.config.workers < 2
             || self.queued().load(Relaxed) & self.more_urgent_mask(priority) != 0
             || self.deque(me as usize, priority).len(&self.region) != 0
+            || !self.room_for_a_half()
             || task.split_state() != SplitState::Splittable
         {
             return;
@@ -144,10 +151,9 @@ impl Shared {
         let min_iterations = u64::from(meter.budget / 2).max(1);
         let Some(half) = task.split_off(&self.region, min_iterations, meter) else {
             // The task declined after a free slot was taken for its half: the slot went back
-            // to the free list, where a spawner waiting for one must learn of it.
-            if self.pending_len.load(SeqCst) != 0 {
-                self.drain_pending();
-            }
+            // to the free list, where a spawner waiting for one must learn of it. (A `split`
+            // that panics gives it back too; the worker calls `slot_freed` then.)
+            self.slot_freed();
             return;
         };
         if !task.kind().splits.load(Relaxed) {
@@ -194,6 +200,16 @@ impl Shared {
             self.inject(priority, half);
         }
         self.notify_work();
+    }
+
+    /// Whether a half may take a slot now: not while a task waits in the spawner-side queue
+    /// for one, and, on pools of 4 slots or more, not the last free one. A half that finished
+    /// keeps its slot until its root joins it at the loop's end, so halves taking every free
+    /// slot would leave a spawn (an urgent one too) waiting for the whole loop.
+    fn room_for_a_half(&self) -> bool {
+        let reserve = u32::from(self.layout.config.slots >= 4);
+        self.pending_len.load(Relaxed) == 0
+            && self.region.u32(region::H_FREE_COUNT).load(Relaxed) > reserve
     }
 
     /// Publishes the progress of a task in a split: what it gained since its last

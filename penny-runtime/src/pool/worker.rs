@@ -178,6 +178,8 @@ impl Shared {
         // See `crate::budget` for the timing rules: a fresh task's first chunk is untimed (a
         // task that finishes in it never reads the clock); any other run reads the clock
         // before its first chunk; every chunk that yields is followed by one clock read.
+        // A split half stays one for as long as it lives (a root is never one).
+        let half = self.is_half(task.index());
         let mut meter = task.meter(&self.region);
         let mut since = if meter.times_first_chunk_of_run() {
             self.backend.now_nanos()
@@ -222,7 +224,7 @@ impl Shared {
             // split loop also `split_state`, `split` and `join`. A panic in any fails this
             // task only.
             let stepped = catch_unwind(AssertUnwindSafe(|| {
-                let done = task.step(budget);
+                let done = task.step(budget, half);
                 if done {
                     return (true, SplitState::Sequential);
                 }
@@ -245,17 +247,37 @@ impl Shared {
                 }
                 if self.in_split(task.index()) {
                     // Only a task with no halves and split from none gets here (a root past
-                    // its join): a half that returns broke the contract.
-                    let message = "penny: a split half returned from its task; `step` must \
-                                   stop a half at the end of its split loop"
-                        .to_owned();
-                    return self.end(me, task, Outcome::Failed, Some(message), true);
+                    // its join): a half that returns, or a root that returns while its halves
+                    // run, broke the contract (a half's output was not written: see `step`).
+                    let message = if half {
+                        "penny: a split half returned from its task; `step` must stop a half \
+                         at the end of its split loop (`SplitState::HalfDone`)"
+                    } else {
+                        "penny: a task returned while halves split from it still ran; `step` \
+                         must stop at the end of its split loop (`SplitState::Joining`) and \
+                         join them first"
+                    };
+                    return self.end(me, task, Outcome::Failed, Some(message.to_owned()), true);
                 }
                 return self.end(me, task, Outcome::Done, None, true);
             }
             match split {
                 SplitState::Sequential | SplitState::Starting | SplitState::Splittable => {}
-                SplitState::HalfDone => return self.end(me, task, Outcome::Done, None, true),
+                SplitState::HalfDone if half => {
+                    return self.end(me, task, Outcome::Done, None, true)
+                }
+                SplitState::HalfDone => {
+                    // Ending it as done would publish an output nobody wrote.
+                    let message = "penny: `split_state` returned `HalfDone` for a task that is \
+                                   not a split half (a hand-written `Task` broke its contract)";
+                    return self.end(me, task, Outcome::Failed, Some(message.to_owned()), true);
+                }
+                SplitState::Joining if !self.in_split(task.index()) => {
+                    // No halves to wait for: parking would wait for ever.
+                    let message = "penny: `split_state` returned `Joining` for a task with no \
+                                   halves (a hand-written `Task` broke its contract)";
+                    return self.end(me, task, Outcome::Failed, Some(message.to_owned()), true);
+                }
                 SplitState::Joining => {
                     // Parks until its halves are done, or carries on now that they are; its
                     // budget meter stays with it (whoever resumes it reads it from the slot).
@@ -284,6 +306,8 @@ impl Shared {
             // and the half's `progress`.) The half starts with the meter as it is now.
             let offered = catch_unwind(AssertUnwindSafe(|| self.offer_split(me, &mut task, meter)));
             if let Err(payload) = offered {
+                // A panicking `split` gave back the slot it had taken for the half.
+                self.slot_freed();
                 let message = panic_message(payload);
                 return self.end(me, task, Outcome::Failed, Some(message), true);
             }
