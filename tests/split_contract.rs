@@ -240,6 +240,6 @@ fn a_pool_whose_memory_cannot_be_had_is_an_err() {
         .slots(1 << 20)
         .slot_bytes(u32::MAX as usize / 2)
         .try_build();
-    let message = built.err().expect("refused");
+    let message = built.expect_err("refused");
     assert!(message.contains("could not be allocated"), "{message}");
 }
