@@ -343,3 +343,18 @@ fn join_whose_second_spawn_panics_waits_for_the_first_task() {
     assert!(unwound.is_err());
     assert_eq!(finished(2), 1);
 }
+
+#[test]
+fn join_async_whose_second_spawn_panics_cancels_the_first_task() {
+    let pool = Pool::builder().workers(2).build();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // 1 s of steps: far longer than the panic hook (which runs before the unwinding).
+        let first = Slow { steps: 1000, ..Slow::new(3) };
+        pool.join_async(first, Slow { bad_progress: true, ..Slow::new(3) })
+    }));
+    assert!(unwound.is_err());
+    // Cancelled at its next chunk (1 ms after the unwinding began): it never finishes.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(finished(3), 0);
+    assert_eq!(pool.free_slots(), pool.slots());
+}

@@ -10,7 +10,8 @@
 //! A fork that unwinds before it joined (a `make` or `scope` closure panicked, or a spawn
 //! did: the task's `progress`, a refused view lease) first waits for every task it already
 //! spawned, then goes on unwinding — as rayon's `join` and `scope` do: when the panic
-//! reaches the caller, nothing the fork started is still running.
+//! reaches the caller, nothing the fork started is still running. (`join_async`, which
+//! returns a future and may not block, cancels its first task instead.)
 
 use super::Pool;
 use crate::handle::TaskHandle;
@@ -46,10 +47,17 @@ impl Pool {
     }
 
     /// [`join`](Self::join) as a future: resolves to both results once both tasks ended.
+    ///
+    /// If spawning `b` panics, `a` is cancelled before the panic goes on (a future's maker
+    /// may not block to wait for it, as `join` does).
     pub fn join_async<A: Task, B: Task>(&self, a: A, b: B) -> JoinBoth<A::Output, B::Output> {
+        let a = self.spawn(a);
+        let cancel_a = CancelOnUnwind(&a);
+        let b = self.spawn(b);
+        core::mem::forget(cancel_a);
         JoinBoth {
-            a: Half::Running(self.spawn(a)),
-            b: Half::Running(self.spawn(b)),
+            a: Half::Running(a),
+            b: Half::Running(b),
         }
     }
 
@@ -106,6 +114,16 @@ impl Drop for Scope<'_> {
         for wait in self.spawned.take() {
             let _ = wait();
         }
+    }
+}
+
+/// Cancels the task of a handle when dropped: only while unwinding (the normal path forgets
+/// it).
+struct CancelOnUnwind<'h, T: Copy + Send + 'static>(&'h TaskHandle<T>);
+
+impl<T: Copy + Send + 'static> Drop for CancelOnUnwind<'_, T> {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
