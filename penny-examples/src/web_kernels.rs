@@ -180,3 +180,49 @@ pub fn blur_rows(src: penny::View<f32>, dst: penny::Stripes<f32>, width: u32) {
 pub fn blur_input(len: usize) -> Vec<f32> {
     (0..len).map(|i| ((i * 7) % 13) as f32 * 0.25).collect()
 }
+
+/// `n` rounds of a 128-bit multiply-add from `seed`, and the same on a signed value from
+/// `offset`: 128-bit integers in and out of JS (BigInts).
+#[penny::task(js)]
+pub fn wide_mix(n: u32, seed: u128, offset: i128) -> (u128, i128) {
+    let mut h = seed;
+    let mut s = offset;
+    for i in 0..n {
+        h = h
+            .wrapping_mul(0x2360_ED05_1FC6_5DA4_4385_DF64_9FCC_F645)
+            .wrapping_add(u128::from(i) | 1);
+        s = s.wrapping_sub(i128::from(i)).wrapping_mul(-3);
+    }
+    (h, s)
+}
+
+/// The first `i` in `0..n` whose square is `target`: `Option` out to JS (`null` or a number).
+#[penny::task(js)]
+pub fn find_root(n: u32, target: u32) -> Option<u32> {
+    let mut found = None;
+    for i in 0..n {
+        if found.is_none() && i.checked_mul(i) == Some(target) {
+            found = Some(i);
+        }
+    }
+    found
+}
+
+/// Counts of `i % 4` for `i` in `0..n`: an array out to JS.
+#[penny::task(js)]
+pub fn mod4_counts(n: u32) -> [u32; 4] {
+    let mut counts = [0u32; 4];
+    for i in 0..n {
+        counts[(i % 4) as usize] += 1;
+    }
+    counts
+}
+
+/// A loop with no result: `()` out to JS (`undefined`).
+#[penny::task(js)]
+pub fn idle(n: u32) {
+    let mut x = 0u32;
+    for i in 0..n {
+        x = core::hint::black_box(x ^ i);
+    }
+}

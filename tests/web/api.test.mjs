@@ -41,6 +41,7 @@ const classes = {
   mix: 'Mix',
   split_hash: 'SplitHash',
   tree_sum: 'TreeSum',
+  wide_mix: 'WideMix',
 };
 
 test('results equal the native plain functions', async () => {
@@ -606,6 +607,153 @@ test('Pool.start with more workers than the memory holds rejects with a RangeErr
   assertEqual(await pkg.SumSquares.spawn(q, 10).result, 285);
   await q.close();
   assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+});
+
+/** The FNV-1a hash of a Float32Array's bits (what the blur_rows reference holds). */
+function bitsHash(out) {
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  let hash = 0xcbf29ce484222325n;
+  for (const v of bits) hash = BigInt.asUintN(64, (hash ^ BigInt(v)) * 0x100000001b3n);
+  return hash;
+}
+
+test('a spawn with a view of a freed SharedBuffer throws an Error; no slot is taken', async () => {
+  const { pkg, pool: p } = await pool();
+  const w = 16;
+  const src = pkg.SharedBuffer.f32(w * 4);
+  const dst = pkg.SharedBuffer.f32(w * 4);
+  const stripes = dst.stripes(w);
+  dst.free();
+  const free = p.freeSlots;
+  for (let i = 0; i < 3; i++) {
+    const e = assertThrows(() => pkg.BlurRows.spawn(p, src, stripes, w), Error);
+    assert(/BlurRows\.spawn: .*`dst`/.test(e.message), e.message);
+  }
+  // A freed input the same way.
+  const out = pkg.SharedBuffer.f32(w * 4);
+  src.free();
+  const e = assertThrows(() => pkg.BlurRows.spawn(p, src, out.stripes(w), w), Error);
+  assert(/BlurRows\.spawn: .*`src`/.test(e.message), e.message);
+  assertEqual(p.freeSlots, free, 'free slots after refused spawns');
+  out.free();
+  assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+});
+
+test('a buffer freed by JS while a queued task reads it lives until the task is done', async () => {
+  const { pkg } = await loadPackage();
+  const reference = (await expected()).find((c) => c.kernel === 'blur_rows');
+  const [w, h] = reference.args;
+  const q = await pkg.Pool.start({ workers: 1 });
+  try {
+    const src = pkg.SharedBuffer.f32(w * h);
+    const dst = pkg.SharedBuffer.f32(w * h);
+    const input = src.view();
+    for (let i = 0; i < input.length; i++) input[i] = ((i * 7) % 13) * 0.25;
+    const hog = pkg.Spin.spawn(q, 10n ** 12n);
+    await until(() => hog.status() === 'running', 'hog running');
+    const blur = pkg.BlurRows.spawn(q, src, dst.stripes(w), w);
+    assertEqual(blur.status(), 'queued');
+    src.free();
+    // Buffers JS allocates now must not take the freed input's memory while the task holds it.
+    const others = [];
+    for (let i = 0; i < 8; i++) {
+      const b = pkg.SharedBuffer.f32(w * h);
+      b.view().fill(-1);
+      others.push(b);
+    }
+    hog.cancel();
+    await assertRejects(hog.result, 'AbortError');
+    await blur.result;
+    assertEqual(bitsHash(dst.view()), value(reference.result), 'blur of a freed input vs native');
+    for (const b of [dst, ...others]) b.free();
+  } finally {
+    await q.close();
+  }
+});
+
+test('128-bit integers are BigInts both ways; out of range is a TypeError', async () => {
+  const { pkg, pool: p } = await pool();
+  const wide = (n, seed, offset) => {
+    let h = seed;
+    let s = offset;
+    for (let i = 0n; i < BigInt(n); i++) {
+      h = BigInt.asUintN(128, h * 0x2360ed051fc65da44385df649fccf645n + (i | 1n));
+      s = BigInt.asIntN(128, (s - i) * -3n);
+    }
+    return [h, s];
+  };
+  const u128Max = (1n << 128n) - 1n;
+  const i128Min = -(1n << 127n);
+  const i128Max = (1n << 127n) - 1n;
+  for (const [n, seed, offset] of [
+    [0, 0n, 0n],
+    [1, u128Max, i128Min],
+    [5, 1n << 100n, i128Max],
+    [300, 0x0123456789abcdeffedcba9876543210n, -12345678901234567890n],
+  ]) {
+    const [h, s] = await pkg.WideMix.spawn(p, n, seed, offset).result;
+    assertEqual(typeof h, 'bigint');
+    assertEqual(typeof s, 'bigint');
+    const [eh, es] = wide(n, seed, offset);
+    assertEqual(h, eh, `wide_mix(${n}, ${seed}, ${offset}).0`);
+    assertEqual(s, es, `wide_mix(${n}, ${seed}, ${offset}).1`);
+  }
+  const free = p.freeSlots;
+  for (const args of [
+    [1, 1n << 128n, 0n],
+    [1, -1n, 0n],
+    [1, 5, 0n],
+    [1, 0n, 1n << 127n],
+    [1, 0n, i128Min - 1n],
+    [1, 0n, 3],
+  ]) {
+    assertThrows(() => pkg.WideMix.spawn(p, ...args), TypeError);
+  }
+  assertEqual(p.freeSlots, free, 'free slots after rejected spawns');
+});
+
+test('Option, array and () outputs: null or a number, an array, undefined', async () => {
+  const { pkg, pool: p } = await pool();
+  assertEqual(await pkg.FindRoot.spawn(p, 100, 49).result, 7);
+  assertEqual(await pkg.FindRoot.spawn(p, 100, 0).result, 0);
+  assertEqual(await pkg.FindRoot.spawn(p, 100, 50).result, null);
+  assertEqual(await pkg.FindRoot.spawn(p, 0, 0).result, null);
+  for (const n of [0, 1, 10, 100003]) {
+    const counts = await pkg.Mod4Counts.spawn(p, n).result;
+    assert(Array.isArray(counts), `an array: ${counts}`);
+    const want = [0, 1, 2, 3].map((r) => (n > r ? Math.floor((n - 1 - r) / 4) + 1 : 0));
+    assertEqual(counts, want, `mod4_counts(${n})`);
+  }
+  const idle = pkg.Idle.spawn(p, 100000);
+  assertEqual(await idle.result, undefined);
+  assertEqual(idle.status(), 'done');
+});
+
+test("the default priority is 'user-visible': between user-blocking and background", async () => {
+  const { pkg } = await loadPackage();
+  const q = await pkg.Pool.start({ workers: 1 });
+  try {
+    // A user-blocking hog holds the one worker while the three queue (spawned least urgent
+    // first, so the order they finish in is the scheduler's, not the spawns').
+    const hog = pkg.Spin.spawn(q, 10n ** 12n, { priority: 'user-blocking' });
+    await until(() => hog.status() === 'running', 'hog running');
+    const order = [];
+    const spawn = (name, options) => {
+      const h = pkg.Spin.spawn(q, 3000000n, options);
+      return h.result.then(() => order.push(name));
+    };
+    const done = [
+      spawn('background', { priority: 'background' }),
+      spawn('default'),
+      spawn('user-blocking', { priority: 'user-blocking' }),
+    ];
+    hog.cancel();
+    await assertRejects(hog.result, 'AbortError');
+    await Promise.all(done);
+    assertEqual(order, ['user-blocking', 'default', 'background'], 'completion order');
+  } finally {
+    await q.close();
+  }
 });
 
 test('last: close the shared pool', async () => {

@@ -5,7 +5,7 @@
 
 use penny_examples::web_kernels::{
     blur_input, blur_rows, checksum, mandelbrot_tile, mix, spin, split_hash, sum_squares,
-    tree_sum_reference,
+    tree_sum_reference, wide_mix,
 };
 
 fn main() {
@@ -78,6 +78,21 @@ fn main() {
     cases.push(format!(
         r#"{{"kernel":"mandelbrot_image","args":[{w},{h},{tile},{iters}],"result":"{hash}n"}}"#
     ));
+    // 128-bit integers through JS (BigInts), both ways.
+    for (n, seed, offset) in [
+        (0u32, 0u128, 0i128),
+        (1, u128::MAX, i128::MIN),
+        (
+            1000,
+            0x0123_4567_89AB_CDEF_FEDC_BA98_7654_3210,
+            -12_345_678_901_234_567_890,
+        ),
+    ] {
+        let (h, s) = wide_mix(n, seed, offset);
+        cases.push(format!(
+            r#"{{"kernel":"wide_mix","args":[{n},"{seed}n","{offset}n"],"result":["{h}n","{s}n"]}}"#
+        ));
+    }
     parallel_suite(&mut cases);
     println!("[\n  {}\n]", cases.join(",\n  "));
 }
