@@ -355,19 +355,40 @@ fn token(value: &JsValue, key: &str) -> Option<Vec<u32>> {
     Some(array.to_vec())
 }
 
+/// Why a buffer argument was not taken: `expected`, and that the buffer was freed when it was
+/// (a freed `SharedBuffer` object, or a view of one: `stripes`/`tiles` taken before `free()`).
+fn not_taken(value: &JsValue, token: Option<&[u32]>, expected: String) -> String {
+    let freed = match token {
+        Some(t) => with(t[0], t[1], |_| ()).is_none(),
+        // wasm-bindgen zeroes a class object's pointer when it is freed.
+        None => {
+            value.is_object()
+                && js_sys::Reflect::get(value, &"__wbg_ptr".into())
+                    .is_ok_and(|p| p.as_f64() == Some(0.0))
+        }
+    };
+    if freed {
+        format!("{expected}, but its SharedBuffer was freed")
+    } else {
+        expected
+    }
+}
+
 macro_rules! buffer_args {
     ($($t:ident => $v:ident),*) => {$(
         impl FromJs for View<$t> {
             const TS: &'static str = "SharedBuffer";
             fn from_js(value: &JsValue) -> Result<Self, String> {
                 let expected = || format!("a SharedBuffer made by SharedBuffer.{}(length)", stringify!($t));
-                let t = token(value, "__pennyBuffer").ok_or_else(expected)?;
+                let Some(t) = token(value, "__pennyBuffer") else {
+                    return Err(not_taken(value, None, expected()));
+                };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => Some(b.view()),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(expected)
+                .ok_or_else(|| not_taken(value, Some(&t), expected()))
             }
         }
         impl<const N: usize> FromJs for View<[$t; N]> {
@@ -378,13 +399,15 @@ macro_rules! buffer_args {
                      (read as arrays of {N})",
                     stringify!($t)
                 );
-                let t = token(value, "__pennyBuffer").ok_or_else(expected)?;
+                let Some(t) = token(value, "__pennyBuffer") else {
+                    return Err(not_taken(value, None, expected()));
+                };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => b.view().arrays::<N>(),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(expected)
+                .ok_or_else(|| not_taken(value, Some(&t), expected()))
             }
         }
         impl FromJs for Stripes<$t> {
@@ -394,13 +417,15 @@ macro_rules! buffer_args {
                     "buffer.stripes(width) of a SharedBuffer made by SharedBuffer.{}(length)",
                     stringify!($t)
                 );
-                let t = token(value, "__pennyStripes").ok_or_else(expected)?;
+                let Some(t) = token(value, "__pennyStripes") else {
+                    return Err(not_taken(value, None, expected()));
+                };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => Some(b.stripes(t[2] as usize)),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(expected)
+                .ok_or_else(|| not_taken(value, Some(&t), expected()))
             }
         }
         impl FromJs for Tiles<$t> {
@@ -410,13 +435,15 @@ macro_rules! buffer_args {
                     "buffer.tiles(rows, tileRows, tileCols) of a SharedBuffer made by SharedBuffer.{}(length)",
                     stringify!($t)
                 );
-                let t = token(value, "__pennyTiles").ok_or_else(expected)?;
+                let Some(t) = token(value, "__pennyTiles") else {
+                    return Err(not_taken(value, None, expected()));
+                };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => Some(b.tiles(t[2] as usize, t[3] as usize, t[4] as usize)),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(expected)
+                .ok_or_else(|| not_taken(value, Some(&t), expected()))
             }
         }
     )*};
