@@ -349,8 +349,17 @@ fn join_async_whose_second_spawn_panics_cancels_the_first_task() {
     let pool = Pool::builder().workers(2).build();
     let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // 1 s of steps: far longer than the panic hook (which runs before the unwinding).
-        let first = Slow { steps: 1000, ..Slow::new(3) };
-        pool.join_async(first, Slow { bad_progress: true, ..Slow::new(3) })
+        let first = Slow {
+            steps: 1000,
+            ..Slow::new(3)
+        };
+        pool.join_async(
+            first,
+            Slow {
+                bad_progress: true,
+                ..Slow::new(3)
+            },
+        )
     }));
     assert!(unwound.is_err());
     // Cancelled at its next chunk (1 ms after the unwinding began): it never finishes.
