@@ -298,6 +298,10 @@ proptest! {
         prop_assert_eq!(lowered.to_vec(), plain.to_vec());
         let (data, k) = (hashes(n % 300), 1 + lo as usize % 7);
         prop_assert_eq!(support::run_with_splits(ChunkSums::new(data, k), &budgets, &choices), chunk_sums(data, k));
+        let start = drained(n) + u64::from(lo);
+        prop_assert_eq!(support::run_with_splits(Drain::new(start, n), &budgets, &choices), drain(start, n));
+        prop_assert_eq!(support::run_with_splits(ZeroThenBig::new(n as u32), &budgets, &choices), zero_then_big(n as u32));
+        prop_assert_eq!(support::run_with_splits(RiseAndFall::new(n as u32), &budgets, &choices), rise_and_fall(n as u32));
     }
 }
 
@@ -328,6 +332,110 @@ fn split_kernels_on_pools_of_every_size() {
         let data = hashes(100_001);
         let chunks = pool.spawn(ChunkSums::new(data, 3));
         assert_eq!(chunks.join(), Ok(chunk_sums(data, 3)), "{workers} workers");
+    }
+}
+
+// ---- integer reductions whose parts overflow where the plain loop doesn't ---------------
+//
+// A part starts its copy of a reduction at the identity, so its running value is one the
+// plain loop never had. The lowered updates wrap (as the combine does), so these equal their
+// plain functions in debug builds too, where an overflow panics.
+
+/// An unsigned loop that subtracts, reduced with `+`: a part starts at 0 and goes below it.
+#[penny::task]
+fn drain(start: u64, n: u64) -> u64 {
+    let mut left = start;
+    #[penny::split(reduce(left = +))]
+    for i in 0..n {
+        left -= i;
+    }
+    left
+}
+
+/// What [`drain`] subtracts from `start` for `n` iterations (so it never goes below 0).
+fn drained(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
+/// Products whose zero factor comes first: the plain loop multiplies zeros, a part starting
+/// at 1 multiplies the large factors.
+#[penny::task]
+fn zero_then_big(n: u32) -> (u8, i32, u64) {
+    let mut p = 1u8;
+    let mut q = 1i32;
+    let mut r = 5u64;
+    #[penny::split(reduce(p = *, q = *, r = *))]
+    for i in 0..n {
+        let f = if i == 0 { 0 } else { i % 7 + 2 };
+        p *= f as u8;
+        q = f as i32 * q * 1001;
+        r *= u64::from(f) << 20;
+    }
+    (p, q, r)
+}
+
+/// Sums whose parts' running values overflow though the plain loop's don't: an `i32` that
+/// climbs from -2e9 to 2e9 and falls back (a part in the falling half goes below
+/// `i32::MIN`), a `u8` and the bins of a `[u16; 4]` that go down one and up one by turns.
+#[penny::task]
+#[allow(clippy::assign_op_pattern)] // the update forms are what's tested
+fn rise_and_fall(n: u32) -> (i32, u8, [u16; 4]) {
+    let half = n / 2;
+    let step = (4_000_000_000 / u64::from(half.max(1))).min(2_000_000_000) as i32;
+    let mut s = -2_000_000_000i32;
+    let mut c = 100u8;
+    let mut h = [1000u16; 4];
+    #[penny::split(reduce(s = +, c = +, h = +))]
+    for i in 0..n {
+        let d = if i < half {
+            step
+        } else if i < 2 * half {
+            -step
+        } else {
+            0
+        };
+        s = d + s;
+        let k = (i / 2 % 4) as usize;
+        if i % 2 == 0 {
+            c = 3 + c - 1;
+            h[k] -= 1;
+        } else {
+            c -= 2;
+            h[k] = h[k] + 1;
+        }
+    }
+    (s, c, h)
+}
+
+#[test]
+fn integer_parts_wrap_where_the_plain_loop_does_not_overflow() {
+    let n = 1_000_000u32;
+    let start = drained(u64::from(n)) + 17;
+    assert_eq!(drain(start, n.into()), 17);
+    assert_eq!(zero_then_big(n), (0, 0, 0));
+    assert_eq!(rise_and_fall(n), (-2_000_000_000, 100, [1000; 4]));
+    for workers in [1, 2, 3, 4, 8] {
+        let pool = Pool::builder().workers(workers).build();
+        for _ in 0..3 {
+            let d = pool.spawn(Drain::new(start, n.into()));
+            let z = pool.spawn(ZeroThenBig::new(n));
+            let r = pool.spawn(RiseAndFall::new(n));
+            assert_eq!(d.join(), Ok(drain(start, n.into())), "{workers} workers");
+            assert_eq!(z.join(), Ok(zero_then_big(n)), "{workers} workers");
+            assert_eq!(r.join(), Ok(rise_and_fall(n)), "{workers} workers");
+        }
+    }
+    // Splits forced by the driver: halves of every size, from the first iterations on.
+    let (b, c) = (&[1, 2, 3, 50, 7][..], &[0, 0, 1, 3][..]);
+    for n in [0u32, 1, 2, 3, 7, 100, 2001] {
+        let start = drained(u64::from(n));
+        let (got, splits) = support::run_counting_splits(Drain::new(start, n.into()), b, c);
+        assert_eq!(got, drain(start, n.into()), "n = {n}");
+        assert!(n < 100 || splits > 5, "{splits} splits");
+        let got = support::run_with_splits(ZeroThenBig::new(n), b, c);
+        assert_eq!(got, zero_then_big(n), "n = {n}");
+        let got = support::run_with_splits(RiseAndFall::new(n), b, c);
+        assert_eq!(got, rise_and_fall(n), "n = {n}");
     }
 }
 

@@ -1013,6 +1013,16 @@ impl<'k> Emitter<'k, '_> {
                 .collect();
             syn::parse_quote!({ #(#stmts)* })
         };
+        if let Some(spec) = &l.split {
+            // A part's running value of a `+`/`*` reduction wraps, as its combine does.
+            for r in &spec.reductions {
+                if let crate::split::ReduceOp::Builtin(marker) = &r.op {
+                    if let Some(op) = crate::updates::Op::from_marker(&marker.to_string()) {
+                        crate::updates::wrap(&mut body, &r.name.to_string(), op);
+                    }
+                }
+            }
+        }
         rewriter.visit_block_mut(&mut body);
         let jumps = std::mem::take(&mut rewriter.jumps);
         // The chunk loop needs a label only for the jumps that leave it (or the user's own).

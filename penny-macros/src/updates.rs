@@ -19,6 +19,9 @@
 //!   (`<=`, `x > e`; the mirrored comparisons for `max`), where the guard compares `x` with
 //!   exactly the expression assigned (other conditions may be joined with `&&`).
 //!
+//! [`wrap`] rewrites the `+` and `*` updates in the lowered task so they wrap like the
+//! reduction's combine.
+//!
 //! Names are resolved by scope: a `let`, closure parameter, `for` or `match` pattern that binds
 //! the same name hides the variable inside its scope.
 
@@ -26,7 +29,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{BinOp, Expr, Pat};
+use syn::visit_mut::VisitMut;
+use syn::{BinOp, Expr, Ident, Pat};
 
 use crate::ast::{Part, Seq};
 
@@ -118,11 +122,13 @@ impl Op {
 /// One use of the variable.
 pub enum Use {
     /// A write in the form of the reduction `op` (`at`: the write's tokens), to an element
-    /// (`x[k]`) or not.
+    /// (`x[k]`) or not; `node`: the address of the write's expression in the visited tree
+    /// (see [`wrap`]).
     Update {
         op: Op,
         at: TokenStream,
         element: bool,
+        node: usize,
     },
     /// A write in no reduction's form.
     Write {
@@ -269,15 +275,21 @@ impl Finder<'_> {
         self.scopes.pop();
     }
 
-    /// `place = rhs` as an update: its operator and the operands other than the place.
-    fn assigned_update<'e>(&self, place: &str, rhs: &'e Expr) -> Option<(Op, Vec<&'e Expr>)> {
+    /// `place = rhs` as an update: its operator, the operands other than the place, and the
+    /// place's operand when `rhs` is a chain of operators (`x - a + b`: the `x`).
+    #[allow(clippy::type_complexity)]
+    fn assigned_update<'e>(
+        &self,
+        place: &str,
+        rhs: &'e Expr,
+    ) -> Option<(Op, Vec<&'e Expr>, Option<&'e Expr>)> {
         let is_place = |e: &Expr| self.place(e).is_some() && text(e) == place;
         let rhs = strip(rhs);
         match rhs {
             Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Bool(b),
                 ..
-            }) => Some((if b.value { Op::Or } else { Op::And }, Vec::new())),
+            }) => Some((if b.value { Op::Or } else { Op::And }, Vec::new(), None)),
             Expr::Binary(b) => {
                 let (op, signed) = match b.op {
                     BinOp::Add(_) | BinOp::Sub(_) => (Op::Sum, true),
@@ -293,14 +305,14 @@ impl Finder<'_> {
                     .iter()
                     .position(|(e, positive)| *positive && is_place(e))?;
                 let rest = (0..terms.len()).filter(|&k| k != at).map(|k| terms[k].0);
-                Some((op, rest.collect()))
+                Some((op, rest.collect(), Some(terms[at].0)))
             }
             Expr::MethodCall(m) if m.args.len() == 1 => {
                 let (op, either) = Op::of_method(&m.method.to_string())?;
                 if is_place(&m.receiver) {
-                    Some((op, vec![&m.args[0]]))
+                    Some((op, vec![&m.args[0]], None))
                 } else if either && is_place(&m.args[0]) {
-                    Some((op, vec![&*m.receiver]))
+                    Some((op, vec![&*m.receiver], None))
                 } else {
                     None
                 }
@@ -312,9 +324,9 @@ impl Finder<'_> {
                 let last = f.path.segments.last()?;
                 let (op, either) = Op::of_method(&last.ident.to_string())?;
                 if is_place(&c.args[0]) {
-                    Some((op, vec![&c.args[1]]))
+                    Some((op, vec![&c.args[1]], None))
                 } else if either && is_place(&c.args[1]) {
-                    Some((op, vec![&c.args[0]]))
+                    Some((op, vec![&c.args[0]], None))
                 } else {
                     None
                 }
@@ -465,8 +477,14 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                 };
                 let element = !indices.is_empty();
                 match self.assigned_update(&text(&a.left), &a.right) {
-                    Some((op, operands)) => {
-                        self.uses.push(Use::Update { op, at, element });
+                    Some((op, operands, _)) => {
+                        let node = address(e);
+                        self.uses.push(Use::Update {
+                            op,
+                            at,
+                            element,
+                            node,
+                        });
                         indices.into_iter().for_each(|i| self.visit_expr(i));
                         operands.into_iter().for_each(|o| self.visit_expr(o));
                     }
@@ -495,7 +513,12 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                 };
                 let element = !indices.is_empty();
                 match Op::of_compound(&b.op) {
-                    Some(op) => self.uses.push(Use::Update { op, at, element }),
+                    Some(op) => self.uses.push(Use::Update {
+                        op,
+                        at,
+                        element,
+                        node: address(e),
+                    }),
                     None => {
                         let op = b.op.to_token_stream().to_string();
                         self.push_write(WriteKind::Compound(op), at, element);
@@ -522,6 +545,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                             op: g.op,
                             at: assignment.to_token_stream(),
                             element: !indices.is_empty(),
+                            node: address(assignment),
                         });
                         for index in indices {
                             self.visit_expr(index);
@@ -628,6 +652,129 @@ impl Finder<'_> {
     }
 }
 
+/// The address of an expression node, naming a write found by [`uses`] in the tree it
+/// visited.
+fn address(e: &Expr) -> usize {
+    e as *const Expr as usize
+}
+
+fn strip_mut(mut e: &mut Expr) -> &mut Expr {
+    loop {
+        match e {
+            Expr::Paren(p) => e = &mut p.expr,
+            Expr::Group(g) => e = &mut g.expr,
+            _ => return e,
+        }
+    }
+}
+
+/// Makes the updates of the built-in `+` or `*` reduction `name` in the lowered task's copy of
+/// a split loop's body (`body`) wrap, like the reduction's combine, where the plain function
+/// would overflow (a part's running value starts at the identity, not where the plain loop
+/// was: see `penny::__private::reduce::WrapOps`, which keeps floats' `+ - *` as they are):
+///
+/// - `x += e` becomes `penny_reduce::add_to(e, &mut x)` (`sub_from` for `-=`, `mul_into` for
+///   `*=`; the value first, as a primitive `+=` evaluates it first), also on `x[k]`;
+/// - in `x = x - a + b` the operations between the root and the operand `x` call
+///   `penny_reduce::add` / `sub` / `mul`: `x = penny_reduce::add(penny_reduce::sub(x, a), b)`.
+///
+/// `wrapping_*` calls, other operators' updates and everything else stay as written.
+pub fn wrap(body: &mut syn::Block, name: &str, op: Op) {
+    if !matches!(op, Op::Sum | Op::Product) {
+        return;
+    }
+    let mut finder = Finder {
+        name,
+        custom: false,
+        scopes: vec![false],
+        allow_reads: 0,
+        uses: Vec::new(),
+    };
+    for stmt in &body.stmts {
+        finder.visit_stmt(stmt);
+    }
+    let nodes: std::collections::HashSet<usize> = std::mem::take(&mut finder.uses)
+        .into_iter()
+        .filter_map(|u| match u {
+            Use::Update {
+                op: found, node, ..
+            } if found == op => Some(node),
+            _ => None,
+        })
+        .collect();
+    if !nodes.is_empty() {
+        Wrap { finder, nodes }.visit_block_mut(body);
+    }
+}
+
+/// [`wrap`]'s rewriter: the writes [`uses`] found, by address.
+struct Wrap<'a> {
+    finder: Finder<'a>,
+    nodes: std::collections::HashSet<usize>,
+}
+
+impl VisitMut for Wrap<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // Operands first (an update inside another's value): rewriting a node then moves
+        // nothing still to be found.
+        syn::visit_mut::visit_expr_mut(self, e);
+        if !self.nodes.remove(&address(e)) {
+            return;
+        }
+        match e {
+            Expr::Binary(b) => {
+                let f = match b.op {
+                    BinOp::AddAssign(_) => "add_to",
+                    BinOp::SubAssign(_) => "sub_from",
+                    BinOp::MulAssign(_) => "mul_into",
+                    _ => return,
+                };
+                let span = Span::call_site().located_at(b.op.span());
+                let f = Ident::new(f, span);
+                let (place, value, attrs) = (strip(&b.left), strip(&b.right), &b.attrs);
+                *e = syn::parse_quote_spanned!(span=> #(#attrs)* penny_reduce::#f(#value, &mut #place));
+            }
+            Expr::Assign(a) => {
+                let place = text(&a.left);
+                let Some((_, _, Some(term))) = self.finder.assigned_update(&place, &a.right) else {
+                    return;
+                };
+                let term = address(term);
+                wrap_chain(&mut a.right, term);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Rewrites the `+ - *` operations of the chain `e` (as [`flatten`] reads it) that lie
+/// between its root and the operand at `term` as calls of `penny_reduce::add` / `sub` /
+/// `mul`, left operand first; returns whether `e` holds `term`.
+fn wrap_chain(e: &mut Expr, term: usize) -> bool {
+    let inner = strip_mut(e);
+    if address(inner) == term {
+        return true;
+    }
+    let Expr::Binary(b) = inner else {
+        return false;
+    };
+    let f = match b.op {
+        BinOp::Add(_) => "add",
+        BinOp::Sub(_) => "sub",
+        BinOp::Mul(_) => "mul",
+        _ => return false,
+    };
+    if !wrap_chain(&mut b.left, term) && !wrap_chain(&mut b.right, term) {
+        return false;
+    }
+    let span = Span::call_site().located_at(b.op.span());
+    let f = Ident::new(f, span);
+    let (left, right, attrs) = (strip(&b.left), strip(&b.right), &b.attrs);
+    // Parentheses around the operation or its operands go: a call needs none.
+    *e = syn::parse_quote_spanned!(span=> #(#attrs)* penny_reduce::#f(#left, #right));
+    true
+}
+
 #[cfg(test)]
 mod tests {
     /// The errors `#[penny::task]` reports for a kernel whose split loop runs `body` with
@@ -720,6 +867,70 @@ mod tests {
         assert!(both.len() == 2 && both[0].contains("not read"), "{both:?}");
         assert!(both[1].contains("A plain assignment keeps"), "{both:?}");
         refused("h = +", "h[0] = 1;", "`h[k] += e`");
+    }
+
+    /// `body` with the updates of the reduction `name` (operator `op`) made to wrap.
+    fn wrapped(name: &str, op: super::Op, body: &str) -> String {
+        let mut block: syn::Block = syn::parse_str(&format!("{{ {body} }}")).unwrap();
+        super::wrap(&mut block, name, op);
+        let stmts = &block.stmts;
+        quote::quote!(#(#stmts)*).to_string()
+    }
+
+    #[test]
+    fn sum_and_product_updates_wrap() {
+        use super::Op::{Max, Product, Sum};
+        let same = |name: &str, op, body: &str| {
+            let want: proc_macro2::TokenStream = body.parse().unwrap();
+            assert_eq!(wrapped(name, op, body), want.to_string(), "{body}");
+        };
+        let wraps = |name: &str, op, body: &str, want: &str| {
+            let want: proc_macro2::TokenStream = want.parse().unwrap();
+            assert_eq!(wrapped(name, op, body), want.to_string(), "{body}");
+        };
+        wraps(
+            "a",
+            Sum,
+            "a += i; a -= f(i); h[0] += 1;",
+            "penny_reduce::add_to(i, &mut a); penny_reduce::sub_from(f(i), &mut a); h[0] += 1;",
+        );
+        wraps(
+            "h",
+            Sum,
+            "h[(i % 4) as usize] -= 1; h[1] = h[1] + (i + 1);",
+            "penny_reduce::sub_from(1, &mut h[(i % 4) as usize]); \
+             h[1] = penny_reduce::add(h[1], i + 1);",
+        );
+        // Only the operations between the root and `a`: `i * 2` and `(b - 1)` stay checked.
+        wraps(
+            "a",
+            Sum,
+            "a = (a - i) + 3; a = i * 2 + a; a = (b - 1) + a - c;",
+            "a = penny_reduce::add(penny_reduce::sub(a, i), 3); \
+             a = penny_reduce::add(i * 2, a); \
+             a = penny_reduce::sub(penny_reduce::add(b - 1, a), c);",
+        );
+        wraps(
+            "p",
+            Product,
+            "p *= x; p = 2 * p * (x + 1);",
+            "penny_reduce::mul_into(x, &mut p); \
+             p = penny_reduce::mul(penny_reduce::mul(2, p), x + 1);",
+        );
+        // Already wrapping, another operator, another variable, or a local hiding it.
+        same(
+            "a",
+            Sum,
+            "a = a.wrapping_add(i); b += 1; let a = 2; a += 1;",
+        );
+        same("a", Max, "a = a.max(i); if i > a { a = i; }");
+        // An update in another's value: both, the inner first.
+        wraps(
+            "a",
+            Sum,
+            "a += { a += 1; 2 };",
+            "penny_reduce::add_to({ penny_reduce::add_to(1, &mut a); 2 }, &mut a);",
+        );
     }
 
     #[test]

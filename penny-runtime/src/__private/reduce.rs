@@ -7,7 +7,7 @@
 //!
 //! - Integers: `+ *` wrap (the plain function panics on overflow in debug builds; where
 //!   it doesn't overflow the results are equal; a loop that subtracts, `acc -= x`, reduces
-//!   with `+`), `min`, `max`, `& | ^`.
+//!   with `+`; the loop body's updates wrap too: [`WrapOps`]), `min`, `max`, `& | ^`.
 //! - Floats: `+ *`, and `min`/`max` as IEEE 754-2019 `minimum`/`maximum`: a NaN on either
 //!   side gives NaN, and `-0.0 < +0.0`.
 //! - `bool`: `& | ^` (`min` is `&`, `max` is `|`).
@@ -291,6 +291,136 @@ pub fn leaves(len: u64, tree: bool) -> u64 {
     }
 }
 
+// ---- the arithmetic of a split loop's `+` and `*` updates ----
+
+use core::ops::{Add as _, Mul as _, Sub as _};
+
+/// The `+ - *` of the updates of a built-in `+` or `*` reduction in a split loop's body, as
+/// the lowered task runs them: wrapping for integers, plain for floats.
+///
+/// A part of a split loop starts its copy of the reduction at the identity, so its running
+/// value is not one the plain loop ever had: a part of `left -= i` over `u64` starts at 0
+/// and goes below it, a part of `p *= x` may meet the large factors without the zero that
+/// came earlier. Computed modulo 2^bits, like [`Reduce::combine`], the parts still add up to
+/// the plain function's result whenever that one doesn't overflow, in debug builds too.
+/// Floats keep `+ - *` as written (bit for bit).
+///
+/// Implemented like the operators: for the type and references to it on either side.
+#[diagnostic::on_unimplemented(
+    message = "a split loop's reduction update can't combine `{Self}` with `{Rhs}`",
+    note = "a `+` or `*` reduction's updates (`x += e`, `x = x * e`, ...) wrap like its combine \
+            where the plain function would overflow: their operands are the reduction's integer \
+            or float type or references to it: convert others first (`x += u64::from(e)`)"
+)]
+pub trait WrapOps<Rhs = Self> {
+    /// The reduction's type.
+    type Output;
+    /// `self + rhs`.
+    fn penny_add(self, rhs: Rhs) -> Self::Output;
+    /// `self - rhs`.
+    fn penny_sub(self, rhs: Rhs) -> Self::Output;
+    /// `self * rhs`.
+    fn penny_mul(self, rhs: Rhs) -> Self::Output;
+}
+
+/// `a + b` in an update of a split loop's reduction (`x = x + e`): see [`WrapOps`].
+#[inline]
+pub fn add<A: WrapOps<B>, B>(a: A, b: B) -> A::Output {
+    a.penny_add(b)
+}
+
+/// `a - b` in an update of a split loop's reduction (`x = x - e`): see [`WrapOps`].
+#[inline]
+pub fn sub<A: WrapOps<B>, B>(a: A, b: B) -> A::Output {
+    a.penny_sub(b)
+}
+
+/// `a * b` in an update of a split loop's reduction (`x = x * e`): see [`WrapOps`].
+#[inline]
+pub fn mul<A: WrapOps<B>, B>(a: A, b: B) -> A::Output {
+    a.penny_mul(b)
+}
+
+/// `*place += rhs` in a split loop's body: see [`WrapOps`]. The value comes first, as a
+/// primitive `+=` evaluates it before the place.
+#[inline]
+pub fn add_to<T: WrapOps<B, Output = T> + Copy, B>(rhs: B, place: &mut T) {
+    *place = place.penny_add(rhs);
+}
+
+/// `*place -= rhs` in a split loop's body: see [`add_to`].
+#[inline]
+pub fn sub_from<T: WrapOps<B, Output = T> + Copy, B>(rhs: B, place: &mut T) {
+    *place = place.penny_sub(rhs);
+}
+
+/// `*place *= rhs` in a split loop's body: see [`add_to`].
+#[inline]
+pub fn mul_into<T: WrapOps<B, Output = T> + Copy, B>(rhs: B, place: &mut T) {
+    *place = place.penny_mul(rhs);
+}
+
+macro_rules! wrap_ops {
+    ($($t:ty),* => $add:ident, $sub:ident, $mul:ident) => {$(
+        impl WrapOps for $t {
+            type Output = $t;
+            #[inline]
+            fn penny_add(self, rhs: $t) -> $t {
+                <$t>::$add(self, rhs)
+            }
+            #[inline]
+            fn penny_sub(self, rhs: $t) -> $t {
+                <$t>::$sub(self, rhs)
+            }
+            #[inline]
+            fn penny_mul(self, rhs: $t) -> $t {
+                <$t>::$mul(self, rhs)
+            }
+        }
+        wrap_ops!(@ref $t, $t, &$t);
+        wrap_ops!(@ref $t, &$t, $t);
+        wrap_ops!(@ref $t, &$t, &$t);
+    )*};
+    // A reference on either side: the operation of the values.
+    (@ref $t:ty, $self:ty, $rhs:ty) => {
+        impl WrapOps<$rhs> for $self {
+            type Output = $t;
+            #[inline]
+            fn penny_add(self, rhs: $rhs) -> $t {
+                WrapOps::<$t>::penny_add(Operand::<$t>::get(self), Operand::<$t>::get(rhs))
+            }
+            #[inline]
+            fn penny_sub(self, rhs: $rhs) -> $t {
+                WrapOps::<$t>::penny_sub(Operand::<$t>::get(self), Operand::<$t>::get(rhs))
+            }
+            #[inline]
+            fn penny_mul(self, rhs: $rhs) -> $t {
+                WrapOps::<$t>::penny_mul(Operand::<$t>::get(self), Operand::<$t>::get(rhs))
+            }
+        }
+    };
+}
+
+/// `T` or `&T`, as the value.
+trait Operand<T> {
+    fn get(self) -> T;
+}
+impl<T> Operand<T> for T {
+    #[inline]
+    fn get(self) -> T {
+        self
+    }
+}
+impl<T: Copy> Operand<T> for &T {
+    #[inline]
+    fn get(self) -> T {
+        *self
+    }
+}
+wrap_ops!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+    => wrapping_add, wrapping_sub, wrapping_mul);
+wrap_ops!(f32, f64 => add, sub, mul);
+
 macro_rules! integers {
     ($($t:ty),*) => {$(
         impl Reduce<Sum> for $t {
@@ -503,5 +633,25 @@ mod tests {
         assert_eq!(combine::<Sum, _>(a, [10, 20, 30]), [11, 22, 33]);
         assert_eq!(identity_like::<Max, _>(&[0i8; 2]), [i8::MIN; 2]);
         assert_eq!(combine::<Sum, _>(u8::MAX, 1), 0, "integers wrap");
+    }
+
+    #[test]
+    fn updates_wrap_integers_and_keep_float_operators() {
+        let mut x = 0u64;
+        sub_from(3, &mut x);
+        assert_eq!(x, u64::MAX - 2);
+        add_to(&5, &mut x);
+        assert_eq!(x, 2);
+        let mut p = 200u8;
+        mul_into(2, &mut p);
+        assert_eq!((p, mul(&p, 3u8), add(1, i32::MAX)), (144, 176, i32::MIN));
+        assert_eq!(sub(&i8::MIN, &1), i8::MAX);
+        let (a, b) = (0.1f64, 0.7f64);
+        assert_eq!(add(a, &b).to_bits(), (a + b).to_bits());
+        assert_eq!(sub(&a, b).to_bits(), (a - b).to_bits());
+        let mut f = 1.0e38f32;
+        mul_into(10.0, &mut f);
+        assert_eq!(f, f32::INFINITY);
+        assert!(add(f32::NAN, 1.0).is_nan());
     }
 }
