@@ -1085,6 +1085,48 @@ impl<'k> Emitter<'k, '_> {
                             }
                         })
                         .collect();
+                    // The outer variables the body uses, but doesn't reduce, bound again
+                    // without `mut` for the chunk: each part has its own copy, so a write the
+                    // checks in `split` can't see (a `&mut self` method, a destructuring
+                    // assignment, `&raw mut`) would be lost; rustc now refuses it at the
+                    // user's write instead.
+                    let reduced: std::collections::HashSet<String> = l
+                        .split
+                        .iter()
+                        .flat_map(|spec| spec.reductions.iter().map(|r| r.name.to_string()))
+                        .collect();
+                    let used: std::collections::HashSet<String> = body
+                        .stmts
+                        .iter()
+                        .flat_map(crate::names::used_names_stmt)
+                        .collect();
+                    let mut frozen: Vec<&Ident> = Vec::new();
+                    let mut seen = std::collections::HashSet::new();
+                    for e in self.scopes.iter().flatten().rev() {
+                        if !seen.insert(e.name.clone())
+                            || e.kind != EntryKind::Field
+                            || !used.contains(&e.name)
+                            || reduced.contains(&e.name)
+                        {
+                            continue;
+                        }
+                        let binding = &self.kernel.vars.bindings[e.id];
+                        if binding.is_arg && crate::views::kind(&self.kernel.args[e.id].ty).is_some() {
+                            continue;
+                        }
+                        frozen.push(&binding.ident);
+                    }
+                    // Spanned at the `#[penny::split]` attribute: rustc names the variable and
+                    // points there ("first assignment") as the reason it can't be written.
+                    let at = l.split.as_ref().map_or_else(Span::call_site, |spec| spec.span);
+                    let frozen = frozen.into_iter().map(|name| {
+                        let name = Ident::new(&name.to_string(), at);
+                        quote! {
+                            #[allow(unused_variables, clippy::redundant_locals)]
+                            let #name = #name;
+                        }
+                    });
+                    let restrict: Vec<TokenStream> = restrict.into_iter().chain(frozen).collect();
                     if let Some(sl) = self.splits.iter().find(|s| s.head == head) {
                         let half = self
                             .half_field
