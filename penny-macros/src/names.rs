@@ -79,29 +79,109 @@ pub fn name_in_tokens(tokens: TokenStream, name: &str) -> Option<proc_macro2::Sp
     found
 }
 
-/// Calls `f` with every identifier in `tokens` and every name a format string in them
-/// captures (`{name}`), with its span.
+/// Calls `f` with every identifier in `tokens` (not a field or method name after a `.`) and
+/// every name a format string in them captures (`{name}`, `{:name$}`), with its span.
 fn each_name_in_tokens(tokens: TokenStream, f: &mut dyn FnMut(String, proc_macro2::Span)) {
+    // The `.` puncts just before the current token: one makes an identifier a field or
+    // method (`p.count`); two are a range (`0..count`).
+    let mut dots = 0;
     for tree in tokens {
+        let after_dot = dots == 1;
+        dots = 0;
         match tree {
-            TokenTree::Ident(ident) => f(ident.to_string(), ident.span()),
+            TokenTree::Ident(ident) if !after_dot => f(ident.to_string(), ident.span()),
             TokenTree::Group(group) => each_name_in_tokens(group.stream(), f),
-            // `{name}` inside a format string names a variable too.
+            TokenTree::Punct(p) if p.as_char() == '.' => dots = if after_dot { 2 } else { 1 },
             TokenTree::Literal(lit) => {
-                let text = lit.to_string();
-                if text.starts_with('"') {
-                    for piece in text.split('{').skip(1) {
-                        let name: String = piece
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_')
-                            .collect();
-                        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
-                            f(name, lit.span());
-                        }
+                if let Some(text) = string_contents(&lit.to_string()) {
+                    for name in captures(text) {
+                        f(name, lit.span());
                     }
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// The text of a string literal as written (`"..."`, `r"..."`, `r#"..."#`): what a format
+/// string's captures are read from. `None` for other literals (format macros take no byte or
+/// C strings).
+fn string_contents(literal: &str) -> Option<&str> {
+    if let Some(rest) = literal.strip_prefix('"') {
+        return rest.strip_suffix('"');
+    }
+    let rest = literal.strip_prefix('r')?;
+    let hashes = rest.len() - rest.trim_start_matches('#').len();
+    let rest = rest[hashes..].strip_prefix('"')?;
+    rest.strip_suffix(&"#".repeat(hashes))?.strip_suffix('"')
+}
+
+/// The names a format string captures: `{name}` (with any spec after it), and a width or
+/// precision `name$` in a spec; `{{` is an escaped brace.
+fn captures(text: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let named = |name: &str| !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit());
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(escaped) = rest.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let end = rest.find('}').unwrap_or(rest.len());
+        let field = &rest[..end];
+        let (argument, spec) = field.split_once(':').unwrap_or((field, ""));
+        let name = ident(argument.trim());
+        if named(&name) {
+            names.push(name);
+        }
+        // `{:width$}`, `{:.prec$}`, `{x:>w$.p$}`.
+        for (k, _) in spec.match_indices('$') {
+            let before = &spec[..k];
+            let start = before
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            let name = &before[start..];
+            if named(name) {
+                names.push(name.to_string());
+            }
+        }
+        rest = &rest[end..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{captures, string_contents};
+
+    #[test]
+    fn format_strings_capture_names() {
+        assert_eq!(string_contents(r#""{a}""#), Some("{a}"));
+        assert_eq!(string_contents(r##"r"{a}""##), Some("{a}"));
+        assert_eq!(string_contents(r###"r#"{a}"#"###), Some("{a}"));
+        assert_eq!(string_contents(r#"b"{a}""#), None);
+        assert_eq!(string_contents("3u8"), None);
+        assert_eq!(
+            captures("{a} {b:?} {{c}} {0} {} {d:>w$.p$}"),
+            ["a", "b", "d", "w", "p"]
+        );
+        assert_eq!(captures("{{{e}}}"), ["e"]);
+    }
+
+    #[test]
+    fn fields_are_not_names() {
+        let mut seen = Vec::new();
+        let tokens: proc_macro2::TokenStream = "p.count < 5, 0..n, x..=m, q.f(), \"{{z}} {y}\""
+            .parse()
+            .unwrap();
+        super::each_name_in_tokens(tokens, &mut |name, _| seen.push(name));
+        assert_eq!(seen, ["p", "n", "x", "m", "q", "y"]);
     }
 }

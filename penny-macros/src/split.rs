@@ -303,7 +303,8 @@ pub fn check_loops(seq: &crate::ast::Seq, outer: &Outer, errors: &mut Errors) {
                     let own: Vec<String> = names.iter().map(|n| n.ident.to_string()).collect();
                     let carried =
                         |name: &str| !own.iter().any(|n| n == name) && (outer.carried)(name);
-                    check_body(spec, &l.body, &carried, outer.refused, errors);
+                    let label = l.label.as_ref();
+                    check_body(spec, label, &l.body, &carried, outer.refused, errors);
                 }
                 check_loops(&l.body, outer, errors);
             }
@@ -337,9 +338,10 @@ pub fn refused(name: &str, kind: &str) -> String {
 }
 
 /// The split loop's own statements (its resumable loops, which it may not hold, are
-/// reported elsewhere).
+/// reported elsewhere); `label`: the loop's.
 fn check_body(
     spec: &SplitSpec,
+    label: Option<&syn::Label>,
     body: &crate::ast::Seq,
     outer: &dyn Fn(&str) -> bool,
     refused_type: &dyn Fn(&str) -> Option<String>,
@@ -374,9 +376,14 @@ fn check_body(
             let (mut read, mut written) = (false, false);
             for u in uses {
                 match (u, op) {
-                    (Use::Read { at }, _) if !read => {
+                    (Use::Read { at, guard }, _) if !read => {
                         read = true;
-                        errors.at_span(at, read_message(&name, &place, op));
+                        let message = if guard {
+                            guard_message(&name, &place, op)
+                        } else {
+                            read_message(&name, &place, op)
+                        };
+                        errors.at_span(at, message);
                     }
                     (Use::Update { op: found, .. }, Some(op)) if found == op => {}
                     (Use::Update { op: found, at, .. }, Some(op)) if !written => {
@@ -391,7 +398,7 @@ fn check_body(
                     }
                     (Use::Write { kind, at, .. }, Some(op)) if !written => {
                         written = true;
-                        let why = write_why(&name, &kind);
+                        let why = write_why(&name, &place, op, &kind);
                         errors.at(at, form_message(&name, &place, op, &why));
                     }
                     _ => {}
@@ -400,7 +407,7 @@ fn check_body(
         }
     }
     let reduced: HashSet<String> = spec.reductions.iter().map(|r| r.name.to_string()).collect();
-    let mut finder = crate::writes::Writes::default();
+    let mut finder = crate::writes::Writes::in_loop(label);
     for part in &body.parts {
         match part {
             crate::ast::Part::Stmt(stmt) => finder.visit_stmt(stmt),
@@ -408,13 +415,17 @@ fn check_body(
             _ => {}
         }
     }
-    let mut reported = HashSet::new();
-    for (name, at) in &finder.assigned {
-        if spec.malformed || finder.local.contains(name) || reduced.contains(name) || !outer(name) {
+    let mut seen = HashSet::new();
+    for (name, _) in &finder.assigned {
+        if spec.malformed || reduced.contains(name) || !outer(name) || !seen.insert(name) {
             continue;
         }
-        if reported.insert(name.clone()) {
-            errors.at_span(*at, not_reduction(name, body));
+        // Only writes the body's own bindings of the name don't hide, by scope (`updates`):
+        // a `let` or closure parameter of the same name elsewhere leaves this one the outer
+        // variable's.
+        let uses = crate::updates::uses(body, name, false);
+        if let Some(at) = uses.iter().find_map(Use::written_at) {
+            errors.at_span(at, not_reduction(name, &uses));
         }
     }
     for at in finder.exits {
@@ -456,10 +467,92 @@ fn form_message(name: &str, place: &str, op: crate::updates::Op, why: &str) -> S
     )
 }
 
-/// What is wrong with a write in no reduction's form.
-fn write_why(name: &str, kind: &crate::updates::WriteKind) -> String {
-    use crate::updates::WriteKind;
+/// A reduction `name` (`op`: its built-in operator, `None` for a custom one) read in the
+/// condition of an `if` that updates it and also runs other code.
+fn guard_message(name: &str, place: &str, op: Option<crate::updates::Op>) -> String {
+    use crate::updates::Op;
+    let (guard, keep) = match op {
+        Some(Op::Min) => (
+            format!("`if e < {place} {{ {place} = e }}`"),
+            format!(
+                "To keep something with the smallest value (its index: an arg-min), reduce a \
+                 tuple with your own combine, `reduce({name} = (combine, IDENTITY))` over e.g. \
+                 `({name}, idx)`"
+            ),
+        ),
+        Some(Op::Max) => (
+            format!("`if e > {place} {{ {place} = e }}`"),
+            format!(
+                "To keep something with the greatest value (its index: an arg-max), reduce a \
+                 tuple with your own combine, `reduce({name} = (combine, IDENTITY))` over e.g. \
+                 `({name}, idx)`"
+            ),
+        ),
+        _ => (
+            format!("`if .. {name} .. {{ {name} = v }}`"),
+            format!(
+                "To keep more with it (an index), make it part of the reduced value, a tuple or \
+                 struct that `reduce({name} = (combine, IDENTITY))` combines"
+            ),
+        ),
+    };
+    format!(
+        "`{name}` is a reduction of this `#[penny::split]` loop: inside the loop it holds only \
+         the running value of the part a worker runs (each part starts at the reduction's \
+         identity), so a condition may read it only as the guard of its own update, an `if` \
+         with no `else` whose block is just that assignment ({guard}). This `if` also controls \
+         other code (more statements, an `else`, a `continue`), which would run on a part's \
+         running value, so on other iterations than in the plain loop (a count of the times it \
+         improved differs too). {keep}; or compute the other code from the iteration's own \
+         values, or drop the split"
+    )
+}
+
+/// What is wrong with a write in no reduction's form (`place`: `name` or `name[k]`).
+fn write_why(
+    name: &str,
+    place: &str,
+    op: crate::updates::Op,
+    kind: &crate::updates::WriteKind,
+) -> String {
+    use crate::updates::{Op, WriteKind};
+    let first = match op {
+        Op::Sum => format!("{place} += e"),
+        Op::Product => format!("{place} *= e"),
+        Op::And => format!("{place} &= e"),
+        Op::Or => format!("{place} |= e"),
+        Op::Xor => format!("{place} ^= e"),
+        Op::Min => format!("{place} = {place}.min(e)"),
+        Op::Max => format!("{place} = {place}.max(e)"),
+    };
     match kind {
+        WriteKind::Destructure => format!(
+            "A destructuring assignment isn't one of them: write each update on its own \
+             statement (`{first};`, then the next variable's, e.g. `s += i; x ^= i;`)"
+        ),
+        WriteKind::Method(method) => {
+            let operator = match method.as_str() {
+                "add_assign" => Some("+="),
+                "sub_assign" => Some("-="),
+                "mul_assign" => Some("*="),
+                "bitand_assign" => Some("&="),
+                "bitor_assign" => Some("|="),
+                "bitxor_assign" => Some("^="),
+                _ => None,
+            };
+            match operator {
+                Some(operator) => format!(
+                    "A method call (`{name}.{method}(..)`) may write `{name}` through \
+                     `&mut self` in any way, which the split can't check: write the update \
+                     with its operator, `{place} {operator} e`"
+                ),
+                None => format!(
+                    "A method call (`{name}.{method}(..)`) may write `{name}` through \
+                     `&mut self` in any way, which the split can't check: write the update in \
+                     one of these forms"
+                ),
+            }
+        }
         WriteKind::Overwrite { .. } => format!(
             "A plain assignment keeps the value of whichever iteration ran last, which the \
              parts of a split loop don't have; for another way to combine the parts' values, \
@@ -480,13 +573,12 @@ fn write_why(name: &str, kind: &crate::updates::WriteKind) -> String {
 
 /// The error for `name`, assigned in a split loop (`body`) and not one of its reductions:
 /// the reduction its writes call for, if one does.
-fn not_reduction(name: &str, body: &crate::ast::Seq) -> String {
+fn not_reduction(name: &str, uses: &[crate::updates::Use]) -> String {
     use crate::updates::{Use, WriteKind};
-    let uses = crate::updates::uses(body, name, false);
     let mut ops = Vec::new();
     let mut overwrite = None;
     let mut other = false;
-    for u in &uses {
+    for u in uses {
         match u {
             Use::Update { op, .. } if !ops.contains(op) => ops.push(*op),
             Use::Write {

@@ -17,7 +17,11 @@
 //! - `min` / `max`: `x = x.min(e)`, `x = e.min(x)`, `x = min(x, e)` (any path ending in
 //!   `min`: `core::cmp::min`, `f32::min`), and the guarded overwrite `if e < x { x = e }`
 //!   (`<=`, `x > e`; the mirrored comparisons for `max`), where the guard compares `x` with
-//!   exactly the expression assigned (other conditions may be joined with `&&`).
+//!   exactly the expression assigned (other conditions may be joined with `&&`) and guards
+//!   nothing else (no `else`, the block just the assignment: other code under it would run
+//!   where a part's running value passes the test, a [`Use::Read`] with `guard`);
+//! - chains of one operator's method bottoming at `x`: `x = x.max(a).max(b)`,
+//!   `x = x.wrapping_add(a).wrapping_sub(b)`.
 //!
 //! [`wrap`] rewrites the `+` and `*` updates in the lowered task so they wrap like the
 //! reduction's combine.
@@ -124,20 +128,25 @@ pub enum Use {
     /// A write in the form of the reduction `op` (`at`: the write's tokens), to an element
     /// (`x[k]`) or not; `node`: the address of the write's expression in the visited tree
     /// (see [`wrap`]).
+    /// `place`: where the written place starts.
     Update {
         op: Op,
         at: TokenStream,
         element: bool,
         node: usize,
+        place: Span,
     },
     /// A write in no reduction's form.
     Write {
         kind: WriteKind,
         at: TokenStream,
         element: bool,
+        place: Span,
     },
-    /// Any other use: a read.
-    Read { at: Span },
+    /// Any other use: a read. `guard`: the read is the condition of an `if` that updates the
+    /// variable (`if e > x { x = e; .. }`) but also runs other code (more statements, an
+    /// `else`), which would run on a part's running value.
+    Read { at: Span, guard: bool },
 }
 
 impl Use {
@@ -146,6 +155,14 @@ impl Use {
         match self {
             Use::Update { element, .. } | Use::Write { element, .. } => *element,
             Use::Read { .. } => false,
+        }
+    }
+
+    /// Where a write's place starts (`None` for a read).
+    pub fn written_at(&self) -> Option<Span> {
+        match self {
+            Use::Update { place, .. } | Use::Write { place, .. } => Some(*place),
+            Use::Read { .. } => None,
         }
     }
 }
@@ -163,6 +180,11 @@ pub enum WriteKind {
     Borrow,
     /// A write to part of `x` that isn't an element (`x.0 = e`, `*x = e`).
     Part,
+    /// `x` assigned in a destructuring assignment (`(x, y) = (x + a, y ^ b)`).
+    Destructure,
+    /// A method called on `x` that may write it through `&mut self` (`x.add_assign(e)`, or
+    /// any method called for its effect, `x.push(e);`): its name.
+    Method(String),
 }
 
 /// The uses of `name` (a variable declared before the split loop) in the loop's body.
@@ -176,6 +198,7 @@ pub fn uses(body: &Seq, name: &str, custom: bool) -> Vec<Use> {
         custom,
         scopes: vec![false],
         allow_reads: 0,
+        guard_reads: 0,
         uses: Vec::new(),
     };
     for part in &body.parts {
@@ -196,6 +219,9 @@ struct Finder<'a> {
     scopes: Vec<bool>,
     /// Inside a custom reduction's own update: its reads are the update's.
     allow_reads: usize,
+    /// Inside the condition of an `if` that assigns the variable and runs other code too:
+    /// its reads are [`Use::Read`]'s `guard` ones.
+    guard_reads: usize,
     uses: Vec<Use>,
 }
 
@@ -265,7 +291,8 @@ impl Finder<'_> {
 
     fn read(&mut self, at: Span) {
         if self.allow_reads == 0 {
-            self.uses.push(Use::Read { at });
+            let guard = self.guard_reads != 0;
+            self.uses.push(Use::Read { at, guard });
         }
     }
 
@@ -313,6 +340,15 @@ impl Finder<'_> {
                     Some((op, vec![&m.args[0]], None))
                 } else if either && is_place(&m.args[0]) {
                     Some((op, vec![&*m.receiver], None))
+                } else if let Expr::MethodCall(_) | Expr::Call(_) = strip(&m.receiver) {
+                    // A chain `x.max(a).max(b)`, `x.wrapping_add(a).wrapping_sub(b)`: the
+                    // receiver an update of the same operator (`min`, `max`, `wrapping_*`:
+                    // nothing in it for `wrap` to rewrite).
+                    let (inner, mut operands, _) = self.assigned_update(place, &m.receiver)?;
+                    (inner == op).then(|| {
+                        operands.push(&m.args[0]);
+                        (op, operands, None)
+                    })
                 } else {
                     None
                 }
@@ -399,6 +435,55 @@ impl Finder<'_> {
         binds
     }
 
+    /// The place among the targets of a destructuring assignment's left side (`(x, y)`,
+    /// `[x, y]`, `S { a: x, .. }`, `S(x, y)`) that writes the variable.
+    fn destructured<'e>(&self, left: &'e Expr) -> Option<&'e Expr> {
+        let leaves: Vec<&Expr> = match strip(left) {
+            Expr::Tuple(t) => t.elems.iter().collect(),
+            Expr::Array(a) => a.elems.iter().collect(),
+            Expr::Call(c) => c.args.iter().collect(),
+            Expr::Struct(s) => s.fields.iter().map(|f| &f.expr).collect(),
+            _ => return None,
+        };
+        leaves.into_iter().find_map(|leaf| {
+            if self.writes_name(leaf) {
+                Some(leaf)
+            } else {
+                self.destructured(leaf)
+            }
+        })
+    }
+
+    /// Visits `e` except the place `skip` (the variable's own target in it).
+    fn visit_expr_except(&mut self, e: &Expr, skip: &Expr) {
+        if std::ptr::eq(e, skip) {
+            return;
+        }
+        match strip(e) {
+            Expr::Tuple(t) => t.elems.iter().for_each(|x| self.visit_expr_except(x, skip)),
+            Expr::Array(a) => a.elems.iter().for_each(|x| self.visit_expr_except(x, skip)),
+            Expr::Call(c) => c.args.iter().for_each(|x| self.visit_expr_except(x, skip)),
+            Expr::Struct(s) => s
+                .fields
+                .iter()
+                .for_each(|f| self.visit_expr_except(&f.expr, skip)),
+            inner if std::ptr::eq(inner, skip) => {}
+            other => self.visit_expr(other),
+        }
+    }
+
+    /// `x.method(args)` on a built-in reduction: a write of unknown form (its arguments are
+    /// visited).
+    fn method_write(&mut self, m: &syn::ExprMethodCall) {
+        let element = self.place(&m.receiver).is_some_and(|i| !i.is_empty());
+        let kind = WriteKind::Method(m.method.to_string());
+        self.push_write(kind, m.to_token_stream(), element, m.receiver.span());
+        if let Some(indices) = self.place(&m.receiver) {
+            indices.into_iter().for_each(|i| self.visit_expr(i));
+        }
+        m.args.iter().for_each(|a| self.visit_expr(a));
+    }
+
     /// Whether a block assigns the name at its top level (a custom reduction's `if` whose
     /// condition is part of the update).
     fn block_assigns(&self, block: &syn::Block) -> bool {
@@ -471,8 +556,9 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                     return;
                 }
                 let at = a.to_token_stream();
+                let written = a.left.span();
                 let Some(indices) = self.place(&a.left) else {
-                    self.push_write(WriteKind::Part, at, false);
+                    self.push_write(WriteKind::Part, at, false, written);
                     return;
                 };
                 let element = !indices.is_empty();
@@ -484,19 +570,21 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                             at,
                             element,
                             node,
+                            place: written,
                         });
                         indices.into_iter().for_each(|i| self.visit_expr(i));
                         operands.into_iter().for_each(|o| self.visit_expr(o));
                     }
                     None if self.mentions(&a.right) => {
-                        self.push_write(WriteKind::FromItself, at, element)
+                        self.push_write(WriteKind::FromItself, at, element, written)
                     }
                     None => {
                         let place = indices.iter().fold(self.name.to_string(), |place, i| {
                             format!("{place}[{}]", shown(i, "k"))
                         });
                         let value = shown(&a.right, "v");
-                        self.push_write(WriteKind::Overwrite { place, value }, at, element);
+                        let kind = WriteKind::Overwrite { place, value };
+                        self.push_write(kind, at, element, written);
                         indices.into_iter().for_each(|i| self.visit_expr(i));
                         self.visit_expr(&a.right);
                     }
@@ -507,8 +595,9 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                     return;
                 }
                 let at = b.to_token_stream();
+                let written = b.left.span();
                 let Some(indices) = self.place(&b.left) else {
-                    self.push_write(WriteKind::Part, at, false);
+                    self.push_write(WriteKind::Part, at, false, written);
                     return;
                 };
                 let element = !indices.is_empty();
@@ -518,10 +607,11 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         at,
                         element,
                         node: address(e),
+                        place: written,
                     }),
                     None => {
                         let op = b.op.to_token_stream().to_string();
-                        self.push_write(WriteKind::Compound(op), at, element);
+                        self.push_write(WriteKind::Compound(op), at, element, written);
                     }
                 }
                 indices.into_iter().for_each(|i| self.visit_expr(i));
@@ -530,14 +620,45 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             Expr::Reference(r) if r.mutability.is_some() && self.writes_name(&r.expr) => {
                 if !self.custom {
                     let element = self.place(&r.expr).is_some_and(|i| !i.is_empty());
-                    self.push_write(WriteKind::Borrow, r.to_token_stream(), element);
+                    let at = r.to_token_stream();
+                    self.push_write(WriteKind::Borrow, at, element, r.expr.span());
                 }
             }
+            // `(x, y) = (x + a, y ^ b)`: a write no operator combines as a whole (each
+            // variable's update written on its own is one).
+            Expr::Assign(a) if self.destructured(&a.left).is_some() => {
+                let Some(leaf) = self.destructured(&a.left) else {
+                    return;
+                };
+                if !self.custom {
+                    let element = self.place(leaf).is_some_and(|i| !i.is_empty());
+                    let at = leaf.to_token_stream();
+                    self.push_write(WriteKind::Destructure, at, element, leaf.span());
+                }
+                // The other places' indices may read the variable; the value is the write's.
+                self.visit_expr_except(&a.left, leaf);
+            }
+            // `x.add_assign(e)`: a write through `&mut self` no check can see into.
+            Expr::MethodCall(m)
+                if !self.custom
+                    && m.method.to_string().ends_with("_assign")
+                    && self.writes_name(&m.receiver) =>
+            {
+                self.method_write(m);
+            }
             Expr::If(i) => {
+                // A guard reading the variable is its update's only when it guards nothing
+                // else: the block is just the assignment, and there is no `else`. Other code
+                // under it would run where a part's running value passes the test, not where
+                // the plain loop's does.
+                let sole = i.else_branch.is_none() && i.then_branch.stmts.len() == 1;
                 if !self.custom {
                     if let Some(g) = self.guarded_update(i) {
                         let syn::Stmt::Expr(assignment, _) = &i.then_branch.stmts[g.assignment]
                         else {
+                            unreachable!("guarded_update found an assignment there")
+                        };
+                        let Expr::Assign(assigned) = assignment else {
                             unreachable!("guarded_update found an assignment there")
                         };
                         let indices = self.place(g.place).unwrap_or_default();
@@ -546,7 +667,14 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                             at: assignment.to_token_stream(),
                             element: !indices.is_empty(),
                             node: address(assignment),
+                            place: assigned.left.span(),
                         });
+                        if !sole && self.allow_reads == 0 {
+                            self.uses.push(Use::Read {
+                                at: g.place.span(),
+                                guard: true,
+                            });
+                        }
                         for index in indices {
                             self.visit_expr(index);
                         }
@@ -565,10 +693,13 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                         return;
                     }
                 }
-                let own = self.custom && self.block_assigns(&i.then_branch);
+                let assigns = self.custom && self.block_assigns(&i.then_branch);
+                let (own, guard) = (assigns && sole, assigns && !sole);
                 self.allow_reads += usize::from(own);
+                self.guard_reads += usize::from(guard);
                 let binds = self.visit_cond(&i.cond);
                 self.allow_reads -= usize::from(own);
+                self.guard_reads -= usize::from(guard);
                 self.scoped(binds, |f| f.visit_block(&i.then_branch));
                 if let Some((_, otherwise)) = &i.else_branch {
                     self.visit_expr(otherwise);
@@ -611,7 +742,11 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         // A custom reduction's method called for its effect (`h.add(v);`): an update through
         // `&mut self`.
         if let syn::Stmt::Expr(Expr::MethodCall(m), _) = stmt {
-            if self.custom && !self.hidden() && self.writes_name(&m.receiver) {
+            if !self.hidden() && self.writes_name(&m.receiver) {
+                // A built-in reduction's: a write no check can see into.
+                if !self.custom {
+                    self.method_write(m);
+                }
                 return;
             }
         }
@@ -647,8 +782,13 @@ impl<'ast> Visit<'ast> for Finder<'_> {
 }
 
 impl Finder<'_> {
-    fn push_write(&mut self, kind: WriteKind, at: TokenStream, element: bool) {
-        self.uses.push(Use::Write { kind, at, element });
+    fn push_write(&mut self, kind: WriteKind, at: TokenStream, element: bool, place: Span) {
+        self.uses.push(Use::Write {
+            kind,
+            at,
+            element,
+            place,
+        });
     }
 }
 
@@ -688,6 +828,7 @@ pub fn wrap(body: &mut syn::Block, name: &str, op: Op) {
         custom: false,
         scopes: vec![false],
         allow_reads: 0,
+        guard_reads: 0,
         uses: Vec::new(),
     };
     for stmt in &body.stmts {
@@ -837,7 +978,12 @@ mod tests {
         accepted(
             "a = min, b = max, h = max",
             "if i < a { a = i; } if b <= i * 2 && i > 3 { b = i * 2; } \
-             if i > h[0] { h[0] = i } else { let _ = 1; }",
+             if i > h[0] { h[0] = i } if i % 2 == 0 { if i > h[1] { h[1] = i } }",
+        );
+        // Chains of one operator's method, bottoming at the variable.
+        accepted(
+            "a = max, b = +",
+            "a = a.max(i).max(i * 2); b = b.wrapping_add(i).wrapping_sub(3).wrapping_add(1);",
         );
         // Shadowed: a local `a` is the iteration's own.
         accepted("a = +", "let a = i * 2; if a > 3 { let _ = a; }");
@@ -867,6 +1013,83 @@ mod tests {
         assert!(both.len() == 2 && both[0].contains("not read"), "{both:?}");
         assert!(both[1].contains("A plain assignment keeps"), "{both:?}");
         refused("h = +", "h[0] = 1;", "`h[k] += e`");
+        refused(
+            "a = max",
+            "a = a.max(i).min(3);",
+            "computes `a` from itself",
+        );
+        refused(
+            "a = +",
+            "a = (a + i).wrapping_add(1);",
+            "computes `a` from itself",
+        );
+    }
+
+    #[test]
+    fn a_guard_controls_only_its_assignment() {
+        let guard = "also controls other code";
+        refused("a = max, b = +", "if i > a { a = i; b += 1; }", guard);
+        refused(
+            "a = max, b = max",
+            "if i > a { a = i; if i > b { b = i } }",
+            guard,
+        );
+        refused(
+            "a = min, b = +",
+            "if i < a { a = i } else { b += 1 }",
+            guard,
+        );
+        refused(
+            "a = min, b = +",
+            "if i < a { a = i; continue; } b += 1;",
+            guard,
+        );
+        refused(
+            "a = min, b = max",
+            "if i < a { a = i } else if i > b { b = i }",
+            guard,
+        );
+        refused(
+            "a = min",
+            "if i < a { a = i } else if i * 2 < a { a = i * 2 }",
+            guard,
+        );
+        refused(
+            "h = max",
+            "if i > h[0] { h[0] = i } else { let _ = 1; }",
+            "`if e > h[k]",
+        );
+        refused(
+            "a = (merge, 0), b = +",
+            "if i < a { a = i; b += 1; }",
+            guard,
+        );
+        refused("a = (merge, 0)", "if i < a { a = i } else { a = 0 }", guard);
+    }
+
+    #[test]
+    fn destructuring_and_method_writes_say_so() {
+        let errors = errors("a = +, b = ^", "(a, b) = (a + i, b ^ i);");
+        assert!(
+            errors.len() == 2
+                && errors
+                    .iter()
+                    .all(|e| e.contains("destructuring assignment")),
+            "{errors:?}"
+        );
+        refused("a = +", "a.add_assign(i);", "`a += e`");
+        refused("a = +", "(a).add_assign(i);", "`a += e`");
+        refused("h = +", "h[0].add_assign(i);", "`h[k] += e`");
+        refused(
+            "a = max",
+            "a.clone_from(&i);",
+            "A method call (`a.clone_from(..)`)",
+        );
+        // A custom reduction may be written any way.
+        accepted(
+            "a = (merge, 0), b = (merge, 0)",
+            "(a, b) = (merge(a, i), b);",
+        );
     }
 
     /// `body` with the updates of the reduction `name` (operator `op`) made to wrap.
@@ -924,6 +1147,8 @@ mod tests {
             "a = a.wrapping_add(i); b += 1; let a = 2; a += 1;",
         );
         same("a", Max, "a = a.max(i); if i > a { a = i; }");
+        // Chains of `wrapping_*` wrap already.
+        same("a", Sum, "a = a.wrapping_add(i).wrapping_sub(3);");
         // An update in another's value: both, the inner first.
         wraps(
             "a",
@@ -957,5 +1182,43 @@ mod tests {
             "No built-in reduction combines these writes",
         );
         refused("", "b += 1; let _ = b * 2;", "It is also read in the loop");
+        // A binding of the same name elsewhere doesn't hide this write.
+        refused(
+            "",
+            "if i % 2 == 0 { b += 1 } else { let b = 5; let _ = b; }",
+            "reduce(b = +)",
+        );
+        refused("", "let f = |b: u64| b * 2; b += f(i);", "reduce(b = +)");
+        accepted("", "let mut b = 2; b += i; let _ = b;");
+        accepted("", "if i > 2 { let mut b = 1; b += i; let _ = b; }");
+    }
+
+    #[test]
+    fn breaks_inside_the_iteration_stay() {
+        let leaves = "can't leave the loop";
+        accepted("a = +", "'body: { if i % 3 == 0 { break 'body; } a += i; }");
+        accepted(
+            "a = +",
+            "'search: for k in 2..i { if i % k == 0 { a += k; break 'search; } }",
+        );
+        accepted(
+            "a = +",
+            "'inner: for k in 0..i { if k == 3 { continue 'inner; } a += k; }",
+        );
+        refused("a = +", "'body: { if i == 3 { break; } a += i; }", leaves);
+        refused(
+            "a = +",
+            "for k in 0..i { if k == 3 { continue 'outer; } a += k; }",
+            leaves,
+        );
+    }
+
+    #[test]
+    fn names_in_macros() {
+        accepted("a = +", "debug_assert!(p.a < 5, \"{}\", p.a); a += 1;");
+        accepted("a = +", "println!(\"{{a}}\"); a += 1;");
+        refused("a = +", "a += 1; println!(r\"{a}\");", "not read");
+        refused("a = +", "a += 1; println!(r#\"{a}\"#);", "not read");
+        refused("a = +", "a += 1; println!(\"{:>a$}\", 1);", "not read");
     }
 }

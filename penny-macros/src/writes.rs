@@ -19,11 +19,48 @@ pub struct Writes {
     pub assigned: Vec<(String, Span)>,
     /// Names bound inside the body (a write to them is local to the iteration).
     pub local: HashSet<String>,
-    /// `break` / `return` / `?` that leave the iteration.
+    /// `break` / `return` / `?` (and `continue` to an enclosing loop) that leave the
+    /// iteration.
     pub exits: Vec<Span>,
     /// Loops and closures entered (a `break` inside those stays inside).
     loops: usize,
     closures: usize,
+    /// The labels of the loops and blocks entered, innermost last: a `break` or `continue`
+    /// naming one stays inside the body.
+    labels: Vec<String>,
+    /// The label of the loop whose body this is: `continue` to it stays in the loop.
+    own_label: Option<String>,
+}
+
+impl Writes {
+    /// For the body of a loop labelled `label`.
+    pub fn in_loop(label: Option<&syn::Label>) -> Writes {
+        Writes {
+            own_label: label.map(|l| l.name.ident.to_string()),
+            ..Writes::default()
+        }
+    }
+
+    fn inside(&self, label: &syn::Lifetime) -> bool {
+        self.labels.iter().any(|l| label.ident == l)
+    }
+
+    fn is_own(&self, label: &syn::Lifetime) -> bool {
+        self.own_label
+            .as_ref()
+            .is_some_and(|own| label.ident == own)
+    }
+
+    /// Visits `e`, a loop or a block, with its `label` in scope.
+    fn labelled(&mut self, label: Option<&syn::Label>, e: &Expr) {
+        if let Some(label) = label {
+            self.labels.push(label.name.ident.to_string());
+        }
+        syn::visit::visit_expr(self, e);
+        if label.is_some() {
+            self.labels.pop();
+        }
+    }
 }
 
 fn root_name(e: &Expr) -> Option<&Ident> {
@@ -55,15 +92,42 @@ impl<'ast> Visit<'ast> for Writes {
                     self.assigned.push((name.to_string(), r.expr.span()));
                 }
             }
-            Expr::Break(b) if self.closures == 0 && (self.loops == 0 || b.label.is_some()) => {
+            // A `break` leaves the iteration unless it names a loop or block inside the body
+            // (`'search: for ..`, `'body: { .. }`), or has no label inside a loop there.
+            Expr::Break(b)
+                if self.closures == 0
+                    && match &b.label {
+                        Some(label) => !self.inside(label),
+                        None => self.loops == 0,
+                    } =>
+            {
                 self.exits.push(b.span());
+            }
+            // `continue 'outer` leaves it too (not to the loop itself or one inside the body).
+            Expr::Continue(c)
+                if self.closures == 0
+                    && c.label
+                        .as_ref()
+                        .is_some_and(|label| !self.inside(label) && !self.is_own(label)) =>
+            {
+                self.exits.push(c.span());
             }
             Expr::Return(r) if self.closures == 0 => self.exits.push(r.span()),
             Expr::Try(t) if self.closures == 0 => self.exits.push(t.question_token.span),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                let label = match e {
+                    Expr::ForLoop(l) => l.label.as_ref(),
+                    Expr::While(l) => l.label.as_ref(),
+                    Expr::Loop(l) => l.label.as_ref(),
+                    _ => None,
+                };
                 self.loops += 1;
-                syn::visit::visit_expr(self, e);
+                self.labelled(label, e);
                 self.loops -= 1;
+                return;
+            }
+            Expr::Block(b) if b.label.is_some() => {
+                self.labelled(b.label.as_ref(), e);
                 return;
             }
             Expr::Closure(_) | Expr::Async(_) => {

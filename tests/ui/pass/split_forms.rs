@@ -173,6 +173,44 @@ pub fn custom(n: u64) -> (Best, Counts, [u64; 4], [u32; 8]) {
     (best, counts, firsts, hist)
 }
 
+#[derive(Clone, Copy)]
+pub struct Sample {
+    pub count: u64,
+}
+
+/// Chains of one operator's method bottoming at the reduction, labelled blocks and inner
+/// loops left with `break 'label` (the iteration goes on), and a field or an escaped
+/// `{{name}}` in a macro that shares a reduction's name (not a read of it).
+#[penny::task]
+pub fn chains_and_labels(n: u64) -> (u64, u64, u64, u64) {
+    let mut hi = 0u64;
+    let mut acc = 0u64;
+    let mut sum = 0u64;
+    let mut count = 0u64;
+    #[penny::split(reduce(hi = max, acc = +, sum = +, count = +))]
+    for i in 0..n {
+        let (a, b) = (hash(i) % 97, hash(i) % 89);
+        hi = hi.max(a).max(b);
+        acc = acc.wrapping_add(hash(i)).wrapping_sub(a).wrapping_add(b);
+        'body: {
+            if i % 3 == 0 {
+                break 'body;
+            }
+            sum += i;
+        }
+        'search: for k in 2..(i % 50) {
+            if i % k == 0 {
+                sum += k;
+                break 'search;
+            }
+        }
+        let p = Sample { count: i % 5 };
+        debug_assert!(p.count < 5, "bad count {} {{count}}", p.count);
+        count += p.count;
+    }
+    (hi, acc, sum, count)
+}
+
 fn min4(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
     core::array::from_fn(|k| a[k].min(b[k]))
 }
@@ -185,5 +223,9 @@ fn main() {
         assert_eq!(pool.spawn(Bits::new(n)).join(), Ok(bits(n)));
         assert_eq!(pool.spawn(Extremes::new(n)).join(), Ok(extremes(n)));
         assert_eq!(pool.spawn(Custom::new(n)).join(), Ok(custom(n)));
+        assert_eq!(
+            pool.spawn(ChainsAndLabels::new(n)).join(),
+            Ok(chains_and_labels(n))
+        );
     }
 }
