@@ -1111,14 +1111,19 @@ impl<'k> Emitter<'k, '_> {
                             continue;
                         }
                         let binding = &self.kernel.vars.bindings[e.id];
-                        if binding.is_arg && crate::views::kind(&self.kernel.args[e.id].ty).is_some() {
+                        if binding.is_arg
+                            && crate::views::kind(&self.kernel.args[e.id].ty).is_some()
+                        {
                             continue;
                         }
                         frozen.push(&binding.ident);
                     }
                     // Spanned at the `#[penny::split]` attribute: rustc names the variable and
                     // points there ("first assignment") as the reason it can't be written.
-                    let at = l.split.as_ref().map_or_else(Span::call_site, |spec| spec.span);
+                    let at = l
+                        .split
+                        .as_ref()
+                        .map_or_else(Span::call_site, |spec| spec.span);
                     let frozen = frozen.into_iter().map(|name| {
                         let name = Ident::new(&name.to_string(), at);
                         quote! {
