@@ -130,6 +130,25 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
                 .map(|s| s.reductions.as_slice())
                 .unwrap_or_default();
             for red in reductions {
+                if let (Some(ty), crate::split::ReduceOpTokens::Builtin(op)) =
+                    (&red.unseen, &red.op)
+                {
+                    // A float behind an alias would keep no tree: its result would depend on
+                    // where the loop split. Such a type must be written out.
+                    let message = format!(
+                        "the reduction of `{}` needs the fixed tree of a float reduction, but \
+                         its type is written as `{}`, which Penny can't see is a float: write \
+                         `f32` or `f64` (or an array of them) in its annotation",
+                        red.name,
+                        quote!(#ty)
+                    );
+                    checks.push(quote_spanned! {red.name.span()=>
+                        ::core::assert!(
+                            !::penny::__private::reduce::is_tree::<::penny::__private::reduce::#op, #ty>(),
+                            #message
+                        );
+                    });
+                }
                 if let Some((partials, ty)) = &red.partials {
                     let doc = format!(
                         " The partial results of the reduction of `{}` in `{}`.",

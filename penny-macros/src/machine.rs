@@ -970,12 +970,19 @@ impl<'k> Emitter<'k, '_> {
                 (Some(p), Some(ty)) if !binding.opaque() => Some((p.clone(), ty.clone())),
                 _ => None,
             };
+            let unseen = match (&op, &binding.ty) {
+                (crate::split::ReduceOpTokens::Builtin(_), Some(ty)) if partials.is_none() => {
+                    Some(ty.clone())
+                }
+                _ => None,
+            };
             reductions.push(crate::split::Reduced {
                 name: binding.ident.clone(),
                 field: binding.field.clone().expect("fields are named"),
                 opaque: binding.opaque(),
                 op,
                 partials,
+                unseen,
             });
         }
         self.splits.push(crate::split::SplitLoop {

@@ -667,6 +667,9 @@ pub struct Reduced {
     /// The partial-results field and the variable's type (built-in operators on a type
     /// Penny can see).
     pub partials: Option<(Ident, syn::Type)>,
+    /// A built-in reduction's type that Penny can't see is plain data (a `type` alias, say):
+    /// it keeps no partial results, so the expansion checks it needs none (a float would).
+    pub unseen: Option<syn::Type>,
 }
 
 /// A reduction's operator as the emitter needs it.

@@ -211,6 +211,20 @@ pub fn chains_and_labels(n: u64) -> (u64, u64, u64, u64) {
     (hi, acc, sum, count)
 }
 
+/// An integer reduction whose type is written through an alias: no tree needed, so it
+/// compiles (a float alias would not: `tests/ui/split_float_alias.rs`).
+type Count = u64;
+
+#[penny::task]
+fn aliased(n: u64) -> u64 {
+    let mut total: Count = 0;
+    #[penny::split(reduce(total = +))]
+    for i in 0..n {
+        total += i % 7;
+    }
+    total
+}
+
 fn min4(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
     core::array::from_fn(|k| a[k].min(b[k]))
 }
@@ -227,5 +241,6 @@ fn main() {
             pool.spawn(ChainsAndLabels::new(n)).join(),
             Ok(chains_and_labels(n))
         );
+        assert_eq!(pool.spawn(Aliased::new(n as u64)).join(), Ok(aliased(n as u64)));
     }
 }
