@@ -46,6 +46,12 @@ struct Gate {
     value: u32,
 }
 
+impl Gate {
+    fn new(open: &'static AtomicBool, value: u32) -> Gate {
+        Gate { open, value }
+    }
+}
+
 impl Task for Gate {
     type Output = u32;
     fn step(&mut self, _: u32) -> Step<u32> {
@@ -495,10 +501,7 @@ fn a_view_nested_in_a_struct_argument_is_leased_by_no_one() {
 
     // Reading: queued behind a hog, the owner may write meanwhile; the open then fails.
     let hog_gate = gate();
-    let hog = pool.spawn(Gate {
-        open: hog_gate,
-        value: 1,
-    });
+    let hog = pool.spawn(Gate::new(hog_gate, 1));
     let h = pool.spawn(NestedSum::new(Scaled {
         src: buf.view(),
         scale: 3,
@@ -524,10 +527,7 @@ fn a_view_nested_in_a_struct_argument_is_leased_by_no_one() {
 
     // Writing: the task's open fails while the owner writes, and no element changes.
     let hog_gate = gate();
-    let hog = pool.spawn(Gate {
-        open: hog_gate,
-        value: 2,
-    });
+    let hog = pool.spawn(Gate::new(hog_gate, 2));
     let h = pool.spawn(NestedFill::new(
         Target {
             dst: buf.stripes(1),
@@ -591,10 +591,7 @@ fn a_dropped_handles_task_still_runs_to_its_end() {
     // Dropped while it waits behind a hog on one worker.
     let pool = Pool::builder().workers(1).build();
     let hog_gate = gate();
-    let hog = pool.spawn(Gate {
-        open: hog_gate,
-        value: 1,
-    });
+    let hog = pool.spawn(Gate::new(hog_gate, 1));
     let mut buf = Buffer::<u64>::zeroed(n);
     let h = pool.spawn(HashFill::new(buf.stripes(1), 32));
     assert_eq!(h.status(), TaskStatus::Queued);
@@ -756,26 +753,17 @@ fn a_handle_has_a_priority_only_while_its_task_holds_a_slot() {
     let pool = Pool::builder().workers(1).slots(2).queue(4).build();
     let (g_hog, g_a, g_b) = (gate(), gate(), gate());
     let hog = pool
-        .task(Gate {
-            open: g_hog,
-            value: 1,
-        })
+        .task(Gate::new(g_hog, 1))
         .priority(Priority::UserBlocking)
         .spawn();
     // Takes the second slot; waits behind the hog.
     let a = pool
-        .task(Gate {
-            open: g_a,
-            value: 2,
-        })
+        .task(Gate::new(g_a, 2))
         .priority(Priority::Background)
         .spawn();
     // No slot left: waits for one.
     let b = pool
-        .task(Gate {
-            open: g_b,
-            value: 3,
-        })
+        .task(Gate::new(g_b, 3))
         .priority(Priority::UserVisible)
         .spawn();
     assert_eq!(hog.priority(), Some(Priority::UserBlocking));
@@ -806,10 +794,7 @@ fn a_handle_has_a_priority_only_while_its_task_holds_a_slot() {
 fn spawn_blocks_past_a_queue_of_two() {
     let pool = &Pool::builder().workers(1).slots(1).queue(2).build();
     let hog_gate = gate();
-    let hog = pool.spawn(Gate {
-        open: hog_gate,
-        value: 1,
-    });
+    let hog = pool.spawn(Gate::new(hog_gate, 1));
     assert_eq!(pool.free_slots(), 0);
     let (first_two, third) = std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel();
