@@ -126,6 +126,9 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let plain = plain_function(&func, &mut errors);
+    // Beside the plain function, whatever else happens: the check that no argument is a view
+    // under another name (in an `impl` block no item but the function may stand).
+    let renamed = (!valid::is_method(&func)).then(|| views::renamed_view_check(&func));
     // The lowering reads types from annotations; infer the ones the code implies.
     let func = infer::annotate_lets(&func);
     let state = options
@@ -198,12 +201,9 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
         // In an `impl` block no item but the function may stand: no stand-in type there.
-        let stub = (!valid::is_method(&func)).then(|| {
-            let stub = expand::stub(&func, &state, &output, output_ok);
-            let renamed = views::renamed_view_check(&func);
-            quote!(#stub #renamed)
-        });
-        return quote!(#plain #stub #errors);
+        let stub =
+            (!valid::is_method(&func)).then(|| expand::stub(&func, &state, &output, output_ok));
+        return quote!(#plain #stub #renamed #errors);
     }
     let mut loops = Vec::new();
     collect_loops(&body, &mut loops);
@@ -222,11 +222,9 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         let errors = errors.into_compile_errors();
         let stub = expand::stub(&func, &state, &output, output_ok);
-        let renamed = views::renamed_view_check(&func);
         return quote!(#plain #stub #renamed #errors);
     }
     let js = js::emit(&kernel);
-    let renamed = views::renamed_view_check(&func);
     quote!(#plain #expansion #renamed #js)
 }
 

@@ -944,11 +944,7 @@ impl<'k> Emitter<'k, '_> {
         for (r, partials) in spec.reductions.iter().zip(&fields.partials) {
             let name = r.name.to_string();
             let found = self
-                .scopes
-                .iter()
-                .flatten()
-                .rev()
-                .find(|e| e.name == name)
+                .visible(&name)
                 .filter(|e| e.kind == EntryKind::Field)
                 .map(|e| e.id);
             let Some(id) = found else {
@@ -992,6 +988,11 @@ impl<'k> Emitter<'k, '_> {
             reductions,
         });
         self.splits.last()
+    }
+
+    /// The binding the user's code means by `name` here: the innermost in scope.
+    fn visible(&self, name: &str) -> Option<&Entry> {
+        self.scopes.iter().flatten().rev().find(|e| e.name == name)
     }
 
     /// A leaf loop: one arm that runs a chunk of iterations as a plain loop.
@@ -1081,8 +1082,7 @@ impl<'k> Emitter<'k, '_> {
                         .enumerate()
                         .filter(|(_, a)| crate::views::kind(&a.ty) == Some(crate::views::ViewKind::Write))
                         .filter(|(id, a)| {
-                            let name = a.name.to_string();
-                            self.scopes.iter().flatten().rev().find(|e| e.name == name).map(|e| e.id) == Some(*id)
+                            self.visible(&a.name.to_string()).map(|e| e.id) == Some(*id)
                         })
                         .map(|(_, a)| {
                             let name = &a.name;

@@ -471,24 +471,21 @@ fn form_message(name: &str, place: &str, op: crate::updates::Op, why: &str) -> S
 /// condition of an `if` that updates it and also runs other code.
 fn guard_message(name: &str, place: &str, op: Option<crate::updates::Op>) -> String {
     use crate::updates::Op;
-    let (guard, keep) = match op {
-        Some(Op::Min) => (
-            format!("`if e < {place} {{ {place} = e }}`"),
+    let extreme = match op {
+        Some(Op::Min) => Some(("<", "smallest", "arg-min")),
+        Some(Op::Max) => Some((">", "greatest", "arg-max")),
+        _ => None,
+    };
+    let (guard, keep) = match extreme {
+        Some((cmp, most, arg)) => (
+            format!("`if e {cmp} {place} {{ {place} = e }}`"),
             format!(
-                "To keep something with the smallest value (its index: an arg-min), reduce a \
+                "To keep something with the {most} value (its index: an {arg}), reduce a \
                  tuple with your own combine, `reduce({name} = (combine, IDENTITY))` over e.g. \
                  `({name}, idx)`"
             ),
         ),
-        Some(Op::Max) => (
-            format!("`if e > {place} {{ {place} = e }}`"),
-            format!(
-                "To keep something with the greatest value (its index: an arg-max), reduce a \
-                 tuple with your own combine, `reduce({name} = (combine, IDENTITY))` over e.g. \
-                 `({name}, idx)`"
-            ),
-        ),
-        _ => (
+        None => (
             format!("`if .. {name} .. {{ {name} = v }}`"),
             format!(
                 "To keep more with it (an index), make it part of the reduced value, a tuple or \
