@@ -369,9 +369,8 @@ impl<'k> Running<'k> {
     }
 
     /// Runs one chunk of at most `budget` iterations; true when the task finished (its
-    /// output is in the cell).
-    /// Runs a chunk; true when the task returned. A split `half` writes no output (the cell
-    /// is its root's: see `kind::step`).
+    /// output is in the cell, unless it is a split `half`: that cell is its root's, see
+    /// `kind::step`).
     pub(crate) fn step(&mut self, budget: u32, half: bool) -> bool {
         let cell = if half { 0 } else { self.cell.addr };
         // SAFETY: this worker owns the RUNNING slot, so it alone touches the task's state,

@@ -4,7 +4,8 @@
 //!
 //! `spawn` takes a slot from the free list. When none is free, the task waits in a bounded
 //! spawner-side queue (`queue` in the builder); a worker that frees a slot moves the oldest
-//! of the most urgent waiting tasks into it (one queue per priority, [`PendingQueue`]). When that queue is full too, `spawn` parks until a slot frees.
+//! of the most urgent waiting tasks into it (one queue per priority, [`PendingQueue`]). When
+//! that queue is full too, `spawn` parks until a slot frees.
 //! `try_spawn` never waits: it hands the task back. Either way no task is lost and memory is
 //! bounded by `slots + queue` tasks spawned from outside the pool.
 //!

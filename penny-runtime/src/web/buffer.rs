@@ -40,20 +40,31 @@ thread_local! {
     static TABLE: RefCell<Table> = RefCell::new(Table::default());
 }
 
-/// Most elements a `SharedBuffer` may have: 2^28.
+/// Most elements a `SharedBuffer` or an `OutArray` may have: 2^28.
 const MAX_LEN: f64 = (1u32 << 28) as f64;
 
-/// `value` as a count in `min..=2^28`, or a `TypeError`: a number only (a parameter typed
-/// `f64` would take `'10'` as 10 and `true` as 1, the coercion `spawn` refuses too).
-fn checked(value: &JsValue, what: &str, min: f64) -> Result<usize, JsValue> {
+/// `value` as a count in `min..=2^28`, or a `TypeError` that starts with `context`: a number
+/// only (a parameter typed `f64` would take `'10'` as 10 and `true` as 1, the coercion
+/// `spawn` refuses too; wasm-bindgen would turn -1 into 4294967295).
+pub(crate) fn count(
+    value: &JsValue,
+    context: &str,
+    what: &str,
+    min: f64,
+) -> Result<usize, JsValue> {
     match value.as_f64() {
         Some(n) if n.fract() == 0.0 && (min..=MAX_LEN).contains(&n) => Ok(n as usize),
         _ => Err(js_sys::TypeError::new(&format!(
-            "SharedBuffer: {what} must be an integer in {min}..={MAX_LEN}, got {}",
+            "{context}: {what} must be an integer in {min}..={MAX_LEN}, got {}",
             super::convert::describe(value)
         ))
         .into()),
     }
+}
+
+/// [`count`] for `SharedBuffer`'s factories and methods.
+fn checked(value: &JsValue, what: &str, min: f64) -> Result<usize, JsValue> {
+    count(value, "SharedBuffer", what, min)
 }
 
 /// `len` (checked) copies of `zero` in a new buffer, or a `RangeError` when the shared
@@ -88,16 +99,9 @@ pub(crate) fn out_of_memory(call: &str, bytes: usize) -> JsValue {
     .into()
 }
 
-/// The wasm memory's size now, in MiB.
+/// The wasm memory's size now, in MiB (64 KiB pages).
 fn wasm_memory_mib() -> usize {
-    #[cfg(target_arch = "wasm32")]
-    {
-        core::arch::wasm32::memory_size(0) * 64 / 1024
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        0
-    }
+    core::arch::wasm32::memory_size(0) * 64 / 1024
 }
 
 /// A buffer in the shared memory: `SharedBuffer.f32(len)` (also `u8`, `i8`, `u16`, `i16`,

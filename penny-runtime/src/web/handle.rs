@@ -268,21 +268,17 @@ impl WebHandle {
         if let Some(reason) = aborted {
             *settle.reason.borrow_mut() = Some(reason);
         } else if let Some(signal) = signal {
-            let reason = glue::aborted_reason(&signal);
-            if !reason.is_undefined() {
-                cancel(&task, &settle, || reason);
-            } else {
-                // Weak: the closure lives in `settle`, which must not keep itself alive.
-                let (t, s) = (Rc::downgrade(&task), Rc::downgrade(&settle));
-                let on_abort = Closure::<dyn FnMut(JsValue)>::new(move |reason: JsValue| {
-                    if let (Some(t), Some(s)) = (t.upgrade(), s.upgrade()) {
-                        cancel(&t, &s, || reason);
-                    }
-                });
-                let unlisten = glue::on_abort(&signal, on_abort.as_ref().unchecked_ref());
-                *settle.abort.borrow_mut() = Some(on_abort);
-                *settle.unlisten.borrow_mut() = Some(unlisten);
-            }
+            // Not aborted at the spawn (`aborted` says so): cancel when it aborts. Weak:
+            // the closure lives in `settle`, which must not keep itself alive.
+            let (t, s) = (Rc::downgrade(&task), Rc::downgrade(&settle));
+            let on_abort = Closure::<dyn FnMut(JsValue)>::new(move |reason: JsValue| {
+                if let (Some(t), Some(s)) = (t.upgrade(), s.upgrade()) {
+                    cancel(&t, &s, || reason);
+                }
+            });
+            let unlisten = glue::on_abort(&signal, on_abort.as_ref().unchecked_ref());
+            *settle.abort.borrow_mut() = Some(on_abort);
+            *settle.unlisten.borrow_mut() = Some(unlisten);
         }
         let token = NEXT_TOKEN.with(|n| {
             let t = n.get();

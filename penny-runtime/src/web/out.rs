@@ -38,23 +38,6 @@ pub struct WebOut {
     token: u32,
 }
 
-/// Most elements an `OutArray` may have: 2^28 (1 GiB of `f32`s or `u32`s; the shared memory
-/// is at most 1 GiB).
-const MAX_LEN: f64 = (1u32 << 28) as f64;
-
-/// `len` as a length, or a `TypeError` (wasm-bindgen would turn -1 into 4294967295 and
-/// `'abc'` into 0).
-fn checked_len(len: &JsValue, factory: &str) -> Result<usize, JsValue> {
-    match len.as_f64() {
-        Some(n) if n.fract() == 0.0 && (0.0..=MAX_LEN).contains(&n) => Ok(n as usize),
-        _ => Err(js_sys::TypeError::new(&format!(
-            "OutArray.{factory}(length): length must be an integer in 0..={MAX_LEN}, got {}",
-            super::convert::describe(len)
-        ))
-        .into()),
-    }
-}
-
 /// `len` (checked) elements holding `value`, or a `RangeError` when the shared memory can't
 /// hold them (an allocation that failed would trap this thread).
 fn filled<T: crate::io::AtomicElem>(
@@ -62,7 +45,7 @@ fn filled<T: crate::io::AtomicElem>(
     value: T,
     factory: &str,
 ) -> Result<Out<T>, JsValue> {
-    let len = checked_len(len, factory)?;
+    let len = super::buffer::count(len, &format!("OutArray.{factory}(length)"), "length", 0.0)?;
     Out::try_leak_filled(len, value).ok_or_else(|| {
         super::buffer::out_of_memory(
             &format!("OutArray.{factory}({len})"),

@@ -148,11 +148,12 @@ fn room_for_workers(workers: usize) -> Result<(), JsValue> {
         return Err(refuse());
     }
     let mut held: Vec<Vec<u8>> = Vec::new();
+    held.try_reserve_exact(workers).map_err(|_| refuse())?;
     for _ in 0..workers {
         let mut block = Vec::new();
-        if held.try_reserve(1).is_err() || block.try_reserve_exact(WORKER_MEMORY).is_err() {
-            return Err(refuse());
-        }
+        block
+            .try_reserve_exact(WORKER_MEMORY)
+            .map_err(|_| refuse())?;
         held.push(block);
     }
     Ok(())
