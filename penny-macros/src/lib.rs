@@ -25,6 +25,7 @@ extern crate proc_macro;
 
 mod ast;
 mod attr;
+mod changes;
 mod ctxt;
 mod expand;
 mod infer;

@@ -783,16 +783,22 @@ impl<'k> Emitter<'k, '_> {
                 // `for x in arr` iterates a copy of `arr` taken when the loop starts; the
                 // lowered loop reads `arr` itself, chunk after chunk.
                 let name = source.data.to_string();
-                if let (Access::Value, Some(at)) =
-                    (&source.access, crate::writes::write_in(&l.body, &name))
+                if let (Access::Value, Some(change)) =
+                    (&source.access, crate::changes::change_in(&l.body, &name))
                 {
+                    let what = match &change.method {
+                        None => format!("`{name}` is changed"),
+                        Some(method) => format!(
+                            "`{name}` may be changed (`.{method}()` is not known to only read)"
+                        ),
+                    };
                     self.errors.at_span(
-                        at,
+                        change.at,
                         format!(
-                            "`{name}` is changed in the body of the loop that iterates over it: \
-                             Rust iterates over a copy taken when the loop starts, which a \
-                             resumable loop doesn't keep. Iterate over a copy: `let items = \
-                             {name}; for .. in items`"
+                            "{what} in the body of the loop that iterates over it: Rust \
+                             iterates over a copy taken when the loop starts, which a resumable \
+                             loop doesn't keep. Iterate over a copy: `let items = {name}; for .. \
+                             in items`"
                         ),
                     );
                 }

@@ -1,24 +1,16 @@
-//! What a loop body writes: the variables it assigns (or borrows `mut`), the names it binds,
-//! and the ways it leaves an iteration. A `#[penny::split]` loop may write only its
-//! reductions (`split`); an items loop's body must not write the array it iterates by value
-//! (`machine`).
-
-use std::collections::HashSet;
+//! What a loop body writes: the variables it assigns (or borrows `mut`) and the ways it
+//! leaves an iteration. A `#[penny::split]` loop may write only its reductions (`split`).
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Ident};
 
-use crate::ast::{BranchKind, Head, Part, Seq};
-
 /// What a loop body writes and how it leaves.
 #[derive(Default)]
 pub struct Writes {
     /// Root names assigned (`x = `, `x += `, `x[i] = `, `x.f = `, `&mut x`), with a span.
     pub assigned: Vec<(String, Span)>,
-    /// Names bound inside the body (a write to them is local to the iteration).
-    pub local: HashSet<String>,
     /// `break` / `return` / `?` (and `continue` to an enclosing loop) that leave the
     /// iteration.
     pub exits: Vec<Span>,
@@ -141,61 +133,5 @@ impl<'ast> Visit<'ast> for Writes {
         syn::visit::visit_expr(self, e);
     }
 
-    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-        self.local.insert(p.ident.to_string());
-        syn::visit::visit_pat_ident(self, p);
-    }
-
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Where `body` (a loop body, with its nested resumable loops and branches) assigns `name` or
-/// borrows it `mut`; `None` when it doesn't, or binds a `name` of its own anywhere (a write
-/// may then be to that one: not reported).
-pub fn write_in(body: &Seq, name: &str) -> Option<Span> {
-    let mut writes = Writes::default();
-    visit_seq(&mut writes, body);
-    if writes.local.contains(name) {
-        return None;
-    }
-    writes
-        .assigned
-        .iter()
-        .find(|(assigned, _)| assigned == name)
-        .map(|(_, at)| *at)
-}
-
-fn visit_seq(writes: &mut Writes, seq: &Seq) {
-    for part in &seq.parts {
-        match part {
-            Part::Stmt(stmt) => writes.visit_stmt(stmt),
-            Part::Let(l) => writes.visit_local(&l.local),
-            Part::Loop(l) => {
-                match &l.head {
-                    Head::For { pat, .. } => writes.visit_pat(pat),
-                    Head::While { cond } => writes.visit_expr(cond),
-                    Head::Loop => {}
-                }
-                if let Some(result) = &l.result {
-                    writes.visit_pat(&result.local.pat);
-                }
-                visit_seq(writes, &l.body);
-            }
-            Part::Branch(b) => {
-                match &b.kind {
-                    BranchKind::If { conds } => conds.iter().for_each(|c| writes.visit_expr(c)),
-                    BranchKind::Match { scrutinee, arms } => {
-                        writes.visit_expr(scrutinee);
-                        for (pat, guard) in arms {
-                            writes.visit_pat(pat);
-                            if let Some(guard) = guard {
-                                writes.visit_expr(guard);
-                            }
-                        }
-                    }
-                }
-                b.arms.iter().for_each(|arm| visit_seq(writes, arm));
-            }
-        }
-    }
 }
