@@ -166,6 +166,11 @@ proptest! {
         check_extremes(|| MutArgumentBound::new(n), mut_argument_bound(n), &b);
     }
 
+    #[test]
+    fn constant_named_bound_matches(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| ConstantNamedBound::new(n), constant_named_bound(n), &b);
+    }
+
     // ---- idioms: what newcomers write -------------------------------------------------
 
     #[test]

@@ -26,5 +26,5 @@ pub struct Kernel<'a> {
     /// What every binding is.
     pub vars: Vars,
     /// Names whose every use reads the same value (see [`crate::pure`]).
-    pub immutables: std::collections::HashSet<String>,
+    pub immutables: crate::pure::Immutables,
 }

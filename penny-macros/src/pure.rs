@@ -33,9 +33,26 @@ const PURE_METHODS: &[&str] = &[
     "div_ceil",
 ];
 
-/// Names bound exactly once in `func` (arguments and every pattern of the body, closures and
-/// nested items included) and not `mut`: a use of such a name always reads the same value.
-pub fn immutable_names(func: &ItemFn) -> HashSet<String> {
+/// The names whose every use reads the same value.
+pub struct Immutables {
+    /// Bound exactly once in the function and not `mut`.
+    once: HashSet<String>,
+    /// Every name the function binds.
+    bound: HashSet<String>,
+}
+
+impl Immutables {
+    /// Whether every use of `name` reads the same value: it is bound once and not `mut`, or
+    /// it is a constant by Rust's naming convention (`N`, `MAX_LEN`) that the function doesn't
+    /// bind (`let mut LIMIT = n;` is a variable, whatever its name).
+    pub fn contains(&self, name: &str) -> bool {
+        self.once.contains(name) || (is_constant_name(name) && !self.bound.contains(name))
+    }
+}
+
+/// The immutable names of `func`: see [`Immutables`] (arguments and every pattern of the
+/// body, closures and nested items included).
+pub fn immutable_names(func: &ItemFn) -> Immutables {
     #[derive(Default)]
     struct Bindings(HashMap<String, (usize, bool)>);
     impl<'ast> Visit<'ast> for Bindings {
@@ -62,24 +79,24 @@ pub fn immutable_names(func: &ItemFn) -> HashSet<String> {
         }
     }
     bindings.visit_block(&func.block);
-    bindings
-        .0
-        .into_iter()
-        .filter(|(_, (count, mutable))| *count == 1 && !mutable)
-        .map(|(name, _)| name)
-        .collect()
+    Immutables {
+        once: bindings
+            .0
+            .iter()
+            .filter(|(_, (count, mutable))| *count == 1 && !mutable)
+            .map(|(name, _)| name.clone())
+            .collect(),
+        bound: bindings.0.into_keys().collect(),
+    }
 }
 
 /// Whether evaluating `expr` again gives the same value and does nothing else.
-pub fn is_pure(expr: &Expr, immutables: &HashSet<String>) -> bool {
+pub fn is_pure(expr: &Expr, immutables: &Immutables) -> bool {
     let pure = |e: &Expr| is_pure(e, immutables);
     match expr {
         Expr::Lit(_) => true,
         Expr::Path(path) if path.qself.is_none() => match path.path.get_ident() {
-            Some(ident) => {
-                let name = ident.to_string();
-                immutables.contains(&name) || is_constant_name(&name)
-            }
+            Some(ident) => immutables.contains(&ident.to_string()),
             // `u32::MAX`, `Self::N`, `consts::LIMIT`: associated or module constants.
             None => path
                 .path

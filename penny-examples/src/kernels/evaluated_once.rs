@@ -100,6 +100,21 @@ pub fn mut_argument_bound(mut n: u32) -> (u32, u32) {
     (seen, n)
 }
 
+/// A bound read from a `mut` variable named like a constant (`LIMIT`): a variable all the
+/// same, so the range keeps its first value. (The name once made the range count as one that
+/// may be evaluated again, and the task ran until `LIMIT += 1` overflowed.)
+#[penny::task]
+#[allow(non_snake_case, clippy::mut_range_bound)]
+pub fn constant_named_bound(n: u32) -> (u32, u32) {
+    let mut LIMIT = n;
+    let mut acc = 0u32;
+    for i in 0..LIMIT {
+        LIMIT += 1;
+        acc = acc.wrapping_mul(3).wrapping_add(i);
+    }
+    (acc, LIMIT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
