@@ -262,10 +262,15 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
     let no_loop_warning = no_resumable_loop_warning(kernel);
     // `new` takes the kernel's arguments: as many as clippy tolerates on the kernel itself.
     let many_args = (kernel.args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // The user's `#[allow(..)]` on the kernel covers what is generated from it too (the state's
+    // fields are named after its variables: `#[allow(non_snake_case)]` must reach them).
+    let allows = user_allows(kernel);
+    let allows = quote!(#(#allows)*);
 
     quote! {
         #[doc = #struct_doc]
         #[repr(C)]
+        #allows
         #vis struct #state #impl_generics #where_clause {
             #(#fields,)*
         }
@@ -279,6 +284,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
 
         impl #impl_generics ::core::marker::Copy for #state #ty_generics #where_state {}
 
+        #allows
         impl #impl_generics ::core::fmt::Debug for #state #ty_generics #where_clause {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 #[allow(unused_imports)]
@@ -289,6 +295,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
             }
         }
 
+        #allows
         impl #impl_generics #state #ty_generics #where_clause {
             #[doc = #new_doc]
             #many_args
@@ -302,6 +309,7 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         #no_loop_warning
 
         #[doc = #impl_doc]
+        #allows
         impl #impl_generics ::penny::Task for #state #ty_generics #where_state {
             type Output = #output;
 
@@ -454,11 +462,7 @@ fn no_resumable_loop_warning(kernel: &Kernel) -> TokenStream {
          function body (e.g. `for i in 0..n {{ .. }}` instead of an iterator chain or a helper \
          call); allow this with `#[allow(deprecated)]` on the kernel"
     );
-    let allows = kernel
-        .func
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("allow"));
+    let allows = user_allows(kernel);
     let span = name.span();
     quote_spanned! {span=>
         #(#allows)*
@@ -468,6 +472,15 @@ fn no_resumable_loop_warning(kernel: &Kernel) -> TokenStream {
             let _ = PennyNoResumableLoop;
         };
     }
+}
+
+/// The `#[allow(..)]` attributes on the kernel.
+fn user_allows<'k>(kernel: &'k Kernel) -> impl Iterator<Item = &'k syn::Attribute> {
+    kernel
+        .func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("allow"))
 }
 
 /// What stands in for the expansion when the kernel has errors: the state type with its

@@ -31,7 +31,20 @@ pub fn mixed<T: Copy + Send + 'static>(seed: Opaque, marker: T, n: u32) -> (u32,
     (acc.0, marker)
 }
 
+/// A variable named like a constant, allowed on the kernel: the allow reaches the state's field
+/// of that name and the generated `step` too.
+#[penny::task]
+#[allow(non_snake_case)]
+pub fn shouting(n: u32) -> u32 {
+    let mut TOTAL = 0u32;
+    for i in 0..n {
+        TOTAL = TOTAL.wrapping_add(i);
+    }
+    TOTAL
+}
+
 fn main() {
+    assert_eq!(penny::run_to_completion(Shouting::new(10)), shouting(10));
     let task = TopOfRange::new(3);
     let shown = format!("{task:?}");
     assert!(shown.starts_with("TopOfRange { extra: 3"), "{shown}");
