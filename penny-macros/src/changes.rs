@@ -22,7 +22,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Pat};
 
-use crate::ast::{BranchKind, Head, Part, Seq, Source};
+use crate::ast::{strip_parens, BranchKind, Head, Part, Seq, Source};
 
 /// A place where a loop body may change the variable.
 pub struct Change {
@@ -89,55 +89,15 @@ const SLICE_READS: &[&str] = &[
     "hash",
 ];
 
-/// Methods of the values an array holds (numbers, `bool`, `char`, `Option`, tuples) that only
-/// read the receiver; with [`ELEMENT_READ_PREFIXES`].
+/// Methods of the values an array holds (`bool`, `Option`, tuples, and numbers beyond
+/// [`crate::types::SAME_TYPE_METHODS`]) that only read the receiver; with
+/// [`ELEMENT_READ_PREFIXES`].
 const ELEMENT_READS: &[&str] = &[
-    "abs",
     "abs_diff",
-    "signum",
-    "pow",
-    "powi",
-    "powf",
-    "sqrt",
-    "cbrt",
-    "exp",
-    "exp2",
-    "ln",
-    "log",
-    "log2",
-    "log10",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "atan2",
-    "sinh",
-    "cosh",
-    "tanh",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fract",
-    "mul_add",
-    "hypot",
-    "recip",
-    "rem_euclid",
-    "div_euclid",
-    "min",
-    "max",
-    "clamp",
-    "total_cmp",
-    "rotate_left",
-    "rotate_right",
-    "swap_bytes",
-    "reverse_bits",
     "ilog",
     "ilog2",
     "ilog10",
-    "isqrt",
+    "total_cmp",
     "unwrap",
     "unwrap_or",
     "unwrap_or_default",
@@ -213,7 +173,8 @@ fn reads_only(method: &str, whole: bool) -> bool {
     if whole {
         return SLICE_READS.contains(&method);
     }
-    ELEMENT_READS.contains(&method)
+    crate::types::SAME_TYPE_METHODS.contains(&method)
+        || ELEMENT_READS.contains(&method)
         || ELEMENT_READ_PREFIXES
             .iter()
             .any(|prefix| method.starts_with(prefix))
@@ -224,16 +185,6 @@ struct Finder<'a> {
     /// Per scope entered, whether it binds `name` (hiding the variable).
     scopes: Vec<bool>,
     found: Option<Change>,
-}
-
-fn strip(mut e: &Expr) -> &Expr {
-    loop {
-        match e {
-            Expr::Paren(p) => e = &p.expr,
-            Expr::Group(g) => e = &g.expr,
-            _ => return e,
-        }
-    }
 }
 
 impl Finder<'_> {
@@ -255,7 +206,7 @@ impl Finder<'_> {
 
     /// Whether `e` is the variable itself (`Some(true)`) or a part of it (`Some(false)`).
     fn place(&self, e: &Expr) -> Option<bool> {
-        match strip(e) {
+        match strip_parens(e) {
             Expr::Path(p) if p.qself.is_none() && p.path.is_ident(self.name) => Some(true),
             Expr::Index(i) => self.place(&i.expr).map(|_| false),
             Expr::Field(f) => self.place(&f.base).map(|_| false),
@@ -278,7 +229,7 @@ impl Finder<'_> {
     /// Visits a condition (`if` / `while`, maybe `let PAT = e` chains); whether it binds the
     /// name for its block.
     fn cond(&mut self, cond: &Expr) -> bool {
-        match strip(cond) {
+        match strip_parens(cond) {
             Expr::Let(l) => {
                 self.visit_expr(&l.expr);
                 self.binds(&l.pat)

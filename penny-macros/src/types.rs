@@ -33,7 +33,7 @@ const PRIMITIVES: &[&str] = &[
 ];
 
 /// Methods of numeric primitives that return the receiver's type.
-const SAME_TYPE_METHODS: &[&str] = &[
+pub(crate) const SAME_TYPE_METHODS: &[&str] = &[
     "div_ceil",
     "next_multiple_of",
     "min",
