@@ -167,6 +167,26 @@ proptest! {
     }
 
     #[test]
+    fn mut_loop_patterns_matches(
+        n in 0..300u32,
+        pairs in prop::array::uniform4((any::<u32>(), 0..9u32)),
+        walkers in prop::array::uniform3((0..1000u32, 0..9u32)),
+        b in budgets(),
+    ) {
+        let walkers = walkers.map(|(at, stride)| Walker { at, stride });
+        check_extremes(
+            || MutLoopPatterns::new(n, pairs, walkers),
+            mut_loop_patterns(n, pairs, walkers),
+            &b,
+        );
+    }
+
+    #[test]
+    fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
+        check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
+    }
+
+    #[test]
     fn constant_named_bound_matches(n in 0..3000u32, b in budgets()) {
         check_extremes(|| ConstantNamedBound::new(n), constant_named_bound(n), &b);
     }

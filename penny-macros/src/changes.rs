@@ -44,6 +44,17 @@ pub fn change_in(body: &Seq, name: &str) -> Option<Change> {
     finder.found
 }
 
+/// Where evaluating `expr` may change the variable `name`; `None` when it can't.
+pub fn change_in_expr(expr: &Expr, name: &str) -> Option<Change> {
+    let mut finder = Finder {
+        name,
+        scopes: vec![false],
+        found: None,
+    };
+    finder.visit_expr(expr);
+    finder.found
+}
+
 /// Methods of arrays and slices that only read the receiver.
 const SLICE_READS: &[&str] = &[
     "len",

@@ -130,6 +130,8 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Beside the plain function, whatever else happens: the check that no argument is a view
     // under another name (in an `impl` block no item but the function may stand).
     let renamed = (!valid::is_method(&func)).then(|| views::renamed_view_check(&func));
+    let mut func = func;
+    names::let_for_mut(&mut func.block);
     // The lowering reads types from annotations; infer the ones the code implies.
     let func = infer::annotate_lets(&func);
     let state = options

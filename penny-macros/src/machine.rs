@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::visit_mut::VisitMut;
-use syn::{Ident, Pat, Stmt};
+use syn::{Expr, Ident, Pat, Stmt};
 
 use crate::ast::{Access, BindingId, Branch, BranchKind, Head, ItemsHead, Loop, Part, Seq, Source};
 use crate::ctxt::Errors;
@@ -1228,9 +1228,47 @@ impl<'k> Emitter<'k, '_> {
 
     /// An `if`/`match` whose arms hold resumable loops: the choice runs in the current arm,
     /// each arm's code up to its first loop runs inline, and every arm ends at the join.
+    /// A condition or scrutinee that writes a carried variable which the pattern of the arm
+    /// it leads to binds again (`if let Some(c) = next(&mut c) { for .. }`): the arm can't
+    /// name the variable to store it, so the write would be lost; refused.
+    fn check_shadowed_writes(&mut self, b: &Branch) {
+        let heads: Vec<Vec<&Expr>> = match &b.kind {
+            BranchKind::If { conds } => (0..b.arms.len())
+                .map(|k| conds.iter().take(k + 1).collect())
+                .collect(),
+            BranchKind::Match { scrutinee, .. } => vec![vec![scrutinee]; b.arms.len()],
+        };
+        for (names, heads) in b.arm_names.iter().zip(heads) {
+            for name in names {
+                let name = name.ident.to_string();
+                if self
+                    .visible(&name)
+                    .is_none_or(|e| e.kind != EntryKind::Field)
+                {
+                    continue;
+                }
+                if let Some(change) = heads
+                    .iter()
+                    .find_map(|head| crate::changes::change_in_expr(head, &name))
+                {
+                    self.errors.at_span(
+                        change.at,
+                        format!(
+                            "`{name}` is changed here and bound again by the pattern of the arm \
+                             this leads to, which holds a resumable loop: the change can't be \
+                             kept across the loop's yield points. Give the pattern's binding \
+                             another name"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
     fn branch(&mut self, b: &'k Branch, mut arm: Arm) -> Arm {
         // Names the branch's patterns shadow can't be stored from inside it.
         self.flush(&mut arm);
+        self.check_shadowed_writes(b);
         let join = self.joins[&(b as *const Branch)];
         let outer = self.scopes.len();
         let mut codes = Vec::new();
@@ -1240,7 +1278,10 @@ impl<'k> Emitter<'k, '_> {
                 pc: arm.pc,
                 code: Vec::new(),
                 splice: true,
-                ran: false,
+                // The conditions, scrutinee and guards run user code after the flush above,
+                // and may write variables (`if bump(&mut c) > 1`): an arm that then runs no
+                // code of its own must still store them.
+                ran: true,
                 declared: Vec::new(),
                 dead: false,
                 lexical: Vec::new(),

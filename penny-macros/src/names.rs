@@ -24,6 +24,40 @@ pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
     names.0
 }
 
+/// Rewrites every `for mut x in ..` (a `mut` binding anywhere in a `for` pattern) of `block`
+/// as `for x in .. { let mut x = x; .. }`, the same thing in Rust. The lowering binds a loop's
+/// pattern again from its cursor wherever the body resumes, so a change to a `mut` pattern
+/// binding made before a resumable loop in the body would be lost; a `let` at the top of the
+/// body is a variable like any other, carried across the body's yield points with its changes.
+pub fn let_for_mut(block: &mut syn::Block) {
+    struct Rewrite;
+    impl syn::visit_mut::VisitMut for Rewrite {
+        fn visit_expr_for_loop_mut(&mut self, l: &mut syn::ExprForLoop) {
+            let mut strip = StripMut(Vec::new());
+            syn::visit_mut::VisitMut::visit_pat_mut(&mut strip, &mut l.pat);
+            for ident in strip.0.into_iter().rev() {
+                let stmt: syn::Stmt =
+                    syn::parse_quote_spanned!(ident.span()=> let mut #ident = #ident;);
+                l.body.stmts.insert(0, stmt);
+            }
+            syn::visit_mut::visit_expr_for_loop_mut(self, l);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    /// Takes `mut` off by-value bindings, keeping their names.
+    struct StripMut(Vec<Ident>);
+    impl syn::visit_mut::VisitMut for StripMut {
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            if p.by_ref.is_none() && p.mutability.take().is_some() {
+                self.0.push(p.ident.clone());
+            }
+            syn::visit_mut::visit_pat_ident_mut(self, p);
+        }
+        fn visit_expr_mut(&mut self, _: &mut Expr) {}
+    }
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite, block);
+}
+
 /// Names bound by a pattern.
 pub fn bound_names(pat: &Pat) -> Vec<Ident> {
     bound_idents(pat)

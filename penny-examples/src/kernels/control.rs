@@ -422,3 +422,56 @@ pub fn match_guard_loop(n: u32) -> u32 {
     }
     acc
 }
+
+/// Counts a call and returns the new count: a condition with an effect.
+pub fn bump(c: &mut u32) -> u32 {
+    *c += 1;
+    *c
+}
+
+/// Conditions, `else if` conditions, a `match` scrutinee and a guard that write carried
+/// variables, in branches whose arms hold resumable loops, where the arm taken (or no arm)
+/// runs no code of its own. The writes were lost: the arms stored nothing, and the code after
+/// the branch loaded the old values (`if { c += 1; c } > 100 { for .. }` returned `c` 0).
+#[penny::task]
+pub fn writes_in_conditions(n: u32) -> (u32, u32) {
+    let mut c = 0;
+    let mut acc = 0u32;
+    if {
+        c += 1;
+        c
+    } > 100
+    {
+        for _ in 0..n {}
+    }
+    for i in 0..n {
+        if bump(&mut c) % 2 == 0 {
+            for k in 0..i % 5 {
+                acc = acc.wrapping_mul(7).wrapping_add(k);
+                penny::yield_now!();
+            }
+        } else if bump(&mut c) % 3 == 0 {
+            for k in 0..i % 4 {
+                acc ^= k;
+                penny::yield_now!();
+            }
+        }
+        match {
+            c += 1;
+            c % 4
+        } {
+            0 => {
+                for k in 0..2 {
+                    acc += k;
+                    penny::yield_now!();
+                }
+            }
+            x if {
+                acc += x;
+                false
+            } => {}
+            _ => {}
+        }
+    }
+    (acc, c)
+}

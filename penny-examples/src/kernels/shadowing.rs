@@ -99,3 +99,48 @@ pub fn shadow_other_type(n: u32) -> (u32, u32) {
     }
     (acc, v)
 }
+
+/// A walker, a user `Copy` struct bound `mut` by a loop pattern.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Walker {
+    /// Where it stands.
+    pub at: u32,
+    /// How far it goes per step.
+    pub stride: u32,
+}
+
+/// `mut` loop-pattern bindings changed before a resumable inner loop and read after it: a
+/// range variable, a tuple item of an array iterated by value, and a struct item. The lowering
+/// bound the pattern again from the cursor after each inner yield point, losing the changes
+/// (`for mut i in 0..2 { i += 10; ..; s += i }` gave 1 where the plain fn gives 21, at every
+/// budget); a `mut` pattern is now a `let mut` at the top of the body.
+#[penny::task]
+pub fn mut_loop_patterns(n: u32, pairs: [(u32, u32); 4], walkers: [Walker; 3]) -> (u32, u32, u32) {
+    let mut s = 0;
+    for mut i in 0..n {
+        i += 10;
+        for _ in 0..i % 3 {
+            penny::yield_now!();
+        }
+        s += i;
+    }
+    let mut t = 0u32;
+    for (mut x, y) in pairs {
+        x = x.wrapping_mul(3) ^ y;
+        for k in 0..y % 4 {
+            t = t.wrapping_add(k);
+            penny::yield_now!();
+        }
+        t = t.wrapping_mul(7).wrapping_add(x);
+    }
+    let mut far = 0;
+    for mut w in walkers {
+        w.at += w.stride;
+        for _ in 0..w.stride % 3 {
+            w.at += 1;
+            penny::yield_now!();
+        }
+        far += w.at;
+    }
+    (s, t, far)
+}
