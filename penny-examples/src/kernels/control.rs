@@ -434,6 +434,7 @@ pub fn bump(c: &mut u32) -> u32 {
 /// runs no code of its own. The writes were lost: the arms stored nothing, and the code after
 /// the branch loaded the old values (`if { c += 1; c } > 100 { for .. }` returned `c` 0).
 #[penny::task]
+#[allow(clippy::blocks_in_conditions)] // the point: blocks with effects in conditions
 pub fn writes_in_conditions(n: u32) -> (u32, u32) {
     let mut c = 0;
     let mut acc = 0u32;
