@@ -71,6 +71,94 @@ fn joining_without_halves_fails_the_task_instead_of_parking_for_ever() {
     assert!(panicked(join_within(handle, 10)).contains("`Joining` for a task with no halves"));
 }
 
+/// Sums `cur..end` in one split loop; a half says `Joining` (not `HalfDone`) at its end.
+#[derive(Clone, Copy)]
+struct HalfSaysJoining {
+    cur: u64,
+    end: u64,
+    acc: u64,
+    halves: u32,
+    half: bool,
+}
+
+static HALVES_MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Task for HalfSaysJoining {
+    type Output = u64;
+    fn step(&mut self, budget: u32) -> Step<u64> {
+        let stop = self.end.min(self.cur + u64::from(budget));
+        while self.cur < stop {
+            self.acc += self.cur;
+            self.cur += 1;
+        }
+        if self.cur < self.end || self.halves > 0 || self.half {
+            Step::Yielded
+        } else {
+            Step::Done(self.acc)
+        }
+    }
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.cur,
+            total: Some(self.end),
+        }
+    }
+    fn split_state(&self) -> SplitState {
+        if self.cur < self.end {
+            SplitState::Splittable
+        } else if self.halves > 0 || self.half {
+            SplitState::Joining
+        } else {
+            SplitState::Sequential
+        }
+    }
+    fn split(&mut self, min: u64) -> Option<Self> {
+        if self.end - self.cur < 2 * min.max(1) {
+            return None;
+        }
+        let mid = self.cur + (self.end - self.cur) / 2;
+        let half = HalfSaysJoining {
+            cur: mid,
+            end: self.end,
+            acc: 0,
+            halves: 0,
+            half: true,
+        };
+        self.end = mid;
+        self.halves += 1;
+        HALVES_MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(half)
+    }
+    fn join(&mut self, half: &Self) {
+        self.acc += half.acc;
+        self.end = half.end;
+        self.halves -= 1;
+    }
+}
+
+#[test]
+fn a_half_saying_joining_without_halves_fails_instead_of_spinning_for_ever() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let pool = Pool::builder().workers(2).build();
+    // A half exists only when a worker was idle to take it: retry until one was made.
+    for _ in 0..50 {
+        let before = HALVES_MADE.load(Relaxed);
+        let handle = pool.spawn(HalfSaysJoining {
+            cur: 0,
+            end: 20_000_000,
+            acc: 0,
+            halves: 0,
+            half: false,
+        });
+        let result = join_within(handle, 20);
+        if HALVES_MADE.load(Relaxed) != before {
+            assert!(panicked(result).contains("`Joining` for a task with no halves"));
+            return;
+        }
+    }
+    panic!("no run split its loop");
+}
+
 #[test]
 fn half_done_on_a_task_that_is_no_half_fails_it_instead_of_reading_an_unwritten_output() {
     let pool = Pool::builder().workers(2).build();

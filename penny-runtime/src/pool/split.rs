@@ -123,6 +123,11 @@ impl Shared {
         self.link(index).data.lock().active
     }
 
+    /// Whether the task in slot `index` has halves it hasn't joined yet.
+    pub(super) fn has_halves(&self, index: u32) -> bool {
+        !self.link(index).data.lock().halves.is_empty()
+    }
+
     /// Whether the task in slot `index` is a split half (split from another task).
     pub(super) fn is_half(&self, index: u32) -> bool {
         let data = self.link(index).data.lock();

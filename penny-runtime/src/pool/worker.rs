@@ -272,8 +272,10 @@ impl Shared {
                                    not a split half (a hand-written `Task` broke its contract)";
                     return self.end(me, task, Outcome::Failed, Some(message.to_owned()), true);
                 }
-                SplitState::Joining if !self.in_split(task.index()) => {
-                    // No halves to wait for: parking would wait for ever.
+                SplitState::Joining if !self.has_halves(task.index()) => {
+                    // No halves to wait for (a task never split, or a half that split no
+                    // further, or whose halves it joined already): parking would wait for
+                    // ever, and a half would be resumed at once and say `Joining` again.
                     let message = "penny: `split_state` returned `Joining` for a task with no \
                                    halves (a hand-written `Task` broke its contract)";
                     return self.end(me, task, Outcome::Failed, Some(message.to_owned()), true);
