@@ -182,6 +182,10 @@ pub(crate) fn current_holder() -> usize {
 pub(crate) struct OpenLease {
     header: &'static Header,
     lock: Lock,
+    /// On wasm: its entry in the opening thread's [`opened`] registry, which releases it if
+    /// that thread traps with the lease open (`None`: not recorded, see `opened::record`).
+    #[cfg(target_arch = "wasm32")]
+    record: Option<opened::Record>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -221,19 +225,125 @@ impl OpenLease {
         Ok(OpenLease {
             header: view.header,
             lock,
+            #[cfg(target_arch = "wasm32")]
+            record: opened::record(view.header, lock),
         })
     }
 }
 
 impl Drop for OpenLease {
     fn drop(&mut self) {
-        match self.lock {
-            Lock::None => {}
-            Lock::Read => self.header.unlock_read(),
-            Lock::Write => self.header.unlock_write(),
+        #[cfg(target_arch = "wasm32")]
+        if let Some(record) = self.record.take() {
+            if !record.forget() {
+                // Its thread trapped meanwhile and the recovery released it already.
+                return;
+            }
         }
-        self.header.release();
+        give_back(self.header, self.lock);
     }
+}
+
+/// Releases what an open lease holds: its lock, then its reference.
+fn give_back(header: &'static Header, lock: Lock) {
+    match lock {
+        Lock::None => {}
+        Lock::Read => header.unlock_read(),
+        Lock::Write => header.unlock_write(),
+    }
+    header.release();
+}
+
+/// The open leases of each thread, for the wasm trap recovery.
+///
+/// On wasm a panic traps: the worker's stack is abandoned, no destructor runs, and an
+/// [`OpenLease`] on it (a guard a task opened: `src.read()`, `&src[..]`) would keep its
+/// buffer's lock and reference forever, so the buffer could never be written nor its memory
+/// freed. Every open lease is therefore recorded in a registry of the thread that opened it
+/// and taken out when dropped; the dying worker's JS calls [`release_abandoned`] (through
+/// `web::worker`), which releases what its thread still has open, before its tasks fail.
+///
+/// The registry is shared (`Arc`) because a guard is `Send`: one dropped on another thread
+/// takes its entry out of its opener's registry, and exactly one of that drop and the
+/// recovery releases it (whoever removes the entry). A guard moved to another thread and
+/// still open when its opening worker traps loses its lease early: no Penny code does that.
+#[cfg(target_arch = "wasm32")]
+mod opened {
+    use super::{give_back, Header, Lock};
+    use crate::lock::SpinLock;
+    use std::sync::Arc;
+
+    /// One thread's open leases, by id. No section under the lock can panic (so none is
+    /// abandoned by a trap with the lock held): a push only after `try_reserve`.
+    #[derive(Default)]
+    pub(super) struct Registry {
+        entries: SpinLock<Entries>,
+    }
+
+    #[derive(Default)]
+    struct Entries {
+        next: u64,
+        open: Vec<(u64, &'static Header, Lock)>,
+    }
+
+    thread_local! {
+        static REGISTRY: Arc<Registry> = Arc::new(Registry::default());
+    }
+
+    /// An open lease's entry: taken out by its drop ([`Record::forget`]) or by the recovery.
+    pub(super) struct Record {
+        registry: Arc<Registry>,
+        id: u64,
+    }
+
+    /// Records a lease just opened on this thread. `None` where the memory can't hold the
+    /// entry: the lease is then released only by its drop, as before the registry.
+    pub(super) fn record(header: &'static Header, lock: Lock) -> Option<Record> {
+        let registry = REGISTRY.try_with(Arc::clone).ok()?;
+        let id = {
+            let mut entries = registry.entries.lock();
+            entries.open.try_reserve(1).ok()?;
+            let id = entries.next;
+            entries.next += 1;
+            entries.open.push((id, header, lock));
+            id
+        };
+        Some(Record { registry, id })
+    }
+
+    impl Record {
+        /// Takes the entry out: true if it was there (the caller releases the lease), false
+        /// if the recovery took (and released) it.
+        pub(super) fn forget(self) -> bool {
+            let mut entries = self.registry.entries.lock();
+            match entries.open.iter().position(|&(id, ..)| id == self.id) {
+                Some(at) => {
+                    entries.open.swap_remove(at);
+                    true
+                }
+                None => false,
+            }
+        }
+    }
+
+    /// See [`super::release_abandoned`].
+    pub(super) fn release_abandoned() -> usize {
+        let Ok(registry) = REGISTRY.try_with(Arc::clone) else {
+            return 0;
+        };
+        let open = core::mem::take(&mut registry.entries.lock().open);
+        for &(_, header, lock) in &open {
+            give_back(header, lock);
+        }
+        open.len()
+    }
+}
+
+/// On a thread whose wasm just trapped: releases every lease a view opened on this thread
+/// still holds (their guards were abandoned with the stack, see [`opened`]). Returns how many.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn release_abandoned() -> usize {
+    opened::release_abandoned()
 }
 
 /// A write-lock holder for an open view or an owner's guard: odd, so it never equals a

@@ -26,6 +26,8 @@ mod lease;
 mod tiles;
 mod view;
 
+#[cfg(target_arch = "wasm32")]
+pub(crate) use lease::release_abandoned;
 pub(crate) use lease::{take_all, Holder, TaskLease};
 pub use lease::{BufferBusy, SplitPart, ViewRef};
 pub use tiles::{Tiles, TilesGuard, TilesPart};

@@ -96,12 +96,15 @@ pub fn __penny_worker_run(entry: u32) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Called by a worker's JS right after its wasm trapped (a panic aborts the worker): fails
-/// the tasks it was running and releases what its abandoned loop held (see
-/// `pool::after_trap`). Not part of the API.
+/// Called by a worker's JS right after its wasm trapped (a panic aborts the worker):
+/// releases the leases of the views its tasks had open (their guards were abandoned with the
+/// stack, see `buffer::release_abandoned`), then fails the tasks it was running and releases
+/// what its abandoned loop held (see `pool::after_trap`). The views first, so that a failed
+/// task's buffers are free again by the time its handle rejects. Not part of the API.
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __pennyWorkerTrapped, skip_typescript)]
 pub fn worker_trapped(why: String) {
+    crate::buffer::release_abandoned();
     crate::pool::after_trap(&why);
 }
 
