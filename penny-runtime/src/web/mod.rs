@@ -64,7 +64,8 @@ export interface PoolOptions {
   slots?: number;
   /** Bytes of task state a slot holds inline (default 256; larger states go beside it). */
   slotBytes?: number;
-  /** Longest chunk of a task, in milliseconds (default 0.5): bounds how long urgent work waits. */
+  /** Longest chunk of a task, in milliseconds, above 0 and at most 3600000 (default 0.5):
+   *  bounds how long urgent work waits. */
   timeSliceMs?: number;
 }
 

@@ -110,11 +110,15 @@ fn builder(options: &JsValue) -> Result<Options, JsValue> {
     let slice = Reflect::get(&options, &"timeSliceMs".into()).unwrap_or_default();
     let slice = match slice.as_f64() {
         None if slice.is_undefined() => None,
-        Some(ms) if ms.is_finite() && ms > 0.0 => Some(Duration::from_secs_f64(ms / 1e3)),
+        // In range, so `from_secs_f64` can't overflow (it panicked: a trap, not a rejection).
+        Some(ms) if ms > 0.0 && ms <= MAX_TIME_SLICE_MS => Some(Duration::from_secs_f64(ms / 1e3)),
         _ => {
-            return Err(
-                TypeError::new("Pool.start: `timeSliceMs` must be a positive number").into(),
-            )
+            return Err(TypeError::new(&format!(
+                "Pool.start: `timeSliceMs` must be a number of milliseconds above 0 and at \
+                 most {MAX_TIME_SLICE_MS} (an hour), got {}",
+                super::convert::describe(&slice)
+            ))
+            .into())
         }
     };
     Ok(Options {
@@ -124,6 +128,9 @@ fn builder(options: &JsValue) -> Result<Options, JsValue> {
         slice,
     })
 }
+
+/// The longest `timeSliceMs` (an hour): a chunk that long already never yields in practice.
+const MAX_TIME_SLICE_MS: f64 = 3_600_000.0;
 
 /// The shared memory a worker takes when it starts: its stack (wasm-bindgen's default of
 /// 2 MiB) and its thread-local storage, with room to spare.
