@@ -800,6 +800,61 @@ test('a panicking task releases the views it opened: the buffers are writable an
   }
 });
 
+test('a full shared memory throws RangeErrors, never traps: buffers, OutArrays, spawns', async () => {
+  const { pkg } = await loadPackage();
+  // slotBytes 1: every task's state is stored out of line (one more allocation per spawn).
+  const q = await pkg.Pool.start({ workers: 1, slotBytes: 1 });
+  const held = [];
+  const handles = [];
+  // The one worker busy: the tasks spawned below wait, holding their memory.
+  const hog = pkg.Spin.spawn(q, 10n ** 12n);
+  await until(() => hog.status() === 'running', 'hog running');
+  /** Calls `f`: true if it returned, false if it threw a RangeError (a trap is a RuntimeError). */
+  const fits = (f) => {
+    try {
+      f();
+      return true;
+    } catch (e) {
+      if (e instanceof RangeError) return false;
+      throw e;
+    }
+  };
+  try {
+    // Fill the memory: the largest buffers that fit, halving down to a byte. Each used to
+    // trap (RuntimeError: unreachable) once the data fit but its header did not.
+    for (let size = 1 << 28; size >= 1; ) {
+      if (!fits(() => held.push(pkg.SharedBuffer.u8(size)))) size = Math.floor(size / 2);
+    }
+    // What is left, in OutArrays (never freed: a few KiB at most). OutArray.u8 trapped
+    // after ~32 calls (its table grew after the array was made).
+    let outs = 0;
+    while (outs < 100000 && fits(() => pkg.OutArray.u8(64))) outs++;
+    assert(outs < 100000, `${outs} OutArrays of 64 bytes in a full memory`);
+    // Full: each is refused or fits, again and again, but never traps.
+    for (let i = 0; i < 8; i++) fits(() => held.push(pkg.SharedBuffer.u8(512)));
+    for (let i = 0; i < 8; i++) fits(() => pkg.OutArray.u8(64));
+    // Spawns until one is refused (they trapped storing the state, or making the cell).
+    while (handles.length < 100000 && fits(() => handles.push(pkg.SumSquares.spawn(q, 10))));
+    assert(handles.length < 100000, `${handles.length} spawns in a full memory`);
+  } finally {
+    for (const b of held) b.free();
+  }
+  try {
+    hog.cancel();
+    await assertRejects(hog.result, 'AbortError');
+    for (const h of handles) assertEqual(await h.result, 285);
+    assertEqual(q.freeSlots, q.slots, 'free slots after the spawns in a full memory');
+    // Everything works again once the buffers are freed.
+    const b = pkg.SharedBuffer.u8(512);
+    assertEqual(b.length, 512);
+    b.free();
+    assertEqual(pkg.OutArray.u8(64).length, 64);
+    assertEqual(await pkg.SumSquares.spawn(q, 10).result, 285);
+  } finally {
+    await q.close();
+  }
+});
+
 test('last: close the shared pool', async () => {
   if (shared) await shared.close();
   shared = undefined;

@@ -32,27 +32,76 @@ pub(crate) struct Header {
     free: SpinLock<Option<Box<dyn FnOnce() + Send>>>,
 }
 
-static FREE_HEADERS: SpinLock<Vec<&'static Header>> = SpinLock::new(Vec::new());
+/// The headers whose buffers were freed, for reuse. Its capacity always holds every header
+/// ever made (`made`), so a release never grows it: freeing a buffer allocates nothing (on
+/// wasm a failed allocation would trap the thread that frees).
+static FREE_HEADERS: SpinLock<FreeHeaders> = SpinLock::new(FreeHeaders {
+    free: Vec::new(),
+    made: 0,
+});
+
+struct FreeHeaders {
+    free: Vec<&'static Header>,
+    made: usize,
+}
+
+/// `Box::new(value)`, or `value` back where the allocator has no room (instead of aborting:
+/// on wasm that traps the calling thread, often a page's main thread).
+pub(crate) fn try_box<T>(value: T) -> Result<Box<T>, T> {
+    let layout = std::alloc::Layout::new::<T>();
+    if layout.size() == 0 {
+        return Ok(Box::new(value));
+    }
+    // SAFETY: `layout` has a nonzero size.
+    let ptr = unsafe { std::alloc::alloc(layout) }.cast::<T>();
+    if ptr.is_null() {
+        return Err(value);
+    }
+    // SAFETY: `ptr` is a fresh allocation of `T`'s layout by the global allocator, which is
+    // what `Box::from_raw` takes; it is written before the box is made.
+    unsafe {
+        ptr.write(value);
+        Ok(Box::from_raw(ptr))
+    }
+}
 
 impl Header {
     /// A header for a new buffer whose memory `free` frees: one reference (the owner's).
-    /// Returns it with its generation.
-    pub(crate) fn new(free: Box<dyn FnOnce() + Send>) -> (&'static Header, u32) {
-        let header = FREE_HEADERS.lock().pop().unwrap_or_else(|| {
-            Box::leak(Box::new(Header {
-                life: AtomicU64::new(0),
-                lock: AtomicU64::new(0),
-                holder: AtomicUsize::new(0),
-                free: SpinLock::new(None),
-            }))
-        });
+    /// Returns it with its generation, or `free` back where the memory can't hold a new
+    /// header.
+    pub(crate) fn try_new(
+        free: Box<dyn FnOnce() + Send>,
+    ) -> Result<(&'static Header, u32), Box<dyn FnOnce() + Send>> {
+        let header = {
+            let mut headers = FREE_HEADERS.lock();
+            match headers.free.pop() {
+                Some(header) => header,
+                None => {
+                    // Room in the free list for this one too, before it exists.
+                    let room = headers.made + 1 - headers.free.len();
+                    if headers.free.try_reserve(room).is_err() {
+                        return Err(free);
+                    }
+                    let Ok(header) = try_box(Header {
+                        life: AtomicU64::new(0),
+                        lock: AtomicU64::new(0),
+                        holder: AtomicUsize::new(0),
+                        free: SpinLock::new(None),
+                    }) else {
+                        return Err(free);
+                    };
+                    headers.made += 1;
+                    Box::leak(header)
+                }
+            }
+        };
         *header.free.lock() = Some(free);
         let generation = (header.life.load(Acquire) >> 32) as u32;
         header.lock.store(0, Relaxed);
         header.holder.store(0, Relaxed);
         // Published to other threads only through the views and leases made after this.
         header.life.store((generation as u64) << 32 | 1, Release);
-        (header, generation)
+        Ok((header, generation))
     }
 
     /// Takes one more reference, if the buffer of `generation` is still alive.
@@ -86,7 +135,9 @@ impl Header {
         let generation = (before >> 32) as u32;
         self.life
             .store((generation.wrapping_add(1) as u64) << 32, Release);
-        FREE_HEADERS.lock().push(self);
+        let mut headers = FREE_HEADERS.lock();
+        debug_assert!(headers.free.len() < headers.free.capacity());
+        headers.free.push(self);
     }
 
     /// Takes a read lock: fails while someone writes.

@@ -56,19 +56,43 @@ impl<T: Copy + Send + Sync + 'static> core::fmt::Debug for Buffer<T> {
 impl<T: Copy + Send + Sync + 'static> Buffer<T> {
     /// A buffer holding `values`.
     pub fn from_vec(values: Vec<T>) -> Self {
+        Self::try_from_vec(values).unwrap_or_else(|| {
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<header::Header>())
+        })
+    }
+
+    /// [`from_vec`](Self::from_vec), or `None` (and `values` dropped) where the memory can't
+    /// hold the buffer's bookkeeping: on wasm a failed allocation would trap the caller (JS's
+    /// `SharedBuffer`). `values` should have no spare capacity (`try_reserve_exact`), or
+    /// making it a boxed slice reallocates, which may still abort.
+    pub(crate) fn try_from_vec(values: Vec<T>) -> Option<Self> {
         let boxed: Box<[T]> = values.into_boxed_slice();
         let len = boxed.len();
         let ptr = Box::into_raw(boxed) as *mut T;
         let addr = ptr.expose_provenance();
-        let free = Box::new(move || {
+        let free = move || {
             let ptr: *mut T = core::ptr::with_exposed_provenance_mut(addr);
             // SAFETY: `addr` and `len` are the `Box<[T]>` leaked above, freed once: by the
-            // release that brought the buffer's references to zero (`Header::release`).
+            // release that brought the buffer's references to zero (`Header::release`), or
+            // below when no header could be made (then nothing else has the pointer).
             drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(ptr, len)) });
-        });
+        };
         let ptr = core::ptr::NonNull::new(ptr).expect("a box is never null");
-        let (header, generation) = Header::new(free);
-        Buffer {
+        let boxed_free: Box<dyn FnOnce() + Send> = match header::try_box(free) {
+            Ok(boxed) => boxed,
+            Err(free) => {
+                free();
+                return None;
+            }
+        };
+        let (header, generation) = match Header::try_new(boxed_free) {
+            Ok(made) => made,
+            Err(free) => {
+                free();
+                return None;
+            }
+        };
+        Some(Buffer {
             raw: Raw {
                 header,
                 generation,
@@ -77,7 +101,7 @@ impl<T: Copy + Send + Sync + 'static> Buffer<T> {
                 cols: 1,
                 elem: PhantomData,
             },
-        }
+        })
     }
 
     /// `len` copies of `value`.

@@ -36,6 +36,18 @@ struct Table {
     serial: u32,
 }
 
+impl Table {
+    /// Room for one more entry, and in `free` for every entry (so `WebBuffer`'s drop never
+    /// allocates): false where the memory can't hold it. `make` then allocates nothing.
+    fn reserve(&mut self) -> bool {
+        if !self.free.is_empty() {
+            return true;
+        }
+        let entries = self.entries.len() + 1;
+        self.entries.try_reserve(1).is_ok() && self.free.try_reserve(entries).is_ok()
+    }
+}
+
 thread_local! {
     static TABLE: RefCell<Table> = RefCell::new(Table::default());
 }
@@ -68,35 +80,93 @@ fn checked(value: &JsValue, what: &str, min: f64) -> Result<usize, JsValue> {
 }
 
 /// `len` (checked) copies of `zero` in a new buffer, or a `RangeError` when the shared
-/// memory can't hold them (an allocation that failed would trap this thread).
+/// memory can't hold them: every allocation on the way is fallible (one that failed would
+/// trap this thread), and on a refusal nothing is taken. The table has room for the entry
+/// [`make`] adds, and the small allocations after this (wasm-bindgen's box for the JS
+/// object) get the [`Headroom`] this held.
 fn zeroed<T: Copy + Send + Sync + 'static>(
     len: &JsValue,
     zero: T,
     factory: &str,
 ) -> Result<Buffer<T>, JsValue> {
     let len = checked(len, "length", 0.0)?;
-    let mut values = Vec::new();
-    if values.try_reserve_exact(len).is_err() {
-        return Err(out_of_memory(
-            &format!("SharedBuffer.{factory}({len})"),
+    let refuse = || {
+        out_of_memory(
+            format_args!("SharedBuffer.{factory}({len})"),
             len * core::mem::size_of::<T>(),
-        ));
+        )
+    };
+    let room = Headroom::take(0).ok_or_else(refuse)?;
+    if !TABLE.with(|t| t.borrow_mut().reserve()) {
+        return Err(refuse());
     }
+    let mut values = Vec::new();
+    values.try_reserve_exact(len).map_err(|_| refuse())?;
     values.resize(len, zero);
-    Ok(Buffer::from_vec(values))
+    let buffer = Buffer::try_from_vec(values).ok_or_else(refuse)?;
+    drop(room);
+    Ok(buffer)
 }
 
 /// The most the shared memory grows to (`--max-memory` in `xtask/wasm-threads.toml`).
 pub(crate) const MAX_MEMORY: usize = 1 << 30;
 
-/// The `RangeError` of an allocation of `bytes` the shared memory can't hold.
-pub(crate) fn out_of_memory(call: &str, bytes: usize) -> JsValue {
-    js_sys::RangeError::new(&format!(
-        "{call}: the shared memory can't hold {bytes} more bytes (it grows to 1 GiB at most, \
-         {} MiB now): free buffers no longer needed, or ask for less",
-        wasm_memory_mib()
-    ))
-    .into()
+/// A few KiB of the shared memory held while a call makes what it returns and given back
+/// just before it returns, so that the small infallible allocations that follow (the box
+/// wasm-bindgen puts a returned object in, the glue's own) find room where the call's
+/// fallible ones just fit: without it, a memory filled to the last bytes trapped there.
+pub(crate) struct Headroom(#[allow(dead_code)] Vec<u8>);
+
+impl Headroom {
+    /// The headroom plus `extra` bytes, or `None` where the memory can't hold them.
+    pub(crate) fn take(extra: usize) -> Option<Headroom> {
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact((4 << 10) + extra).ok()?;
+        Some(Headroom(bytes))
+    }
+}
+
+/// The `RangeError` of an allocation of `bytes` the shared memory can't hold. Allocates
+/// nothing (the message is made on the stack): the memory is full.
+pub(crate) fn out_of_memory(call: core::fmt::Arguments<'_>, bytes: usize) -> JsValue {
+    let mut text = StackText {
+        bytes: [0; 400],
+        len: 0,
+    };
+    let _ = core::fmt::write(
+        &mut text,
+        format_args!(
+            "{call}: the shared memory can't hold {bytes} more bytes (it grows to 1 GiB at \
+             most, {} MiB now): free buffers no longer needed, or ask for less",
+            wasm_memory_mib()
+        ),
+    );
+    js_sys::RangeError::new(text.as_str()).into()
+}
+
+/// Text written into a fixed array (cut short at a character boundary when it's full).
+struct StackText {
+    bytes: [u8; 400],
+    len: usize,
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let room = self.bytes.len() - self.len;
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take -= 1;
+        }
+        self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
 }
 
 /// The wasm memory's size now, in MiB (64 KiB pages).

@@ -39,24 +39,36 @@ pub struct WebOut {
 }
 
 /// `len` (checked) elements holding `value`, or a `RangeError` when the shared memory can't
-/// hold them (an allocation that failed would trap this thread).
+/// hold them: every allocation on the way is fallible (one that failed would trap this
+/// thread), and on a refusal nothing is taken. `MADE` has room for the entry [`make`] adds
+/// (it grew after the array was leaked, and trapped), and the small allocations after this
+/// get the headroom this held (see `buffer::Headroom`).
 fn filled<T: crate::io::AtomicElem>(
     len: &JsValue,
     value: T,
     factory: &str,
 ) -> Result<Out<T>, JsValue> {
     let len = super::buffer::count(len, &format!("OutArray.{factory}(length)"), "length", 0.0)?;
-    Out::try_leak_filled(len, value).ok_or_else(|| {
+    let refuse = || {
         super::buffer::out_of_memory(
-            &format!("OutArray.{factory}({len})"),
+            format_args!("OutArray.{factory}({len})"),
             len * core::mem::size_of::<T>(),
         )
-    })
+    };
+    let room = super::buffer::Headroom::take(0).ok_or_else(refuse)?;
+    if MADE.with(|m| m.borrow_mut().try_reserve(1)).is_err() {
+        return Err(refuse());
+    }
+    let out = Out::try_leak_filled(len, value).ok_or_else(refuse)?;
+    drop(room);
+    Ok(out)
 }
 
+/// Records `out` (`filled` reserved its room: this allocates nothing).
 fn make(out: AnyOut) -> WebOut {
     let token = MADE.with(|m| {
         let mut made = m.borrow_mut();
+        debug_assert!(made.len() < made.capacity());
         made.push(out);
         made.len() as u32 - 1
     });

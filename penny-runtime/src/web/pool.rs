@@ -146,7 +146,7 @@ const END_GRACE_MS: f64 = 5_000.0;
 fn room_for_workers(workers: usize) -> Result<(), JsValue> {
     let refuse = || {
         super::buffer::out_of_memory(
-            &format!("Pool.start({{ workers: {workers} }})"),
+            format_args!("Pool.start({{ workers: {workers} }})"),
             workers * WORKER_MEMORY,
         )
     };

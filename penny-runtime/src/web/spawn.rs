@@ -77,6 +77,19 @@ where
         .as_ref()
         .map(super::glue::aborted_reason)
         .filter(|reason| !reason.is_undefined());
+    // What the spawn allocates (the task's state out of line, its cell, a queue entry, the
+    // handle's promise and callbacks) must fit: an allocation that failed would trap this
+    // thread. The pool's allocations are infallible, so this checks that the memory holds
+    // the state and some more, then gives it back for them (no guarantee against another
+    // thread taking it meanwhile, but a full memory throws a RangeError, not a trap).
+    let room =
+        super::buffer::Headroom::take(core::mem::size_of::<T>() + (16 << 10)).ok_or_else(|| {
+            super::buffer::out_of_memory(
+                format_args!("{kernel}.spawn"),
+                core::mem::size_of::<T>() + (16 << 10),
+            )
+        })?;
+    drop(room);
     // A view whose buffer is busy or freed is refused with an `Error`: a panic here would
     // trap this thread (often the page's main thread).
     let handle = pool
