@@ -190,6 +190,68 @@ fn thousands_of_parents_joining_on_one_worker_fit_its_stack() {
     }
 }
 
+/// A one-worker pool of few slots, for [`Chain`].
+fn chain_pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| Pool::builder().workers(1).slots(8).build())
+}
+
+/// The first failure a [`Chain`] link saw in the link below it.
+static CHAIN_FAILURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Spawns the next link of a chain and joins it inside its `step`: `depth` tasks deep. A
+/// link whose link below failed records why and returns `u32::MAX` (not a panic of its own:
+/// thousands of them, each with a backtrace as deep as the chain, would swamp the test).
+#[derive(Clone, Copy)]
+struct Chain {
+    depth: u32,
+}
+
+impl Task for Chain {
+    type Output = u32;
+    fn step(&mut self, _budget: u32) -> penny::Step<u32> {
+        if self.depth == 0 {
+            return penny::Step::Done(0);
+        }
+        match chain_pool()
+            .spawn(Chain {
+                depth: self.depth - 1,
+            })
+            .join()
+        {
+            Ok(u32::MAX) => penny::Step::Done(u32::MAX),
+            Ok(below) => penny::Step::Done(below + 1),
+            Err(error) => {
+                CHAIN_FAILURE
+                    .lock()
+                    .unwrap()
+                    .get_or_insert_with(|| error.to_string());
+                penny::Step::Done(u32::MAX)
+            }
+        }
+    }
+    fn progress(&self) -> penny::Progress {
+        penny::Progress::default()
+    }
+}
+
+/// A chain of joins far deeper than the pool's slots: past the slots each link runs on the
+/// joining worker's stack, one level deeper per link. 3000 links overflowed a 2 MiB worker
+/// stack and aborted the process; the link that finds the stack nearly used now fails, and
+/// the link above it learns why. A chain that fits still works on the same pool afterwards.
+#[test]
+fn a_chain_of_joins_deeper_than_the_stack_fails_its_tasks_instead_of_aborting() {
+    let pool = chain_pool();
+    assert_eq!(pool.spawn(Chain { depth: 20_000 }).join(), Ok(u32::MAX));
+    let failure = CHAIN_FAILURE
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a link failed");
+    assert!(failure.contains("joins nested too deep"), "{failure}");
+    assert_eq!(pool.spawn(Chain { depth: 100 }).join(), Ok(100));
+}
+
 /// Wakes by unparking the thread that polls.
 struct Unpark(std::thread::Thread);
 impl Wake for Unpark {

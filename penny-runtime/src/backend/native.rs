@@ -26,7 +26,10 @@ impl Backend for Native {
         let thread = std::thread::Builder::new()
             .name(format!("penny-worker-{index}"))
             .stack_size(stack)
-            .spawn(body)
+            .spawn(move || {
+                crate::pool::mark_stack(stack);
+                body()
+            })
             .map_err(|e| format!("could not start worker {index}: {e}"))?;
         Ok(Box::new(move || thread.join()))
     }

@@ -9,6 +9,9 @@
 use super::{Backend, Spins, WorkerJoin};
 use core::sync::atomic::AtomicU32;
 
+/// The stack of a worker thread: wasm-bindgen's default for threads.
+const WORKER_STACK: usize = 2 << 20;
+
 /// Web Worker backend.
 #[derive(Debug)]
 pub(crate) struct Wasm;
@@ -25,6 +28,11 @@ impl Backend for Wasm {
         _stack: usize,
         body: Box<dyn FnOnce() + Send>,
     ) -> Result<WorkerJoin, String> {
+        // The stack is fixed when the module is linked: wasm-bindgen gives each thread 2 MiB.
+        let body = Box::new(move || {
+            crate::pool::mark_stack(WORKER_STACK);
+            body()
+        });
         crate::web::start_worker(pool, index, body)?;
         // The page's main thread may not block: a pool's workers end on their own after
         // shutdown, and the last one cleans up (see `pool::lifecycle`).

@@ -17,7 +17,11 @@
 //!   worker's stack: at most once per task in a slot (each runs on one worker at a time).
 //!   With every slot held by joining parents on one worker that is as deep as there are
 //!   slots, which is why a worker's default stack grows with them
-//!   ([`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)).
+//!   ([`PoolBuilder::stack_size`](crate::PoolBuilder::stack_size)). A chain deeper than the
+//!   slots goes on through the target-without-a-slot path, one more level per task, with no
+//!   bound of its own: a join that finds less than a quarter of the stack left panics (its
+//!   task fails, and with it the joins above) instead of overflowing the stack, which would
+//!   abort the process (native) or write past the stack (wasm's shadow stack has no guard).
 //! - **Nothing to run.** The joiner flags the cell `PendingHelper` and parks on the work
 //!   epoch (as an idle worker, so new work wakes it too); the completer of a
 //!   `PendingHelper` cell bumps the epoch and wakes every parked worker
@@ -52,6 +56,28 @@ thread_local! {
     /// The slot (`index << 32 | generation`) of the task this worker is running, innermost
     /// first when a join helps: what a panic hook reports (see `pool::lifecycle`).
     static RUNNING: Cell<u64> = const { Cell::new(u64::MAX) };
+}
+
+thread_local! {
+    /// The lowest stack address at which a join on this worker may still nest more work on
+    /// its stack; 0 where no limit is known (see [`mark_stack`]).
+    static STACK_FLOOR: Cell<usize> = const { Cell::new(0) };
+}
+
+/// An address in the caller's frame: how deep the stack is here (it grows down, natively
+/// and in wasm's shadow stack alike).
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    core::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Called first thing on a worker thread whose stack holds `bytes`: a join that finds less
+/// than a quarter of them left (at least 64 KiB, at most half) fails its task instead of
+/// nesting more work on the stack (see the module docs, "Stack").
+pub(crate) fn mark_stack(bytes: usize) {
+    let reserve = (bytes / 4).max(64 << 10).min(bytes / 2);
+    STACK_FLOOR.with(|f| f.set(stack_address().saturating_sub(bytes - reserve)));
 }
 
 /// Records the task a worker runs for as long as it lives; restores the outer one after.
@@ -149,6 +175,18 @@ impl Shared {
 
     /// `join` on worker `me` of this pool: runs other work until `target` is complete.
     pub(crate) fn help_join(&self, me: u16, target: &CellHeader) {
+        // A chain of tasks each joining the next, deeper than there are slots, nests on this
+        // stack without end: fail the task that would nest too deep (its parent's join
+        // returns the panic) rather than overflow the stack, which aborts the process.
+        let floor = STACK_FLOOR.with(Cell::get);
+        if floor != 0 && stack_address() < floor {
+            panic!(
+                "penny: joins nested too deep on one worker's stack (a chain of tasks, each \
+                 joining the next, deeper than the pool has slots, runs on the joining \
+                 worker's stack): give the pool more `slots` and `stack_size`, or join fewer \
+                 levels"
+            );
+        }
         let started = self.backend.now_nanos();
         let helped_before = helped_ns();
         let mut rng = 0x2545_F491u32 ^ (me as u32).wrapping_mul(0x9E37_79B9) | 1;

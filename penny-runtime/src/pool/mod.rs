@@ -24,6 +24,7 @@ mod worker;
 
 pub use fork::{JoinBoth, Scope, TaskResult};
 pub use global::{fork_n, global, join, scope, spawn};
+pub(crate) use join::mark_stack;
 #[cfg(target_arch = "wasm32")]
 pub(crate) use join::{after_trap, record_panic};
 pub(crate) use shared::Shared;
@@ -115,7 +116,9 @@ impl PoolBuilder {
     /// other tasks from inside `step` makes its worker help run ready tasks meanwhile, and a
     /// helped task that joins too nests on the same stack: at most once per task in a slot,
     /// so the default grows with the slots. Raise it for `step`s with large locals that
-    /// join. On wasm a worker's stack is fixed when the module is linked, and this is
+    /// join. A chain of tasks each joining the next, deeper than the slots, nests once per
+    /// task: the join that finds less than a quarter of the stack left panics, failing its
+    /// task, rather than overflow the stack. On wasm a worker's stack is fixed when the module is linked, and this is
     /// ignored.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
@@ -278,8 +281,9 @@ impl Pool {
     ///
     /// # Panics
     /// When the task's state or output is aligned to more than [`MAX_TASK_ALIGN`](crate::MAX_TASK_ALIGN)
-    /// bytes. A panic in the task's `progress`, which `spawn` reads once, reaches the caller
-    /// (nothing is taken from the pool before).
+    /// bytes, or when it would be the 1025th task type spawned on this pool (a pool registers
+    /// at most 1024). A panic in the task's `progress`, which `spawn` reads once, reaches the
+    /// caller (nothing is taken from the pool before).
     pub fn spawn<T: Task>(&self, task: T) -> TaskHandle<T::Output> {
         self.shared.spawn(&self.shared, task, Priority::UserVisible)
     }
