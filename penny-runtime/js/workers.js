@@ -299,6 +299,48 @@ export function wakeSoon(token) {
   queueMicrotask(() => onWake && onWake(token));
 }
 
+const guardedClasses = new WeakSet();
+
+/**
+ * Makes the methods and getters of `object`'s class (a wasm-bindgen class; once per class)
+ * throw `Error('<name>.<member>: this <name> was freed ...')` when called on an object whose
+ * `free()` ran, instead of wasm-bindgen's "null pointer passed to rust". `free`, the
+ * constructor and the hidden `__penny*` members are left as they are.
+ */
+export function guardFreed(object, name) {
+  const proto = Object.getPrototypeOf(object);
+  if (proto === null || guardedClasses.has(proto)) return;
+  guardedClasses.add(proto);
+  for (const key of Reflect.ownKeys(proto)) {
+    const skip = typeof key !== 'string' || key === 'constructor' || key === 'free';
+    if (skip || key.startsWith('__')) continue;
+    const check = (self) => {
+      if (self !== null && typeof self === 'object' && self.__wbg_ptr === 0) {
+        throw new Error(`${name}.${key}: this ${name} was freed (free() was called on it)`);
+      }
+    };
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (typeof d.value === 'function') {
+      const method = d.value;
+      d.value = {
+        [key](...args) {
+          check(this);
+          return method.apply(this, args);
+        },
+      }[key];
+    } else if (typeof d.get === 'function') {
+      const get = d.get;
+      d.get = function () {
+        check(this);
+        return get.call(this);
+      };
+    } else {
+      continue;
+    }
+    Object.defineProperty(proto, key, d);
+  }
+}
+
 /** Marks a promise as handled, so an unawaited rejection never crashes Node. */
 export function markHandled(promise) {
   promise.catch(() => {});

@@ -855,6 +855,51 @@ test('a full shared memory throws RangeErrors, never traps: buffers, OutArrays, 
   }
 });
 
+test('Pool.start rethrows a throwing getter and refuses arrays; a freed Pool or OutArray says so', async () => {
+  const { pkg, pool: p } = await pool();
+  // A throwing getter was read as undefined (the default) by Pool.start; spawn rethrows.
+  for (const key of ['workers', 'slots', 'slotBytes', 'timeSliceMs']) {
+    const boom = new Error(`${key} getter`);
+    const options = Object.defineProperty({}, key, {
+      enumerable: true,
+      get() {
+        throw boom;
+      },
+    });
+    const e = await assertRejects(pkg.Pool.start(options));
+    assert(e === boom, `${key}: ${e}`);
+  }
+  // An array was taken as an object with no options (spawn refuses arrays).
+  for (const options of [[], [2]]) {
+    const e = await assertRejects(pkg.Pool.start(options), 'TypeError');
+    assert(/must be an object/.test(e.message), e.message);
+  }
+  // A freed Pool: spawn said "must be a Pool", close() and the getters "null pointer passed
+  // to rust".
+  const q = await pkg.Pool.start({ workers: 1 });
+  q.free();
+  const e = assertThrows(() => pkg.SumSquares.spawn(q, 10), TypeError);
+  assert(/`pool`\) is a Pool that was freed/.test(e.message), e.message);
+  for (const [what, f] of [
+    ['close', () => q.close()],
+    ['workers', () => q.workers],
+    ['slots', () => q.slots],
+    ['freeSlots', () => q.freeSlots],
+    ['closed', () => q.closed],
+  ]) {
+    const e = assertThrows(f, Error);
+    assert(e.message === `Pool.${what}: this Pool was freed (free() was called on it)`, e.message);
+  }
+  // Other pools are untouched.
+  assertEqual(p.workers, 2);
+  assertEqual(await pkg.SumSquares.spawn(p, 10).result, 285);
+  // A freed OutArray said only "must be an OutArray made by OutArray.u32(length), got object".
+  const out = pkg.OutArray.u32(4);
+  out.free();
+  const o = assertThrows(() => pkg.MandelbrotTile.spawn(p, out, 2, 2, 0, 0, 2, 2, 10), TypeError);
+  assert(/but this OutArray was freed/.test(o.message), o.message);
+});
+
 test('last: close the shared pool', async () => {
   if (shared) await shared.close();
   shared = undefined;

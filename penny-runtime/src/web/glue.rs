@@ -50,6 +50,10 @@ extern "C" {
     /// Calls `wake(token)` on this thread from a microtask.
     #[wasm_bindgen(js_name = wakeSoon)]
     pub(crate) fn wake_soon(token: u32);
+    /// Makes the methods and getters of `object`'s class throw an Error saying the object
+    /// was freed (named `name`) when called after its `free()`.
+    #[wasm_bindgen(js_name = guardFreed)]
+    pub(crate) fn guard_freed(object: &JsValue, name: &str);
     /// Marks `promise` handled so an unawaited rejection is not reported as a crash.
     #[wasm_bindgen(js_name = markHandled)]
     pub(crate) fn mark_handled(promise: &Promise);

@@ -198,6 +198,9 @@ fn any_out(value: &JsValue, name: &str) -> Result<AnyOut, String> {
     if !value.is_object() {
         return Err(expected());
     }
+    if super::pool::is_freed(value) {
+        return Err(format!("{}, but this OutArray was freed", expected()));
+    }
     let token = js_sys::Reflect::get(value, &"__pennyOut".into())
         .ok()
         .and_then(|t| t.as_f64())

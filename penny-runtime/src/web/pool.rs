@@ -45,10 +45,20 @@ impl Drop for WebPool {
     }
 }
 
+/// Whether `value` is a wasm-bindgen class object whose `free()` ran (wasm-bindgen zeroes
+/// its pointer; its members then throw "null pointer passed to rust").
+pub(crate) fn is_freed(value: &JsValue) -> bool {
+    value.is_object()
+        && Reflect::get(value, &"__wbg_ptr".into()).is_ok_and(|p| p.as_f64() == Some(0.0))
+}
+
 /// The Rust pool of JS object `value`, if it is an open `Pool` of this thread; else why not.
 pub(crate) fn lookup(value: &JsValue) -> Result<Rc<crate::Pool>, &'static str> {
     if !value.is_object() {
         return Err("must be a Pool");
+    }
+    if is_freed(value) {
+        return Err("is a Pool that was freed (free() was called on it)");
     }
     let token = POOL_KEY
         .with(|key| Reflect::get(value, key))
@@ -92,10 +102,19 @@ fn builder(options: &JsValue) -> Result<Options, JsValue> {
     }
     let options: JsValue = if options.is_undefined() || options.is_null() {
         js_sys::Object::new().into()
-    } else if options.is_object() {
+    } else if options.is_object() && !js_sys::Array::is_array(options) {
         options.clone()
     } else {
-        return Err(TypeError::new("Pool.start: options must be an object").into());
+        return Err(TypeError::new(&format!(
+            "Pool.start: options must be an object {{ workers?, slots?, slotBytes?, \
+             timeSliceMs? }}, got {}",
+            if js_sys::Array::is_array(options) {
+                "an array".to_owned()
+            } else {
+                super::convert::describe(options)
+            }
+        ))
+        .into());
     };
     for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
         let key = key.as_string().unwrap_or_default();
@@ -107,7 +126,9 @@ fn builder(options: &JsValue) -> Result<Options, JsValue> {
             .into());
         }
     }
-    let slice = Reflect::get(&options, &"timeSliceMs".into()).unwrap_or_default();
+    // A getter that throws makes `Pool.start` reject with its error (as `spawn` throws it),
+    // not fall back to a default.
+    let slice = Reflect::get(&options, &"timeSliceMs".into())?;
     let slice = match slice.as_f64() {
         None if slice.is_undefined() => None,
         // In range, so `from_secs_f64` can't overflow (it panicked: a trap, not a rejection).
@@ -168,7 +189,7 @@ fn room_for_workers(workers: usize) -> Result<(), JsValue> {
 
 /// Reads an optional positive integer option.
 fn option_int(options: &JsValue, key: &str, max: usize) -> Result<Option<usize>, JsValue> {
-    let value = Reflect::get(options, &key.into()).unwrap_or_default();
+    let value = Reflect::get(options, &key.into())?;
     if value.is_undefined() {
         return Ok(None);
     }
@@ -249,14 +270,16 @@ impl WebPool {
                 let (workers, slots) = (pool.workers() as u32, pool.slots() as u32);
                 let pool = Rc::new(pool);
                 OPEN.with(|open| open.borrow_mut().insert(token, Rc::downgrade(&pool)));
-                WebPool {
+                let object: JsValue = WebPool {
                     pool: Some(pool),
                     closing: None,
                     token,
                     workers,
                     slots,
                 }
-                .into()
+                .into();
+                glue::guard_freed(&object, "Pool");
+                object
             });
             let failed = Closure::once_into_js(move |e: JsValue| -> JsValue {
                 // Shut the pool down: the workers that started leave their loops, and those
