@@ -144,3 +144,20 @@ pub fn mut_loop_patterns(n: u32, pairs: [(u32, u32); 4], walkers: [Walker; 3]) -
     }
     (s, t, far)
 }
+
+/// A closure whose parameter is named like a carried variable (`|x| ..` beside `let mut x`),
+/// used across loops. The parameter hides the variable in the closure's body, so the closure
+/// captures nothing; it was refused as "mentions `x`, which can change", with a spurious
+/// "literal could be any integer type" on `x`.
+#[penny::task]
+pub fn closure_param_named_like_carried(n: u32) -> u32 {
+    let f = |x: u32| x.wrapping_mul(3) ^ 5;
+    let mut x = 0;
+    for i in 0..n {
+        x = f(x) + i;
+    }
+    for i in 0..n {
+        x = f(x ^ i);
+    }
+    x
+}
