@@ -55,6 +55,33 @@ pub fn change_in_expr(expr: &Expr, name: &str) -> Option<Change> {
     finder.found
 }
 
+/// Whether evaluating `expr` may write any variable: it assigns, borrows `mut`, or calls
+/// something (a function given `&mut`, a method, a closure that captured by `&mut`, a macro).
+pub fn may_write(expr: &Expr) -> bool {
+    struct Writes(bool);
+    impl<'ast> Visit<'ast> for Writes {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::Assign(_)
+                | Expr::Call(_)
+                | Expr::MethodCall(_)
+                | Expr::Macro(_)
+                | Expr::RawAddr(_) => self.0 = true,
+                Expr::Binary(b) if crate::pure::is_assignment(&b.op) => self.0 = true,
+                Expr::Reference(r) if r.mutability.is_some() => self.0 = true,
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut writes = Writes(false);
+    writes.visit_expr(expr);
+    writes.0
+}
+
 /// Methods of arrays and slices that only read the receiver.
 const SLICE_READS: &[&str] = &[
     "len",

@@ -1269,6 +1269,16 @@ impl<'k> Emitter<'k, '_> {
         // Names the branch's patterns shadow can't be stored from inside it.
         self.flush(&mut arm);
         self.check_shadowed_writes(b);
+        let heads_may_write = match &b.kind {
+            BranchKind::If { conds } => conds.iter().any(crate::changes::may_write),
+            BranchKind::Match { scrutinee, arms } => {
+                crate::changes::may_write(scrutinee)
+                    || arms
+                        .iter()
+                        .flat_map(|(_, g)| g)
+                        .any(crate::changes::may_write)
+            }
+        };
         let join = self.joins[&(b as *const Branch)];
         let outer = self.scopes.len();
         let mut codes = Vec::new();
@@ -1278,10 +1288,10 @@ impl<'k> Emitter<'k, '_> {
                 pc: arm.pc,
                 code: Vec::new(),
                 splice: true,
-                // The conditions, scrutinee and guards run user code after the flush above,
-                // and may write variables (`if bump(&mut c) > 1`): an arm that then runs no
-                // code of its own must still store them.
-                ran: true,
+                // The conditions, scrutinee and guards run after the flush above, and may
+                // write variables (`if bump(&mut c) > 1`): an arm that then runs no code of
+                // its own must still store them.
+                ran: heads_may_write,
                 declared: Vec::new(),
                 dead: false,
                 lexical: Vec::new(),
