@@ -191,6 +191,15 @@ proptest! {
     }
 
     #[test]
+    fn items_in_nested_blocks_matches(n in 0..300u32, scaled in any::<bool>(), b in budgets()) {
+        check_extremes(
+            || ItemsInNestedBlocks::new(n, scaled),
+            items_in_nested_blocks(n, scaled),
+            &b,
+        );
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

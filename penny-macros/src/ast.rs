@@ -19,6 +19,7 @@
 
 use std::collections::HashSet;
 
+use quote::ToTokens;
 use syn::{Block, Expr, ExprMacro, Ident, Label, Local, Pat, Stmt, StmtMacro};
 
 use crate::ctxt::Errors;
@@ -264,6 +265,10 @@ pub struct Builder<'e> {
     pub consumed_splits: HashSet<usize>,
     /// The function's output type, for a `loop` whose value is the output.
     output: Option<syn::Type>,
+    /// How often each identifier occurs in the function body (see [`Self::check_nested_items`]).
+    idents: std::collections::HashMap<String, usize>,
+    /// Whether the next [`Self::seq`] is the function body's own.
+    body_next: bool,
 }
 
 impl<'e> Builder<'e> {
@@ -276,6 +281,8 @@ impl<'e> Builder<'e> {
             consumed_yields: HashSet::new(),
             consumed_splits: HashSet::new(),
             output: None,
+            idents: std::collections::HashMap::new(),
+            body_next: false,
         }
     }
 
@@ -287,7 +294,39 @@ impl<'e> Builder<'e> {
     /// The function body: every loop statement is a phase.
     pub fn function_body(&mut self, block: &Block, output: &syn::Type) -> Seq {
         self.output = Some(output.clone());
+        count_idents(block.to_token_stream(), &mut self.idents);
+        self.body_next = true;
         self.seq(&block.stmts, 0, true)
+    }
+
+    /// Items (`const`, `fn`, `struct`, `use`, ..) of a branch arm or a resumable loop's body.
+    /// The lowering declares every item of the kernel once, at the top of `step`, where it is
+    /// in scope for the whole function instead of its own block: that is the same program
+    /// only when nothing outside the block names it (no item of the module, nor of another
+    /// arm, that it would hide there). An item whose name occurs outside its block is refused.
+    fn check_nested_items(&mut self, stmts: &[Stmt]) {
+        let mut inside = std::collections::HashMap::new();
+        for stmt in stmts {
+            count_idents(stmt.to_token_stream(), &mut inside);
+        }
+        for stmt in stmts {
+            let Stmt::Item(item) = stmt else { continue };
+            for ident in item_names(item) {
+                let name = ident.to_string();
+                let everywhere = self.idents.get(&name).copied().unwrap_or(0);
+                if everywhere > inside.get(&name).copied().unwrap_or(0) {
+                    self.errors.at(
+                        &ident,
+                        format!(
+                            "`{name}` is declared inside a branch arm or a resumable loop's body \
+                             and also named outside it: Penny declares a kernel's items once, \
+                             for all of its `step`, where this `{name}` would hide the other \
+                             one. Rename it, or declare it at the top of the function"
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     /// A resumable `loop` whose value is the function's output (the tail of the body, or of
@@ -310,6 +349,9 @@ impl<'e> Builder<'e> {
     /// A sequence of statements at a level where loops can be resumable: every loop at
     /// `depth` 0, and loops ending with `yield_now!()` deeper.
     fn seq(&mut self, stmts: &[Stmt], depth: usize, with_tail: bool) -> Seq {
+        if !std::mem::take(&mut self.body_next) {
+            self.check_nested_items(stmts);
+        }
         let mut stmts: Vec<&Stmt> = stmts.iter().collect();
         if depth > 0 {
             if let Some(last) = stmts.last().and_then(|s| yield_macro(s)) {
@@ -742,5 +784,52 @@ pub fn strip_parens(expr: &Expr) -> &Expr {
         Expr::Paren(paren) => strip_parens(&paren.expr),
         Expr::Group(group) => strip_parens(&group.expr),
         other => other,
+    }
+}
+
+/// Counts each identifier in `tokens` (macro arguments included).
+fn count_idents(
+    tokens: proc_macro2::TokenStream,
+    counts: &mut std::collections::HashMap<String, usize>,
+) {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => {
+                *counts.entry(ident.to_string()).or_default() += 1;
+            }
+            proc_macro2::TokenTree::Group(group) => count_idents(group.stream(), counts),
+            _ => {}
+        }
+    }
+}
+
+/// The names an item declares in its block.
+fn item_names(item: &syn::Item) -> Vec<Ident> {
+    fn use_names(tree: &syn::UseTree, out: &mut Vec<Ident>) {
+        match tree {
+            syn::UseTree::Path(p) => use_names(&p.tree, out),
+            syn::UseTree::Name(n) if n.ident != "self" => out.push(n.ident.clone()),
+            syn::UseTree::Rename(r) => out.push(r.rename.clone()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+            _ => {}
+        }
+    }
+    match item {
+        syn::Item::Const(i) => vec![i.ident.clone()],
+        syn::Item::Static(i) => vec![i.ident.clone()],
+        syn::Item::Fn(i) => vec![i.sig.ident.clone()],
+        syn::Item::Struct(i) => vec![i.ident.clone()],
+        syn::Item::Enum(i) => vec![i.ident.clone()],
+        syn::Item::Union(i) => vec![i.ident.clone()],
+        syn::Item::Type(i) => vec![i.ident.clone()],
+        syn::Item::Trait(i) => vec![i.ident.clone()],
+        syn::Item::Mod(i) => vec![i.ident.clone()],
+        syn::Item::Macro(i) => i.ident.iter().cloned().collect(),
+        syn::Item::Use(i) => {
+            let mut out = Vec::new();
+            use_names(&i.tree, &mut out);
+            out
+        }
+        _ => Vec::new(),
     }
 }

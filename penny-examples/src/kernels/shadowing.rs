@@ -161,3 +161,27 @@ pub fn closure_param_named_like_carried(n: u32) -> u32 {
     }
     x
 }
+
+/// Items declared inside a branch arm and inside a resumable loop's body, named nowhere else:
+/// declared once for all of `step`, they mean what they mean in the plain function. (An item
+/// whose name occurs outside its block is refused: it would hide another there.)
+#[penny::task]
+pub fn items_in_nested_blocks(n: u32, scaled: bool) -> u64 {
+    let mut t = 0u64;
+    if scaled {
+        const SCALE: u64 = 100;
+        for i in 0..n {
+            t += u64::from(i) * SCALE;
+        }
+    }
+    for i in 0..n {
+        fn twice(x: u64) -> u64 {
+            x.wrapping_mul(2)
+        }
+        for _ in 0..i % 3 {
+            t = twice(t) ^ u64::from(i);
+            penny::yield_now!();
+        }
+    }
+    t
+}
