@@ -200,6 +200,11 @@ proptest! {
     }
 
     #[test]
+    fn ends_in_return_matches(n in 0..3000u32, twice in any::<bool>(), b in budgets()) {
+        check_extremes(|| EndsInReturn::new(n, twice), ends_in_return(n, twice), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

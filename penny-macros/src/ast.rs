@@ -360,6 +360,16 @@ impl<'e> Builder<'e> {
             }
         }
         if with_tail {
+            // `return v;` as the last statement is `v` as the tail: the output either way.
+            if let Some(Stmt::Expr(Expr::Return(ret), Some(_))) = stmts.last().copied() {
+                if let Some(value) = &ret.expr {
+                    stmts.pop();
+                    let mut parts: Vec<Part> = stmts.iter().map(|s| self.part(s, depth)).collect();
+                    let (part, tail) = self.output_expr(value, depth);
+                    parts.extend(part);
+                    return Seq { parts, tail };
+                }
+            }
             // The user's own statement (not a copy): the yield points the tree consumes are
             // known by address, and checked against the function as written.
             if let Some(Stmt::Expr(expr, None)) = stmts.last().copied() {

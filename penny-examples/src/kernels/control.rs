@@ -476,3 +476,26 @@ pub fn writes_in_conditions(n: u32) -> (u32, u32) {
     }
     (acc, c)
 }
+
+/// The output given by `return v;` as the last statement of the body and of a tail branch's
+/// arms, as many write it. It failed to compile (`E0308 expected u32, found ()` at the
+/// attribute): the lowering took the body to have no tail and to return `()`.
+#[penny::task]
+#[allow(clippy::needless_return)] // the point: the explicit `return`s
+pub fn ends_in_return(n: u32, twice: bool) -> u32 {
+    let mut x = 0u32;
+    for i in 0..n {
+        x = x.wrapping_mul(31).wrapping_add(i);
+    }
+    if twice {
+        for i in 0..n {
+            x ^= i;
+        }
+        return x.wrapping_mul(2);
+    } else {
+        for i in 0..n % 7 {
+            x = x.rotate_left(i);
+        }
+        return x;
+    }
+}
