@@ -37,7 +37,7 @@ pub struct Change {
 pub fn change_in(body: &Seq, name: &str) -> Option<Change> {
     let mut finder = Finder {
         name,
-        scopes: vec![false],
+        scopes: crate::names::Scopes::new(),
         found: None,
     };
     finder.seq(body);
@@ -48,7 +48,7 @@ pub fn change_in(body: &Seq, name: &str) -> Option<Change> {
 pub fn change_in_expr(expr: &Expr, name: &str) -> Option<Change> {
     let mut finder = Finder {
         name,
-        scopes: vec![false],
+        scopes: crate::names::Scopes::new(),
         found: None,
     };
     finder.visit_expr(expr);
@@ -220,26 +220,26 @@ fn reads_only(method: &str, whole: bool) -> bool {
 
 struct Finder<'a> {
     name: &'a str,
-    /// Per scope entered, whether it binds `name` (hiding the variable).
-    scopes: Vec<bool>,
+    /// Where a binding of `name` hides the variable.
+    scopes: crate::names::Scopes,
     found: Option<Change>,
 }
 
 impl Finder<'_> {
     fn hidden(&self) -> bool {
-        self.scopes.iter().any(|b| *b)
+        self.scopes.hidden()
     }
 
     fn binds(&self, pat: &Pat) -> bool {
-        crate::names::bound_names(pat)
-            .iter()
-            .any(|n| n == self.name)
+        crate::names::binds(pat, self.name)
     }
 
-    fn scoped(&mut self, binds: bool, f: impl FnOnce(&mut Self)) {
+    /// Runs `f` in a scope whose own pattern binds the name (`binds`) or not.
+    fn scoped<T>(&mut self, binds: bool, f: impl FnOnce(&mut Self) -> T) -> T {
         self.scopes.push(binds);
-        f(self);
+        let value = f(self);
         self.scopes.pop();
+        value
     }
 
     /// Whether `e` is the variable itself (`Some(true)`) or a part of it (`Some(false)`).
@@ -275,7 +275,7 @@ impl Finder<'_> {
             Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
                 let left = self.cond(&b.left);
                 // A binding on the left is in scope on the right.
-                let right = self.in_scope_if(left, |f| f.cond(&b.right));
+                let right = self.scoped(left, |f| f.cond(&b.right));
                 left || right
             }
             e => {
@@ -283,13 +283,6 @@ impl Finder<'_> {
                 false
             }
         }
-    }
-
-    fn in_scope_if<T>(&mut self, binds: bool, f: impl FnOnce(&mut Self) -> T) -> T {
-        self.scopes.push(binds);
-        let value = f(self);
-        self.scopes.pop();
-        value
     }
 
     fn seq(&mut self, seq: &Seq) {
@@ -351,9 +344,7 @@ impl Finder<'_> {
 
     /// A binding of the name from here to the end of the current scope.
     fn hide(&mut self) {
-        if let Some(top) = self.scopes.last_mut() {
-            *top = true;
-        }
+        self.scopes.hide();
     }
 }
 

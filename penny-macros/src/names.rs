@@ -58,6 +58,45 @@ pub fn let_for_mut(block: &mut syn::Block) {
     syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite, block);
 }
 
+/// Whether `pat` binds `name`.
+pub fn binds(pat: &Pat, name: &str) -> bool {
+    bound_names(pat).iter().any(|n| n == name)
+}
+
+/// For a visitor that resolves one variable's name by scope, as rustc does: per scope
+/// entered, innermost last, whether a binding of the name (a `let`, closure parameter, loop or
+/// `match` pattern, `if let`) hides the variable there.
+pub struct Scopes(Vec<bool>);
+
+impl Scopes {
+    /// The variable's own scope, where nothing hides it yet.
+    pub fn new() -> Scopes {
+        Scopes(vec![false])
+    }
+
+    /// Whether a binding hides the variable here.
+    pub fn hidden(&self) -> bool {
+        self.0.iter().any(|b| *b)
+    }
+
+    /// Enters a scope whose own pattern binds the name (`binds`) or not.
+    pub fn push(&mut self, binds: bool) {
+        self.0.push(binds);
+    }
+
+    /// Leaves the innermost scope.
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    /// A binding of the name from here to the end of the current scope (a `let`).
+    pub fn hide(&mut self) {
+        if let Some(top) = self.0.last_mut() {
+            *top = true;
+        }
+    }
+}
+
 /// Names bound by a pattern.
 pub fn bound_names(pat: &Pat) -> Vec<Ident> {
     bound_idents(pat)

@@ -196,7 +196,7 @@ pub fn uses(body: &Seq, name: &str, custom: bool) -> Vec<Use> {
     let mut finder = Finder {
         name,
         custom,
-        scopes: vec![false],
+        scopes: crate::names::Scopes::new(),
         allow_reads: 0,
         guard_reads: 0,
         uses: Vec::new(),
@@ -215,8 +215,8 @@ pub fn uses(body: &Seq, name: &str, custom: bool) -> Vec<Use> {
 struct Finder<'a> {
     name: &'a str,
     custom: bool,
-    /// Per scope entered, whether it binds `name` (hiding the variable).
-    scopes: Vec<bool>,
+    /// Where a binding of `name` hides the variable.
+    scopes: crate::names::Scopes,
     /// Inside a custom reduction's own update: its reads are the update's.
     allow_reads: usize,
     /// Inside the condition of an `if` that assigns the variable and runs other code too:
@@ -250,13 +250,11 @@ fn shown(e: &Expr, stand_in: &str) -> String {
 
 impl Finder<'_> {
     fn hidden(&self) -> bool {
-        self.scopes.iter().any(|b| *b)
+        self.scopes.hidden()
     }
 
     fn binds(&self, pat: &Pat) -> bool {
-        crate::names::bound_names(pat)
-            .iter()
-            .any(|n| n == self.name)
+        crate::names::binds(pat, self.name)
     }
 
     fn is_name(&self, e: &Expr) -> bool {
@@ -761,9 +759,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             }
         }
         if self.binds(&local.pat) {
-            if let Some(top) = self.scopes.last_mut() {
-                *top = true;
-            }
+            self.scopes.hide();
         }
     }
 
@@ -826,7 +822,7 @@ pub fn wrap(body: &mut syn::Block, name: &str, op: Op) {
     let mut finder = Finder {
         name,
         custom: false,
-        scopes: vec![false],
+        scopes: crate::names::Scopes::new(),
         allow_reads: 0,
         guard_reads: 0,
         uses: Vec::new(),
