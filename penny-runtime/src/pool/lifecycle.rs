@@ -146,9 +146,14 @@ impl Shared {
         if self.lives.cleaned.swap(1, SeqCst) != 0 {
             return;
         }
-        let pending: Vec<Pending> = self.pending.lock().take_all();
+        let pending: Vec<Pending> = {
+            // The count changes with the queue, under its lock (see `drain_pending`).
+            let mut queue = self.pending.lock();
+            let all = queue.take_all();
+            self.pending_len.fetch_sub(all.len() as u32, SeqCst);
+            all
+        };
         for entry in pending {
-            self.pending_len.fetch_sub(1, SeqCst);
             owned::cancel_unslotted(entry.cell, |w, before| self.wake_cell(w, before));
         }
         let workers = self.layout.config.workers as usize;

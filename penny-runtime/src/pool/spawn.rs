@@ -352,24 +352,42 @@ impl Shared {
     /// is there, and wakes spawners blocked on the queue's capacity.
     pub(super) fn take_waiting(&self, cell: &CellHeader) -> Option<Pending> {
         let addr = cell as *const CellHeader;
-        let entry = self.pending.lock().take(addr)?;
-        self.pending_len.fetch_sub(1, SeqCst);
+        let entry = {
+            // The count changes under the queue's lock, with the queue (see `drain_pending`).
+            let mut queue = self.pending.lock();
+            let entry = queue.take(addr)?;
+            self.pending_len.fetch_sub(1, SeqCst);
+            entry
+        };
         self.bump_freed();
         Some(entry)
     }
 
     /// Moves tasks from the spawner-side queue into free slots while both exist.
+    ///
+    /// `pending_len` changes only under the queue's lock, with the queue, so it is the
+    /// queue's length whenever nobody holds the lock. A drainer that took a slot and then
+    /// found the queue empty (another took the entry) gives the slot back and looks again:
+    /// a spawner may have queued an entry meanwhile and, finding no slot free (this drainer
+    /// held it), left it to the slot's holder. Returning at once would strand that entry
+    /// beside a free slot, with nothing running that would ever drain it.
     pub(super) fn drain_pending(&self) {
         while self.pending_len.load(SeqCst) != 0 {
             let Some(fresh) = Fresh::pop(&self.region) else {
                 return;
             };
-            let entry = self.pending.lock().pop_most_urgent();
+            let entry = {
+                let mut queue = self.pending.lock();
+                let entry = queue.pop_most_urgent();
+                if entry.is_some() {
+                    self.pending_len.fetch_sub(1, SeqCst);
+                }
+                entry
+            };
             let Some(entry) = entry else {
                 fresh.give_back(&self.region);
-                return;
+                continue;
             };
-            self.pending_len.fetch_sub(1, SeqCst);
             self.install_pending(fresh, entry);
             self.bump_freed();
         }
