@@ -62,7 +62,10 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
 
     /// Asks the task to stop: a queued task is cancelled at once, a running one at its next
     /// chunk boundary. Its result becomes `Err(TaskError::Cancelled)` unless it already
-    /// finished.
+    /// finished. A task still waiting for a slot gives up its place at once; one that holds a
+    /// slot (queued on a worker, or preempted) gives the slot back when a worker next takes
+    /// it off its queue, which workers busy with tasks at least as urgent don't do until one
+    /// of those ends.
     pub fn cancel(&self) {
         if !self.cell.header.is_complete() {
             self.shared.cancel(&self.cell.header);

@@ -11,6 +11,9 @@ use core::fmt;
 /// frees goes to the most urgent of them (in spawn order within a priority). A preempted task
 /// keeps its slot, so a task waiting for a slot can't take a running one's: give the pool
 /// more slots than the tasks it keeps in flight, to leave room for urgent ones.
+///
+/// Priorities are strict: a preempted task makes no progress for as long as more urgent
+/// work keeps every worker busy, however long that is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[repr(u8)]
 pub enum Priority {

@@ -39,7 +39,8 @@ impl<T> Step<T> {
 pub struct Progress {
     /// Units of work finished so far.
     pub done: u64,
-    /// Units of work in all, when known.
+    /// Units of work in all, when known. A handle reports `Some(u64::MAX)` as `None`: the
+    /// pool stores "unknown" as that value.
     pub total: Option<u64>,
 }
 

@@ -328,7 +328,8 @@ impl Pool {
     }
 
     /// Number of slots free right now (racy; equal to [`slots`](Self::slots) once every
-    /// spawned task has ended).
+    /// spawned task has ended and, for a task cancelled while queued, been taken off its
+    /// queue by a worker: see [`TaskHandle::cancel`](crate::TaskHandle::cancel)).
     pub fn free_slots(&self) -> usize {
         self.shared.region.u32(region::H_FREE_COUNT).load(Acquire) as usize
     }
