@@ -876,3 +876,40 @@ fn task_errors_display_their_documented_messages() {
     let err: Box<dyn std::error::Error> = Box::new(TaskError::Cancelled);
     assert_eq!(err.to_string(), "the task was cancelled");
 }
+
+/// Reports `total` as its progress's total, and finishes at once.
+#[derive(Clone, Copy)]
+struct Totals {
+    total: Option<u64>,
+}
+
+impl Task for Totals {
+    type Output = ();
+    fn step(&mut self, _: u32) -> Step<()> {
+        Step::Done(())
+    }
+    fn progress(&self) -> Progress {
+        Progress {
+            done: 3,
+            total: self.total,
+        }
+    }
+}
+
+/// `Progress::total`: a handle reports what the task said, except `Some(u64::MAX)`, which
+/// reads back as `None` (the pool's mark for "unknown"), as the field's docs say.
+#[test]
+fn a_total_of_u64_max_reads_back_as_unknown() {
+    let pool = Pool::builder().workers(1).build();
+    for (said, reported) in [
+        (Some(7), Some(7)),
+        (None, None),
+        (Some(u64::MAX - 1), Some(u64::MAX - 1)),
+        (Some(u64::MAX), None),
+    ] {
+        let handle = pool.spawn(Totals { total: said });
+        let progress = handle.progress();
+        assert_eq!(progress.total, reported, "a task that said {said:?}");
+        handle.join().unwrap();
+    }
+}
