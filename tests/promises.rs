@@ -913,3 +913,34 @@ fn a_total_of_u64_max_reads_back_as_unknown() {
         handle.join().unwrap();
     }
 }
+
+/// `cancel()` (its docs): a task waiting for a slot gives up its place at once, and a queued
+/// task that holds a slot is cancelled at once and gives the slot back once a worker takes it
+/// off its queue (here: after the task that keeps the only worker busy ends).
+#[test]
+fn a_cancelled_queued_task_ends_at_once_and_its_slot_comes_back() {
+    static OPEN: AtomicBool = AtomicBool::new(false);
+    let pool = Pool::builder().workers(1).slots(2).queue(4).build();
+    let busy = pool.spawn(Gate::new(&OPEN, 1));
+    // Holds the second slot, queued behind `busy` on the one worker.
+    let queued = pool.spawn(Yields { left: 2, value: 2 });
+    // No slot left: waits in the spawner-side queue.
+    let waiting = pool.spawn(Yields { left: 2, value: 3 });
+    // Both end while `busy` still holds the worker (a join that waited for it would hang).
+    waiting.cancel();
+    queued.cancel();
+    assert!(waiting.is_finished() && queued.is_finished());
+    assert_eq!(waiting.join(), Err(TaskError::Cancelled));
+    assert_eq!(queued.join(), Err(TaskError::Cancelled));
+    OPEN.store(true, SeqCst);
+    assert_eq!(busy.join(), Ok(1));
+    let until = Instant::now() + Duration::from_secs(5);
+    while pool.free_slots() != 2 {
+        assert!(
+            Instant::now() < until,
+            "{} of 2 slots free",
+            pool.free_slots()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
