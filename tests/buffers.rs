@@ -138,6 +138,33 @@ fn readers_share_and_keep_writers_out() {
     // `&mut self`, so that doesn't compile.)
 }
 
+/// One task handed a view and a writable view of the same buffer: the spawn is refused with a
+/// message that says so (it blamed "a task holding a view of it, or its owner"), and takes
+/// nothing: the buffer works for the next task.
+#[test]
+fn a_task_given_two_views_of_one_buffer_is_refused_saying_so() {
+    let pool = Pool::builder().workers(1).build();
+    let w = 16;
+    let mut buf = Buffer::from_vec(floats(w * 8, 3));
+    let view = buf.view();
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.spawn(BlurView::new(view, buf.stripes(w), w as u32))
+    }));
+    let message = match refused {
+        Err(payload) => payload.downcast::<String>().map(|m| *m).unwrap_or_default(),
+        Ok(_) => panic!("the spawn was accepted"),
+    };
+    assert!(
+        message.contains("two of its views are of the same buffer"),
+        "{message}"
+    );
+    let mut out = Buffer::zeroed(w * 8);
+    pool.spawn(BlurView::new(buf.view(), out.stripes(w), w as u32))
+        .join()
+        .unwrap();
+    assert!(buf.try_write().is_ok(), "no lease was left behind");
+}
+
 #[test]
 fn a_stale_view_cannot_be_opened() {
     let buf = Buffer::from_vec(vec![1u32, 2, 3]);

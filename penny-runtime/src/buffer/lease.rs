@@ -108,23 +108,34 @@ impl Drop for TaskLease {
 /// Takes a lease on every view `task` holds, for the task whose cell is at `holder`; on
 /// the first refusal, gives back the ones taken and says why (naming the task).
 pub(crate) fn take_all<T: crate::Task>(task: &T, holder: usize) -> Result<Vec<TaskLease>, String> {
-    let mut leases = Vec::new();
+    let mut leases: Vec<TaskLease> = Vec::new();
     let mut refused = None;
+    let mut twice = false;
     task.views(&mut |view| {
         if refused.is_some() {
             return;
         }
         match TaskLease::take(view, holder) {
             Ok(lease) => leases.push(lease),
-            Err(busy) => refused = Some(busy),
+            Err(busy) => {
+                // Refused because of a lease this task just took (two views of one buffer,
+                // one of them writable): say so, rather than blame another task or an owner.
+                twice = leases
+                    .iter()
+                    .any(|lease| core::ptr::eq(lease.view.header, view.header));
+                refused = Some(busy);
+            }
         }
     });
+    let name = core::any::type_name::<T>();
     match refused {
         None => Ok(leases),
-        Some(busy) => Err(format!(
-            "penny: can't spawn `{}`: {busy}",
-            core::any::type_name::<T>()
+        Some(_) if twice => Err(format!(
+            "penny: can't spawn `{name}`: two of its views are of the same buffer, and one of \
+             them writes it: a task can't read and write one buffer (nor write it twice); give \
+             it another buffer"
         )),
+        Some(busy) => Err(format!("penny: can't spawn `{name}`: {busy}")),
     }
 }
 
