@@ -534,6 +534,13 @@ test('bad OutArray/SharedBuffer lengths (no coercion) and out-of-range floats th
     assertThrows(() => buffer.tiles(bad, 1, 1), TypeError);
     assertThrows(() => buffer.tiles(2, bad, 1), TypeError);
   }
+  // Each message names the call it came from (and what the numbers were).
+  const said = (f) => assertThrows(f, TypeError).message;
+  assert(said(() => pkg.SharedBuffer.f32(-1)).startsWith('SharedBuffer.f32(length): length'));
+  assert(said(() => buffer.stripes(0)).startsWith('SharedBuffer.stripes(width): width'));
+  const rows = said(() => buffer.tiles(5, 1, 1));
+  assert(rows.startsWith('SharedBuffer.tiles(rows, tileRows, tileCols): rows must divide'), rows);
+  assert(rows.includes('12') && rows.includes('5'), rows);
   buffer.free();
   assertEqual(pkg.OutArray.f64(3).length, 3);
   assertThrows(() => pkg.Mix.spawn(p, 1, -2, 3, 4n, -5n, 1e39, 0.25, true, 'x'), TypeError);

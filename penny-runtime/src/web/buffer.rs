@@ -74,11 +74,6 @@ pub(crate) fn count(
     }
 }
 
-/// [`count`] for `SharedBuffer`'s factories and methods.
-fn checked(value: &JsValue, what: &str, min: f64) -> Result<usize, JsValue> {
-    count(value, "SharedBuffer", what, min)
-}
-
 /// `len` (checked) copies of `zero` in a new buffer, or a `RangeError` when the shared
 /// memory can't hold them: every allocation on the way is fallible (one that failed would
 /// trap this thread), and on a refusal nothing is taken. The table has room for the entry
@@ -89,7 +84,12 @@ fn zeroed<T: Copy + Send + Sync + 'static>(
     zero: T,
     factory: &str,
 ) -> Result<Buffer<T>, JsValue> {
-    let len = checked(len, "length", 0.0)?;
+    let len = count(
+        len,
+        &format!("SharedBuffer.{factory}(length)"),
+        "length",
+        0.0,
+    )?;
     let refuse = || {
         out_of_memory(
             format_args!("SharedBuffer.{factory}({len})"),
@@ -339,7 +339,7 @@ impl WebBuffer {
         Ok(BufferStripes {
             token: self.token,
             serial: self.serial,
-            width: checked(&width, "width", 1.0)?,
+            width: count(&width, "SharedBuffer.stripes(width)", "width", 1.0)?,
         })
     }
 
@@ -350,18 +350,21 @@ impl WebBuffer {
         #[wasm_bindgen(unchecked_param_type = "number")] tile_rows: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] tile_cols: JsValue,
     ) -> Result<BufferTiles, JsValue> {
-        let rows = checked(&rows, "rows", 1.0)?;
+        let context = "SharedBuffer.tiles(rows, tileRows, tileCols)";
+        let rows = count(&rows, context, "rows", 1.0)?;
         if self.length() as usize % rows != 0 {
-            return Err(
-                js_sys::TypeError::new("SharedBuffer.tiles: rows must divide the length").into(),
-            );
+            return Err(js_sys::TypeError::new(&format!(
+                "{context}: rows must divide the length, {}; got {rows}",
+                self.length()
+            ))
+            .into());
         }
         Ok(BufferTiles {
             token: self.token,
             serial: self.serial,
             rows,
-            tile_rows: checked(&tile_rows, "tileRows", 1.0)?,
-            tile_cols: checked(&tile_cols, "tileCols", 1.0)?,
+            tile_rows: count(&tile_rows, context, "tileRows", 1.0)?,
+            tile_cols: count(&tile_cols, context, "tileCols", 1.0)?,
         })
     }
 
