@@ -255,12 +255,30 @@ impl Finder<'_> {
         }
     }
 
+    /// The left side of an assignment: a place, or a destructuring of several
+    /// (`(b[2], s) = ..`, `[x, b[0]] = ..`, `S { f: b.0, .. } = ..`).
     fn written(&mut self, place: &Expr) {
-        if self.found.is_none() && !self.hidden() && self.place(place).is_some() {
-            self.found = Some(Change {
-                at: place.span(),
-                method: None,
-            });
+        match strip_parens(place) {
+            Expr::Tuple(t) => t.elems.iter().for_each(|e| self.written(e)),
+            Expr::Array(a) => a.elems.iter().for_each(|e| self.written(e)),
+            Expr::Struct(s) => s.fields.iter().for_each(|f| self.written(&f.expr)),
+            Expr::Call(c) => c.args.iter().for_each(|e| self.written(e)),
+            _ => {
+                if self.found.is_none() && !self.hidden() && self.place(place).is_some() {
+                    self.found = Some(Change {
+                        at: place.span(),
+                        method: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// `scrutinee` matched against `pat`: a `ref mut` binding borrows (part of) the
+    /// scrutinee mutably (`let [.., ref mut q] = b;`, `match b { [ref mut q, ..] => .. }`).
+    fn matched(&mut self, pat: &Pat, scrutinee: &Expr) {
+        if crate::names::bound_refs_mut(pat) {
+            self.written(scrutinee);
         }
     }
 
@@ -270,6 +288,7 @@ impl Finder<'_> {
         match strip_parens(cond) {
             Expr::Let(l) => {
                 self.visit_expr(&l.expr);
+                self.matched(&l.pat, &l.expr);
                 self.binds(&l.pat)
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
@@ -324,6 +343,7 @@ impl Finder<'_> {
                         BranchKind::Match { scrutinee, arms } => {
                             f.visit_expr(scrutinee);
                             for ((pat, guard), arm) in arms.iter().zip(&b.arms) {
+                                f.matched(pat, scrutinee);
                                 let binds = f.binds(pat);
                                 f.scoped(binds, |f| {
                                     if let Some(guard) = guard {
@@ -397,6 +417,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             Expr::Match(m) => {
                 self.visit_expr(&m.expr);
                 for arm in &m.arms {
+                    self.matched(&arm.pat, &m.expr);
                     let binds = self.binds(&arm.pat);
                     self.scoped(binds, |f| {
                         if let Some((_, guard)) = &arm.guard {
@@ -419,6 +440,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_local(&mut self, local: &'ast syn::Local) {
         if let Some(init) = &local.init {
             self.visit_expr(&init.expr);
+            self.matched(&local.pat, &init.expr);
             if let Some((_, otherwise)) = &init.diverge {
                 self.visit_expr(otherwise);
             }
@@ -464,6 +486,13 @@ mod tests {
         assert!(change("let r = &mut arr; r[0] = 1;").is_some());
         assert!(change("std::mem::swap(&mut arr[0], &mut 3);").is_some());
         assert!(change("let mut f = || arr[2] = 9; f();").is_some());
+        // Destructuring assignments and `ref mut` bindings of the array or part of it.
+        assert!(change("let mut s = 0; (arr[2], s) = (9, s);").is_some());
+        assert!(change("[_, arr[1]] = [1, 2];").is_some());
+        assert!(change("let mut b = [0u32; 4]; (arr, b) = (b, arr);").is_some());
+        assert!(change("let [_, _, ref mut q, _] = arr; *q = 9;").is_some());
+        assert!(change("match arr { [ref mut q, ..] => *q = 7 }").is_some());
+        assert!(change("if let [.., ref mut q] = arr { *q = 5; }").is_some());
     }
 
     #[test]
@@ -471,6 +500,8 @@ mod tests {
         assert!(change("let n = arr.len() + arr.iter().count();").is_none());
         assert!(change("let y = arr[0].wrapping_add(x).count_ones().max(3);").is_none());
         assert!(change("if arr.contains(&x) { let z = arr[1]; }").is_none());
+        assert!(change("let [a, ref b, ..] = arr; let (c, d) = (a, *b);").is_none());
+        assert!(change("let mut c = 0; (c, _) = (arr[0], 1);").is_none());
     }
 
     #[test]

@@ -58,6 +58,21 @@ pub fn let_for_mut(block: &mut syn::Block) {
     syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite, block);
 }
 
+/// Whether `pat` has a `ref mut` binding (a mutable borrow of what it matches).
+pub fn bound_refs_mut(pat: &Pat) -> bool {
+    struct RefMut(bool);
+    impl<'ast> Visit<'ast> for RefMut {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0 |= p.by_ref.is_some() && p.mutability.is_some();
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_expr(&mut self, _: &'ast Expr) {}
+    }
+    let mut found = RefMut(false);
+    found.visit_pat(pat);
+    found.0
+}
+
 /// Whether `pat` binds `name`.
 pub fn binds(pat: &Pat, name: &str) -> bool {
     bound_names(pat).iter().any(|n| n == name)

@@ -54,4 +54,28 @@ fn element_method(mut walkers: [Walker; 3]) -> u32 {
     total
 }
 
+// A destructuring assignment to an element, and a `ref mut` binding of one: changes too.
+#[penny::task]
+fn destructured_in_body(a: [u32; 3]) -> u32 {
+    let mut b = a;
+    let mut s = 0u32;
+    for x in b {
+        for _ in 0..1 {
+            s = s * 10 + x;
+            penny::yield_now!();
+        }
+        (b[2], s) = (9, s);
+    }
+    let mut c = a;
+    for x in c {
+        for _ in 0..1 {
+            s = s * 10 + x;
+            penny::yield_now!();
+        }
+        let [_, _, ref mut q] = c;
+        *q = 9;
+    }
+    s
+}
+
 fn main() {}
