@@ -205,6 +205,20 @@ proptest! {
     }
 
     #[test]
+    fn items_by_reference_matches(
+        grid in prop::array::uniform4(prop::array::uniform3(any::<u32>())),
+        a in prop::array::uniform10(any::<u32>()),
+        n in 0..5u32,
+        b in budgets(),
+    ) {
+        check_extremes(
+            || ItemsByReference::new(grid, a, n),
+            items_by_reference(grid, a, n),
+            &b,
+        );
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

@@ -1536,7 +1536,8 @@ fn items_chunk(items: &ItemsHead, done: &Ident) -> TokenStream {
             let data = &source.data;
             match &source.access {
                 Access::Ref => quote!(#data[#from..#to].iter()),
-                Access::Value => quote!(#data[#from..#to].iter().copied()),
+                // `T` for an array, `&T` for a reference, as the plain loop binds.
+                Access::Value => quote!(::penny::__private::Items::item_chunk(&#data, #from, #to)),
                 // `(size)`: an operand of `*` (no lint for these parentheses).
                 // Both ends clamped: the last chunk may be short, and an empty chunk may start
                 // at the count itself, past the data's end (a split loop's part after a join).
@@ -1570,7 +1571,7 @@ fn items_element(items: &ItemsHead) -> TokenStream {
             let data = &source.data;
             match &source.access {
                 Access::Ref => quote!(&#data[penny_index]),
-                Access::Value => quote!(#data[penny_index]),
+                Access::Value => quote!(::penny::__private::Items::item_at(&#data, penny_index)),
                 Access::Chunks { size, exact: false } => quote! {
                     &#data[penny_index * (#size)..::core::cmp::min((penny_index + 1) * (#size), #data.len())]
                 },

@@ -9,6 +9,7 @@
 use core::ops::Range;
 
 mod cursor;
+mod items;
 mod js;
 pub mod reduce;
 mod state;
@@ -17,6 +18,7 @@ mod views;
 #[cfg(not(loom))]
 pub use crate::buffer::SplitPart;
 pub use cursor::{item_of, RangeBits, SavedRange};
+pub use items::Items;
 pub use js::{assert_js_arg, assert_js_output, JsArg, JsOutput};
 pub use state::{
     assert_output, assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,

@@ -464,3 +464,32 @@ pub fn iterate_a_copy(arr: [u32; 8], n: u32) -> (u32, [u32; 8]) {
     }
     (s, arr)
 }
+
+/// Inner resumable loops over a reference to a row (`for row in grid.iter()`) and over a
+/// chunk (`for c in a.chunks(3)`), which Rust iterates by reference (`x: &u32`), and one over
+/// an array by value (`x: u32`). The lowering once bound every bare-name source's items by
+/// value: `*x` failed to compile, and a body whose result depends on the item's type (here
+/// `size_of_val(&x)`) gave another result in the chunked steps than in one whole step.
+#[penny::task]
+pub fn items_by_reference(grid: [[u32; 3]; 4], a: [u32; 10], n: u32) -> u64 {
+    let mut s = 0u64;
+    for row in grid.iter() {
+        for x in row {
+            s = s.wrapping_mul(3) + u64::from(*x) + core::mem::size_of_val(&x) as u64;
+            penny::yield_now!();
+        }
+    }
+    for c in a.chunks(3) {
+        for &x in c {
+            s = s.wrapping_mul(5) + u64::from(x);
+            penny::yield_now!();
+        }
+    }
+    for x in a {
+        for k in 0..n {
+            s = s.wrapping_mul(7) + u64::from(x ^ k) + core::mem::size_of_val(&x) as u64;
+            penny::yield_now!();
+        }
+    }
+    s
+}
