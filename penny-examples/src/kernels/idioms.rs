@@ -471,6 +471,7 @@ pub fn iterate_a_copy(arr: [u32; 8], n: u32) -> (u32, [u32; 8]) {
 /// value: `*x` failed to compile, and a body whose result depends on the item's type (here
 /// `size_of_val(&x)`) gave another result in the chunked steps than in one whole step.
 #[penny::task]
+#[allow(clippy::size_of_ref)] // the point: the size of the item itself, a reference
 pub fn items_by_reference(grid: [[u32; 3]; 4], a: [u32; 10], n: u32) -> u64 {
     let mut s = 0u64;
     for row in grid.iter() {
