@@ -160,8 +160,11 @@ pub struct ItemSource {
 pub enum Access {
     /// `data.iter()`, `&data`: `&data[k]`.
     Ref,
-    /// `data`, `data.into_iter()`, `.iter().copied()`: `data[k]`.
+    /// `data`, `data.into_iter()`: what `IntoIterator` gives, `data[k]` for an array and
+    /// `&data[k]` for a reference (`penny::__private::Items`).
     Value,
+    /// `data.iter().copied()`, `.cloned()`: `data[k]`.
+    Copied,
     /// `data.chunks(size)` / `data.chunks_exact(size)`: sub-slices.
     Chunks {
         /// The chunk size expression.
@@ -771,7 +774,7 @@ fn item_source(expr: &Expr) -> Option<ItemSource> {
                     let inner = item_source(&call.receiver)?;
                     matches!(inner.access, Access::Ref).then_some(ItemSource {
                         data: inner.data,
-                        access: Access::Value,
+                        access: Access::Copied,
                     })
                 }
                 ("chunks" | "chunks_exact", 1) => Some(ItemSource {

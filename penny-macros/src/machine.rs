@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Pat, Stmt};
 
@@ -1511,7 +1511,12 @@ fn items_count(items: &ItemsHead) -> TokenStream {
             match &source.access {
                 Access::Chunks { size, exact: false } => quote!(#data.len().div_ceil(#size)),
                 Access::Chunks { size, exact: true } => quote!(#data.len() / (#size)),
-                _ => quote!(#data.len()),
+                // Spanned at the name: what it holds may be no sequence Penny resumes
+                // (`for x in opt`), and `Items` says so there.
+                Access::Value => {
+                    quote_spanned!(data.span()=> ::penny::__private::Items::item_count(&#data))
+                }
+                Access::Ref | Access::Copied => quote!(#data.len()),
             }
         })
         .collect();
@@ -1536,6 +1541,7 @@ fn items_chunk(items: &ItemsHead, done: &Ident) -> TokenStream {
             let data = &source.data;
             match &source.access {
                 Access::Ref => quote!(#data[#from..#to].iter()),
+                Access::Copied => quote!(#data[#from..#to].iter().copied()),
                 // `T` for an array, `&T` for a reference, as the plain loop binds.
                 Access::Value => quote!(::penny::__private::Items::item_chunk(&#data, #from, #to)),
                 // `(size)`: an operand of `*` (no lint for these parentheses).
@@ -1571,6 +1577,7 @@ fn items_element(items: &ItemsHead) -> TokenStream {
             let data = &source.data;
             match &source.access {
                 Access::Ref => quote!(&#data[penny_index]),
+                Access::Copied => quote!(#data[penny_index]),
                 Access::Value => quote!(::penny::__private::Items::item_at(&#data, penny_index)),
                 Access::Chunks { size, exact: false } => quote! {
                     &#data[penny_index * (#size)..::core::cmp::min((penny_index + 1) * (#size), #data.len())]

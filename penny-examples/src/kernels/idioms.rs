@@ -485,6 +485,10 @@ pub fn items_by_reference(grid: [[u32; 3]; 4], a: [u32; 10], n: u32) -> u64 {
             s = s.wrapping_mul(5) + u64::from(x);
             penny::yield_now!();
         }
+        for x in c.iter().copied() {
+            s = s.wrapping_mul(11) + u64::from(x) + core::mem::size_of_val(&x) as u64;
+            penny::yield_now!();
+        }
     }
     for x in a {
         for k in 0..n {

@@ -6,6 +6,11 @@
 //! of indices.
 
 /// A sequence an items loop iterates by index.
+#[diagnostic::on_unimplemented(
+    message = "a resumable `for` loop can't iterate over `{Self}`",
+    label = "Penny resumes a `for` loop over a name by index: an array, `&[T]` or `&[T; N]`",
+    note = "iterate over an index range instead (`for i in 0..n`), or over an array"
+)]
 pub trait Items {
     /// What the loop binds: `T` for an array by value, `&T` for a reference.
     type Item;
@@ -13,6 +18,8 @@ pub trait Items {
     type Chunk<'s>: Iterator<Item = Self::Item>
     where
         Self: 's;
+    /// How many items there are.
+    fn item_count(&self) -> usize;
     /// The item at `index`.
     fn item_at(&self, index: usize) -> Self::Item;
     /// The items at indices `from..to`: a sub-slice iterated, one bounds check per chunk.
@@ -25,6 +32,10 @@ impl<T: Copy, const N: usize> Items for [T; N] {
         = core::iter::Copied<core::slice::Iter<'s, T>>
     where
         Self: 's;
+    #[inline(always)]
+    fn item_count(&self) -> usize {
+        N
+    }
     #[inline(always)]
     fn item_at(&self, index: usize) -> T {
         self[index]
@@ -41,6 +52,10 @@ impl<'a, T> Items for &'a [T] {
         = core::slice::Iter<'a, T>
     where
         Self: 's;
+    #[inline(always)]
+    fn item_count(&self) -> usize {
+        self.len()
+    }
     #[inline(always)]
     fn item_at(&self, index: usize) -> &'a T {
         let items: &'a [T] = self;
@@ -59,6 +74,10 @@ impl<'a, T, const N: usize> Items for &'a [T; N] {
         = core::slice::Iter<'a, T>
     where
         Self: 's;
+    #[inline(always)]
+    fn item_count(&self) -> usize {
+        N
+    }
     #[inline(always)]
     fn item_at(&self, index: usize) -> &'a T {
         let items: &'a [T; N] = self;
@@ -82,6 +101,7 @@ mod tests {
         // call on a reference would find the array's impl first).
         let row: [u32; 3] = grid[1];
         assert_eq!(Items::item_at(&row, 2), 6u32);
+        assert_eq!(Items::item_count(&row), 3);
         assert_eq!(
             Items::item_chunk(&row, 1, 3).collect::<Vec<u32>>(),
             vec![5, 6]
@@ -95,6 +115,7 @@ mod tests {
         );
         let slice: &[u32] = &grid[1][..2];
         assert!(core::ptr::eq(Items::item_at(&slice, 1), &grid[1][1]));
+        assert_eq!(Items::item_count(&slice), 2);
         assert_eq!(Items::item_chunk(&slice, 0, 2).copied().sum::<u32>(), 9);
     }
 }
