@@ -219,6 +219,15 @@ proptest! {
     }
 
     #[test]
+    fn checks_let_through_matches(
+        n in 0..300u32,
+        grid in prop::array::uniform4(prop::array::uniform3(any::<u32>())),
+        b in budgets(),
+    ) {
+        check_extremes(|| ChecksLetThrough::new(n, grid), checks_let_through(n, grid), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

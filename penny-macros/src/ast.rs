@@ -800,20 +800,15 @@ pub fn strip_parens(expr: &Expr) -> &Expr {
     }
 }
 
-/// Counts each identifier in `tokens` (macro arguments included).
+/// Counts each name `tokens` may use: identifiers, but not a field or method after a `.`,
+/// and the names a format string captures (`{N}`), as [`crate::names`] reads them.
 fn count_idents(
     tokens: proc_macro2::TokenStream,
     counts: &mut std::collections::HashMap<String, usize>,
 ) {
-    for tree in tokens {
-        match tree {
-            proc_macro2::TokenTree::Ident(ident) => {
-                *counts.entry(ident.to_string()).or_default() += 1;
-            }
-            proc_macro2::TokenTree::Group(group) => count_idents(group.stream(), counts),
-            _ => {}
-        }
-    }
+    crate::names::each_name_in_tokens(tokens, &mut |name, _| {
+        *counts.entry(name).or_default() += 1;
+    });
 }
 
 /// The names an item declares in its block.

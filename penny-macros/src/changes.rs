@@ -204,12 +204,18 @@ const ELEMENT_READ_PREFIXES: &[&str] = &[
     "into_",
 ];
 
+/// Whether `method`, called on the variable itself (`whole`) or on a part of it, only reads
+/// it. The variable itself may be an array or a number (`n.checked_sub(1)`): the methods of
+/// values count for it too, but for those of the same name that change a slice in place.
 fn reads_only(method: &str, whole: bool) -> bool {
-    if method.ends_with("_mut") || method.ends_with("_assign") {
+    if method.contains("_mut") || method.ends_with("_assign") {
         return false;
     }
-    if whole {
-        return SLICE_READS.contains(&method);
+    if whole && SLICE_READS.contains(&method) {
+        return true;
+    }
+    if whole && matches!(method, "rotate_left" | "rotate_right" | "reverse" | "swap") {
+        return false;
     }
     crate::types::SAME_TYPE_METHODS.contains(&method)
         || ELEMENT_READS.contains(&method)
@@ -481,6 +487,7 @@ mod tests {
         assert!(change("arr[1] += x;").is_some());
         assert!(change("arr.reverse();").is_some());
         assert!(change("arr.sort_unstable();").is_some());
+        assert!(change("arr.rotate_left(1);").is_some());
         assert!(change("arr.iter_mut().for_each(|v| *v += 1);").is_some());
         assert!(change("arr[0].add_assign(1);").is_some());
         assert!(change("let r = &mut arr; r[0] = 1;").is_some());
@@ -502,6 +509,8 @@ mod tests {
         assert!(change("if arr.contains(&x) { let z = arr[1]; }").is_none());
         assert!(change("let [a, ref b, ..] = arr; let (c, d) = (a, *b);").is_none());
         assert!(change("let mut c = 0; (c, _) = (arr[0], 1);").is_none());
+        // Methods of values, on the variable itself (which may hold a number).
+        assert!(change("let m = arr.min(arr); let k = arr.checked_sub(1);").is_none());
     }
 
     #[test]

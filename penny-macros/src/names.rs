@@ -35,7 +35,19 @@ pub fn let_for_mut(block: &mut syn::Block) {
         fn visit_expr_for_loop_mut(&mut self, l: &mut syn::ExprForLoop) {
             let mut strip = StripMut(Vec::new());
             syn::visit_mut::VisitMut::visit_pat_mut(&mut strip, &mut l.pat);
-            for ident in strip.0.into_iter().rev() {
+            // A binding the body never changes (`for mut row in grid.iter()` with `mut`
+            // unused) needs no `let`: one would carry a reference as a variable.
+            let body = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: l.body.clone(),
+            });
+            let changed: Vec<Ident> = strip
+                .0
+                .into_iter()
+                .filter(|ident| crate::changes::change_in_expr(&body, &ident.to_string()).is_some())
+                .collect();
+            for ident in changed.into_iter().rev() {
                 let stmt: syn::Stmt =
                     syn::parse_quote_spanned!(ident.span()=> let mut #ident = #ident;);
                 l.body.stmts.insert(0, stmt);
@@ -169,7 +181,7 @@ pub fn name_in_tokens(tokens: TokenStream, name: &str) -> Option<proc_macro2::Sp
 
 /// Calls `f` with every identifier in `tokens` (not a field or method name after a `.`) and
 /// every name a format string in them captures (`{name}`, `{:name$}`), with its span.
-fn each_name_in_tokens(tokens: TokenStream, f: &mut dyn FnMut(String, proc_macro2::Span)) {
+pub fn each_name_in_tokens(tokens: TokenStream, f: &mut dyn FnMut(String, proc_macro2::Span)) {
     // The `.` puncts just before the current token: one makes an identifier a field or
     // method (`p.count`); two are a range (`0..count`).
     let mut dots = 0;

@@ -44,4 +44,17 @@ fn same_name_in_two_arms(n: u32, c: bool) -> u32 {
     t
 }
 
+// The name used only inside a format string outside the arm: a use all the same.
+#[penny::task]
+fn named_in_a_format_string(n: u32) -> usize {
+    let mut s = 0u32;
+    if n > 2 {
+        const K: u32 = 1000;
+        for i in 0..n {
+            s += i + K;
+        }
+    }
+    format!("{K}").len() + s as usize
+}
+
 fn main() {}

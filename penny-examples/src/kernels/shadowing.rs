@@ -185,3 +185,37 @@ pub fn items_in_nested_blocks(n: u32, scaled: bool) -> u64 {
     }
     t
 }
+
+/// What the checks added for the kernels above must still let through: a read-only method
+/// of the variable an `if let` pattern binds again (`n.checked_sub(1)`), a `mut` loop binding
+/// the body never changes over references (`for mut row in grid.iter()`), and a nested `fn`
+/// named like a method called outside its block (`n.min(2)`). Each was refused by a first
+/// version of those checks.
+#[penny::task]
+#[allow(unused_mut)] // the point: a `mut` binding that nothing changes
+pub fn checks_let_through(n: u32, grid: [[u32; 3]; 4]) -> u32 {
+    let mut s = 0u32;
+    if let Some(n) = n.checked_sub(1) {
+        let n: u32 = n;
+        for i in 0..n {
+            s = s.wrapping_add(i);
+        }
+    }
+    for mut row in grid.iter() {
+        for x in row {
+            s = s.wrapping_mul(3).wrapping_add(*x);
+            penny::yield_now!();
+        }
+    }
+    for i in 0..n {
+        fn min(a: u32, b: u32) -> u32 {
+            if a < b {
+                a
+            } else {
+                b
+            }
+        }
+        s = s.wrapping_add(min(i, 3));
+    }
+    s.wrapping_add(n.min(2))
+}
