@@ -1543,7 +1543,10 @@ fn items_chunk(items: &ItemsHead, done: &Ident) -> TokenStream {
                 Access::Ref => quote!(#data[#from..#to].iter()),
                 Access::Copied => quote!(#data[#from..#to].iter().copied()),
                 // `T` for an array, `&T` for a reference, as the plain loop binds.
-                Access::Value => quote!(::penny::__private::Items::item_chunk(&#data, #from, #to)),
+                // Spanned at the name, as `item_count` is (one error there, not two).
+                Access::Value => quote_spanned! {data.span()=>
+                    ::penny::__private::Items::item_chunk(&#data, #from, #to)
+                },
                 // `(size)`: an operand of `*` (no lint for these parentheses).
                 // Both ends clamped: the last chunk may be short, and an empty chunk may start
                 // at the count itself, past the data's end (a split loop's part after a join).
@@ -1578,7 +1581,9 @@ fn items_element(items: &ItemsHead) -> TokenStream {
             match &source.access {
                 Access::Ref => quote!(&#data[penny_index]),
                 Access::Copied => quote!(#data[penny_index]),
-                Access::Value => quote!(::penny::__private::Items::item_at(&#data, penny_index)),
+                Access::Value => quote_spanned! {data.span()=>
+                    ::penny::__private::Items::item_at(&#data, penny_index)
+                },
                 Access::Chunks { size, exact: false } => quote! {
                     &#data[penny_index * (#size)..::core::cmp::min((penny_index + 1) * (#size), #data.len())]
                 },
