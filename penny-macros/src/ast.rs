@@ -308,6 +308,9 @@ impl<'e> Builder<'e> {
     /// only when nothing outside the block names it (no item of the module, nor of another
     /// arm, that it would hide there). An item whose name occurs outside its block is refused.
     fn check_nested_items(&mut self, stmts: &[Stmt]) {
+        if !stmts.iter().any(|s| matches!(s, Stmt::Item(_))) {
+            return;
+        }
         let mut inside = std::collections::HashMap::new();
         for stmt in stmts {
             count_idents(stmt.to_token_stream(), &mut inside);
@@ -363,19 +366,15 @@ impl<'e> Builder<'e> {
             }
         }
         if with_tail {
-            // `return v;` as the last statement is `v` as the tail: the output either way.
-            if let Some(Stmt::Expr(Expr::Return(ret), Some(_))) = stmts.last().copied() {
-                if let Some(value) = &ret.expr {
-                    stmts.pop();
-                    let mut parts: Vec<Part> = stmts.iter().map(|s| self.part(s, depth)).collect();
-                    let (part, tail) = self.output_expr(value, depth);
-                    parts.extend(part);
-                    return Seq { parts, tail };
-                }
-            }
             // The user's own statement (not a copy): the yield points the tree consumes are
-            // known by address, and checked against the function as written.
-            if let Some(Stmt::Expr(expr, None)) = stmts.last().copied() {
+            // known by address, and checked against the function as written. `return v;` as
+            // the last statement is `v` as the tail: the output either way.
+            let tail = match stmts.last().copied() {
+                Some(Stmt::Expr(expr, None)) => Some(expr),
+                Some(Stmt::Expr(Expr::Return(ret), Some(_))) => ret.expr.as_deref(),
+                _ => None,
+            };
+            if let Some(expr) = tail {
                 stmts.pop();
                 let mut parts: Vec<Part> = stmts.iter().map(|s| self.part(s, depth)).collect();
                 let (part, tail) = self.output_expr(expr, depth);

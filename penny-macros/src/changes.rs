@@ -35,22 +35,14 @@ pub struct Change {
 /// Where `body` (a loop body, with its nested resumable loops and branches) may change the
 /// variable `name` declared outside it; `None` when it can't.
 pub fn change_in(body: &Seq, name: &str) -> Option<Change> {
-    let mut finder = Finder {
-        name,
-        scopes: crate::names::Scopes::new(),
-        found: None,
-    };
+    let mut finder = Finder::new(name);
     finder.seq(body);
     finder.found
 }
 
 /// Where evaluating `expr` may change the variable `name`; `None` when it can't.
 pub fn change_in_expr(expr: &Expr, name: &str) -> Option<Change> {
-    let mut finder = Finder {
-        name,
-        scopes: crate::names::Scopes::new(),
-        found: None,
-    };
+    let mut finder = Finder::new(name);
     finder.visit_expr(expr);
     finder.found
 }
@@ -231,7 +223,15 @@ struct Finder<'a> {
     found: Option<Change>,
 }
 
-impl Finder<'_> {
+impl<'a> Finder<'a> {
+    fn new(name: &'a str) -> Self {
+        Finder {
+            name,
+            scopes: crate::names::Scopes::new(),
+            found: None,
+        }
+    }
+
     fn hidden(&self) -> bool {
         self.scopes.hidden()
     }

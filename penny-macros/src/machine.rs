@@ -1226,8 +1226,6 @@ impl<'k> Emitter<'k, '_> {
         self.close(arm);
     }
 
-    /// An `if`/`match` whose arms hold resumable loops: the choice runs in the current arm,
-    /// each arm's code up to its first loop runs inline, and every arm ends at the join.
     /// A condition or scrutinee that writes a carried variable which the pattern of the arm
     /// it leads to binds again (`if let Some(c) = next(&mut c) { for .. }`): the arm can't
     /// name the variable to store it, so the write would be lost; refused.
@@ -1265,6 +1263,8 @@ impl<'k> Emitter<'k, '_> {
         }
     }
 
+    /// An `if`/`match` whose arms hold resumable loops: the choice runs in the current arm,
+    /// each arm's code up to its first loop runs inline, and every arm ends at the join.
     fn branch(&mut self, b: &'k Branch, mut arm: Arm) -> Arm {
         // Names the branch's patterns shadow can't be stored from inside it.
         self.flush(&mut arm);

@@ -35,6 +35,9 @@ pub fn let_for_mut(block: &mut syn::Block) {
         fn visit_expr_for_loop_mut(&mut self, l: &mut syn::ExprForLoop) {
             let mut strip = StripMut(Vec::new());
             syn::visit_mut::VisitMut::visit_pat_mut(&mut strip, &mut l.pat);
+            if strip.0.is_empty() {
+                return syn::visit_mut::visit_expr_for_loop_mut(self, l);
+            }
             // A binding the body never changes (`for mut row in grid.iter()` with `mut`
             // unused) needs no `let`: one would carry a reference as a variable.
             let body = Expr::Block(syn::ExprBlock {
