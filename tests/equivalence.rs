@@ -228,6 +228,16 @@ proptest! {
     }
 
     #[test]
+    fn labelled_blocks_match(
+        a in prop::array::uniform16(0..40u32),
+        key in 0..40u32,
+        n in 0..80u32,
+        b in budgets(),
+    ) {
+        check_extremes(|| LabelledBlocks::new(a, key, n), labelled_blocks(a, key, n), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

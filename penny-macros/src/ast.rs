@@ -449,23 +449,48 @@ impl<'e> Builder<'e> {
 
     fn is_resumable_loop(&self, expr: &Expr, depth: usize) -> bool {
         let split = matches!(strip_parens(expr), Expr::ForLoop(e) if e.attrs.iter().any(crate::split::is_split));
-        loop_parts(expr).is_some_and(|(_, body)| depth == 0 || split || ends_with_yield(body))
+        loop_parts(expr).is_some_and(|(_, body)| {
+            depth == 0 || split || ends_with_yield(body) || self.is_block_loop(expr, depth)
+        })
+    }
+
+    /// A labelled `loop` whose body ends by leaving it (a `break` out of it, or a `return`)
+    /// runs its body once: a labelled block, as `desugar` writes one. It holds yield points
+    /// when its body holds a resumable loop, with no `yield_now!()` of its own.
+    fn is_block_loop(&self, expr: &Expr, depth: usize) -> bool {
+        let Expr::Loop(l) = strip_parens(expr) else {
+            return false;
+        };
+        let Some(label) = &l.label else {
+            return false;
+        };
+        let leaves = match l.body.stmts.last() {
+            Some(Stmt::Expr(Expr::Break(b), _)) => b
+                .label
+                .as_ref()
+                .is_some_and(|to| to.ident == label.name.ident),
+            Some(Stmt::Expr(Expr::Return(_), _)) => true,
+            _ => false,
+        };
+        leaves && self.stmts_hold_resumable(&l.body.stmts, depth + 1)
+    }
+
+    /// Whether `stmts` hold a loop resumable at `depth`, as a statement, a `let .. = loop`,
+    /// or in the arms of an `if`/`match`.
+    fn stmts_hold_resumable(&self, stmts: &[Stmt], depth: usize) -> bool {
+        stmts.iter().any(|s| match s {
+            Stmt::Expr(e, _) => self.is_resumable_loop(e, depth) || self.holds_resumable(e, depth),
+            Stmt::Local(l) => l
+                .init
+                .as_ref()
+                .is_some_and(|i| i.diverge.is_none() && self.is_let_loop(&i.expr, depth)),
+            _ => false,
+        })
     }
 
     /// Whether `expr` is an `if`/`match` with a resumable loop somewhere in its arms.
     fn holds_resumable(&self, expr: &Expr, depth: usize) -> bool {
-        let arm_holds = |stmts: &[Stmt]| {
-            stmts.iter().any(|s| match s {
-                Stmt::Expr(e, _) => {
-                    self.is_resumable_loop(e, depth) || self.holds_resumable(e, depth)
-                }
-                Stmt::Local(l) => l
-                    .init
-                    .as_ref()
-                    .is_some_and(|i| i.diverge.is_none() && self.is_let_loop(&i.expr, depth)),
-                _ => false,
-            })
-        };
+        let arm_holds = |stmts: &[Stmt]| self.stmts_hold_resumable(stmts, depth);
         match expr {
             Expr::If(e) => {
                 arm_holds(&e.then_branch.stmts)

@@ -4,7 +4,8 @@
 //! task is tested against) and adds a state struct named after it in UpperCamelCase that
 //! implements `penny::Task`. The pipeline, one module each:
 //!
-//! 1. `attr` parses the attribute's options;
+//! 1. `attr` parses the attribute's options; `desugar` rewrites the body into equivalent Rust
+//!    the lowering handles (`for mut x`, labelled blocks);
 //! 2. `valid` checks the signature and the control flow;
 //! 3. `infer` annotates the `let`s whose types the code implies;
 //! 4. `ast` builds the tree of resumable loops (and `valid` checks the yield points against
@@ -27,6 +28,7 @@ mod ast;
 mod attr;
 mod changes;
 mod ctxt;
+mod desugar;
 mod expand;
 mod infer;
 mod js;
@@ -131,7 +133,8 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     // under another name (in an `impl` block no item but the function may stand).
     let renamed = (!valid::is_method(&func)).then(|| views::renamed_view_check(&func));
     let mut func = func;
-    names::let_for_mut(&mut func.block);
+    desugar::let_for_mut(&mut func.block);
+    desugar::loop_labelled_blocks(&mut func.block);
     // The lowering reads types from annotations; infer the ones the code implies.
     let func = infer::annotate_lets(&func);
     let state = options

@@ -24,55 +24,6 @@ pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
     names.0
 }
 
-/// Rewrites every `for mut x in ..` (a `mut` binding anywhere in a `for` pattern) of `block`
-/// as `for x in .. { let mut x = x; .. }`, the same thing in Rust. The lowering binds a loop's
-/// pattern again from its cursor wherever the body resumes, so a change to a `mut` pattern
-/// binding made before a resumable loop in the body would be lost; a `let` at the top of the
-/// body is a variable like any other, carried across the body's yield points with its changes.
-pub fn let_for_mut(block: &mut syn::Block) {
-    struct Rewrite;
-    impl syn::visit_mut::VisitMut for Rewrite {
-        fn visit_expr_for_loop_mut(&mut self, l: &mut syn::ExprForLoop) {
-            let mut strip = StripMut(Vec::new());
-            syn::visit_mut::VisitMut::visit_pat_mut(&mut strip, &mut l.pat);
-            if strip.0.is_empty() {
-                return syn::visit_mut::visit_expr_for_loop_mut(self, l);
-            }
-            // A binding the body never changes (`for mut row in grid.iter()` with `mut`
-            // unused) needs no `let`: one would carry a reference as a variable.
-            let body = Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block: l.body.clone(),
-            });
-            let changed: Vec<Ident> = strip
-                .0
-                .into_iter()
-                .filter(|ident| crate::changes::change_in_expr(&body, &ident.to_string()).is_some())
-                .collect();
-            for ident in changed.into_iter().rev() {
-                let stmt: syn::Stmt =
-                    syn::parse_quote_spanned!(ident.span()=> let mut #ident = #ident;);
-                l.body.stmts.insert(0, stmt);
-            }
-            syn::visit_mut::visit_expr_for_loop_mut(self, l);
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    /// Takes `mut` off by-value bindings, keeping their names.
-    struct StripMut(Vec<Ident>);
-    impl syn::visit_mut::VisitMut for StripMut {
-        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
-            if p.by_ref.is_none() && p.mutability.take().is_some() {
-                self.0.push(p.ident.clone());
-            }
-            syn::visit_mut::visit_pat_ident_mut(self, p);
-        }
-        fn visit_expr_mut(&mut self, _: &mut Expr) {}
-    }
-    syn::visit_mut::VisitMut::visit_block_mut(&mut Rewrite, block);
-}
-
 /// Whether `pat` has a `ref mut` binding (a mutable borrow of what it matches).
 pub fn bound_refs_mut(pat: &Pat) -> bool {
     struct RefMut(bool);
@@ -147,6 +98,147 @@ pub fn used_names_stmt(stmt: &syn::Stmt) -> HashSet<String> {
     let mut used = HashSet::new();
     Uses(&mut used).visit_stmt(stmt);
     used
+}
+
+/// The names `expr` reads from outside itself: single-identifier paths (and names in macro
+/// calls) not bound inside `expr` by a closure parameter, `let`, loop or `match` pattern or
+/// `if let` / `while let` in scope at the use. What a closure captures.
+pub fn free_names_expr(expr: &Expr) -> HashSet<String> {
+    let mut free = Free {
+        bound: vec![Vec::new()],
+        free: HashSet::new(),
+    };
+    free.visit_expr(expr);
+    free.free
+}
+
+/// Free names, resolved by scope: `bound` holds, per scope entered (innermost last), the names
+/// bound there so far.
+struct Free {
+    bound: Vec<Vec<String>>,
+    free: HashSet<String>,
+}
+
+impl Free {
+    fn read(&mut self, name: String) {
+        if !self.bound.iter().any(|scope| scope.contains(&name)) {
+            self.free.insert(name);
+        }
+    }
+
+    fn bind(&mut self, pat: &Pat) {
+        let names = bound_names(pat)
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>();
+        if let Some(top) = self.bound.last_mut() {
+            top.extend(names);
+        }
+    }
+
+    /// Visits the expressions inside `pat` (a constant or range bound in a pattern reads it).
+    fn pattern(&mut self, pat: &Pat) {
+        let mut reads = HashSet::new();
+        Uses(&mut reads).visit_pat(pat);
+        for name in reads {
+            self.read(name);
+        }
+    }
+
+    fn scoped(&mut self, f: impl FnOnce(&mut Free)) {
+        self.bound.push(Vec::new());
+        f(self);
+        self.bound.pop();
+    }
+}
+
+impl<'ast> Visit<'ast> for Free {
+    fn visit_expr_path(&mut self, e: &'ast syn::ExprPath) {
+        if let Some(ident) = e.path.get_ident() {
+            self.read(ident.to_string());
+        }
+        syn::visit::visit_expr_path(self, e);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        each_name_in_tokens(mac.tokens.clone(), &mut |name, _| self.read(name));
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.scoped(|f| {
+            for input in &c.inputs {
+                f.bind(input);
+            }
+            f.visit_expr(&c.body);
+        });
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.scoped(|f| {
+            for stmt in &b.stmts {
+                match stmt {
+                    syn::Stmt::Local(local) => {
+                        if let Some(init) = &local.init {
+                            f.visit_expr(&init.expr);
+                            if let Some((_, diverge)) = &init.diverge {
+                                f.visit_expr(diverge);
+                            }
+                        }
+                        f.pattern(&local.pat);
+                        f.bind(&local.pat);
+                    }
+                    // An item's body can't read the block's locals.
+                    syn::Stmt::Item(_) => {}
+                    _ => f.visit_stmt(stmt),
+                }
+            }
+        });
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.scoped(|f| {
+            f.pattern(&arm.pat);
+            f.bind(&arm.pat);
+            if let Some((_, guard)) = &arm.guard {
+                f.visit_expr(guard);
+            }
+            f.visit_expr(&arm.body);
+        });
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.visit_expr(&l.expr);
+        self.scoped(|f| {
+            f.bind(&l.pat);
+            f.visit_block(&l.body);
+        });
+    }
+
+    // `if let` and `while let` bind in their condition for the block after it.
+    fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
+        self.scoped(|f| {
+            f.visit_expr(&e.cond);
+            f.visit_block(&e.then_branch);
+        });
+        if let Some((_, other)) = &e.else_branch {
+            self.visit_expr(other);
+        }
+    }
+
+    fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+        self.scoped(|f| {
+            f.visit_expr(&e.cond);
+            f.visit_block(&e.body);
+        });
+    }
+
+    fn visit_expr_let(&mut self, e: &'ast syn::ExprLet) {
+        self.visit_expr(&e.expr);
+        self.pattern(&e.pat);
+        self.bind(&e.pat);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 struct Uses<'a>(&'a mut HashSet<String>);
@@ -276,6 +368,24 @@ mod tests {
             ["a", "b", "d", "w", "p"]
         );
         assert_eq!(captures("{{{e}}}"), ["e"]);
+    }
+
+    #[test]
+    fn free_names_leave_out_what_the_expression_binds() {
+        let free = |src: &str| {
+            let expr: syn::Expr = syn::parse_str(src).unwrap();
+            let mut names: Vec<String> = super::free_names_expr(&expr).into_iter().collect();
+            names.sort();
+            names
+        };
+        assert_eq!(free("|x| { let t = x * k; t + 1 }"), ["k"]);
+        assert_eq!(free("|x| { let t = t + x; t }"), ["t"]);
+        assert_eq!(free("|x| (0..x).map(|y| y * m).sum::<u32>()"), ["m"]);
+        assert_eq!(free("|x| match x { Some(v) => v, None => d }"), ["d"]);
+        assert_eq!(free("|x| if let Some(v) = x { v } else { v }"), ["v"]);
+        assert_eq!(free("|x| { for i in 0..x { s(i); } i }"), ["i", "s"]);
+        assert_eq!(free("|x| { let y = 1; format!(\"{x}{y}{z}\") }"), ["z"]);
+        assert_eq!(free("|x| { { let w = 1; } w }"), ["w"]);
     }
 
     #[test]

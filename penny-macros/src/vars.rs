@@ -336,21 +336,17 @@ impl Walk<'_> {
             }
         }
         if let (Pat::Ident(_), Some(init), [name]) = (pat, init, names) {
-            if let Expr::Closure(closure) = crate::ast::strip_parens(init) {
+            let closure = crate::ast::strip_parens(init);
+            if let Expr::Closure(_) = closure {
                 self.bindings[name.id].closure = Some(init.clone());
-                // A parameter hides the variable of its name in the whole body: `|x| x + 1`
-                // captures no `x`.
-                let params: HashSet<String> = closure
-                    .inputs
-                    .iter()
-                    .flat_map(crate::names::bound_names)
-                    .map(|ident| ident.to_string())
-                    .collect();
-                let mut mentioned: Vec<String> = used_names_expr(init).into_iter().collect();
+                // What the closure reads from outside: its parameters and its own locals
+                // (`|x| { let t = x * 2; t }`) hide variables of their names.
+                let mut mentioned: Vec<String> =
+                    crate::names::free_names_expr(closure).into_iter().collect();
                 mentioned.sort();
                 let captured = mentioned
                     .iter()
-                    .filter(|m| name.ident != m.as_str() && !params.contains(m.as_str()))
+                    .filter(|m| name.ident != m.as_str())
                     .filter_map(|m| self.resolve(m))
                     .collect();
                 self.captures.insert(name.id, captured);

@@ -499,3 +499,77 @@ pub fn ends_in_return(n: u32, twice: bool) -> u32 {
         return x;
     }
 }
+
+/// Labelled blocks (`let v = 'found: { for .. { break 'found x } default };`) around loops, as
+/// Rust 1.65+ users write a search with a fallback: at function level, around a yielding
+/// loop inside a resumable one (with a `continue` of the outer loop from inside), one whose
+/// tail is a loop, one ending in `return` and two nested. They were refused ("this loop is
+/// inside an expression"); the lowering now reads a labelled block as a loop run once.
+#[penny::task]
+pub fn labelled_blocks(a: [u32; 16], key: u32, n: u32) -> (u32, u64, u32) {
+    let mut probes = 0;
+    let first = 'find: {
+        for (i, x) in a.iter().enumerate() {
+            probes += 1;
+            if *x % 16 == key % 16 {
+                break 'find i as u32;
+            }
+        }
+        u32::MAX
+    };
+    let mut total = 0u64;
+    'rows: for r in 0..n {
+        let hit = 'row: {
+            for c in 0..n {
+                if (r * 7 + c * 3 + key) % 11 == 0 {
+                    break 'row u64::from(c);
+                }
+                if c > 40 && r % 5 == 1 {
+                    continue 'rows;
+                }
+                total += 1;
+                penny::yield_now!();
+            }
+            1000
+        };
+        total += hit;
+    }
+    'sum: {
+        if key == 3 {
+            break 'sum;
+        }
+        for i in 0..n {
+            total = total.wrapping_add(u64::from(i ^ key));
+            if total % 97 == 0 {
+                break 'sum;
+            }
+        }
+    }
+    let code = 'outer: {
+        'inner: {
+            for x in a {
+                probes += 1;
+                if x == key {
+                    break 'inner;
+                }
+                if x == key.wrapping_add(1) {
+                    break 'outer 1;
+                }
+            }
+            break 'outer 2;
+        }
+        for i in 0..n % 9 {
+            probes += i;
+        }
+        3
+    };
+    let last = 'tail: {
+        for i in 0..n {
+            if i * i > key {
+                break 'tail i;
+            }
+        }
+        return (first, total, probes * 10 + code);
+    };
+    (first, total ^ u64::from(last), probes * 10 + code)
+}

@@ -1,0 +1,137 @@
+//! Rewrites of the kernel's body into equivalent Rust the lowering handles, applied before
+//! anything else reads it (the plain function keeps the user's text).
+
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Ident};
+
+/// Rewrites every labelled block holding a loop, `'a: { stmts; tail }`, as the loop
+/// `'a: loop { stmts; break 'a tail; }`, the same thing in Rust: an unlabelled `break` or
+/// `continue` can't stand directly in a labelled block (E0695), so none of the block's own
+/// binds to the new loop, and a labelled block can't be `continue`d. A loop the lowering
+/// makes resumable can then end the block with `break 'a value`, as out of `let r = loop`.
+/// A tail `for`/`while` (of type `()`) becomes a statement before the `break`, so it stays
+/// a phase of its own.
+pub fn loop_labelled_blocks(block: &mut syn::Block) {
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let Expr::Block(b) = expr else { return };
+            let Some(label) = b.label.clone() else { return };
+            if !holds_loop(&b.block) {
+                return;
+            }
+            let lifetime = &label.name;
+            let mut stmts = b.block.stmts.clone();
+            let tail = match stmts.last() {
+                Some(syn::Stmt::Expr(_, None)) => match stmts.pop() {
+                    Some(syn::Stmt::Expr(e @ (Expr::ForLoop(_) | Expr::While(_)), None)) => {
+                        stmts.push(syn::Stmt::Expr(e, Some(Default::default())));
+                        None
+                    }
+                    Some(syn::Stmt::Expr(e, None)) => Some(e),
+                    _ => unreachable!("the last statement was just matched"),
+                },
+                _ => None,
+            };
+            let span = b.block.brace_token.span.close();
+            let exit: Option<syn::Stmt> = match tail {
+                Some(tail) => Some(syn::parse_quote_spanned!(span=> break #lifetime #tail;)),
+                // A block whose last statement leaves it has the type of its `break`s: a
+                // `break 'a;` after it would be a `()` among them (and unreachable).
+                None if stmts.last().is_some_and(leaves) => None,
+                None => Some(syn::parse_quote_spanned!(span=> break #lifetime;)),
+            };
+            stmts.extend(exit);
+            let attrs = &b.attrs;
+            *expr = syn::parse_quote_spanned!(label.name.span()=>
+                #(#attrs)* #label loop { #(#stmts)* }
+            );
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    Rewrite.visit_block_mut(block);
+}
+
+/// Whether `stmt` ends the code after it: a `return`, `break` or `continue`, or a call of
+/// `panic!`, `unreachable!`, `todo!` or `unimplemented!`.
+fn leaves(stmt: &syn::Stmt) -> bool {
+    let diverges = |mac: &syn::Macro| {
+        mac.path.segments.last().is_some_and(|s| {
+            ["panic", "unreachable", "todo", "unimplemented"]
+                .contains(&s.ident.to_string().as_str())
+        })
+    };
+    match stmt {
+        syn::Stmt::Expr(Expr::Return(_) | Expr::Break(_) | Expr::Continue(_), _) => true,
+        syn::Stmt::Expr(Expr::Macro(m), _) => diverges(&m.mac),
+        syn::Stmt::Macro(m) => diverges(&m.mac),
+        _ => false,
+    }
+}
+
+/// Whether `block` holds a loop outside closures and items.
+fn holds_loop(block: &syn::Block) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            self.0 |= matches!(e, Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_));
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_block(&mut find, block);
+    find.0
+}
+
+/// Rewrites every `for mut x in ..` (a `mut` binding anywhere in a `for` pattern) of `block`
+/// as `for x in .. { let mut x = x; .. }`, the same thing in Rust. The lowering binds a loop's
+/// pattern again from its cursor wherever the body resumes, so a change to a `mut` pattern
+/// binding made before a resumable loop in the body would be lost; a `let` at the top of the
+/// body is a variable like any other, carried across the body's yield points with its changes.
+pub fn let_for_mut(block: &mut syn::Block) {
+    struct Rewrite;
+    impl VisitMut for Rewrite {
+        fn visit_expr_for_loop_mut(&mut self, l: &mut syn::ExprForLoop) {
+            let mut strip = StripMut(Vec::new());
+            VisitMut::visit_pat_mut(&mut strip, &mut l.pat);
+            if strip.0.is_empty() {
+                return syn::visit_mut::visit_expr_for_loop_mut(self, l);
+            }
+            // A binding the body never changes (`for mut row in grid.iter()` with `mut`
+            // unused) needs no `let`: one would carry a reference as a variable.
+            let body = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: l.body.clone(),
+            });
+            let changed: Vec<Ident> = strip
+                .0
+                .into_iter()
+                .filter(|ident| crate::changes::change_in_expr(&body, &ident.to_string()).is_some())
+                .collect();
+            for ident in changed.into_iter().rev() {
+                let stmt: syn::Stmt =
+                    syn::parse_quote_spanned!(ident.span()=> let mut #ident = #ident;);
+                l.body.stmts.insert(0, stmt);
+            }
+            syn::visit_mut::visit_expr_for_loop_mut(self, l);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    /// Takes `mut` off by-value bindings, keeping their names.
+    struct StripMut(Vec<Ident>);
+    impl VisitMut for StripMut {
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            if p.by_ref.is_none() && p.mutability.take().is_some() {
+                self.0.push(p.ident.clone());
+            }
+            syn::visit_mut::visit_pat_ident_mut(self, p);
+        }
+        fn visit_expr_mut(&mut self, _: &mut Expr) {}
+    }
+    Rewrite.visit_block_mut(block);
+}
