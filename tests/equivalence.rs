@@ -238,6 +238,15 @@ proptest! {
     }
 
     #[test]
+    fn closure_locals_named_like_carried_matches(n in 0..2000u32, b in budgets()) {
+        check_extremes(
+            || ClosureLocalsNamedLikeCarried::new(n),
+            closure_locals_named_like_carried(n),
+            &b,
+        );
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

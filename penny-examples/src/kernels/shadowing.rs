@@ -162,6 +162,28 @@ pub fn closure_param_named_like_carried(n: u32) -> u32 {
     x
 }
 
+/// Closures whose own locals and nested closures' parameters are named like carried `mut`
+/// variables (`let t = ..` inside, `|acc| ..` nested): they read only what they bind, so
+/// they capture nothing that changes. They were refused as "mentions `t`, which can change".
+#[penny::task]
+pub fn closure_locals_named_like_carried(n: u32) -> (u64, u32) {
+    let mut t = 0u64;
+    let mut acc = 1u32;
+    let mix = |x: u64| {
+        let t = x.wrapping_mul(0x9e37_79b9);
+        t ^ (t >> 7)
+    };
+    let fold = |k: u32| (0..k % 5).fold(k, |acc, j| acc.wrapping_mul(31) ^ j);
+    for i in 0..n {
+        t = t.wrapping_add(mix(u64::from(i)));
+        acc = acc.wrapping_add(fold(i));
+    }
+    for i in 0..n {
+        t ^= mix(t ^ u64::from(i));
+    }
+    (t, acc)
+}
+
 /// Items declared inside a branch arm and inside a resumable loop's body, named nowhere else:
 /// declared once for all of `step`, they mean what they mean in the plain function. (An item
 /// whose name occurs outside its block is refused: it would hide another there.)
