@@ -688,6 +688,21 @@ impl<'e> Builder<'e> {
         if let Some(items) = items_head(expr) {
             return Some(Source::Items(items));
         }
+        if let Some(place) = unnamed_place(expr) {
+            let place = quote::ToTokens::to_token_stream(place)
+                .to_string()
+                .replace(" [", "[");
+            self.errors.at(
+                expr,
+                format!(
+                    "a resumable `for` loop iterates over a variable (an array or `penny::In` \
+                     buffer), which it indexes again when it resumes, not over `{place}`. Copy \
+                     it into one before the loop: `let items = {place};`, then loop over \
+                     `items` the same way"
+                ),
+            );
+            return None;
+        }
         self.errors.at(
             expr,
             "a resumable `for` loop must iterate over an integer or `char` range (optionally \
@@ -766,6 +781,43 @@ fn items_head(expr: &Expr) -> Option<ItemsHead> {
         enumerate,
         expr: expr.clone(),
     })
+}
+
+/// In an items loop's head of a shape [`items_head`] takes (`p.0.iter()`, `s.rows[2]
+/// .chunks(4)`), the first sequence that is a field or an element rather than a variable.
+fn unnamed_place(expr: &Expr) -> Option<&Expr> {
+    fn source(e: &Expr) -> Option<&Expr> {
+        let mut e = strip_parens(e);
+        loop {
+            e = match e {
+                Expr::Reference(r) if r.mutability.is_none() => strip_parens(&r.expr),
+                Expr::MethodCall(call)
+                    if matches!(
+                        (call.method.to_string().as_str(), call.args.len()),
+                        ("iter" | "into_iter" | "copied" | "cloned", 0)
+                            | ("chunks" | "chunks_exact", 1)
+                    ) =>
+                {
+                    strip_parens(&call.receiver)
+                }
+                Expr::Field(_) | Expr::Index(_) => return Some(e),
+                _ => return None,
+            };
+        }
+    }
+    let mut cursor = strip_parens(expr);
+    if let Expr::MethodCall(call) = cursor {
+        if call.method == "enumerate" && call.args.is_empty() {
+            cursor = strip_parens(&call.receiver);
+        }
+    }
+    if let Expr::MethodCall(call) = cursor {
+        if call.method == "zip" && call.args.len() == 1 {
+            return source(&call.receiver).or_else(|| source(&call.args[0]));
+        }
+    }
+    // A bare field (`for x in p.0`) is a by-value source too.
+    source(cursor)
 }
 
 fn item_source(expr: &Expr) -> Option<ItemSource> {
