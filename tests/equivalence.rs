@@ -247,6 +247,21 @@ proptest! {
     }
 
     #[test]
+    fn signal_machine_matches(n in 0..3000u32, limit in 0..40u32, b in budgets()) {
+        check_extremes(|| SignalMachine::new(n, limit), signal_machine(n, limit), &b);
+    }
+
+    #[test]
+    fn closure_reads_mut_matches(n in 0..2000u32, table in any::<[u32; 4]>(), b in budgets()) {
+        check_extremes(|| ClosureReadsMut::new(n, table), closure_reads_mut(n, table), &b);
+    }
+
+    #[test]
+    fn growing_chunks_matches(data in any::<[u32; 23]>(), start in 0..8usize, b in budgets()) {
+        check_extremes(|| GrowingChunks::new(data, start), growing_chunks(data, start), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

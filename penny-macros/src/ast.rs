@@ -139,6 +139,7 @@ pub struct RangeHead {
 
 /// `for x in data.iter()` and its relatives: a loop over the items of arrays or `In`
 /// buffers, visited through an index so it resumes in O(1).
+#[derive(Clone)]
 pub struct ItemsHead {
     /// The sequences the items come from (two for `zip`).
     pub sources: Vec<ItemSource>,
@@ -149,6 +150,7 @@ pub struct ItemsHead {
 }
 
 /// One sequence an [`ItemsHead`] reads.
+#[derive(Clone)]
 pub struct ItemSource {
     /// The variable holding the array or buffer.
     pub data: Ident,
@@ -157,6 +159,7 @@ pub struct ItemSource {
 }
 
 /// How an [`ItemSource`] yields its items.
+#[derive(Clone)]
 pub enum Access {
     /// `data.iter()`, `&data`: `&data[k]`.
     Ref,
@@ -706,10 +709,12 @@ impl<'e> Builder<'e> {
         self.errors.at(
             expr,
             "a resumable `for` loop must iterate over an integer or `char` range (optionally \
-             with `.rev()` / `.step_by(k)`), or over an array or `penny::In` buffer with \
-             `.iter()`, `.iter().enumerate()`, `.iter().zip(..)`, `.chunks(k)`: Penny resumes \
-             it by counting iterations. For other iterators write an index loop, e.g. \
-             `for i in 0..items.len() { let item = items[i]; ... }`",
+             with `.rev()` / `.step_by(k)`), or over an array or `penny::In` buffer named by \
+             a variable: `data`, `&data`, `data.iter()`, `.iter().copied()`, \
+             `.chunks(k)`, `.chunks_exact(k)`, two of these zipped (`.zip(..)`), with an \
+             `.enumerate()` last: Penny resumes it by counting iterations. For other \
+             iterators write an index loop, e.g. `for i in 0..items.len() { let item = \
+             items[i]; ... }`",
         );
         None
     }

@@ -74,6 +74,15 @@ pub fn expand(kernel: &Kernel, errors: &mut Errors) -> TokenStream {
         debug.push(field.clone());
     }
     for info in &lowered.infos {
+        for (field, _) in &info.chunk_sizes {
+            let doc = format!(
+                " The chunk size of `{}`, evaluated once when the loop started.",
+                info.name
+            );
+            fields.push(quote!(#[doc = #doc] #field: usize));
+            inits.push(quote!(#field: 0));
+            debug.push(field.clone());
+        }
         if let Some(saved) = &info.saved {
             let doc = format!(
                 " The range of `{}`, evaluated once when the loop started.",

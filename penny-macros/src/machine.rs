@@ -50,6 +50,12 @@ pub(crate) struct LoopInfo {
     pub(crate) name: String,
     /// `#[penny::split]`: the loop's split fields.
     pub(crate) split: Option<crate::split::SplitFields>,
+    /// Fields holding chunk sizes that may change in the body (`data.chunks(k)` with a
+    /// `mut k`), each with the size expression: evaluated once when the loop starts, as Rust
+    /// evaluates the iterator once.
+    pub(crate) chunk_sizes: Vec<(Ident, Expr)>,
+    /// An items loop's head as the lowering reads it: with those sizes read from their fields.
+    pub(crate) items: Option<ItemsHead>,
 }
 
 /// The finished lowering of a kernel's body.
@@ -251,6 +257,8 @@ impl<'k> Emitter<'k, '_> {
             reads: Vec::new(),
             name,
             split: None,
+            chunk_sizes: Vec::new(),
+            items: None,
         };
         match &l.head {
             Head::For { source, .. } => {
@@ -267,7 +275,19 @@ impl<'k> Emitter<'k, '_> {
                     // The count of an items loop depends on lengths that can't change while
                     // the loop borrows its sources.
                     Source::Items(items) => {
-                        let count = items_count(items);
+                        let mut items = items.clone();
+                        for source in &mut items.sources {
+                            if let Access::Chunks { size, .. } = &mut source.access {
+                                if !crate::pure::is_pure(size, &self.kernel.immutables) {
+                                    let field = fresh(&format!("{stem}_chunk"), taken);
+                                    let read = syn::parse_quote!(self.#field);
+                                    info.chunk_sizes
+                                        .push((field, std::mem::replace(size, read)));
+                                }
+                            }
+                        }
+                        let count = items_count(&items);
+                        info.items = Some(items);
                         let reads = crate::names::used_names_expr(&syn::parse_quote!(#count));
                         (
                             quote!(::penny::__private::range(0usize, #count)),
@@ -802,14 +822,17 @@ impl<'k> Emitter<'k, '_> {
                         ),
                     );
                 }
+            }
+            // The sizes as the lowering reads them: a field set here for one that may change.
+            for (field, size) in &self.infos[l.id].chunk_sizes {
+                code.push(quote!(self.#field = #size;));
+            }
+            let items = self.infos[l.id]
+                .items
+                .as_ref()
+                .expect("an items loop's head");
+            for source in &items.sources {
                 if let Access::Chunks { size, .. } = &source.access {
-                    if !crate::pure::is_pure(size, &self.kernel.immutables) {
-                        self.errors.at(
-                            size,
-                            "the chunk size of a resumable loop is read again on resume: bind \
-                             it to a variable that never changes first (`let size = ...;`)",
-                        );
-                    }
                     code.push(quote!(assert!(#size != 0, "chunk size must be non-zero");));
                 }
             }
@@ -928,7 +951,8 @@ impl<'k> Emitter<'k, '_> {
                     quote!(let #pat = #range.nth(self.#done);)
                 }
             }
-            Source::Items(items) => {
+            Source::Items(_) => {
+                let items = info.items.as_ref().expect("an items loop's head");
                 let elem = items_element(items);
                 quote! {
                     let penny_index = #range.nth(self.#done);
@@ -1052,7 +1076,9 @@ impl<'k> Emitter<'k, '_> {
                 // indices: the items the indices would give, with one bounds check per chunk.
                 let chunk_iter = match source {
                     Source::Range(_) => quote!(penny_range.chunk(self.#done, penny_end)),
-                    Source::Items(items) => items_chunk(items, &done),
+                    Source::Items(_) => {
+                        items_chunk(info.items.as_ref().expect("an items loop's head"), &done)
+                    }
                 };
                 let written = match source {
                     Source::Range(range) => &range.expr,

@@ -295,9 +295,42 @@ fn path_type(path: &syn::Path, env: &Env) -> Result<Type, Unreadable> {
     if path.is_ident("None") {
         return Err(Unreadable::Unknown("`None` doesn't say its type".into()));
     }
+    if let Some(ty) = variant_enum(path) {
+        return Ok(ty);
+    }
     Err(Unreadable::Unknown(
         "Penny can't read the type of this path".into(),
     ))
+}
+
+/// The enum of a variant path, `Light::Red` or `St::Go` (in `St::Go(0)`) → `Light`, `St`:
+/// a last segment in UpperCamelCase (a variant; associated constants are SHOUTY_CASE and
+/// functions snake_case) after one that names a type. Not `Option::None` or `Result::Ok`,
+/// whose enums are generic: their type needs the argument's.
+fn variant_enum(path: &syn::Path) -> Option<Type> {
+    let n = path.segments.len();
+    if n < 2 || path.segments.iter().any(|s| !s.arguments.is_none()) {
+        return None;
+    }
+    let camel = |ident: &syn::Ident| {
+        let name = ident.to_string();
+        name.starts_with(char::is_uppercase) && name.contains(char::is_lowercase)
+    };
+    let (variant, ty) = (&path.segments[n - 1].ident, &path.segments[n - 2].ident);
+    let generic = ["Option", "Result", "Self", "Cow"];
+    if !camel(variant) || !ty.to_string().starts_with(char::is_uppercase) {
+        return None;
+    }
+    if generic.contains(&ty.to_string().as_str()) {
+        return None;
+    }
+    Some(Type::Path(syn::TypePath {
+        qself: None,
+        path: syn::Path {
+            leading_colon: path.leading_colon,
+            segments: path.segments.iter().take(n - 1).cloned().collect(),
+        },
+    }))
 }
 
 fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
@@ -336,9 +369,8 @@ fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
         [name] if name.starts_with(char::is_uppercase) && name != "Ok" && name != "Err" => {
             Ok(parse_type(name))
         }
-        _ => Err(Unreadable::Unknown(
-            "Penny can't tell what this call returns".into(),
-        )),
+        _ => variant_enum(&func.path)
+            .ok_or_else(|| Unreadable::Unknown("Penny can't tell what this call returns".into())),
     }
 }
 

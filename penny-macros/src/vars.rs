@@ -393,17 +393,26 @@ impl Walk<'_> {
         if binding.closure.is_some() {
             self.bindings[id].recreate = true;
             let name = self.bindings[id].ident.clone();
+            // A closure without `move` borrows what it reads, and rustc allows no change to a
+            // variable while a closure borrowing it is still used: each closure Penny creates
+            // again sees the values the first one saw. A `move` closure copies them when it
+            // is created, and the variable may change after.
+            let copies = matches!(
+                self.bindings[id].closure.as_ref().map(crate::ast::strip_parens),
+                Some(Expr::Closure(c)) if c.capture.is_some()
+            );
             for c in self.captures.get(&id).cloned().unwrap_or_default() {
                 let captured = &self.bindings[c];
-                if captured.mutable {
+                if captured.mutable && copies {
                     let captured = captured.ident.clone();
                     self.errors.at(
                         &name,
                         format!(
-                            "the closure `{name}` is used after an iteration boundary, so Penny \
-                             creates it again when the task resumes; it mentions `{captured}`, \
-                             which can change, so the new closure could see another value. \
-                             Pass `{captured}` to the closure as an argument instead"
+                            "the `move` closure `{name}` is used after an iteration boundary, \
+                             so Penny creates it again when the task resumes; it copies \
+                             `{captured}`, which can change after, so the new closure could see \
+                             another value. Pass `{captured}` to the closure as an argument \
+                             instead"
                         ),
                     );
                     continue;

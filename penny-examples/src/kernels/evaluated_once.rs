@@ -142,3 +142,26 @@ mod tests {
         assert_eq!(output, (40, [40, 3, 0, 0]));
     }
 }
+
+/// `data.chunks(k)` and `.chunks_exact(k).enumerate()` with a `mut k` the body changes: Rust
+/// takes the size once, when the loop starts, as it takes `step_by(step)`'s step; the
+/// lowering keeps it in the state. It was refused ("the chunk size ... is read again on
+/// resume").
+#[penny::task]
+pub fn growing_chunks(data: [u32; 23], start: usize) -> (u32, usize) {
+    let mut k = start % 4 + 1;
+    let mut s = 0u32;
+    for c in data.chunks(k) {
+        s = s.wrapping_mul(3).wrapping_add(c.len() as u32 + c[0]);
+        k += 1;
+    }
+    for (i, c) in data.chunks_exact(k).enumerate() {
+        s ^= c.iter().fold(i as u32, |a, x| a.wrapping_add(*x));
+        k = k * 2 + 1;
+        for x in c.iter() {
+            s = s.rotate_left(3) ^ *x;
+            penny::yield_now!();
+        }
+    }
+    (s, k)
+}

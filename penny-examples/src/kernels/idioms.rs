@@ -337,6 +337,67 @@ pub fn walk_points(start: Point, n: u32) -> (Point, Heading) {
     (p, heading)
 }
 
+/// A state machine's state, with a variant holding data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Waiting for the count to reach the limit.
+    Counting(u32),
+    /// Blinking, as many times as it holds.
+    Blinking(u8),
+    /// Done for good.
+    Off,
+}
+
+/// Carried variables that start from an enum variant, unit or holding data, with no
+/// annotation (`let mut heading = Heading::East; let mut signal = Signal::Counting(0);`): the
+/// type is the path's enum. They needed `let heading: Heading = ..` before.
+#[penny::task]
+pub fn signal_machine(n: u32, limit: u32) -> (Signal, Heading, u32) {
+    let mut heading = Heading::East;
+    let mut signal = Signal::Counting(0);
+    let mut blinks = 0;
+    for i in 0..n {
+        signal = match signal {
+            Signal::Counting(c) if c + i % 7 >= limit => Signal::Blinking((i % 4) as u8),
+            Signal::Counting(c) => Signal::Counting(c + i % 7),
+            Signal::Blinking(0) => Signal::Off,
+            Signal::Blinking(k) => {
+                blinks += 1;
+                Signal::Blinking(k - 1)
+            }
+            Signal::Off if i % 50 == 0 => Signal::Counting(i % 3),
+            Signal::Off => Signal::Off,
+        };
+        if blinks % 2 == 1 {
+            heading = if heading == Heading::North {
+                Heading::East
+            } else {
+                Heading::North
+            };
+        }
+    }
+    (signal, heading, blinks)
+}
+
+/// A closure without `move` that reads a `mut` variable set before it (and a `mut` argument):
+/// it borrows them, so rustc allows no change while it is used, and the closure created
+/// again on resume sees the same values. It was refused as "mentions `k`, which can change".
+#[penny::task]
+pub fn closure_reads_mut(n: u32, mut table: [u32; 4]) -> u32 {
+    let mut k = 1;
+    k += n % 5;
+    table[0] ^= k;
+    let f = |x: u32| x.wrapping_mul(k) ^ table[(x % 4) as usize];
+    let mut s = 0u32;
+    for i in 0..n {
+        s = s.wrapping_add(f(i));
+    }
+    for i in 0..n / 2 {
+        s ^= f(s ^ i);
+    }
+    s
+}
+
 /// A const-generic kernel: the state struct takes the same generics.
 #[allow(clippy::needless_range_loop)] // an index loop, as newcomers write it
 #[penny::task]

@@ -130,6 +130,12 @@ impl BitEq for idioms::Point {
     }
 }
 
+impl BitEq for idioms::Signal {
+    fn bit_eq(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
 impl BitEq for idioms::Heading {
     fn bit_eq(&self, other: &Self) -> bool {
         self == other
