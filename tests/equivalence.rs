@@ -262,6 +262,16 @@ proptest! {
     }
 
     #[test]
+    fn static_labels_match(n in 0..300u32, pick in any::<[bool; 3]>(), b in budgets()) {
+        let words = [
+            if pick[0] { "alpha" } else { "b" },
+            if pick[1] { "gamma ray" } else { "" },
+            if pick[2] { "de" } else { "epsilon" },
+        ];
+        check_extremes(|| StaticLabels::new(n, words), static_labels(n, words), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }
@@ -912,4 +922,21 @@ proptest! {
     fn literals_matches(n in 0..2000u32, b in budgets()) {
         check_extremes(|| Literals::new(n), literals(n), &b);
     }
+}
+
+/// The loops of a labelled block at function level are phases: with budget 1 a task yields
+/// after each of their iterations (the block's two 16-item scans here, no key found), where
+/// the block as one iteration of a loop would have run each scan in one step.
+#[test]
+fn labelled_blocks_yield_inside_their_loops() {
+    let mut task = LabelledBlocks::new([7; 16], 3, 0);
+    let mut steps = 0;
+    let output = loop {
+        steps += 1;
+        if let Step::Done(output) = task.step(1) {
+            break output;
+        }
+    };
+    assert_eq!(output, labelled_blocks([7; 16], 3, 0));
+    assert!(steps > 32, "{steps} steps at budget 1");
 }

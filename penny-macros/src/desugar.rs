@@ -11,10 +11,24 @@ use syn::{Expr, Ident};
 /// makes resumable can then end the block with `break 'a value`, as out of `let r = loop`.
 /// A tail `for`/`while` (of type `()`) becomes a statement before the `break`, so it stays
 /// a phase of its own.
+///
+/// A block of the function body runs once, as the function does, so the loops that are its
+/// statements are phases as the body's own are: they get the `yield_now!()` a loop nested
+/// in another needs (without it they would run without yield points inside the block's one
+/// iteration). Deeper, the user writes it, as for any nested loop.
 pub fn loop_labelled_blocks(block: &mut syn::Block) {
-    struct Rewrite;
+    /// `top`: the expression visited is at function level (in no loop).
+    struct Rewrite {
+        top: bool,
+    }
     impl VisitMut for Rewrite {
         fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            if matches!(expr, Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)) {
+                let top = std::mem::replace(&mut self.top, false);
+                syn::visit_mut::visit_expr_mut(self, expr);
+                self.top = top;
+                return;
+            }
             syn::visit_mut::visit_expr_mut(self, expr);
             let Expr::Block(b) = expr else { return };
             let Some(label) = b.label.clone() else { return };
@@ -42,6 +56,20 @@ pub fn loop_labelled_blocks(block: &mut syn::Block) {
                 None if stmts.last().is_some_and(leaves) => None,
                 None => Some(syn::parse_quote_spanned!(span=> break #lifetime;)),
             };
+            if self.top {
+                for stmt in &mut stmts {
+                    let body = match stmt {
+                        syn::Stmt::Expr(e, _) => loop_body(e),
+                        syn::Stmt::Local(l) => l.init.as_mut().and_then(|i| loop_body(&mut i.expr)),
+                        _ => None,
+                    };
+                    if let Some(body) = body.filter(|b| !crate::ast::ends_with_yield(b)) {
+                        let span = body.brace_token.span.close();
+                        body.stmts
+                            .push(syn::parse_quote_spanned!(span=> ::penny::yield_now!();));
+                    }
+                }
+            }
             stmts.extend(exit);
             let attrs = &b.attrs;
             *expr = syn::parse_quote_spanned!(label.name.span()=>
@@ -51,7 +79,17 @@ pub fn loop_labelled_blocks(block: &mut syn::Block) {
         fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
-    Rewrite.visit_block_mut(block);
+    Rewrite { top: true }.visit_block_mut(block);
+}
+
+/// The body of `expr` when it is a loop.
+fn loop_body(expr: &mut Expr) -> Option<&mut syn::Block> {
+    match expr {
+        Expr::ForLoop(e) => Some(&mut e.body),
+        Expr::While(e) => Some(&mut e.body),
+        Expr::Loop(e) => Some(&mut e.body),
+        _ => None,
+    }
 }
 
 /// Whether `stmt` ends the code after it: a `return`, `break` or `continue`, or a call of

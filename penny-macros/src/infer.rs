@@ -2805,8 +2805,13 @@ impl Infer {
             }
             Shape::Ref(m, elem) => {
                 let elem = self.render(elem, wild, at, depth + 1)?;
+                let is_str = matches!(&elem, Type::Path(p) if p.path.is_ident("str"));
                 Some(if m {
                     syn::parse_quote!(&mut #elem)
+                } else if is_str {
+                    // A `&str` a kernel can hold comes from a literal (a `String` can't be
+                    // an argument or carried): `&'static str`, which may be task state.
+                    syn::parse_quote!(&'static str)
                 } else {
                     syn::parse_quote!(&#elem)
                 })

@@ -407,6 +407,13 @@ pub fn is_known_pod(ty: &Type) -> bool {
 /// Why `ty` can never be task state, when that is visible from its spelling.
 pub fn not_pod_reason(ty: &Type) -> Option<(TokenStream, String)> {
     match ty {
+        // `&'static str`, `&'static [u8]`: `Copy`, and valid on any worker for good.
+        Type::Reference(r)
+            if r.mutability.is_none()
+                && r.lifetime.as_ref().is_some_and(|l| l.ident == "static") =>
+        {
+            not_pod_reason(&r.elem).filter(|_| !matches!(&*r.elem, Type::Slice(_)))
+        }
         Type::Reference(r) => Some((
             quote!(#r),
             "a borrowed value can't be part of a task's state: the task may resume on another \

@@ -398,6 +398,27 @@ pub fn closure_reads_mut(n: u32, mut table: [u32; 4]) -> u32 {
     s
 }
 
+/// `&'static str` as argument, carried variable (from a literal, unannotated) and output:
+/// `Copy`, `Send` and `'static`, so plain data for a task. It was refused as "a borrowed
+/// value", and a carried `let mut name = "none"` asked for a type.
+#[penny::task]
+pub fn static_labels(n: u32, words: [&'static str; 3]) -> (&'static str, usize, &'static str) {
+    let mut name = "none";
+    let mut longest: &'static str = "";
+    let mut total = 0usize;
+    for i in 0..n {
+        let w = words[(i % 3) as usize];
+        total += w.len();
+        if w.len() > longest.len() {
+            longest = w;
+        }
+        if total > 20 && name == "none" {
+            name = "past twenty";
+        }
+    }
+    (name, total, longest)
+}
+
 /// A const-generic kernel: the state struct takes the same generics.
 #[allow(clippy::needless_range_loop)] // an index loop, as newcomers write it
 #[penny::task]

@@ -46,6 +46,7 @@ bit_eq_by_value!(
     isize,
     bool,
     char,
+    &'static str,
     ()
 );
 

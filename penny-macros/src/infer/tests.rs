@@ -869,7 +869,10 @@ fn odd_code_never_panics() {
     assert_eq!(ann(&f, "q"), some("(u8, u16, u32, u64)"));
     assert_eq!(ann(&f, "c"), some("Option<(u8, u8)>"));
     assert_eq!(ann(&f, "m"), some("u8"));
-    assert_eq!(ann(&f, "h"), some("(i32, &str, u8, char, f64, bool)"));
+    assert_eq!(
+        ann(&f, "h"),
+        some("(i32, &'static str, u8, char, f64, bool)")
+    );
     for name in ["x", "y", "t", "u", "v", "z", "rest", "b"] {
         assert_eq!(ann(&f, name), None, "{name}");
     }
