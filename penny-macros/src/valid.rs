@@ -387,6 +387,7 @@ fn hidden_control_flow(tokens: TokenStream) -> Option<String> {
 pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
     let mut finder = HiddenLoops {
         closures: 0,
+        else_blocks: 0,
         errors,
     };
     finder.seq(body);
@@ -394,6 +395,8 @@ pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
 
 struct HiddenLoops<'a> {
     closures: usize,
+    /// `else` blocks of `let ... else` entered.
+    else_blocks: usize,
     errors: &'a mut Errors,
 }
 
@@ -415,7 +418,16 @@ impl HiddenLoops<'_> {
     }
 
     fn report(&mut self, keyword: proc_macro2::Span) {
-        if self.closures == 0 {
+        if self.closures == 0 && self.else_blocks > 0 {
+            self.errors.at_span(
+                keyword,
+                "this loop is in the `else` block of a `let ... else`, where Penny can't give \
+                 it yield points: it would hold its worker until it ends. Test the pattern in an \
+                 `if` statement first, whose arms may hold loops: `if !matches!(value, \
+                 Some(_)) { for .. { .. } return ..; }`, then `let Some(v) = value else { \
+                 unreachable!() };`",
+            );
+        } else if self.closures == 0 {
             self.errors.at_span(
                 keyword,
                 "this loop is inside an expression, where Penny can't give it yield points: it \
@@ -442,6 +454,14 @@ impl<'ast> Visit<'ast> for HiddenLoops<'_> {
         self.closures += 1;
         syn::visit::visit_expr_closure(self, e);
         self.closures -= 1;
+    }
+    fn visit_local_init(&mut self, init: &'ast syn::LocalInit) {
+        self.visit_expr(&init.expr);
+        if let Some((_, diverge)) = &init.diverge {
+            self.else_blocks += 1;
+            self.visit_expr(diverge);
+            self.else_blocks -= 1;
+        }
     }
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
 }
