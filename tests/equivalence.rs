@@ -272,6 +272,20 @@ proptest! {
     }
 
     #[test]
+    fn pattern_bindings_across_loops_match(
+        opt in any::<Option<u32>>(),
+        pair in any::<(u8, i64)>(),
+        n in 0..2000u32,
+        b in budgets(),
+    ) {
+        check_extremes(
+            || PatternBindingsAcrossLoops::new(opt, pair, n),
+            pattern_bindings_across_loops(opt, pair, n),
+            &b,
+        );
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

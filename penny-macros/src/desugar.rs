@@ -110,7 +110,7 @@ fn leaves(stmt: &syn::Stmt) -> bool {
 }
 
 /// Whether `block` holds a loop outside closures and items.
-fn holds_loop(block: &syn::Block) -> bool {
+pub fn holds_loop(block: &syn::Block) -> bool {
     struct Find(bool);
     impl<'ast> syn::visit::Visit<'ast> for Find {
         fn visit_expr(&mut self, e: &'ast Expr) {

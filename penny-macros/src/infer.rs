@@ -94,23 +94,47 @@ mod tests;
 /// bindings all have a determined type gets that type as an annotation (see the module doc).
 pub fn annotate_lets(func: &ItemFn) -> ItemFn {
     let mut out = func.clone();
-    let annotations = {
+    let annotate = {
         let mut cx = Infer::new();
         cx.kernel(&out);
         cx.solve();
-        cx.annotations()
+        Annotate {
+            lets: cx.annotations(),
+            arms: cx.arm_lets(),
+        }
     };
-    Annotate(annotations).visit_block_mut(&mut out.block);
+    annotate.visit_block_mut_all(&mut out.block);
     out
 }
 
-/// Writes the annotations found, by the address of their `let`.
-struct Annotate(HashMap<usize, Type>);
+/// Writes the annotations found, by the address of their `let`, and the typed `let`s that
+/// bind an arm's pattern names again (`let k: u32 = k;`), by the address of its block.
+struct Annotate {
+    lets: HashMap<usize, Type>,
+    arms: HashMap<usize, Vec<Stmt>>,
+}
+
+impl Annotate {
+    fn visit_block_mut_all(mut self, block: &mut syn::Block) {
+        self.visit_block_mut(block);
+    }
+}
 
 impl VisitMut for Annotate {
+    // The arm's `let`s go in after its statements were visited: inserting moves the block's
+    // statements, and the keys of the `let`s inside them are their addresses.
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let key = &*block as *const syn::Block as usize;
+        let arm = self.arms.remove(&key);
+        syn::visit_mut::visit_block_mut(self, block);
+        if let Some(lets) = arm {
+            block.stmts.splice(0..0, lets);
+        }
+    }
+
     fn visit_local_mut(&mut self, local: &mut Local) {
         let key = &*local as *const Local as usize;
-        if let Some(ty) = self.0.remove(&key) {
+        if let Some(ty) = self.lets.remove(&key) {
             let pat = std::mem::replace(&mut local.pat, Pat::Verbatim(TokenStream::new()));
             local.pat = Pat::Type(PatType {
                 attrs: Vec::new(),
@@ -490,6 +514,16 @@ struct LetRecord {
     chain: Chain,
 }
 
+/// An `if let` or `match` arm whose block holds a loop, with the names its pattern binds by
+/// value (a loop in the block may carry them, and the lowering reads a carried variable's
+/// type from a `let`).
+struct ArmRecord {
+    /// The address of the arm's block.
+    key: usize,
+    names: Vec<(syn::Ident, V)>,
+    chain: Chain,
+}
+
 enum Found {
     Var(V),
     Item(usize),
@@ -518,6 +552,7 @@ struct Infer {
     /// Inside the arguments of a macro: the `let`s there are not the user's tokens.
     in_macro: usize,
     lets: Vec<LetRecord>,
+    arms: Vec<ArmRecord>,
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -660,6 +695,7 @@ impl Infer {
             ret_type: None,
             in_macro: 0,
             lets: Vec::new(),
+            arms: Vec::new(),
         }
     }
 
@@ -1178,6 +1214,9 @@ impl Infer {
                 for arm in &m.arms {
                     self.frames.push(Frame::default());
                     let vars = self.bind(&arm.pat, scrutinee.v);
+                    if let Expr::Block(b) = &*arm.body {
+                        self.record_arm(&arm.pat, &vars, &b.block);
+                    }
                     self.declare(vars);
                     if let Some((_, guard)) = &arm.guard {
                         let g = self.expr(guard);
@@ -1394,10 +1433,73 @@ impl Infer {
         }
     }
 
+    /// Records an arm's by-value bindings when its block holds a loop and reads them.
+    fn record_arm(&mut self, pat: &Pat, vars: &HashMap<String, V>, block: &syn::Block) {
+        if self.in_macro > 0 || !crate::desugar::holds_loop(block) {
+            return;
+        }
+        struct ByValue(Vec<syn::Ident>);
+        impl<'ast> syn::visit::Visit<'ast> for ByValue {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                if p.by_ref.is_none() && p.mutability.is_none() {
+                    self.0.push(p.ident.clone());
+                }
+                syn::visit::visit_pat_ident(self, p);
+            }
+            fn visit_expr(&mut self, _: &'ast Expr) {}
+        }
+        let mut by_value = ByValue(Vec::new());
+        syn::visit::Visit::visit_pat(&mut by_value, pat);
+        let used: HashSet<String> = block
+            .stmts
+            .iter()
+            .flat_map(crate::names::used_names_stmt)
+            .collect();
+        // A name the block binds again first (`let k: u32 = k;`, written by the user or by
+        // an earlier pass) needs nothing more.
+        let rebound = |ident: &syn::Ident| {
+            block
+                .stmts
+                .iter()
+                .map_while(|stmt| match stmt {
+                    Stmt::Local(l) => Some(l),
+                    _ => None,
+                })
+                .any(|l| {
+                    let bound = match &l.pat {
+                        Pat::Type(t) => &*t.pat,
+                        other => other,
+                    };
+                    matches!(bound, Pat::Ident(p) if p.ident == *ident)
+                        && l.init.as_ref().is_some_and(
+                            |i| matches!(&*i.expr, Expr::Path(e) if e.path.is_ident(ident)),
+                        )
+                })
+        };
+        let names: Vec<(syn::Ident, V)> = by_value
+            .0
+            .into_iter()
+            .filter(|ident| used.contains(&ident.to_string()) && !rebound(ident))
+            .filter_map(|ident| vars.get(&ident.to_string()).map(|v| (ident, *v)))
+            .collect();
+        let key = block as *const syn::Block as usize;
+        if !names.is_empty() && !self.arms.iter().any(|a| a.key == key) {
+            self.arms.push(ArmRecord {
+                key,
+                names,
+                chain: self.chain_rc(),
+            });
+        }
+    }
+
     fn if_expr(&mut self, if_expr: &syn::ExprIf) -> Val {
         self.frames.push(Frame::default());
         let cond = self.expr(&if_expr.cond);
         self.unify_prim(cond.v, "bool");
+        if let Expr::Let(l) = &*if_expr.cond {
+            let vars = self.frames.last().expect("pushed above").vars.clone();
+            self.record_arm(&l.pat, &vars, &if_expr.then_branch);
+        }
         let then = self.block(&if_expr.then_branch);
         self.frames.pop();
         match &if_expr.else_branch {
@@ -2744,6 +2846,34 @@ impl Infer {
                 Some(ty) => {
                     out.insert(record.key, ty);
                 }
+            }
+        }
+        out
+    }
+
+    /// For each arm recorded, a typed `let` for every name whose type is known and holds
+    /// no reference (a reference can't be task state, and a wrong lifetime is no better).
+    fn arm_lets(&mut self) -> HashMap<usize, Vec<Stmt>> {
+        let arms = std::mem::take(&mut self.arms);
+        let mut out = HashMap::new();
+        for arm in arms {
+            let mut lets = Vec::new();
+            for (name, v) in &arm.names {
+                let Some(ty) = self.render(*v, false, &arm.chain, 0) else {
+                    continue;
+                };
+                if ty
+                    .to_token_stream()
+                    .into_iter()
+                    .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == '&'))
+                {
+                    continue;
+                }
+                let stmt: Stmt = syn::parse_quote_spanned!(name.span()=> let #name: #ty = #name;);
+                lets.push(stmt);
+            }
+            if !lets.is_empty() {
+                out.insert(arm.key, lets);
             }
         }
         out

@@ -419,6 +419,35 @@ pub fn static_labels(n: u32, words: [&'static str; 3]) -> (&'static str, usize, 
     (name, total, longest)
 }
 
+/// Names an `if let` or `match` arm binds, used across a loop in the arm, typed from the
+/// matched value (`opt: Option<u32>`, a tuple of arguments): they needed `let k: u32 = k;`
+/// first ("it is bound by a pattern").
+#[penny::task]
+pub fn pattern_bindings_across_loops(opt: Option<u32>, pair: (u8, i64), n: u32) -> (u32, i64) {
+    let mut s = 0u32;
+    let mut t = 0i64;
+    if let Some(k) = opt {
+        for i in 0..n {
+            s = s.wrapping_add(i.wrapping_mul(k));
+        }
+        s ^= k;
+    }
+    match (pair, opt) {
+        ((small, big), Some(k)) if small > 3 => {
+            for i in 0..n {
+                t = t.wrapping_add(big ^ i64::from(i + k));
+            }
+            t = t.wrapping_mul(i64::from(small));
+        }
+        ((small, big), _) => {
+            for i in 0..n % 17 {
+                t ^= big.rotate_left(i) + i64::from(small);
+            }
+        }
+    }
+    (s, t)
+}
+
 /// A const-generic kernel: the state struct takes the same generics.
 #[allow(clippy::needless_range_loop)] // an index loop, as newcomers write it
 #[penny::task]
