@@ -286,6 +286,11 @@ proptest! {
     }
 
     #[test]
+    fn literals_through_closures_match(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| LiteralsThroughClosures::new(n), literals_through_closures(n), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }

@@ -226,6 +226,8 @@ enum Shape {
     Option(V),
     /// An iterator with this item type; never written in an annotation.
     Iter(V),
+    /// A closure with these parameter types, returning the last; never written either.
+    Closure(Rc<[V]>, V),
 }
 
 impl Shape {
@@ -237,6 +239,7 @@ impl Shape {
             | Shape::Ref(_, v)
             | Shape::Option(v)
             | Shape::Iter(v) => vec![*v],
+            Shape::Closure(params, ret) => params.iter().copied().chain([*ret]).collect(),
             _ => Vec::new(),
         }
     }
@@ -342,6 +345,11 @@ impl Uf {
                 pairs.push((x, y));
                 Some(Shape::Iter(x))
             }
+            (Shape::Closure(p, x), Shape::Closure(q, y)) if p.len() == q.len() => {
+                pairs.extend(p.iter().copied().zip(q.iter().copied()));
+                pairs.push((x, y));
+                Some(Shape::Closure(p, x))
+            }
             (Shape::Ref(m, x), Shape::Ref(n, y)) if m == n => {
                 pairs.push((x, y));
                 Some(Shape::Ref(m, x))
@@ -443,6 +451,12 @@ enum Pending {
     },
     Deref {
         x: V,
+        out: V,
+    },
+    /// `f(args)` of a variable `f` (a closure).
+    CallVar {
+        f: V,
+        args: Vec<V>,
         out: V,
     },
     Method {
@@ -549,7 +563,8 @@ struct Infer {
     loops: Vec<LoopCx>,
     ret: V,
     ret_type: Option<Type>,
-    /// Inside the arguments of a macro: the `let`s there are not the user's tokens.
+    /// Inside the arguments of a macro (the `let`s there are not the user's tokens) or a
+    /// closure's body (its `let`s stay as written): no annotation is recorded.
     in_macro: usize,
     lets: Vec<LetRecord>,
     arms: Vec<ArmRecord>,
@@ -1420,6 +1435,7 @@ impl Infer {
                 Val { v, div: x.div }
             }
             Expr::Macro(m) => self.mac(&m.mac),
+            Expr::Closure(c) if c.asyncness.is_none() => self.closure(c),
             Expr::Infer(_) => {
                 let v = self.fresh();
                 self.val(v)
@@ -1431,6 +1447,49 @@ impl Infer {
                 self.val(v)
             }
         }
+    }
+
+    /// A closure's body, read as code of the kernel with its parameters in scope: what it
+    /// does to the variables it reads types them (`|x: u32| x * k` makes `k` a `u32`). An
+    /// untyped parameter, the closure's value and what it returns are not modeled: they
+    /// escape, so nothing is guessed from them.
+    fn closure(&mut self, c: &syn::ExprClosure) -> Val {
+        self.frames.push(Frame::default());
+        let chain = self.chain_rc();
+        let mut params = Vec::new();
+        for input in &c.inputs {
+            let (pat, ty) = match input {
+                Pat::Type(t) => (&*t.pat, self.conv(&t.ty, &chain)),
+                other => (other, self.escaped()),
+            };
+            params.push(ty);
+            let vars = self.bind(pat, ty);
+            self.declare(vars);
+        }
+        // What a call returns: the written return type, else what the body's value and its
+        // `return`s have in common (rustc requires them all of one type).
+        let output = match &c.output {
+            syn::ReturnType::Type(_, ty) => self.conv(ty, &chain),
+            syn::ReturnType::Default => self.fresh(),
+        };
+        // `return` in the body leaves the closure; no `break` or `continue` crosses it.
+        let ret = std::mem::replace(&mut self.ret, output);
+        let ret_type = self.ret_type.take();
+        let loops = std::mem::take(&mut self.loops);
+        // The closure's own `let`s stay as written (the lowering creates the closure again
+        // as it is): read, not recorded, as inside a macro's arguments.
+        self.in_macro += 1;
+        let body = self.expr(&c.body);
+        self.in_macro -= 1;
+        if !body.div {
+            self.unify(body.v, output);
+        }
+        self.loops = loops;
+        self.ret_type = ret_type;
+        self.ret = ret;
+        self.frames.pop();
+        let v = self.mk(Shape::Closure(params.into(), output));
+        self.val(v)
     }
 
     /// Records an arm's by-value bindings when its block holds a loop and reads them.
@@ -1690,6 +1749,15 @@ impl Infer {
         match names.as_slice() {
             [name] => match self.lookup(name) {
                 Found::Item(index) => self.call_item(index, args),
+                Found::Var(f) => {
+                    let out = self.fresh();
+                    self.pending.push(Pending::CallVar {
+                        f,
+                        args: args.to_vec(),
+                        out,
+                    });
+                    Some(out)
+                }
                 _ => None,
             },
             [ty, method] if prim_name(ty).is_some() => {
@@ -2024,6 +2092,11 @@ impl Infer {
                 all
             }
             Pending::Field { base, out, .. } => vec![*base, *out],
+            Pending::CallVar { f, args, out } => {
+                let mut all = args.clone();
+                all.extend([*f, *out]);
+                all
+            }
             Pending::Index { base, index, out } => {
                 let mut all = match index {
                     Ok(i) => vec![*i],
@@ -2079,6 +2152,21 @@ impl Infer {
                 range_arg,
                 out,
             } => self.step_method(*recv, name, args, *range_arg, *out),
+            Pending::CallVar { f, args, out } => match self.shape(*f) {
+                Shape::Unknown => Step::Wait,
+                Shape::Closure(params, ret) if params.len() == args.len() => {
+                    for (a, p) in args.iter().zip(params.iter()) {
+                        self.unify(*a, *p);
+                    }
+                    self.unify(*out, ret);
+                    Step::Done
+                }
+                _ => {
+                    args.iter().for_each(|a| self.escape(*a));
+                    self.escape(*out);
+                    Step::Done
+                }
+            },
             Pending::Field { base, member, out } => {
                 let (base, _) = self.peel(*base);
                 match (self.shape(base), member) {
@@ -2902,7 +2990,7 @@ impl Infer {
             syn::parse_quote!(#ident)
         };
         match self.uf.shape[root].clone() {
-            Shape::Unknown | Shape::Iter(_) => unknown(),
+            Shape::Unknown | Shape::Iter(_) | Shape::Closure(..) => unknown(),
             Shape::Int if escaped || self.uf.big[root] => unknown(),
             Shape::Float if escaped => unknown(),
             Shape::Int => Some(prim("i32")),

@@ -448,6 +448,27 @@ pub fn pattern_bindings_across_loops(opt: Option<u32>, pair: (u8, i64), n: u32) 
     (s, t)
 }
 
+/// Untyped carried literals typed only through closures: `total` adds up what a closure
+/// returns (`u64`), `k` is read by a closure with a typed parameter, then shadowed by one
+/// that adds to a call's result. Each asked for a suffix: the closures' bodies and calls
+/// were not read.
+#[penny::task]
+pub fn literals_through_closures(n: u32) -> u32 {
+    let sq = |x: u32| u64::from(x) * u64::from(x);
+    let mut total = 0;
+    for i in 0..n {
+        total += sq(i);
+    }
+    let k = 3;
+    let f = |x: u32| x.wrapping_mul(k);
+    let k = 10;
+    let mut s = 0;
+    for i in 0..n {
+        s = f(i).wrapping_add(s) + k;
+    }
+    s ^ (total % 1_000_003) as u32
+}
+
 /// A const-generic kernel: the state struct takes the same generics.
 #[allow(clippy::needless_range_loop)] // an index loop, as newcomers write it
 #[penny::task]

@@ -587,7 +587,7 @@ fn unknown_functions_methods_and_macros_give_up() {
 }
 
 #[test]
-fn closures_capturing_a_variable_give_up() {
+fn closure_bodies_type_what_they_read() {
     let f: ItemFn = parse_quote! {
         fn closure(n: u32) {
             let mut count = 0;
@@ -595,10 +595,38 @@ fn closures_capturing_a_variable_give_up() {
             for _ in 0..n {
                 add(1);
             }
+            let k = 3;
+            let scale = |x: u64| x * k;
+            let m = 5;
+            let untyped = |x| x * m;
+            let r = 0;
+            let early = |x: u8| -> u8 { if x > 3 { return r; } x };
+            let q = 0;
+            let unwritten = |x: u8| { if x > 3 { return q; } x };
+            let shadowed = 7;
+            let hides = |shadowed: u16| shadowed + 1;
+            let sq = |x: u32| u64::from(x) * u64::from(x);
+            let mut total = 0;
+            total += sq(n);
+            let mut arg = 0;
+            let _ = sq(arg);
+            arg += 1;
         }
     };
-    assert_eq!(ann(&f, "count"), None);
+    assert_eq!(ann(&f, "count"), some("u32"));
+    assert_eq!(ann(&f, "k"), some("u64"));
+    // A call gives what the closure returns, and its arguments the parameters' types.
+    assert_eq!(ann(&f, "total"), some("u64"));
+    assert_eq!(ann(&f, "arg"), some("u32"));
+    // A `return` meets the written return type, or the body's value; what an untyped
+    // parameter meets is not guessed.
+    assert_eq!(ann(&f, "r"), some("u8"));
+    assert_eq!(ann(&f, "q"), some("u8"));
+    assert_eq!(ann(&f, "m"), None);
+    // A parameter hides the variable of its name.
+    assert_eq!(ann(&f, "shadowed"), some("i32"));
     assert_eq!(ann(&f, "add"), None);
+    assert_eq!(ann(&f, "scale"), None);
 }
 
 #[test]
@@ -817,11 +845,23 @@ fn every_kernel_of_the_repository_is_annotated_idempotently() {
     assert!(count > 50, "found {count} fns");
 }
 
-/// Every `let`'s annotation, in source order.
+/// Every `let`'s annotation, in source order, but for those that bind a name to itself
+/// (`let k: u32 = k;`, which the annotation adds at the top of an arm's block).
 fn lets_of(func: &ItemFn) -> Vec<Option<String>> {
     struct Lets(Vec<Option<String>>);
     impl<'ast> Visit<'ast> for Lets {
         fn visit_local(&mut self, local: &'ast Local) {
+            let name = match &local.pat {
+                Pat::Type(pt) => &*pt.pat,
+                other => other,
+            };
+            let itself = matches!(
+                (name, local.init.as_ref().map(|i| &*i.expr)),
+                (Pat::Ident(p), Some(syn::Expr::Path(e))) if e.path.is_ident(&p.ident)
+            );
+            if itself {
+                return;
+            }
             self.0.push(match &local.pat {
                 Pat::Type(pt) => Some(pt.ty.to_token_stream().to_string()),
                 _ => None,
