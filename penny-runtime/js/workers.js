@@ -304,22 +304,45 @@ const guardedClasses = new WeakSet();
 /**
  * Makes the methods and getters of `object`'s class (a wasm-bindgen class; once per class)
  * throw `Error('<name>.<member>: this <name> was freed ...')` when called on an object whose
- * `free()` ran, instead of wasm-bindgen's "null pointer passed to rust". `free`, the
- * constructor and the hidden `__penny*` members are left as they are.
+ * `free()` ran, instead of wasm-bindgen's "null pointer passed to rust"; `free()` (and
+ * `[Symbol.dispose]()`, the same function) on such an object does nothing, where it threw
+ * that too. The hidden `__penny*` getters the runtime reads are guarded as well (Rust reads
+ * them with `Reflect.get`, which returns the throw as an error); the constructor and
+ * wasm-bindgen's own `__*` members are left as they are. A freed object's `__wbg_ptr` is 0
+ * (wasm-bindgen zeroes it); a live object's calls only gain the check.
  */
 export function guardFreed(object, name) {
   const proto = Object.getPrototypeOf(object);
   if (proto === null || guardedClasses.has(proto)) return;
   guardedClasses.add(proto);
+  const freed = (self) => self !== null && typeof self === 'object' && self.__wbg_ptr === 0;
   for (const key of Reflect.ownKeys(proto)) {
-    const skip = typeof key !== 'string' || key === 'constructor' || key === 'free';
-    if (skip || key.startsWith('__')) continue;
+    if (typeof key !== 'string' || key === 'constructor') continue;
+    if (key.startsWith('__') && !key.startsWith('__penny')) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (key === 'free') {
+      if (typeof d.value !== 'function') continue;
+      const free = d.value;
+      d.value = {
+        free() {
+          if (!freed(this)) free.call(this);
+        },
+      }.free;
+      Object.defineProperty(proto, key, d);
+      // wasm-bindgen set `[Symbol.dispose]` to the same `free` (where Symbol.dispose exists).
+      const dispose = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : null;
+      const dd = dispose === null ? undefined : Object.getOwnPropertyDescriptor(proto, dispose);
+      if (dd !== undefined && dd.value === free) {
+        dd.value = d.value;
+        Object.defineProperty(proto, dispose, dd);
+      }
+      continue;
+    }
     const check = (self) => {
-      if (self !== null && typeof self === 'object' && self.__wbg_ptr === 0) {
+      if (freed(self)) {
         throw new Error(`${name}.${key}: this ${name} was freed (free() was called on it)`);
       }
     };
-    const d = Object.getOwnPropertyDescriptor(proto, key);
     if (typeof d.value === 'function') {
       const method = d.value;
       d.value = {

@@ -1,7 +1,7 @@
 // The JS API end to end, the same file in Node and in headless Chromium: results equal to
 // the native plain functions, argument checking, priorities and preemption, cancellation
 // (cancel() and AbortSignal), more spawns than slots, a panicking task failing alone with
-// its worker replaced, close(), the waitAsync fallback, and dropped handles.
+// its worker replaced, close(), the waitAsync fallback, dropped handles and freed objects.
 
 import { assert, assertEqual, assertRejects, assertThrows, test } from './harness.mjs';
 import { isBrowser, loadPackage } from './platform.mjs';
@@ -905,6 +905,93 @@ test('Pool.start rethrows a throwing getter and refuses arrays; a freed Pool or 
   out.free();
   const o = assertThrows(() => pkg.MandelbrotTile.spawn(p, out, 2, 2, 0, 0, 2, 2, 10), TypeError);
   assert(/but this OutArray was freed/.test(o.message), o.message);
+});
+
+test('every member of a freed TaskHandle or buffer says so; free() again does nothing', async () => {
+  const { pkg, pool: p } = await pool();
+  // They threw wasm-bindgen's bare "null pointer passed to rust" (Pool's members said so
+  // already), and so did a second free() or [Symbol.dispose]() on every class.
+  const h = pkg.SumSquares.spawn(p, 10);
+  assertEqual(await h.result, 285);
+  const buffer = pkg.SharedBuffer.f32(16);
+  const stripes = buffer.stripes(4);
+  const tiles = buffer.tiles(4, 2, 2);
+  const out = pkg.OutArray.u32(4);
+  const q = await pkg.Pool.start({ workers: 1 });
+  await q.close();
+  // A class made by `new` (a hidden one: the API's objects come from Rust functions).
+  const made = new pkg.__PennyConstructed(21);
+  // Live, each member works as before (the guard only adds a check).
+  assertEqual([h.status(), h.progress(), h.cancel()], ['done', { done: 10, total: 10 }, undefined]);
+  assertEqual([buffer.length, buffer.view().length, out.length, out.view().length], [16, 16, 4, 4]);
+  assertEqual([stripes.__pennyStripes.length, tiles.__pennyTiles.length], [3, 5]);
+  assertEqual([made.value, made.doubled()], [21, 42]);
+  // Each class, with its members (hidden `__penny*` getters included) and a call of each.
+  const classes = [
+    ['TaskHandle', h, {
+      result: (o) => o.result,
+      progress: (o) => o.progress(),
+      status: (o) => o.status(),
+      cancel: (o) => o.cancel(),
+    }],
+    ['SharedBuffer', buffer, {
+      length: (o) => o.length,
+      view: (o) => o.view(),
+      stripes: (o) => o.stripes(4),
+      tiles: (o) => o.tiles(4, 2, 2),
+      __pennyBuffer: (o) => o.__pennyBuffer,
+    }],
+    ['BufferStripes', stripes, { __pennyStripes: (o) => o.__pennyStripes }],
+    ['BufferTiles', tiles, { __pennyTiles: (o) => o.__pennyTiles }],
+    ['OutArray', out, { length: (o) => o.length, view: (o) => o.view(), __pennyOut: (o) => o.__pennyOut }],
+    ['Pool', q, {
+      close: (o) => o.close(),
+      closed: (o) => o.closed,
+      workers: (o) => o.workers,
+      slots: (o) => o.slots,
+      freeSlots: (o) => o.freeSlots,
+      __pennyPool: (o) => o.__pennyPool,
+    }],
+    ['__PennyConstructed', made, { value: (o) => o.value, doubled: (o) => o.doubled() }],
+  ];
+  for (const [name, object, members] of classes) {
+    // Every member the class has is listed (wasm-bindgen's own `__*` are not members).
+    const proto = Object.getPrototypeOf(object);
+    const listed = Reflect.ownKeys(proto)
+      .filter((k) => typeof k === 'string' && k !== 'constructor' && k !== 'free')
+      .filter((k) => !k.startsWith('__') || k.startsWith('__penny'))
+      .sort();
+    assertEqual(listed, Object.keys(members).sort(), `${name}'s members`);
+    object.free();
+    for (const [member, call] of Object.entries(members)) {
+      const e = assertThrows(() => call(object), Error);
+      assertEqual(e.message, `${name}.${member}: this ${name} was freed (free() was called on it)`);
+    }
+    // Freeing again does nothing, by free() or by [Symbol.dispose]() (`using` calls it).
+    assertEqual(object.free(), undefined, `${name}: a second free()`);
+    if (typeof Symbol.dispose === 'symbol') {
+      assert(proto[Symbol.dispose] === proto.free, `${name}: [Symbol.dispose] is free`);
+      assertEqual(object[Symbol.dispose](), undefined, `${name}: [Symbol.dispose]() after free()`);
+    }
+  }
+  // As spawn arguments, the freed objects say what was freed.
+  const src = pkg.SharedBuffer.f32(16);
+  const e = assertThrows(() => pkg.BlurRows.spawn(p, src, stripes, 4), TypeError);
+  assert(/`dst`\) must be buffer\.stripes\(width\) .*, but this BufferStripes was/.test(e.message), e.message);
+  const b = assertThrows(() => pkg.BlurRows.spawn(p, buffer, src.stripes(4), 4), TypeError);
+  assert(/`src`\) must be a SharedBuffer .*, but this SharedBuffer was freed/.test(b.message), b.message);
+  src.free();
+  // Objects made after the frees work, and their classes' guards hold for them too.
+  const h2 = pkg.SumSquares.spawn(p, 3);
+  assertEqual([await h2.result, h2.status()], [5, 'done']);
+  h2.free();
+  const s = assertThrows(() => h2.status(), Error);
+  assertEqual(s.message, 'TaskHandle.status: this TaskHandle was freed (free() was called on it)');
+  const again = new pkg.__PennyConstructed(2);
+  assertEqual(again.doubled(), 4);
+  again.free();
+  const v = assertThrows(() => again.value, Error);
+  assertEqual(v.message, '__PennyConstructed.value: this __PennyConstructed was freed (free() was called on it)');
 });
 
 test('last: close the shared pool', async () => {

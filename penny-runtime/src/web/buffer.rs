@@ -10,6 +10,7 @@
 //! wasm side stays memory-safe).
 
 use super::convert::FromJs;
+use super::glue::{guarded, Class};
 use crate::buffer::{Buffer, Stripes, Tiles, View};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -175,7 +176,7 @@ fn wasm_memory_mib() -> usize {
 }
 
 /// A buffer in the shared memory: `SharedBuffer.f32(len)` (also `u8`, `i8`, `u16`, `i16`,
-/// `u32`, `i32`, `f64`), zeroed.
+/// `u32`, `i32`, `f64`), zeroed. After `free()` its members throw an Error saying so.
 #[wasm_bindgen(js_name = SharedBuffer)]
 #[derive(Debug)]
 pub struct WebBuffer {
@@ -184,7 +185,7 @@ pub struct WebBuffer {
 }
 
 fn make(buffer: AnyBuffer) -> WebBuffer {
-    TABLE.with(|t| {
+    let buffer = TABLE.with(|t| {
         let mut t = t.borrow_mut();
         t.serial = t.serial.wrapping_add(1);
         let serial = t.serial;
@@ -199,7 +200,8 @@ fn make(buffer: AnyBuffer) -> WebBuffer {
             }
         };
         WebBuffer { token, serial }
-    })
+    });
+    guarded(buffer, Class::SharedBuffer)
 }
 
 /// Runs `f` on the buffer of `(token, serial)`, if it is still there.
@@ -336,11 +338,12 @@ impl WebBuffer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
     ) -> Result<BufferStripes, JsValue> {
-        Ok(BufferStripes {
+        let stripes = BufferStripes {
             token: self.token,
             serial: self.serial,
             width: count(&width, "SharedBuffer.stripes(width)", "width", 1.0)?,
-        })
+        };
+        Ok(guarded(stripes, Class::BufferStripes))
     }
 
     /// This buffer for a `Tiles<T>` argument: `rows` rows, in tiles of `tileRows x tileCols`.
@@ -359,13 +362,14 @@ impl WebBuffer {
             ))
             .into());
         }
-        Ok(BufferTiles {
+        let tiles = BufferTiles {
             token: self.token,
             serial: self.serial,
             rows,
             tile_rows: count(&tile_rows, context, "tileRows", 1.0)?,
             tile_cols: count(&tile_cols, context, "tileCols", 1.0)?,
-        })
+        };
+        Ok(guarded(tiles, Class::BufferTiles))
     }
 
     /// Identifies the buffer to kernel classes' `spawn` (not part of the API).
@@ -432,22 +436,18 @@ fn token(value: &JsValue, key: &str) -> Option<Vec<u32>> {
     Some(array.to_vec())
 }
 
-/// Why a buffer argument was not taken: `expected`, and that the buffer was freed when it was
-/// (a freed `SharedBuffer` object, or a view of one: `stripes`/`tiles` taken before `free()`).
-fn not_taken(value: &JsValue, token: Option<&[u32]>, expected: String) -> String {
-    let freed = match token {
-        Some(t) => with(t[0], t[1], |_| ()).is_none(),
-        // wasm-bindgen zeroes a class object's pointer when it is freed.
-        None => {
-            value.is_object()
-                && js_sys::Reflect::get(value, &"__wbg_ptr".into())
-                    .is_ok_and(|p| p.as_f64() == Some(0.0))
+/// Why a buffer argument was not taken: `expected`, and what was freed when something was:
+/// the argument itself (a freed object of `class`, whose hidden getter threw), or its buffer
+/// (`stripes`/`tiles` taken before the `SharedBuffer`'s `free()`).
+fn not_taken(value: &JsValue, token: Option<&[u32]>, expected: String, class: &str) -> String {
+    match token {
+        Some(t) if with(t[0], t[1], |_| ()).is_none() => {
+            format!("{expected}, but its SharedBuffer was freed")
         }
-    };
-    if freed {
-        format!("{expected}, but its SharedBuffer was freed")
-    } else {
-        expected
+        None if super::pool::is_freed(value) => {
+            format!("{expected}, but this {class} was freed")
+        }
+        _ => expected,
     }
 }
 
@@ -458,14 +458,14 @@ macro_rules! buffer_args {
             fn from_js(value: &JsValue) -> Result<Self, String> {
                 let expected = || format!("a SharedBuffer made by SharedBuffer.{}(length)", stringify!($t));
                 let Some(t) = token(value, "__pennyBuffer") else {
-                    return Err(not_taken(value, None, expected()));
+                    return Err(not_taken(value, None, expected(), Self::TS));
                 };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => Some(b.view()),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(|| not_taken(value, Some(&t), expected()))
+                .ok_or_else(|| not_taken(value, Some(&t), expected(), Self::TS))
             }
         }
         impl<const N: usize> FromJs for View<[$t; N]> {
@@ -477,14 +477,14 @@ macro_rules! buffer_args {
                     stringify!($t)
                 );
                 let Some(t) = token(value, "__pennyBuffer") else {
-                    return Err(not_taken(value, None, expected()));
+                    return Err(not_taken(value, None, expected(), Self::TS));
                 };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => b.view().arrays::<N>(),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(|| not_taken(value, Some(&t), expected()))
+                .ok_or_else(|| not_taken(value, Some(&t), expected(), Self::TS))
             }
         }
         impl FromJs for Stripes<$t> {
@@ -495,14 +495,14 @@ macro_rules! buffer_args {
                     stringify!($t)
                 );
                 let Some(t) = token(value, "__pennyStripes") else {
-                    return Err(not_taken(value, None, expected()));
+                    return Err(not_taken(value, None, expected(), Self::TS));
                 };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => Some(b.stripes(t[2] as usize)),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(|| not_taken(value, Some(&t), expected()))
+                .ok_or_else(|| not_taken(value, Some(&t), expected(), Self::TS))
             }
         }
         impl FromJs for Tiles<$t> {
@@ -513,14 +513,14 @@ macro_rules! buffer_args {
                     stringify!($t)
                 );
                 let Some(t) = token(value, "__pennyTiles") else {
-                    return Err(not_taken(value, None, expected()));
+                    return Err(not_taken(value, None, expected(), Self::TS));
                 };
                 with(t[0], t[1], |b| match b {
                     AnyBuffer::$v(b) => Some(b.tiles(t[2] as usize, t[3] as usize, t[4] as usize)),
                     _ => None,
                 })
                 .flatten()
-                .ok_or_else(|| not_taken(value, Some(&t), expected()))
+                .ok_or_else(|| not_taken(value, Some(&t), expected(), Self::TS))
             }
         }
     )*};

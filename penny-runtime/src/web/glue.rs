@@ -1,7 +1,10 @@
 //! The JS functions the runtime calls, from `penny-runtime/js/workers.js` (copied by
-//! wasm-bindgen into the package's `snippets/`).
+//! wasm-bindgen into the package's `snippets/`), and [`guarded`], which installs
+//! `guardFreed` on each JS class the first time this thread makes one of its objects.
 
 use js_sys::{Function, Promise};
+use std::cell::Cell;
+use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/workers.js")]
@@ -51,9 +54,10 @@ extern "C" {
     #[wasm_bindgen(js_name = wakeSoon)]
     pub(crate) fn wake_soon(token: u32);
     /// Makes the methods and getters of `object`'s class throw an Error saying the object
-    /// was freed (named `name`) when called after its `free()`.
+    /// was freed (named `name`) when called after its `free()`, and a second `free()` do
+    /// nothing. Use [`guarded`] or [`guard_object`], which call it once per class.
     #[wasm_bindgen(js_name = guardFreed)]
-    pub(crate) fn guard_freed(object: &JsValue, name: &str);
+    fn guard_freed(object: &JsValue, name: &str);
     /// Marks `promise` handled so an unawaited rejection is not reported as a crash.
     #[wasm_bindgen(js_name = markHandled)]
     pub(crate) fn mark_handled(promise: &Promise);
@@ -80,4 +84,76 @@ extern "C" {
     /// `console.error(message)`.
     #[wasm_bindgen(js_name = consoleError)]
     pub(crate) fn console_error(message: &str);
+}
+
+/// The JS classes of the API whose objects JS frees: [`guarded`] installs `guardFreed` on
+/// each once per thread (each thread has its own JS classes).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Class {
+    Pool,
+    TaskHandle,
+    OutArray,
+    SharedBuffer,
+    BufferStripes,
+    BufferTiles,
+    /// The tests' class made by `new` (`guard_check`).
+    #[cfg(feature = "web-checks")]
+    Constructed,
+}
+
+impl Class {
+    /// The JS name, for the messages (a bundler may rename the class itself).
+    fn name(self) -> &'static str {
+        match self {
+            Class::Pool => "Pool",
+            Class::TaskHandle => "TaskHandle",
+            Class::OutArray => "OutArray",
+            Class::SharedBuffer => "SharedBuffer",
+            Class::BufferStripes => "BufferStripes",
+            Class::BufferTiles => "BufferTiles",
+            #[cfg(feature = "web-checks")]
+            Class::Constructed => "__PennyConstructed",
+        }
+    }
+}
+
+thread_local! {
+    /// The classes guarded on this thread, one bit each.
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether `class` still needs its guard on this thread (then marks it guarded).
+fn first_of(class: Class) -> bool {
+    let bit = 1 << class as u32;
+    GUARDED.with(|g| {
+        let first = g.get() & bit == 0;
+        g.set(g.get() | bit);
+        first
+    })
+}
+
+/// Guards the class of the JS object `object` (an object of `class`) once per thread.
+pub(crate) fn guard_object(object: &JsValue, class: Class) {
+    if first_of(class) {
+        guard_freed(object, class.name());
+    }
+}
+
+/// `value`, an object of `class` that a Rust function is about to return to JS (a static
+/// factory, a method, a constructor), after its JS class was guarded: the first time on
+/// this thread, `value` becomes a JS object for `guardFreed` to find the class's prototype,
+/// and is taken back out of it (that object is left freed; the one JS gets shares the
+/// prototype). Every object of the class, however made, shares that prototype, so guarding
+/// on the first one any path makes covers them all; after that this only reads a bit.
+pub(crate) fn guarded<T: Into<JsValue> + TryFromJsValue>(value: T, class: Class) -> T {
+    if !first_of(class) {
+        return value;
+    }
+    let object: JsValue = value.into();
+    guard_freed(&object, class.name());
+    match T::try_from_js_value(object) {
+        Ok(value) => value,
+        // The object was made just above, by wasm-bindgen, of this very class.
+        Err(_) => unreachable!("a {} object made from Rust unwraps", class.name()),
+    }
 }

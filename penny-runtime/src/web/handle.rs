@@ -168,7 +168,8 @@ const HANDLE_TYPES: &'static str = r#"
 /** A task spawned from JS. */
 export class TaskHandle<T = unknown> {
   private constructor();
-  /** Frees the handle now (the task runs on; otherwise the garbage collector frees it). */
+  /** Frees the handle now (the task runs on; otherwise the garbage collector frees it).
+   *  Its members then throw an Error saying it was freed; freeing again does nothing. */
   free(): void;
   /** The task's output; rejects with an Error named 'AbortError' when cancelled (or with the
    *  signal's reason), with an Error holding the panic message when the task panicked. The
@@ -300,11 +301,12 @@ impl WebHandle {
         // The first poll runs from a microtask, never inside the caller's `spawn`.
         glue::wake_soon(token);
         LIVE.with(|l| l.set(l.get() + 1));
-        WebHandle {
+        let handle = WebHandle {
             task,
             result,
             settle,
-        }
+        };
+        glue::guarded(handle, glue::Class::TaskHandle)
     }
 }
 

@@ -17,6 +17,8 @@
 //! - `spawn`: what a generated class's `spawn(pool, ...args, options?)` calls.
 //! - `rust_api` (feature `web-checks`): a check of the Rust `Pool` API on wasm that the JS
 //!   tests call from a dedicated Worker.
+//! - `guard_check` (feature `web-checks`): a class made by a JS constructor, for the tests of
+//!   freed objects (see `glue::guarded`).
 //! - `panic`: the panic hook that fails only the task that panicked (on wasm a panic aborts
 //!   its worker; see `pool::lifecycle`).
 //!
@@ -28,6 +30,8 @@ pub(crate) mod glue;
 
 mod buffer;
 mod convert;
+#[cfg(feature = "web-checks")]
+mod guard_check;
 mod handle;
 mod out;
 mod panic;

@@ -30,7 +30,7 @@ thread_local! {
 
 /// An output array in the shared memory: `OutArray.u32(len)` (also `u8`, `i8`, `u16`,
 /// `i16`, `i32`, `f32`, `f64`), passed to kernels taking `penny::Out<T>` of that type;
-/// `view()` is a typed array over it.
+/// `view()` is a typed array over it. After `free()` its members throw an Error saying so.
 #[wasm_bindgen(js_name = OutArray)]
 #[derive(Debug)]
 pub struct WebOut {
@@ -64,7 +64,8 @@ fn filled<T: crate::io::AtomicElem>(
     Ok(out)
 }
 
-/// Records `out` (`filled` reserved its room: this allocates nothing).
+/// Records `out` (`filled` reserved its room: this allocates nothing but, the first time on
+/// a thread, what guarding the class takes).
 fn make(out: AnyOut) -> WebOut {
     let token = MADE.with(|m| {
         let mut made = m.borrow_mut();
@@ -72,7 +73,7 @@ fn make(out: AnyOut) -> WebOut {
         made.push(out);
         made.len() as u32 - 1
     });
-    WebOut { out, token }
+    super::glue::guarded(WebOut { out, token }, super::glue::Class::OutArray)
 }
 
 #[wasm_bindgen(js_class = OutArray)]

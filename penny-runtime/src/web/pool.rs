@@ -209,7 +209,8 @@ const POOL_TYPES: &'static str = r#"
 export class Pool {
   private constructor();
   /** Drops the pool object now: the pool ends once no task of it is awaited (tasks in
-   *  flight finish and settle); `close()` ends it early. */
+   *  flight finish and settle); `close()` ends it early. Its members then throw an Error
+   *  saying it was freed; freeing again does nothing. */
   free(): void;
   [Symbol.dispose](): void;
   /** Starts a pool; resolves once every worker is ready. Rejects on a page that is not
@@ -278,7 +279,7 @@ impl WebPool {
                     slots,
                 }
                 .into();
-                glue::guard_freed(&object, "Pool");
+                glue::guard_object(&object, glue::Class::Pool);
                 object
             });
             let failed = Closure::once_into_js(move |e: JsValue| -> JsValue {
