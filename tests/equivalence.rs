@@ -291,6 +291,11 @@ proptest! {
     }
 
     #[test]
+    fn labelled_block_shapes_match(opt in any::<Option<u32>>(), n in 0..120u32, b in budgets()) {
+        check_extremes(|| LabelledBlockShapes::new(opt, n), labelled_block_shapes(opt, n), &b);
+    }
+
+    #[test]
     fn writes_in_conditions_matches(n in 0..300u32, b in budgets()) {
         check_extremes(|| WritesInConditions::new(n), writes_in_conditions(n), &b);
     }
@@ -958,4 +963,37 @@ fn labelled_blocks_yield_inside_their_loops() {
     };
     assert_eq!(output, labelled_blocks([7; 16], 3, 0));
     assert!(steps > 32, "{steps} steps at budget 1");
+}
+
+/// A loop in an `if` inside a function-level labelled block, with its last expression
+/// without `;`.
+#[penny::task]
+fn scan_in_if(n: u32) -> u32 {
+    let mut s = 0u32;
+    'b: {
+        if n > 1 {
+            for i in 0..n {
+                s = s.wrapping_add(i)
+            }
+            break 'b;
+        }
+        s = 1;
+    }
+    s
+}
+
+/// The loop inside an `if` in a function-level labelled block is a phase too: at budget 1
+/// the task yields after each of its iterations (it ran in one step before).
+#[test]
+fn a_loop_in_an_if_in_a_labelled_block_yields() {
+    let mut task = ScanInIf::new(100);
+    let mut steps = 0;
+    let output = loop {
+        steps += 1;
+        if let Step::Done(output) = task.step(1) {
+            break output;
+        }
+    };
+    assert_eq!(output, scan_in_if(100));
+    assert!(steps >= 100, "{steps} steps at budget 1");
 }

@@ -464,14 +464,14 @@ impl<'e> Builder<'e> {
         let Expr::Loop(l) = strip_parens(expr) else {
             return false;
         };
-        let Some(label) = &l.label else {
+        if l.label.is_none() {
             return false;
-        };
+        }
+        // A labelled `break` or `continue` leaves it whatever its label (an unlabelled one
+        // can't stand in a labelled block), as `return` does.
         let leaves = match l.body.stmts.last() {
-            Some(Stmt::Expr(Expr::Break(b), _)) => b
-                .label
-                .as_ref()
-                .is_some_and(|to| to.ident == label.name.ident),
+            Some(Stmt::Expr(Expr::Break(b), _)) => b.label.is_some(),
+            Some(Stmt::Expr(Expr::Continue(c), _)) => c.label.is_some(),
             Some(Stmt::Expr(Expr::Return(_), _)) => true,
             _ => false,
         };

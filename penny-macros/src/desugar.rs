@@ -57,18 +57,7 @@ pub fn loop_labelled_blocks(block: &mut syn::Block) {
                 None => Some(syn::parse_quote_spanned!(span=> break #lifetime;)),
             };
             if self.top {
-                for stmt in &mut stmts {
-                    let body = match stmt {
-                        syn::Stmt::Expr(e, _) => loop_body(e),
-                        syn::Stmt::Local(l) => l.init.as_mut().and_then(|i| loop_body(&mut i.expr)),
-                        _ => None,
-                    };
-                    if let Some(body) = body.filter(|b| !crate::ast::ends_with_yield(b)) {
-                        let span = body.brace_token.span.close();
-                        body.stmts
-                            .push(syn::parse_quote_spanned!(span=> ::penny::yield_now!();));
-                    }
-                }
+                yield_in_loops(&mut stmts);
             }
             stmts.extend(exit);
             let attrs = &b.attrs;
@@ -80,6 +69,61 @@ pub fn loop_labelled_blocks(block: &mut syn::Block) {
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Rewrite { top: true }.visit_block_mut(block);
+}
+
+/// Gives each loop among `stmts` (a statement, a `let`'s value, or in the arms of an
+/// `if`/`match` statement, as the lowering finds phases) a `yield_now!()` as its last
+/// statement, unless it has one.
+fn yield_in_loops(stmts: &mut [syn::Stmt]) {
+    for stmt in stmts {
+        let expr = match stmt {
+            syn::Stmt::Expr(e, _) => e,
+            syn::Stmt::Local(l) => match l.init.as_mut() {
+                Some(init) => &mut init.expr,
+                None => continue,
+            },
+            _ => continue,
+        };
+        match expr {
+            Expr::If(e) => {
+                let mut cursor = e;
+                loop {
+                    yield_in_loops(&mut cursor.then_branch.stmts);
+                    match cursor.else_branch.as_mut().map(|(_, other)| &mut **other) {
+                        Some(Expr::If(next)) => cursor = next,
+                        Some(Expr::Block(b)) => {
+                            yield_in_loops(&mut b.block.stmts);
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            Expr::Match(m) => {
+                for arm in &mut m.arms {
+                    if let Expr::Block(b) = &mut *arm.body {
+                        yield_in_loops(&mut b.block.stmts);
+                    }
+                }
+            }
+            _ => {
+                let Some(body) = loop_body(expr) else {
+                    continue;
+                };
+                if crate::ast::ends_with_yield(body) {
+                    continue;
+                }
+                // A last expression without `;` (of type `()` in a loop body) gets one, so
+                // the yield point is a statement of its own after it.
+                if let Some(syn::Stmt::Expr(_, semi @ None)) = body.stmts.last_mut() {
+                    *semi = Some(Default::default());
+                }
+                let span = body.brace_token.span.close();
+                body.stmts
+                    .push(syn::parse_quote_spanned!(span=> ::penny::yield_now!();));
+            }
+        }
+    }
 }
 
 /// The body of `expr` when it is a loop.

@@ -111,7 +111,8 @@ pub fn annotate_lets(func: &ItemFn) -> ItemFn {
 /// bind an arm's pattern names again (`let k: u32 = k;`), by the address of its block.
 struct Annotate {
     lets: HashMap<usize, Type>,
-    arms: HashMap<usize, Vec<Stmt>>,
+    /// By block: the `let`s, and whether they go around the loop whose body it is.
+    arms: HashMap<usize, (Vec<Stmt>, bool)>,
 }
 
 impl Annotate {
@@ -125,10 +126,28 @@ impl VisitMut for Annotate {
     // statements, and the keys of the `let`s inside them are their addresses.
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let key = &*block as *const syn::Block as usize;
-        let arm = self.arms.remove(&key);
+        let arm = match self.arms.get(&key) {
+            Some((_, false)) => self.arms.remove(&key),
+            _ => None,
+        };
         syn::visit_mut::visit_block_mut(self, block);
-        if let Some(lets) = arm {
+        if let Some((lets, _)) = arm {
             block.stmts.splice(0..0, lets);
+        }
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let wrapped = match &*arm.body {
+            Expr::Loop(l) => match self.arms.get(&(&l.body as *const syn::Block as usize)) {
+                Some((_, true)) => self.arms.remove(&(&l.body as *const syn::Block as usize)),
+                _ => None,
+            },
+            _ => None,
+        };
+        syn::visit_mut::visit_arm_mut(self, arm);
+        if let Some((lets, _)) = wrapped {
+            let body = &arm.body;
+            *arm.body = syn::parse_quote!({ #(#lets)* #body });
         }
     }
 
@@ -534,6 +553,9 @@ struct LetRecord {
 struct ArmRecord {
     /// The address of the arm's block.
     key: usize,
+    /// The block is a loop's body (a labelled block as the whole arm): the `let`s go before
+    /// the loop, in a block around it, not in its body.
+    wrap: bool,
     names: Vec<(syn::Ident, V)>,
     chain: Chain,
 }
@@ -1229,8 +1251,17 @@ impl Infer {
                 for arm in &m.arms {
                     self.frames.push(Frame::default());
                     let vars = self.bind(&arm.pat, scrutinee.v);
-                    if let Expr::Block(b) = &*arm.body {
-                        self.record_arm(&arm.pat, &vars, &b.block);
+                    // A labelled block as the arm (`Some(k) => 'a: { .. }`) is a loop by now,
+                    // run once: its body is the arm's block.
+                    match &*arm.body {
+                        Expr::Block(b) => self.record_arm(&arm.pat, &vars, &b.block),
+                        Expr::Loop(l) => {
+                            self.record_arm(&arm.pat, &vars, &l.body);
+                            if let Some(record) = self.arms.last_mut() {
+                                record.wrap |= record.key == &l.body as *const syn::Block as usize;
+                            }
+                        }
+                        _ => {}
                     }
                     self.declare(vars);
                     if let Some((_, guard)) = &arm.guard {
@@ -1545,6 +1576,7 @@ impl Infer {
         if !names.is_empty() && !self.arms.iter().any(|a| a.key == key) {
             self.arms.push(ArmRecord {
                 key,
+                wrap: false,
                 names,
                 chain: self.chain_rc(),
             });
@@ -2941,7 +2973,7 @@ impl Infer {
 
     /// For each arm recorded, a typed `let` for every name whose type is known and holds
     /// no reference (a reference can't be task state, and a wrong lifetime is no better).
-    fn arm_lets(&mut self) -> HashMap<usize, Vec<Stmt>> {
+    fn arm_lets(&mut self) -> HashMap<usize, (Vec<Stmt>, bool)> {
         let arms = std::mem::take(&mut self.arms);
         let mut out = HashMap::new();
         for arm in arms {
@@ -2961,7 +2993,7 @@ impl Infer {
                 lets.push(stmt);
             }
             if !lets.is_empty() {
-                out.insert(arm.key, lets);
+                out.insert(arm.key, (lets, arm.wrap));
             }
         }
         out

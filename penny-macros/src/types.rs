@@ -152,9 +152,12 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
             Ok(syn::parse2(quote!([#elem; #len])).expect("an array type parses"))
         }
         Expr::Call(call) => call_type(call, env),
+        // `State::Stop { at: 3 }` is a variant of `State`; `geo::Point { .. }` a struct.
         Expr::Struct(lit) if lit.qself.is_none() => {
-            let path = &lit.path;
-            Ok(syn::parse2(quote!(#path)).expect("a struct path is a type"))
+            Ok(variant_enum(&lit.path).unwrap_or_else(|| {
+                let path = &lit.path;
+                syn::parse2(quote!(#path)).expect("a struct path is a type")
+            }))
         }
         Expr::MethodCall(call) => {
             let method = call.method.to_string();

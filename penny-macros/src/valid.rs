@@ -387,7 +387,7 @@ fn hidden_control_flow(tokens: TokenStream) -> Option<String> {
 pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
     let mut finder = HiddenLoops {
         closures: 0,
-        else_blocks: 0,
+        let_else: None,
         errors,
     };
     finder.seq(body);
@@ -395,8 +395,9 @@ pub fn check_hidden_loops(body: &Seq, errors: &mut Errors) {
 
 struct HiddenLoops<'a> {
     closures: usize,
-    /// `else` blocks of `let ... else` entered.
-    else_blocks: usize,
+    /// Inside the `else` block of a `let ... else`: its pattern and value, as written, and
+    /// the pattern with `_` for its bindings.
+    let_else: Option<(String, String, String)>,
     errors: &'a mut Errors,
 }
 
@@ -418,15 +419,16 @@ impl HiddenLoops<'_> {
     }
 
     fn report(&mut self, keyword: proc_macro2::Span) {
-        if self.closures == 0 && self.else_blocks > 0 {
-            self.errors.at_span(
-                keyword,
+        if let (0, Some((pat, value, test))) = (self.closures, &self.let_else) {
+            let message = format!(
                 "this loop is in the `else` block of a `let ... else`, where Penny can't give \
-                 it yield points: it would hold its worker until it ends. Test the pattern in an \
-                 `if` statement first, whose arms may hold loops: `if !matches!(value, \
-                 Some(_)) { for .. { .. } return ..; }`, then `let Some(v) = value else { \
-                 unreachable!() };`",
+                 it yield points: it would hold its worker until it ends. Test the pattern in \
+                 an `if` statement first, whose arms may hold loops: `if !matches!({value}, \
+                 {test}) {{ for .. {{ .. }} return ..; }}`, then `let {pat} = {value} else {{ \
+                 unreachable!() }};` (with the value in a variable first if computing it has \
+                 effects)"
             );
+            self.errors.at_span(keyword, message);
         } else if self.closures == 0 {
             self.errors.at_span(
                 keyword,
@@ -455,15 +457,47 @@ impl<'ast> Visit<'ast> for HiddenLoops<'_> {
         syn::visit::visit_expr_closure(self, e);
         self.closures -= 1;
     }
-    fn visit_local_init(&mut self, init: &'ast syn::LocalInit) {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let Some(init) = &local.init else { return };
         self.visit_expr(&init.expr);
         if let Some((_, diverge)) = &init.diverge {
-            self.else_blocks += 1;
+            let show = |tokens: proc_macro2::TokenStream| tokens.to_string().replace(" (", "(");
+            // The pattern without the type the annotation pass may have added.
+            let pat = match &local.pat {
+                syn::Pat::Type(t) => &*t.pat,
+                other => other,
+            };
+            let value = &init.expr;
+            let test = wild_bindings(pat);
+            let outer = self.let_else.replace((
+                show(quote::quote!(#pat)),
+                show(quote::quote!(#value)),
+                show(quote::quote!(#test)),
+            ));
             self.visit_expr(diverge);
-            self.else_blocks -= 1;
+            self.let_else = outer;
         }
     }
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
+}
+
+/// `pat` with `_` for each binding without a sub-pattern: what `matches!` tests.
+fn wild_bindings(pat: &syn::Pat) -> syn::Pat {
+    struct Wild;
+    impl syn::visit_mut::VisitMut for Wild {
+        fn visit_pat_mut(&mut self, pat: &mut syn::Pat) {
+            if let syn::Pat::Ident(p) = pat {
+                if p.subpat.is_none() {
+                    *pat = syn::parse_quote!(_);
+                    return;
+                }
+            }
+            syn::visit_mut::visit_pat_mut(self, pat);
+        }
+    }
+    let mut pat = pat.clone();
+    syn::visit_mut::VisitMut::visit_pat_mut(&mut Wild, &mut pat);
+    pat
 }
 
 /// Rule: names starting with `penny_` are reserved for the locals of the generated `step`.

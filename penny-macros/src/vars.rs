@@ -397,24 +397,45 @@ impl Walk<'_> {
             // variable while a closure borrowing it is still used: each closure Penny creates
             // again sees the values the first one saw. A `move` closure copies them when it
             // is created, and the variable may change after.
-            let copies = matches!(
-                self.bindings[id].closure.as_ref().map(crate::ast::strip_parens),
-                Some(Expr::Closure(c)) if c.capture.is_some()
-            );
+            let closure = match self.bindings[id]
+                .closure
+                .as_ref()
+                .map(crate::ast::strip_parens)
+            {
+                Some(Expr::Closure(c)) => Some(c.clone()),
+                _ => None,
+            };
+            let copies = closure.as_ref().is_some_and(|c| c.capture.is_some());
             for c in self.captures.get(&id).cloned().unwrap_or_default() {
                 let captured = &self.bindings[c];
-                if captured.mutable && copies {
+                let captured_name = captured.ident.to_string();
+                // A closure that changes what it captures holds it by `&mut`: one created
+                // again would start from the state's copy, not share the variable.
+                let writes = closure.as_ref().is_some_and(|c| {
+                    crate::changes::change_in_expr(&c.body, &captured_name).is_some()
+                });
+                if captured.mutable && (copies || writes) {
                     let captured = captured.ident.clone();
-                    self.errors.at(
-                        &name,
+                    let what = if writes {
+                        format!(
+                            "the closure `{name}` changes `{captured}`, which it captures, and \
+                             is used after an iteration boundary, so Penny would create it \
+                             again when the task resumes, with no way to share `{captured}` \
+                             with the new closure. Make the change outside it: pass \
+                             `{captured}` in and return the new value (`{captured} = \
+                             {name}({captured}, ..)`)"
+                        )
+                    } else {
                         format!(
                             "the `move` closure `{name}` is used after an iteration boundary, \
-                             so Penny creates it again when the task resumes; it copies \
-                             `{captured}`, which can change after, so the new closure could see \
-                             another value. Pass `{captured}` to the closure as an argument \
-                             instead"
-                        ),
-                    );
+                             so Penny creates it again when the task resumes; it copies the \
+                             `mut` variable `{captured}` when it is created, so a new closure \
+                             could see another value. Pass `{captured}` to the closure as an \
+                             argument instead, or copy it into a variable that isn't `mut` \
+                             first"
+                        )
+                    };
+                    self.errors.at(&name, what);
                     continue;
                 }
                 self.carry(c);

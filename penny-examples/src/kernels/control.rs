@@ -573,3 +573,89 @@ pub fn labelled_blocks(a: [u32; 16], key: u32, n: u32) -> (u32, u64, u32) {
     };
     (first, total ^ u64::from(last), probes * 10 + code)
 }
+
+/// A run state with named fields, started from a variant written as a struct literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Run {
+    /// Running, with iterations left.
+    Going {
+        /// Iterations left before it stops.
+        left: u32,
+    },
+    /// Stopped at an iteration, counting on.
+    Stopped {
+        /// Where it stopped, plus what came after.
+        at: u32,
+    },
+}
+
+/// More labelled-block shapes a probe wrote: loop bodies whose last expression has no `;`
+/// (the yield point added after it broke the macro: "expected `;`"), a block inside a
+/// resumable loop that ends with `break 'outer`/`continue 'outer` (refused: "can't get yield
+/// points"), a loop inside an `if` in a block (it ran in one step), a `match` arm that is a
+/// labelled block using the arm's binding (asked for `let k: u32 = k;`), and a carried
+/// variable started from a struct-like variant (E0573 "expected type, found variant").
+#[penny::task]
+pub fn labelled_block_shapes(opt: Option<u32>, n: u32) -> (u32, u32, Run) {
+    let mut k = 0;
+    'a: {
+        for i in 0..n {
+            k += i
+        }
+        if n == 7 {
+            break 'a;
+        }
+        while k < 50 {
+            k += 3
+        }
+    }
+    let mut s = 0u32;
+    'rows: for r in 0..n {
+        'row: {
+            for j in 0..n {
+                s = s.wrapping_add(j ^ r);
+                if s % 11 == 3 {
+                    break 'row;
+                }
+                penny::yield_now!();
+            }
+            if r % 3 == 0 {
+                continue 'rows;
+            }
+            break 'rows;
+        }
+        s += 1;
+    }
+    'b: {
+        if n > 3 {
+            for i in 0..n {
+                s ^= i.rotate_left(i)
+            }
+            if n % 4 == 1 {
+                break 'b;
+            }
+            s = s.wrapping_mul(7);
+        }
+    }
+    match opt {
+        Some(m) => 'c: {
+            for i in 0..n {
+                k = k.wrapping_add(m ^ i);
+                if k % 97 == 0 {
+                    break 'c;
+                }
+            }
+            k = k.wrapping_mul(m);
+        }
+        None => k ^= 0x5a5a,
+    }
+    let mut run = Run::Going { left: n % 5 };
+    for i in 0..n {
+        run = match run {
+            Run::Going { left: 0 } => Run::Stopped { at: i },
+            Run::Going { left } => Run::Going { left: left - 1 },
+            Run::Stopped { at } => Run::Stopped { at: at + 1 },
+        };
+    }
+    (k, s, run)
+}

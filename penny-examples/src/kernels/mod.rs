@@ -131,6 +131,12 @@ impl BitEq for idioms::Point {
     }
 }
 
+impl BitEq for control::Run {
+    fn bit_eq(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
 impl BitEq for idioms::Signal {
     fn bit_eq(&self, other: &Self) -> bool {
         self == other
