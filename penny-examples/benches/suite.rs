@@ -44,7 +44,8 @@ use penny::{run_to_completion, In, Out, Step, Task};
 use penny_examples::bench_kernels::{self, data_f32, data_f64};
 use penny_examples::demo_kernels;
 use penny_examples::kernels::{
-    arrays, control, loop_nests, nested, newcomer, phases, reductions, BitEq,
+    arrays, control, evaluated_once, idioms, loop_nests, nested, newcomer, phases, reductions,
+    shadowing, BitEq,
 };
 
 mod common;
@@ -805,6 +806,67 @@ fn loop_nests(s: &mut Suite) {
     );
 }
 
+/// Kernels written for the newcomer idioms lowered since (labelled blocks, closures, inferred
+/// types), at sizes that make them loop-dominated.
+fn idioms(s: &mut Suite) {
+    let a: [u32; 16] = std::array::from_fn(|i| (i as u32).wrapping_mul(2_654_435_761) % 40);
+    kernel!(
+        s,
+        control,
+        labelled_blocks,
+        LabelledBlocks(a, 39u32, 3_000u32)
+    );
+    kernel!(
+        s,
+        control,
+        labelled_block_shapes,
+        LabelledBlockShapes(Some(7u32), 4_000_000u32)
+    );
+    kernel!(
+        s,
+        shadowing,
+        closure_locals_named_like_carried,
+        ClosureLocalsNamedLikeCarried(2_000_000u32)
+    );
+    kernel!(
+        s,
+        idioms,
+        signal_machine,
+        SignalMachine(4_000_000u32, 30u32)
+    );
+    kernel!(
+        s,
+        idioms,
+        closure_reads_mut,
+        ClosureReadsMut(4_000_000u32, [3u32, 5, 7, 11])
+    );
+    kernel!(
+        s,
+        idioms,
+        static_labels,
+        StaticLabels(4_000_000u32, ["alpha", "gamma ray", "de"])
+    );
+    kernel!(
+        s,
+        idioms,
+        pattern_bindings_across_loops,
+        PatternBindingsAcrossLoops(Some(9u32), (5u8, -77i64), 4_000_000u32)
+    );
+    kernel!(
+        s,
+        idioms,
+        literals_through_closures,
+        LiteralsThroughClosures(4_000_000u32)
+    );
+    let data: [u32; 23] = std::array::from_fn(|i| (i as u32).wrapping_mul(2_654_435_761));
+    kernel!(
+        s,
+        evaluated_once,
+        growing_chunks,
+        GrowingChunks(data, 3usize)
+    );
+}
+
 fn bench_kernels(s: &mut Suite) {
     use bench_kernels::*;
     kernel!(s, bench_kernels, sum_sqrt, SumSqrt(2_000_000u32));
@@ -1017,6 +1079,7 @@ fn main() {
     phases(&mut suite);
     newcomer(&mut suite);
     loop_nests(&mut suite);
+    idioms(&mut suite);
     bench_kernels(&mut suite);
     demo_kernels(&mut suite);
     hand_variants(&mut suite);

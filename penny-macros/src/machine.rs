@@ -1088,13 +1088,24 @@ impl<'k> Emitter<'k, '_> {
                 // index is below the range's end (and drops bounds checks). When the whole
                 // loop fits the budget and its range may be evaluated again, it runs exactly
                 // as the user wrote it.
-                let chunk = quote!(#label for #pat in #chunk_iter #body);
                 let split = info.split.is_some();
+                // A jump out of the chunk (a `break`, a `return`, a jump to an outer loop)
+                // ends it early: the budget is charged the iterations that started, counted
+                // in `penny_ran` (LLVM derives it from the loop's own counter), not the whole
+                // chunk, or an outer loop would yield after each inner loop that breaks.
+                let counted = !jumps.is_empty() && !split;
+                let mut chunk_body = body.clone();
+                if counted {
+                    chunk_body
+                        .stmts
+                        .insert(0, syn::parse_quote!(penny_ran += 1;));
+                }
+                let chunk = quote!(#label for #pat in #chunk_iter #chunk_body);
                 let split_chunk = split.then(|| chunk.clone());
                 let run = if info.saved.is_none() && !split {
                     quote! {
                         if penny_take == penny_len {
-                            #label for #pat in #written #body
+                            #label for #pat in #written #chunk_body
                         } else {
                             #chunk
                         }
@@ -1190,14 +1201,27 @@ impl<'k> Emitter<'k, '_> {
                     }
                 } else {
                     let (dispatch, unbroken) = self.leaf_dispatch(&arm, &jumps, &targets, l.id);
+                    let (count_ran, charge) = if counted {
+                        (
+                            quote!(let mut penny_ran = 0u64;),
+                            quote!(if penny_jump != 0 {
+                                penny_ran
+                            } else {
+                                penny_take
+                            }),
+                        )
+                    } else {
+                        (quote!(), quote!(penny_take))
+                    };
                     arm.code.push(quote! {
                         let penny_range = #range;
                         let penny_len = penny_range.len();
                         let penny_end = ::core::cmp::min(self.#done.saturating_add(penny_budget), penny_len);
                         let penny_take = penny_end - self.#done;
                         #declare_jump
+                        #count_ran
                         #run
-                        penny_budget -= penny_take;
+                        penny_budget -= #charge;
                         self.#done = penny_end;
                         #dispatch
                         if #unbroken penny_end < penny_len #yielded
