@@ -50,7 +50,10 @@ fn an_inner_loop_that_breaks_is_charged_what_it_ran() {
         let before = INNER.load(Ordering::Relaxed);
         let step = task.step(budget);
         let ran = INNER.load(Ordering::Relaxed) - before;
-        assert!(ran <= u64::from(budget), "step {steps} ran {ran} inner iterations");
+        assert!(
+            ran <= u64::from(budget),
+            "step {steps} ran {ran} inner iterations"
+        );
         if let Step::Done(output) = step {
             break output;
         }
