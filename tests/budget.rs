@@ -68,3 +68,47 @@ fn an_inner_loop_that_breaks_is_charged_what_it_ran() {
         "{steps} steps for {plain_inner} inner iterations and {n} rows at budget {budget}"
     );
 }
+
+/// Rows of a labelled block each (a block inside a resumable loop), whose inner loop is
+/// empty for `m = 0`.
+#[penny::task]
+fn rows_of_blocks(n: u32, m: u32) -> u64 {
+    let mut acc = 0u64;
+    for r in 0..n {
+        'row: {
+            for c in 0..m {
+                if c == 2 {
+                    break 'row;
+                }
+                acc += u64::from(c ^ r);
+                penny::yield_now!();
+            }
+            acc += 1;
+        }
+    }
+    acc
+}
+
+/// A labelled block is a loop run once inside the lowering, but no loop of the user's: it
+/// takes no budget. (Each entry took one unit: at budget 1 every other step ran nothing.)
+#[test]
+fn a_labelled_block_takes_no_budget() {
+    for (m, per_row) in [(0u32, 1u64), (1, 2), (5, 4)] {
+        let n = 10_000u32;
+        let mut task = RowsOfBlocks::new(n, m);
+        let mut steps = 0u64;
+        let output = loop {
+            steps += 1;
+            if let Step::Done(output) = task.step(1) {
+                break output;
+            }
+        };
+        assert_eq!(output, rows_of_blocks(n, m));
+        // Each row: one unit for the row, one per inner iteration that started.
+        let needed = u64::from(n) * per_row;
+        assert!(
+            steps <= needed + 1,
+            "m = {m}: {steps} steps at budget 1, {needed} units"
+        );
+    }
+}

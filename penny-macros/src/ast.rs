@@ -83,6 +83,9 @@ pub struct Loop {
     pub result: Option<LoopResult>,
     /// `#[penny::split]` on this `for` loop.
     pub split: Option<crate::split::SplitSpec>,
+    /// A labelled `loop` whose body ends by leaving it: a block run once (see
+    /// [`runs_once`]). Its head takes no budget: the user wrote no loop.
+    pub runs_once: bool,
 }
 
 /// The `let` that takes a resumable `loop`'s `break` value.
@@ -245,6 +248,20 @@ pub fn is_yield_macro(mac: &syn::Macro) -> bool {
 /// Whether a loop's body ends with `yield_now!()`.
 pub fn ends_with_yield(block: &Block) -> bool {
     block.stmts.last().is_some_and(is_yield_stmt)
+}
+
+/// Whether `l` is labelled and its body's last statement (before a `yield_now!()`) leaves it:
+/// a labelled `break` or `continue` (an unlabelled one can't stand in a labelled block, so
+/// whatever its label it leaves the loop), or a `return`. Such a loop runs its body once.
+pub fn runs_once(l: &syn::ExprLoop) -> bool {
+    let last = l.body.stmts.iter().rev().find(|s| !is_yield_stmt(s));
+    l.label.is_some()
+        && match last {
+            Some(Stmt::Expr(Expr::Break(b), _)) => b.label.is_some(),
+            Some(Stmt::Expr(Expr::Continue(c), _)) => c.label.is_some(),
+            Some(Stmt::Expr(Expr::Return(_), _)) => true,
+            _ => false,
+        }
 }
 
 /// A loop expression's label and body, when `expr` is a loop.
@@ -467,15 +484,7 @@ impl<'e> Builder<'e> {
         if l.label.is_none() {
             return false;
         }
-        // A labelled `break` or `continue` leaves it whatever its label (an unlabelled one
-        // can't stand in a labelled block), as `return` does.
-        let leaves = match l.body.stmts.last() {
-            Some(Stmt::Expr(Expr::Break(b), _)) => b.label.is_some(),
-            Some(Stmt::Expr(Expr::Continue(c), _)) => c.label.is_some(),
-            Some(Stmt::Expr(Expr::Return(_), _)) => true,
-            _ => false,
-        };
-        leaves && self.stmts_hold_resumable(&l.body.stmts, depth + 1)
+        runs_once(l) && self.stmts_hold_resumable(&l.body.stmts, depth + 1)
     }
 
     /// Whether `stmts` hold a loop resumable at `depth`, as a statement, a `let .. = loop`,
@@ -668,10 +677,12 @@ impl<'e> Builder<'e> {
                 self.consumed_yields.insert(last as YieldKey);
             }
         }
+        let runs_once = matches!(strip_parens(expr), Expr::Loop(l) if runs_once(l));
         let body = self.seq(&body.stmts, depth + 1, false);
         Loop {
             id,
             depth,
+            runs_once,
             label: label.clone(),
             // A bad head was reported; keep building so later errors surface too.
             head: head.unwrap_or(Head::Loop),

@@ -9,8 +9,9 @@ use syn::{Expr, Ident};
 /// `continue` can't stand directly in a labelled block (E0695), so none of the block's own
 /// binds to the new loop, and a labelled block can't be `continue`d. A loop the lowering
 /// makes resumable can then end the block with `break 'a value`, as out of `let r = loop`.
-/// A tail `for`/`while` (of type `()`) becomes a statement before the `break`, so it stays
-/// a phase of its own.
+/// A tail `for`/`while` (of type `()`) becomes a statement before the `break`, and a tail
+/// `loop` the value of a `let` (`penny_block_value`) the `break` gives, so each stays a loop
+/// of the block.
 ///
 /// A block of the function body runs once, as the function does, so the loops that are its
 /// statements are phases as the body's own are: they get the `yield_now!()` a loop nested
@@ -42,6 +43,12 @@ pub fn loop_labelled_blocks(block: &mut syn::Block) {
                     Some(syn::Stmt::Expr(e @ (Expr::ForLoop(_) | Expr::While(_)), None)) => {
                         stmts.push(syn::Stmt::Expr(e, Some(Default::default())));
                         None
+                    }
+                    // A tail `loop` with a value: a `let` of its own, so it stays a loop
+                    // of the block (not one inside a `break` expression).
+                    Some(syn::Stmt::Expr(e @ Expr::Loop(_), None)) => {
+                        stmts.push(syn::parse_quote!(let penny_block_value = #e;));
+                        Some(syn::parse_quote!(penny_block_value))
                     }
                     Some(syn::Stmt::Expr(e, None)) => Some(e),
                     _ => unreachable!("the last statement was just matched"),

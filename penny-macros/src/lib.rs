@@ -132,6 +132,8 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Beside the plain function, whatever else happens: the check that no argument is a view
     // under another name (in an `impl` block no item but the function may stand).
     let renamed = (!valid::is_method(&func)).then(|| views::renamed_view_check(&func));
+    // On the user's text: the rewrites below may bind names of their own (`penny_`).
+    valid::check_reserved_names(&func, &mut errors);
     let mut func = func;
     desugar::let_for_mut(&mut func.block);
     desugar::loop_labelled_blocks(&mut func.block);
@@ -148,7 +150,6 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
 
     valid::check_signature(&func, &mut errors);
     valid::check_hidden_control_flow(&func, &mut errors);
-    valid::check_reserved_names(&func, &mut errors);
     js::check(&func, options.js, &mut errors);
 
     let mut args = Vec::new();

@@ -902,6 +902,8 @@ impl<'k> Emitter<'k, '_> {
                     arm.code.push(quote!(self.#done += 1;));
                 }
             }
+            // A labelled block (a loop run once) takes no budget: its loops do.
+            Head::Loop if l.runs_once => {}
             Head::Loop => {
                 arm.code.push(quote! {
                     if penny_budget == 0 #yielded
