@@ -1084,3 +1084,32 @@ fn nested_tail_blocks_match() {
         }
     }
 }
+
+/// `mut` bindings of an `if let` and a `match` arm, changed across a loop in the arm: typed
+/// from the matched values, as `let mut k: u32 = k;` (they needed that written).
+#[penny::task]
+fn mut_pattern_bindings(opt: Option<u32>, n: u32) -> u32 {
+    let mut s = 0u32;
+    if let Some(mut k) = opt {
+        for i in 0..n {
+            k = k.wrapping_mul(3) ^ i;
+            s = s.wrapping_add(k);
+        }
+        s ^= k;
+    }
+    if let (Some(mut a), mut b) = (opt, n) {
+        for i in 0..n {
+            a = a.wrapping_add(i);
+            b ^= a;
+        }
+        s = s.wrapping_add(a ^ b);
+    }
+    s
+}
+
+proptest! {
+    #[test]
+    fn mut_pattern_bindings_match(opt in any::<Option<u32>>(), n in 0..500u32, b in budgets()) {
+        check_extremes(|| MutPatternBindings::new(opt, n), mut_pattern_bindings(opt, n), &b);
+    }
+}

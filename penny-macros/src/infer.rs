@@ -556,7 +556,8 @@ struct ArmRecord {
     /// The block is a loop's body (a labelled block as the whole arm): the `let`s go before
     /// the loop, in a block around it, not in its body.
     wrap: bool,
-    names: Vec<(syn::Ident, V)>,
+    /// Each name, whether it is bound `mut`, and its type.
+    names: Vec<(syn::Ident, bool, V)>,
     chain: Chain,
 }
 
@@ -1528,11 +1529,12 @@ impl Infer {
         if self.in_macro > 0 || !crate::desugar::holds_loop(block) {
             return;
         }
-        struct ByValue(Vec<syn::Ident>);
+        // By value, `mut` or not (`Some(mut k)` becomes `let mut k: u32 = k;`).
+        struct ByValue(Vec<(syn::Ident, bool)>);
         impl<'ast> syn::visit::Visit<'ast> for ByValue {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-                if p.by_ref.is_none() && p.mutability.is_none() {
-                    self.0.push(p.ident.clone());
+                if p.by_ref.is_none() {
+                    self.0.push((p.ident.clone(), p.mutability.is_some()));
                 }
                 syn::visit::visit_pat_ident(self, p);
             }
@@ -1566,11 +1568,13 @@ impl Infer {
                         )
                 })
         };
-        let names: Vec<(syn::Ident, V)> = by_value
+        let names: Vec<(syn::Ident, bool, V)> = by_value
             .0
             .into_iter()
-            .filter(|ident| used.contains(&ident.to_string()) && !rebound(ident))
-            .filter_map(|ident| vars.get(&ident.to_string()).map(|v| (ident, *v)))
+            .filter(|(ident, _)| used.contains(&ident.to_string()) && !rebound(ident))
+            .filter_map(|(ident, mutable)| {
+                vars.get(&ident.to_string()).map(|v| (ident, mutable, *v))
+            })
             .collect();
         let key = block as *const syn::Block as usize;
         if !names.is_empty() && !self.arms.iter().any(|a| a.key == key) {
@@ -2978,7 +2982,7 @@ impl Infer {
         let mut out = HashMap::new();
         for arm in arms {
             let mut lets = Vec::new();
-            for (name, v) in &arm.names {
+            for (name, mutable, v) in &arm.names {
                 let Some(ty) = self.render(*v, false, &arm.chain, 0) else {
                     continue;
                 };
@@ -2989,7 +2993,9 @@ impl Infer {
                 {
                     continue;
                 }
-                let stmt: Stmt = syn::parse_quote_spanned!(name.span()=> let #name: #ty = #name;);
+                let mutable = mutable.then(|| quote!(mut));
+                let stmt: Stmt =
+                    syn::parse_quote_spanned!(name.span()=> let #mutable #name: #ty = #name;);
                 lets.push(stmt);
             }
             if !lets.is_empty() {
