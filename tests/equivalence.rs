@@ -1113,3 +1113,40 @@ proptest! {
         check_extremes(|| MutPatternBindings::new(opt, n), mut_pattern_bindings(opt, n), &b);
     }
 }
+
+/// A labelled block assigned to a variable (`s += 'g: { .. };`) and to a field
+/// (`t.0 = 'h: { .. };`), at function level and in a loop: it was refused as a loop inside
+/// an expression.
+#[penny::task]
+fn assigned_blocks(n: u32) -> (u32, u32) {
+    let mut s = n;
+    let mut t = (0u32, 1u32);
+    s += 'g: {
+        for i in 0..n {
+            if i * i > 50 {
+                break 'g i;
+            }
+        }
+        n + 100
+    };
+    for r in 0..n {
+        t.0 = 'h: {
+            for c in 0..n {
+                if (r + c + t.0) % 7 == 3 {
+                    break 'h c;
+                }
+                penny::yield_now!();
+            }
+            1
+        };
+        t.1 ^= t.0;
+    }
+    (s, t.0 ^ t.1)
+}
+
+proptest! {
+    #[test]
+    fn assigned_blocks_match(n in 0..300u32, b in budgets()) {
+        check_extremes(|| AssignedBlocks::new(n), assigned_blocks(n), &b);
+    }
+}

@@ -72,10 +72,76 @@ pub fn loop_labelled_blocks(block: &mut syn::Block) {
                 #(#attrs)* #label loop { #(#stmts)* }
             );
         }
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, block);
+            assign_through_let(&mut block.stmts);
+        }
         fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
         fn visit_item_mut(&mut self, _: &mut syn::Item) {}
     }
     Rewrite { top: true }.visit_block_mut(block);
+}
+
+/// `x = 'a: { .. };` (or `x += ..`) with a labelled block rewritten as a loop: the loop
+/// becomes the value of a `let` of its own (`penny_block_value`), assigned after it, so it
+/// stays a loop of the sequence rather than one inside an expression. Rust evaluates the
+/// value before the place, and the place here is a variable or a field of one: nothing in
+/// it runs.
+fn assign_through_let(stmts: &mut Vec<syn::Stmt>) {
+    let is_place = |e: &Expr| {
+        let mut e = e;
+        while let Expr::Field(f) = e {
+            e = &f.base;
+        }
+        matches!(e, Expr::Path(p) if p.path.get_ident().is_some())
+    };
+    let is_block_loop = |e: &Expr| matches!(e, Expr::Loop(l) if crate::ast::runs_once(l));
+    let mut out = Vec::with_capacity(stmts.len());
+    for stmt in stmts.drain(..) {
+        let syn::Stmt::Expr(expr, semi) = &stmt else {
+            out.push(stmt);
+            continue;
+        };
+        let (place, op, value) = match expr {
+            Expr::Assign(a) => (&*a.left, quote::quote!(=), &*a.right),
+            Expr::Binary(b) if is_compound(&b.op) => {
+                let op = &b.op;
+                (&*b.left, quote::quote!(#op), &*b.right)
+            }
+            _ => {
+                out.push(stmt);
+                continue;
+            }
+        };
+        if !(is_place(place) && is_block_loop(value)) {
+            out.push(stmt);
+            continue;
+        }
+        out.push(syn::parse_quote!(let penny_block_value = #value;));
+        out.push(syn::Stmt::Expr(
+            syn::parse_quote!(#place #op penny_block_value),
+            *semi,
+        ));
+    }
+    *stmts = out;
+}
+
+/// Whether `op` is a compound assignment (`+=`, `^=`, ..).
+fn is_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
 }
 
 /// Gives each loop among `stmts` (a statement, a `let`'s value, or in the arms of an
