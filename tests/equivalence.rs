@@ -1150,3 +1150,25 @@ proptest! {
         check_extremes(|| AssignedBlocks::new(n), assigned_blocks(n), &b);
     }
 }
+
+/// Progress moves while a function-level labelled block's loops run (the block counts as a
+/// phase whose inner loops share its units), and never goes back.
+#[test]
+fn progress_moves_inside_a_labelled_block() {
+    let mut task = TailLoopInBlock::new(1000);
+    let mut seen = Vec::new();
+    for _ in 0..1500 {
+        assert!(task.step(1).done().is_none());
+        seen.push(task.progress().done);
+    }
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress went back");
+    assert!(
+        seen[100] > seen[0],
+        "no progress in the block's first loop: {:?}",
+        &seen[..3]
+    );
+    assert!(
+        seen[1400] > seen[900],
+        "no progress in the block's tail loop"
+    );
+}

@@ -902,13 +902,14 @@ impl<'k> Emitter<'k, '_> {
                     arm.code.push(quote!(self.#done += 1;));
                 }
             }
-            // A labelled block (a loop run once) takes no budget: its loops do.
-            Head::Loop if l.runs_once => {}
             Head::Loop => {
-                arm.code.push(quote! {
-                    if penny_budget == 0 #yielded
-                    penny_budget -= 1;
-                });
+                // A labelled block (a loop run once) takes no budget: its loops do.
+                if !l.runs_once {
+                    arm.code.push(quote! {
+                        if penny_budget == 0 #yielded
+                        penny_budget -= 1;
+                    });
+                }
                 if let Some(done) = &info.done {
                     arm.code.push(quote!(self.#done += 1;));
                 }
