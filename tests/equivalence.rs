@@ -1172,3 +1172,48 @@ fn progress_moves_inside_a_labelled_block() {
         "no progress in the block's tail loop"
     );
 }
+
+/// Rows, each a labelled block around a long inner scan.
+#[penny::task]
+fn blocks_in_rows(n: u32, m: u32) -> u64 {
+    let mut acc = 0u64;
+    for r in 0..n {
+        'row: {
+            for c in 0..m {
+                if c == m - 1 && r % 2 == 0 {
+                    break 'row;
+                }
+                acc += u64::from(c ^ r);
+                penny::yield_now!();
+            }
+            acc += 1;
+        }
+    }
+    acc
+}
+
+/// Progress moves with the cursor of a loop inside a labelled block inside a loop (the
+/// block shares out the row's units to its loops), and never goes back.
+#[test]
+fn progress_moves_inside_a_block_in_a_loop() {
+    let mut task = BlocksInRows::new(3, 1000);
+    let mut seen = Vec::new();
+    let output = loop {
+        match task.step(10) {
+            Step::Done(output) => break output,
+            Step::Yielded => seen.push(task.progress()),
+        }
+    };
+    assert_eq!(output, blocks_in_rows(3, 1000));
+    assert!(
+        seen.windows(2).all(|w| w[0].done <= w[1].done),
+        "progress went back"
+    );
+    assert!(seen.iter().all(|p| p.total.is_some_and(|t| p.done <= t)));
+    // Within the first row (100 steps of 10), progress moves at every step.
+    assert!(
+        seen[..90].windows(2).all(|w| w[0].done < w[1].done),
+        "{:?}",
+        &seen[..4]
+    );
+}

@@ -110,7 +110,7 @@ pub(crate) fn lower(kernel: &Kernel, errors: &mut Errors) -> Lowered {
         splits: Vec::new(),
         errors,
     };
-    emitter.collect_infos(kernel.body, &mut taken);
+    emitter.collect_infos(kernel.body, 0, &mut taken);
     if emitter.infos.iter().any(|i| i.split.is_some()) {
         emitter.half_field = Some(fresh("half", &mut taken));
     }
@@ -200,16 +200,24 @@ struct Arm {
 }
 
 impl<'k> Emitter<'k, '_> {
-    fn collect_infos(&mut self, seq: &Seq, taken: &mut std::collections::HashSet<String>) {
+    /// `level`: the loops around `seq`, not counting labelled blocks (loops run once), whose
+    /// loops `progress` reads as the enclosing loop's own.
+    fn collect_infos(
+        &mut self,
+        seq: &Seq,
+        level: usize,
+        taken: &mut std::collections::HashSet<String>,
+    ) {
         for part in &seq.parts {
             match part {
                 Part::Loop(l) => {
-                    self.loop_info(l, taken);
-                    self.collect_infos(&l.body, taken);
+                    self.loop_info(l, level, taken);
+                    let inner = if l.runs_once { level } else { level + 1 };
+                    self.collect_infos(&l.body, inner, taken);
                 }
                 Part::Branch(b) => {
                     for arm in &b.arms {
-                        self.collect_infos(arm, taken);
+                        self.collect_infos(arm, level, taken);
                     }
                 }
                 _ => {}
@@ -217,7 +225,7 @@ impl<'k> Emitter<'k, '_> {
         }
     }
 
-    fn loop_info(&mut self, l: &Loop, taken: &mut std::collections::HashSet<String>) {
+    fn loop_info(&mut self, l: &Loop, level: usize, taken: &mut std::collections::HashSet<String>) {
         let phase = l.depth == 0;
         let base = match (&l.label, &l.head) {
             (Some(label), _) => label.name.ident.to_string(),
@@ -301,7 +309,7 @@ impl<'k> Emitter<'k, '_> {
                 info.reads = reads;
                 if pure {
                     // Phases and the loops right inside them keep their length for progress.
-                    info.len = (l.depth <= 1).then(|| fresh(&format!("{stem}_len"), taken));
+                    info.len = (level <= 1).then(|| fresh(&format!("{stem}_len"), taken));
                     info.access = Some(tokens.clone());
                 } else if let Source::Range(range) = source {
                     let saved = fresh(&format!("{stem}_range"), taken);

@@ -157,7 +157,18 @@ fn len_tokens(info: &LoopInfo) -> Option<TokenStream> {
 fn inner_part(body: &Seq, infos: &[LoopInfo], phase: &Ident) -> TokenStream {
     let mut found = Vec::new();
     collect_phases(body, false, &mut found);
-    let inner: Vec<&Loop> = found.into_iter().map(|(l, _)| l).collect();
+    // A labelled block (a loop run once) shares out its units among its own loops.
+    let mut inner: Vec<&Loop> = Vec::new();
+    let mut queue: Vec<&Loop> = found.into_iter().map(|(l, _)| l).rev().collect();
+    while let Some(l) = queue.pop() {
+        if l.runs_once && !l.is_leaf() {
+            let mut within = Vec::new();
+            collect_phases(&l.body, false, &mut within);
+            queue.extend(within.into_iter().map(|(l, _)| l).rev());
+        } else {
+            inner.push(l);
+        }
+    }
     let count = inner.len().max(1) as u64;
     let parts = inner.iter().map(|l| {
         let info = &infos[l.id];
