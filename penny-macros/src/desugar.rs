@@ -104,7 +104,7 @@ fn assign_through_let(stmts: &mut Vec<syn::Stmt>) {
         };
         let (place, op, value) = match expr {
             Expr::Assign(a) => (&*a.left, quote::quote!(=), &*a.right),
-            Expr::Binary(b) if is_compound(&b.op) => {
+            Expr::Binary(b) if crate::pure::is_assignment(&b.op) => {
                 let op = &b.op;
                 (&*b.left, quote::quote!(#op), &*b.right)
             }
@@ -124,24 +124,6 @@ fn assign_through_let(stmts: &mut Vec<syn::Stmt>) {
         ));
     }
     *stmts = out;
-}
-
-/// Whether `op` is a compound assignment (`+=`, `^=`, ..).
-fn is_compound(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
 }
 
 /// Gives each loop among `stmts` (a statement, a `let`'s value, or in the arms of an

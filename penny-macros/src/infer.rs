@@ -94,7 +94,7 @@ mod tests;
 /// bindings all have a determined type gets that type as an annotation (see the module doc).
 pub fn annotate_lets(func: &ItemFn) -> ItemFn {
     let mut out = func.clone();
-    let annotate = {
+    let mut annotate = {
         let mut cx = Infer::new();
         cx.kernel(&out);
         cx.solve();
@@ -103,7 +103,7 @@ pub fn annotate_lets(func: &ItemFn) -> ItemFn {
             arms: cx.arm_lets(),
         }
     };
-    annotate.visit_block_mut_all(&mut out.block);
+    annotate.visit_block_mut(&mut out.block);
     out
 }
 
@@ -113,12 +113,6 @@ struct Annotate {
     lets: HashMap<usize, Type>,
     /// By block: the `let`s, and whether they go around the loop whose body it is.
     arms: HashMap<usize, (Vec<Stmt>, bool)>,
-}
-
-impl Annotate {
-    fn visit_block_mut_all(mut self, block: &mut syn::Block) {
-        self.visit_block_mut(block);
-    }
 }
 
 impl VisitMut for Annotate {
@@ -1255,13 +1249,8 @@ impl Infer {
                     // A labelled block as the arm (`Some(k) => 'a: { .. }`) is a loop by now,
                     // run once: its body is the arm's block.
                     match &*arm.body {
-                        Expr::Block(b) => self.record_arm(&arm.pat, &vars, &b.block),
-                        Expr::Loop(l) => {
-                            self.record_arm(&arm.pat, &vars, &l.body);
-                            if let Some(record) = self.arms.last_mut() {
-                                record.wrap |= record.key == &l.body as *const syn::Block as usize;
-                            }
-                        }
+                        Expr::Block(b) => self.record_arm(&arm.pat, &vars, &b.block, false),
+                        Expr::Loop(l) => self.record_arm(&arm.pat, &vars, &l.body, true),
                         _ => {}
                     }
                     self.declare(vars);
@@ -1482,9 +1471,9 @@ impl Infer {
     }
 
     /// A closure's body, read as code of the kernel with its parameters in scope: what it
-    /// does to the variables it reads types them (`|x: u32| x * k` makes `k` a `u32`). An
-    /// untyped parameter, the closure's value and what it returns are not modeled: they
-    /// escape, so nothing is guessed from them.
+    /// does to the variables it reads types them (`|x: u32| x * k` makes `k` a `u32`). Its
+    /// value is a [`Shape::Closure`] of its parameters and return type, which a call reads
+    /// (`total += sq(i)`). An untyped parameter escapes, so nothing is guessed from it.
     fn closure(&mut self, c: &syn::ExprClosure) -> Val {
         self.frames.push(Frame::default());
         let chain = self.chain_rc();
@@ -1524,24 +1513,12 @@ impl Infer {
         self.val(v)
     }
 
-    /// Records an arm's by-value bindings when its block holds a loop and reads them.
-    fn record_arm(&mut self, pat: &Pat, vars: &HashMap<String, V>, block: &syn::Block) {
+    /// Records an arm's by-value bindings when its block holds a loop and reads them;
+    /// `wrap`: the block is the body of a loop run once that is the whole arm.
+    fn record_arm(&mut self, pat: &Pat, vars: &HashMap<String, V>, block: &syn::Block, wrap: bool) {
         if self.in_macro > 0 || !crate::desugar::holds_loop(block) {
             return;
         }
-        // By value, `mut` or not (`Some(mut k)` becomes `let mut k: u32 = k;`).
-        struct ByValue(Vec<(syn::Ident, bool)>);
-        impl<'ast> syn::visit::Visit<'ast> for ByValue {
-            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-                if p.by_ref.is_none() {
-                    self.0.push((p.ident.clone(), p.mutability.is_some()));
-                }
-                syn::visit::visit_pat_ident(self, p);
-            }
-            fn visit_expr(&mut self, _: &'ast Expr) {}
-        }
-        let mut by_value = ByValue(Vec::new());
-        syn::visit::Visit::visit_pat(&mut by_value, pat);
         let used: HashSet<String> = block
             .stmts
             .iter()
@@ -1568,8 +1545,8 @@ impl Infer {
                         )
                 })
         };
-        let names: Vec<(syn::Ident, bool, V)> = by_value
-            .0
+        // By value, `mut` or not (`Some(mut k)` becomes `let mut k: u32 = k;`).
+        let names: Vec<(syn::Ident, bool, V)> = crate::names::bound_by_value(pat)
             .into_iter()
             .filter(|(ident, _)| used.contains(&ident.to_string()) && !rebound(ident))
             .filter_map(|(ident, mutable)| {
@@ -1580,7 +1557,7 @@ impl Infer {
         if !names.is_empty() && !self.arms.iter().any(|a| a.key == key) {
             self.arms.push(ArmRecord {
                 key,
-                wrap: false,
+                wrap,
                 names,
                 chain: self.chain_rc(),
             });
@@ -1593,7 +1570,7 @@ impl Infer {
         self.unify_prim(cond.v, "bool");
         if let Expr::Let(l) = &*if_expr.cond {
             let vars = self.frames.last().expect("pushed above").vars.clone();
-            self.record_arm(&l.pat, &vars, &if_expr.then_branch);
+            self.record_arm(&l.pat, &vars, &if_expr.then_branch, false);
         }
         let then = self.block(&if_expr.then_branch);
         self.frames.pop();

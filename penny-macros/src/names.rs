@@ -10,10 +10,27 @@ use syn::{Expr, Ident, Pat};
 
 /// Names bound by a pattern, with whether each is bound `mut`.
 pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
-    struct Names(Vec<(Ident, bool)>);
-    impl<'ast> Visit<'ast> for Names {
+    pattern_idents(pat)
+        .into_iter()
+        .map(|p| (p.ident.clone(), p.mutability.is_some()))
+        .collect()
+}
+
+/// Names a pattern binds by value (not `ref`), with whether each is bound `mut`.
+pub fn bound_by_value(pat: &Pat) -> Vec<(Ident, bool)> {
+    pattern_idents(pat)
+        .into_iter()
+        .filter(|p| p.by_ref.is_none())
+        .map(|p| (p.ident.clone(), p.mutability.is_some()))
+        .collect()
+}
+
+/// The identifier patterns in `pat`, in order.
+fn pattern_idents(pat: &Pat) -> Vec<&syn::PatIdent> {
+    struct Names<'a>(Vec<&'a syn::PatIdent>);
+    impl<'ast> Visit<'ast> for Names<'ast> {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0.push((p.ident.clone(), p.mutability.is_some()));
+            self.0.push(p);
             syn::visit::visit_pat_ident(self, p);
         }
         // `Some(x)` in a pattern is a path, `NONE` a constant: only identifiers bind.
@@ -26,17 +43,9 @@ pub fn bound_idents(pat: &Pat) -> Vec<(Ident, bool)> {
 
 /// Whether `pat` has a `ref mut` binding (a mutable borrow of what it matches).
 pub fn bound_refs_mut(pat: &Pat) -> bool {
-    struct RefMut(bool);
-    impl<'ast> Visit<'ast> for RefMut {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.0 |= p.by_ref.is_some() && p.mutability.is_some();
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_expr(&mut self, _: &'ast Expr) {}
-    }
-    let mut found = RefMut(false);
-    found.visit_pat(pat);
-    found.0
+    pattern_idents(pat)
+        .iter()
+        .any(|p| p.by_ref.is_some() && p.mutability.is_some())
 }
 
 /// Whether `pat` binds `name`.
