@@ -481,9 +481,6 @@ impl<'e> Builder<'e> {
         let Expr::Loop(l) = strip_parens(expr) else {
             return false;
         };
-        if l.label.is_none() {
-            return false;
-        }
         runs_once(l) && self.stmts_hold_resumable(&l.body.stmts, depth + 1)
     }
 
@@ -772,26 +769,18 @@ fn range_head(expr: &Expr) -> Option<Result<RangeHead, syn::Error>> {
 /// `data.iter()`, `&data`, `data`, `.iter().copied()`, `.chunks(k)`, with `.zip(..)` and a
 /// final `.enumerate()`.
 fn items_head(expr: &Expr) -> Option<ItemsHead> {
-    let mut cursor = strip_parens(expr);
-    let mut enumerate = false;
-    if let Expr::MethodCall(call) = cursor {
-        if call.method == "enumerate" && call.args.is_empty() {
-            enumerate = true;
-            cursor = strip_parens(&call.receiver);
-        }
-    }
-    let mut sources = Vec::new();
-    if let Expr::MethodCall(call) = cursor {
-        if call.method == "zip" && call.args.len() == 1 {
-            let first = item_source(&call.receiver)?;
-            let second = item_source(&call.args[0])?;
-            sources.push(first);
-            sources.push(second);
-        }
-    }
-    if sources.is_empty() {
-        sources.push(item_source(cursor)?);
-    }
+    let (parts, enumerate) = items_chain(expr);
+    let sources = parts
+        .into_iter()
+        .map(|part| {
+            let (place, access) = source_access(part)?;
+            let data = match place {
+                Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+                _ => None,
+            }?;
+            Some(ItemSource { data, access })
+        })
+        .collect::<Option<Vec<_>>>()?;
     Some(ItemsHead {
         sources,
         enumerate,
@@ -802,84 +791,62 @@ fn items_head(expr: &Expr) -> Option<ItemsHead> {
 /// In an items loop's head of a shape [`items_head`] takes (`p.0.iter()`, `s.rows[2]
 /// .chunks(4)`), the first sequence that is a field or an element rather than a variable.
 fn unnamed_place(expr: &Expr) -> Option<&Expr> {
-    fn source(e: &Expr) -> Option<&Expr> {
-        let mut e = strip_parens(e);
-        loop {
-            e = match e {
-                Expr::Reference(r) if r.mutability.is_none() => strip_parens(&r.expr),
-                Expr::MethodCall(call)
-                    if matches!(
-                        (call.method.to_string().as_str(), call.args.len()),
-                        ("iter" | "into_iter" | "copied" | "cloned", 0)
-                            | ("chunks" | "chunks_exact", 1)
-                    ) =>
-                {
-                    strip_parens(&call.receiver)
-                }
-                Expr::Field(_) | Expr::Index(_) => return Some(e),
-                _ => return None,
-            };
-        }
-    }
+    items_chain(expr)
+        .0
+        .into_iter()
+        .filter_map(source_access)
+        .map(|(place, _)| place)
+        .find(|place| matches!(place, Expr::Field(_) | Expr::Index(_)))
+}
+
+/// The sequences an items loop's head reads (one, or the two sides of a `.zip(..)`), and
+/// whether it ends with `.enumerate()`.
+fn items_chain(expr: &Expr) -> (Vec<&Expr>, bool) {
     let mut cursor = strip_parens(expr);
+    let mut enumerate = false;
     if let Expr::MethodCall(call) = cursor {
         if call.method == "enumerate" && call.args.is_empty() {
+            enumerate = true;
             cursor = strip_parens(&call.receiver);
         }
     }
     if let Expr::MethodCall(call) = cursor {
         if call.method == "zip" && call.args.len() == 1 {
-            return source(&call.receiver).or_else(|| source(&call.args[0]));
+            return (vec![&*call.receiver, &call.args[0]], enumerate);
         }
     }
-    // A bare field (`for x in p.0`) is a by-value source too.
-    source(cursor)
+    (vec![cursor], enumerate)
 }
 
-fn item_source(expr: &Expr) -> Option<ItemSource> {
+/// What one sequence of an items loop reads (the place under `&`, `.iter()`, `.chunks(k)`
+/// and the like, without parentheses) and how it takes items from it.
+fn source_access(expr: &Expr) -> Option<(&Expr, Access)> {
     let expr = strip_parens(expr);
-    let data = |e: &Expr| match strip_parens(e) {
-        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
-        _ => None,
-    };
     match expr {
-        Expr::Path(_) => Some(ItemSource {
-            data: data(expr)?,
-            access: Access::Value,
-        }),
-        Expr::Reference(r) if r.mutability.is_none() => Some(ItemSource {
-            data: data(&r.expr)?,
-            access: Access::Ref,
-        }),
+        Expr::Reference(r) if r.mutability.is_none() => Some((strip_parens(&r.expr), Access::Ref)),
+        Expr::Reference(_) => None,
         Expr::MethodCall(call) => {
             let method = call.method.to_string();
+            let receiver = strip_parens(&call.receiver);
             match (method.as_str(), call.args.len()) {
-                ("iter", 0) => Some(ItemSource {
-                    data: data(&call.receiver)?,
-                    access: Access::Ref,
-                }),
-                ("into_iter", 0) => Some(ItemSource {
-                    data: data(&call.receiver)?,
-                    access: Access::Value,
-                }),
+                ("iter", 0) => Some((receiver, Access::Ref)),
+                ("into_iter", 0) => Some((receiver, Access::Value)),
                 ("copied" | "cloned", 0) => {
-                    let inner = item_source(&call.receiver)?;
-                    matches!(inner.access, Access::Ref).then_some(ItemSource {
-                        data: inner.data,
-                        access: Access::Copied,
-                    })
+                    let (place, inner) = source_access(receiver)?;
+                    matches!(inner, Access::Ref).then_some((place, Access::Copied))
                 }
-                ("chunks" | "chunks_exact", 1) => Some(ItemSource {
-                    data: data(&call.receiver)?,
-                    access: Access::Chunks {
+                ("chunks" | "chunks_exact", 1) => Some((
+                    receiver,
+                    Access::Chunks {
                         size: call.args[0].clone(),
                         exact: method == "chunks_exact",
                     },
-                }),
+                )),
                 _ => None,
             }
         }
-        _ => None,
+        // `data` itself (by value), or a field or element of one.
+        place => Some((place, Access::Value)),
     }
 }
 
