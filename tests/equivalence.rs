@@ -286,6 +286,16 @@ proptest! {
     }
 
     #[test]
+    fn result_arms_match(r in any::<Result<u32, u8>>(), n in 0..2000u32, b in budgets()) {
+        check_extremes(|| ResultArms::new(r, n), result_arms(r, n), &b);
+    }
+
+    #[test]
+    fn generic_enum_state_matches(n in 0..2000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| GenericEnumState::new(n, seed), generic_enum_state(n, seed), &b);
+    }
+
+    #[test]
     fn literals_through_closures_match(n in 0..3000u32, b in budgets()) {
         check_extremes(|| LiteralsThroughClosures::new(n), literals_through_closures(n), &b);
     }

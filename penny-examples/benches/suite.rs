@@ -855,6 +855,18 @@ fn idioms(s: &mut Suite) {
     kernel!(
         s,
         idioms,
+        result_arms,
+        ResultArms(Ok::<u32, u8>(9), 4_000_000u32)
+    );
+    kernel!(
+        s,
+        idioms,
+        generic_enum_state,
+        GenericEnumState(4_000_000u32, 0x9e37_79b9u32)
+    );
+    kernel!(
+        s,
+        idioms,
         literals_through_closures,
         LiteralsThroughClosures(4_000_000u32)
     );

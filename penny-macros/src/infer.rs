@@ -237,6 +237,8 @@ enum Shape {
     Slice(V),
     Ref(bool, V),
     Option(V),
+    /// `Result<T, E>`: the `Ok` and the `Err` type.
+    Result(V, V),
     /// An iterator with this item type; never written in an annotation.
     Iter(V),
     /// A closure with these parameter types, returning the last; never written either.
@@ -252,6 +254,7 @@ impl Shape {
             | Shape::Ref(_, v)
             | Shape::Option(v)
             | Shape::Iter(v) => vec![*v],
+            Shape::Result(ok, err) => vec![*ok, *err],
             Shape::Closure(params, ret) => params.iter().copied().chain([*ret]).collect(),
             _ => Vec::new(),
         }
@@ -353,6 +356,10 @@ impl Uf {
             (Shape::Option(x), Shape::Option(y)) => {
                 pairs.push((x, y));
                 Some(Shape::Option(x))
+            }
+            (Shape::Result(x, e), Shape::Result(y, f)) => {
+                pairs.extend([(x, y), (e, f)]);
+                Some(Shape::Result(x, e))
             }
             (Shape::Iter(x), Shape::Iter(y)) => {
                 pairs.push((x, y));
@@ -658,19 +665,29 @@ fn path_has_args(path: &Path) -> bool {
         .any(|s| !matches!(s.arguments, syn::PathArguments::None))
 }
 
-/// `Some`, `Option::Some`, `core::option::Option::Some`.
+/// `Some`, `Option::Some`, `core::option::Option::Some` (and `Option` itself as a type).
 fn is_variant(path: &Path, variant: &str) -> bool {
+    is_std_name(path, variant, "option", "Option")
+}
+
+/// `Ok`, `Result::Ok`, `core::result::Result::Ok` (and `Result` itself as a type).
+fn is_result_variant(path: &Path, variant: &str) -> bool {
+    is_std_name(path, variant, "result", "Result")
+}
+
+/// Whether `path` is `name`, `ty::name` or `{core,std}::module::ty::name`.
+fn is_std_name(path: &Path, name: &str, module: &str, ty: &str) -> bool {
     let names = path_idents(path);
     let Some((last, prefix)) = names.split_last() else {
         return false;
     };
-    last == variant
+    last == name
         && (prefix.is_empty()
-            || prefix == ["Option"]
+            || prefix == [ty]
             || prefix.len() == 3
                 && ["core", "std"].contains(&prefix[0].as_str())
-                && prefix[1] == "option"
-                && prefix[2] == "Option")
+                && prefix[1] == module
+                && prefix[2] == ty)
 }
 
 /// `In<T>`, `Out<T>` (Penny's) and `Vec<T>`: their kind and element type.
@@ -807,6 +824,20 @@ impl Infer {
                         {
                             let inner = self.conv(inner, origin);
                             return self.mk(Shape::Option(inner));
+                        }
+                    }
+                }
+                if is_result_variant(&p.path, "Result") {
+                    if let Some(syn::PathArguments::AngleBracketed(args)) =
+                        p.path.segments.last().map(|s| &s.arguments)
+                    {
+                        // `Result<T, E>` only: a one-argument `Result` is someone's alias.
+                        if let [syn::GenericArgument::Type(ok), syn::GenericArgument::Type(err)] =
+                            args.args.iter().collect::<Vec<_>>().as_slice()
+                        {
+                            let ok = self.conv(ok, origin);
+                            let err = self.conv(err, origin);
+                            return self.mk(Shape::Result(ok, err));
                         }
                     }
                 }
@@ -1757,6 +1788,14 @@ impl Infer {
         if is_variant(path, "Some") && args.len() == 1 {
             return Some(self.mk(Shape::Option(args[0])));
         }
+        if is_result_variant(path, "Ok") && args.len() == 1 {
+            let err = self.fresh();
+            return Some(self.mk(Shape::Result(args[0], err)));
+        }
+        if is_result_variant(path, "Err") && args.len() == 1 {
+            let ok = self.fresh();
+            return Some(self.mk(Shape::Result(ok, args[0])));
+        }
         let names = path_idents(path);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         match names.as_slice() {
@@ -2324,7 +2363,10 @@ impl Infer {
                             s => numeric(&s),
                         }
                     }
-                    s => numeric(&s) || matches!(s, Shape::Tuple(_) | Shape::Option(_)),
+                    s => {
+                        numeric(&s)
+                            || matches!(s, Shape::Tuple(_) | Shape::Option(_) | Shape::Result(..))
+                    }
                 };
                 if link {
                     self.unify(l, r);
@@ -2395,6 +2437,7 @@ impl Infer {
                 None => false,
             },
             Shape::Option(elem) => self.option_method(elem, name, args, out),
+            Shape::Result(ok, err) => self.result_method(ok, err, name, args, out),
             Shape::Iter(item) => self.iter_method(item, name, args, out),
             Shape::Tuple(_) if name == "clone" && args.is_empty() && refs == 0 => {
                 self.unify(out, base);
@@ -2598,6 +2641,23 @@ impl Infer {
         true
     }
 
+    fn result_method(&mut self, ok: V, err: V, name: &str, args: &[V], out: V) -> bool {
+        let result = match (name, args) {
+            ("is_ok" | "is_err", []) => self.prim("bool"),
+            ("unwrap" | "unwrap_or_default", []) | ("expect", [_]) => ok,
+            ("unwrap_err", []) | ("expect_err", [_]) => err,
+            ("unwrap_or", [x]) => {
+                self.unify(*x, ok);
+                ok
+            }
+            ("ok", []) => self.mk(Shape::Option(ok)),
+            ("err", []) => self.mk(Shape::Option(err)),
+            _ => return false,
+        };
+        self.unify(out, result);
+        true
+    }
+
     fn iter_method(&mut self, item: V, name: &str, args: &[V], out: V) -> bool {
         let result = match (name, args) {
             ("enumerate", []) => {
@@ -2767,6 +2827,24 @@ impl Infer {
                         }
                         _ => self.give_up_pat(pat, ty, vars),
                     },
+                }
+            }
+            Pat::TupleStruct(t)
+                if t.qself.is_none()
+                    && (is_result_variant(&t.path, "Ok") || is_result_variant(&t.path, "Err")) =>
+            {
+                if let [inner] = t.elems.iter().collect::<Vec<_>>().as_slice() {
+                    let (ok, err) = (self.fresh(), self.fresh());
+                    let result = self.mk(Shape::Result(ok, err));
+                    self.unify(ty, result);
+                    let bound = if is_result_variant(&t.path, "Ok") {
+                        ok
+                    } else {
+                        err
+                    };
+                    sub(self, inner, bound, mode);
+                } else {
+                    self.give_up_pat(pat, ty, vars);
                 }
             }
             Pat::TupleStruct(t) if t.qself.is_none() && is_variant(&t.path, "Some") => {
@@ -3053,6 +3131,12 @@ impl Infer {
                 let elem = self.render(elem, wild, at, depth + 1)?;
                 self.same_meaning(quote!(Option), &Rc::from(Vec::new()), at)
                     .then(|| syn::parse_quote!(Option<#elem>))
+            }
+            Shape::Result(ok, err) => {
+                let ok = self.render(ok, wild, at, depth + 1)?;
+                let err = self.render(err, wild, at, depth + 1)?;
+                self.same_meaning(quote!(Result), &Rc::from(Vec::new()), at)
+                    .then(|| syn::parse_quote!(Result<#ok, #err>))
             }
         }
     }

@@ -25,6 +25,15 @@ pub fn bound_by_value(pat: &Pat) -> Vec<(Ident, bool)> {
         .collect()
 }
 
+/// The names `pat` binds with `ref` or `ref mut` (a borrow of what it matches).
+pub fn bound_by_ref(pat: &Pat) -> Vec<Ident> {
+    pattern_idents(pat)
+        .into_iter()
+        .filter(|p| p.by_ref.is_some())
+        .map(|p| p.ident.clone())
+        .collect()
+}
+
 /// The identifier patterns in `pat`, in order.
 fn pattern_idents(pat: &Pat) -> Vec<&syn::PatIdent> {
     struct Names<'a>(Vec<&'a syn::PatIdent>);

@@ -308,11 +308,20 @@ fn path_type(path: &syn::Path, env: &Env) -> Result<Type, Unreadable> {
 
 /// The enum of a variant path, `Light::Red` or `St::Go` (in `St::Go(0)`) → `Light`, `St`:
 /// a last segment in UpperCamelCase (a variant; associated constants are SHOUTY_CASE and
-/// functions snake_case) after one that names a type. Not `Option::None` or `Result::Ok`,
-/// whose enums are generic: their type needs the argument's.
+/// functions snake_case) after one that names a type; `Acc::<u32>::Empty` → `Acc::<u32>`. Not
+/// `Option::None` or `Result::Ok`, whose enums are generic: their type needs the argument's.
 fn variant_enum(path: &syn::Path) -> Option<Type> {
     let n = path.segments.len();
-    if n < 2 || path.segments.iter().any(|s| !s.arguments.is_none()) {
+    // Arguments may sit on the enum's segment only (`Acc::<u32>::Empty`, which is a type as
+    // written); without them a generic enum's type can't be told (its definition is outside
+    // the fn), and rustc asks for them (E0107 at the user's path).
+    if n < 2
+        || path
+            .segments
+            .iter()
+            .enumerate()
+            .any(|(i, s)| i != n - 2 && !s.arguments.is_none())
+    {
         return None;
     }
     let camel = |ident: &syn::Ident| {

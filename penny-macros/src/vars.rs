@@ -237,15 +237,38 @@ impl Walk<'_> {
                             }
                         }
                     }
-                    for (arm, names) in b.arms.iter().zip(&b.arm_names) {
+                    for (i, (arm, names)) in b.arms.iter().zip(&b.arm_names).enumerate() {
                         self.scopes.push(Vec::new());
+                        let (by_ref, matches_ref) = arm_borrows(&b.kind, i);
                         for name in names {
                             self.declare(name);
-                            self.bindings[name.id].unknown = Some(Unreadable::Unknown(format!(
-                                "it is bound by a pattern. Bind it again with its type at the \
-                                 start of the arm: `let {0}: T = {0};`",
-                                name.ident
-                            )));
+                            let why = if by_ref.contains(&name.ident) || matches_ref {
+                                // A reference into the matched value can't be a field (the
+                                // state would point into itself); a copy can.
+                                format!(
+                                    "it is a reference into the matched value ({}), which \
+                                     can't be part of the state. Bind it by value ({}), or \
+                                     copy it at the start of the arm: `let {2}: T = *{2};`",
+                                    if matches_ref {
+                                        "the pattern is matched against a reference"
+                                    } else {
+                                        "a `ref` binding"
+                                    },
+                                    if matches_ref {
+                                        "match the value itself, not a reference to it"
+                                    } else {
+                                        "without `ref`"
+                                    },
+                                    name.ident
+                                )
+                            } else {
+                                format!(
+                                    "it is bound by a pattern. Bind it again with its type at \
+                                     the start of the arm: `let {0}: T = {0};`",
+                                    name.ident
+                                )
+                            };
+                            self.bindings[name.id].unknown = Some(Unreadable::Unknown(why));
                         }
                         self.seq(arm, output);
                         self.scopes.pop();
@@ -519,4 +542,27 @@ fn destructure(pat: &Pat, ty: &Type, out: &mut Vec<(Ident, Type)>) {
         }
         _ => {}
     }
+}
+
+/// For arm `i` of a branch: the names its pattern binds with `ref`, and whether the pattern
+/// is matched against a reference (`match &x`, `if let Some(k) = &x`), which makes every
+/// name it binds a reference.
+fn arm_borrows(kind: &BranchKind, i: usize) -> (Vec<syn::Ident>, bool) {
+    let (pat, scrutinee) = match kind {
+        BranchKind::If { conds } => match conds.get(i) {
+            Some(Expr::Let(l)) => (&*l.pat, &*l.expr),
+            _ => return (Vec::new(), false),
+        },
+        BranchKind::Match { scrutinee, arms } => match arms.get(i) {
+            Some((pat, _)) => (pat, scrutinee),
+            None => return (Vec::new(), false),
+        },
+    };
+    let mut scrutinee = scrutinee;
+    while let Expr::Paren(p) = scrutinee {
+        scrutinee = &p.expr;
+    }
+    // `&x` matched by `&Some(k)` binds `k` by value again.
+    let matches_ref = matches!(scrutinee, Expr::Reference(_)) && !matches!(pat, Pat::Reference(_));
+    (crate::names::bound_by_ref(pat), matches_ref)
 }

@@ -448,6 +448,66 @@ pub fn pattern_bindings_across_loops(opt: Option<u32>, pair: (u8, i64), n: u32) 
     (s, t)
 }
 
+/// A `Result` argument matched with `Ok(v)` / `Err(e)` whose bindings live across loops, and an
+/// untyped `let mut last = Ok(0)` set to `Ok`/`Err` in a loop: each needed an annotation
+/// (`Result` was not modeled, only `Option`).
+#[penny::task]
+pub fn result_arms(r: Result<u32, u8>, n: u32) -> (u32, u32, bool) {
+    let mut acc = 0;
+    let mut bad = 0;
+    match r {
+        Ok(v) => {
+            for i in 0..n {
+                acc ^= i.wrapping_mul(v);
+            }
+        }
+        Err(e) => {
+            for i in 0..n {
+                bad += u32::from(e) + i % 3;
+            }
+        }
+    }
+    let mut last = Ok(0);
+    for i in 0..n {
+        if i % 7 == 3 {
+            last = Err(i as u8);
+        } else if i % 5 == 0 {
+            last = Ok(i);
+        }
+    }
+    (acc.wrapping_add(last.unwrap_or(7)), bad, last.is_err())
+}
+
+/// A generic enum of the user's, for [`generic_enum_state`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Acc<T> {
+    /// Nothing seen yet.
+    Empty,
+    /// The running value.
+    Has(T),
+}
+
+/// A carried generic enum started from a variant with its argument written on the enum
+/// (`Acc::<u32>::Empty`): its type is that path. Without the argument the enum's generics
+/// can't be told from inside the fn (rustc then asks for them, E0107 at the path).
+#[penny::task]
+pub fn generic_enum_state(n: u32, seed: u32) -> (u32, bool) {
+    let mut a = Acc::<u32>::Empty;
+    for i in 0..n {
+        let x = seed.wrapping_mul(i | 1).rotate_left(i % 31);
+        a = match a {
+            Acc::Empty if x % 3 == 0 => Acc::Empty,
+            Acc::Empty => Acc::Has(x),
+            Acc::Has(v) if v > x => Acc::Has(v - x),
+            Acc::Has(v) => Acc::Has(v ^ x),
+        };
+    }
+    match a {
+        Acc::Empty => (0, false),
+        Acc::Has(v) => (v, true),
+    }
+}
+
 /// Untyped carried literals typed only through closures: `total` adds up what a closure
 /// returns (`u64`), `k` is read by a closure with a typed parameter, then shadowed by one
 /// that adds to a call's result. Each asked for a suffix: the closures' bodies and calls

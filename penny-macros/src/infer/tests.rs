@@ -922,3 +922,39 @@ fn odd_code_never_panics() {
         again.to_token_stream().to_string()
     );
 }
+
+#[test]
+fn results_from_constructors_patterns_and_methods() {
+    let f: ItemFn = parse_quote! {
+        fn results(r: Result<u32, u8>, n: u32) {
+            let mut last = Ok(0);
+            for i in 0..n {
+                if i % 2 == 0 { last = Err(i as u8) } else { last = Ok(i) }
+            }
+            let mut v = 0;
+            if let Ok(x) = r { v = x; }
+            let mut e = None;
+            if let Err(c) = r { e = Some(c); }
+            let mut m = 0;
+            m = last.unwrap_or(m);
+            let mut o = None;
+            o = r.ok();
+        }
+    };
+    assert_eq!(ann(&f, "last"), some("Result<u32,u8>"));
+    assert_eq!(ann(&f, "v"), some("u32"));
+    assert_eq!(ann(&f, "e"), some("Option<u8>"));
+    assert_eq!(ann(&f, "m"), some("u32"));
+    assert_eq!(ann(&f, "o"), some("Option<u32>"));
+}
+
+#[test]
+fn a_result_with_one_side_unknown_is_left_alone() {
+    let f: ItemFn = parse_quote! {
+        fn results(n: u32) {
+            let mut last = Ok(0u32);
+            for i in 0..n { last = Ok(i); }
+        }
+    };
+    assert_eq!(ann(&f, "last"), None);
+}
