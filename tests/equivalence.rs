@@ -296,6 +296,11 @@ proptest! {
     }
 
     #[test]
+    fn interleaved_parts_match(n in 0..5000u32, seed in any::<u32>(), b in budgets()) {
+        check_extremes(|| InterleavedParts::new(n, seed), interleaved_parts(n, seed), &b);
+    }
+
+    #[test]
     fn literals_through_closures_match(n in 0..3000u32, b in budgets()) {
         check_extremes(|| LiteralsThroughClosures::new(n), literals_through_closures(n), &b);
     }

@@ -867,6 +867,12 @@ fn idioms(s: &mut Suite) {
     kernel!(
         s,
         idioms,
+        interleaved_parts,
+        InterleavedParts(4_000_000u32, 0x2545_f491u32)
+    );
+    kernel!(
+        s,
+        idioms,
         literals_through_closures,
         LiteralsThroughClosures(4_000_000u32)
     );

@@ -11,6 +11,7 @@ use core::ops::Range;
 mod cursor;
 mod items;
 mod js;
+mod peel;
 pub mod reduce;
 mod state;
 #[cfg(not(loom))]
@@ -20,6 +21,7 @@ pub use crate::buffer::SplitPart;
 pub use cursor::{item_of, RangeBits, SavedRange};
 pub use items::Items;
 pub use js::{assert_js_arg, assert_js_output, JsArg, JsOutput};
+pub use peel::Peeled;
 pub use state::{
     assert_output, assert_state, carried, DebugField, Message, ShowDebug, ShowOpaque, StateValue,
     TaskOutput,
@@ -54,6 +56,10 @@ pub trait RangeInt: Copy {
     /// An affine function of `k`, so a loop over `k` is a counted loop with an induction
     /// variable LLVM can strength-reduce, unroll and reassociate.
     fn offset(self, k: u64, step: Self::Step) -> Self;
+    /// The low 6 bits of the value (two's complement for signed types).
+    fn low_bits(self) -> u8;
+    /// The value with its low 6 bits cleared (rounded down to a multiple of 64).
+    fn align_down(self) -> Self;
 }
 
 /// `impl RangeInt` for `$ty`, with `steps_between` given as `|start, end| expr`; the rest is
@@ -88,6 +94,15 @@ macro_rules! range_int {
             #[inline(always)]
             fn offset(self, k: u64, step: Self::Step) -> Self {
                 self.wrapping_add((k as Self).wrapping_mul(step))
+            }
+            #[inline(always)]
+            fn low_bits(self) -> u8 {
+                // Truncating keeps the low bits, in two's complement for signed types.
+                self as u8 & 63
+            }
+            #[inline(always)]
+            fn align_down(self) -> Self {
+                self & !(63 as Self)
             }
         }
     };

@@ -508,6 +508,24 @@ pub fn generic_enum_state(n: u32, seed: u32) -> (u32, bool) {
     }
 }
 
+/// Even and odd indices go to different sums (`i % 2 == 0`), as interleaved data is read.
+/// The lowered chunk starts at a runtime index, where LLVM kept a parity test in every
+/// iteration; chunks now run their middle from a multiple of 64 (`__private::peel`).
+#[penny::task]
+pub fn interleaved_parts(n: u32, seed: u32) -> (u32, u32) {
+    let mut re = 0;
+    let mut im = 0;
+    for i in 0..n {
+        let x = seed.wrapping_mul(i | 1).rotate_left(7);
+        if i % 2 == 0 {
+            re ^= x;
+        } else {
+            im = (im ^ x) >> 1;
+        }
+    }
+    (re, im)
+}
+
 /// Untyped carried literals typed only through closures: `total` adds up what a closure
 /// returns (`u64`), `k` is read by a closure with a typed parameter, then shadowed by one
 /// that adds to a call's result. Each asked for a suffix: the closures' bodies and calls

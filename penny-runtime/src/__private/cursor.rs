@@ -82,6 +82,16 @@ impl RangeInt for char {
         char_at(index)
     }
     #[inline(always)]
+    fn low_bits(self) -> u8 {
+        (u32::from(self) & 63) as u8
+    }
+    #[inline(always)]
+    fn align_down(self) -> Self {
+        // The surrogates span whole blocks of 64 (`U+D800..U+E000`), so a scalar value's
+        // block start is one, or a surrogate: then `'\0'`, a multiple of 64 as well.
+        char::from_u32(u32::from(self) & !63).unwrap_or('\0')
+    }
+    #[inline(always)]
     fn steps_between(start: Self, end: Self) -> u64 {
         let (start, end) = (u32::from(start), u32::from(end));
         if end <= start {
