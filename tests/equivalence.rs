@@ -301,6 +301,21 @@ proptest! {
     }
 
     #[test]
+    fn wide_strides_match(
+        hi in prop_oneof![
+            Just(1u128 << 64),
+            Just((1u128 << 64) + 1),
+            Just(1u128 << 66),
+            Just(1u128 << 70),
+            (1u128 << 60)..(1u128 << 72),
+        ],
+        shift in 0..8u32,
+        b in budgets(),
+    ) {
+        check_extremes(|| WideStrides::new(hi, shift), wide_strides(hi, shift), &b);
+    }
+
+    #[test]
     fn literals_through_closures_match(n in 0..3000u32, b in budgets()) {
         check_extremes(|| LiteralsThroughClosures::new(n), literals_through_closures(n), &b);
     }

@@ -43,15 +43,18 @@ pub use crate::{Pod, Progress, SplitState, Step, Task};
 pub trait RangeInt: Copy {
     /// Number of values in `start..end` (0 when `end <= start`), saturating at `u64::MAX`.
     fn steps_between(start: Self, end: Self) -> u64;
+    /// Number of values in `start..end`, exact: a 128-bit range can span more than 2^64
+    /// values, and `rev()`/`step_by()` need its true last index.
+    fn span(start: Self, end: Self) -> u128;
     /// `self + n`, where the caller knows the result is in range.
-    fn forward(self, n: u64) -> Self;
+    fn forward(self, n: u128) -> Self;
     /// `self - n`, where the caller knows the result is in range.
-    fn backward(self, n: u64) -> Self;
+    fn backward(self, n: u128) -> Self;
     /// How [`offset`](RangeInt::offset) takes its step: the type itself for integers.
     type Step: Copy;
     /// The step between consecutive values of a progression with this `stride`, as a
     /// wrapping value of this type (`-stride` modulo 2^bits when descending).
-    fn signed_step(stride: u64, descending: bool) -> Self::Step;
+    fn signed_step(stride: u128, descending: bool) -> Self::Step;
     /// `self + k * step`, wrapping: value `k` of the progression `self, self + step, ...`.
     /// An affine function of `k`, so a loop over `k` is a counted loop with an induction
     /// variable LLVM can strength-reduce, unroll and reassociate.
@@ -62,10 +65,10 @@ pub trait RangeInt: Copy {
     fn align_down(self) -> Self;
 }
 
-/// `impl RangeInt` for `$ty`, with `steps_between` given as `|start, end| expr`; the rest is
-/// the same for every integer type (wrapping arithmetic in the type's own ring).
+/// `impl RangeInt` for `$ty`, with `steps_between` and `span` given as `|start, end| expr`;
+/// the rest is the same for every integer type (wrapping arithmetic in the type's own ring).
 macro_rules! range_int {
-    ($ty:ty, |$start:ident, $end:ident| $steps:expr) => {
+    ($ty:ty, |$start:ident, $end:ident| $steps:expr, |$s:ident, $e:ident| $span:expr) => {
         impl RangeInt for $ty {
             type Step = Self;
             #[inline(always)]
@@ -73,16 +76,20 @@ macro_rules! range_int {
                 $steps
             }
             #[inline(always)]
-            fn forward(self, n: u64) -> Self {
+            fn span($s: Self, $e: Self) -> u128 {
+                $span
+            }
+            #[inline(always)]
+            fn forward(self, n: u128) -> Self {
                 // Truncating `n` is exact modulo 2^bits, and the true result is in range.
                 self.wrapping_add(n as Self)
             }
             #[inline(always)]
-            fn backward(self, n: u64) -> Self {
+            fn backward(self, n: u128) -> Self {
                 self.wrapping_sub(n as Self)
             }
             #[inline(always)]
-            fn signed_step(stride: u64, descending: bool) -> Self::Step {
+            fn signed_step(stride: u128, descending: bool) -> Self::Step {
                 // Truncating is exact modulo 2^bits, where the progression's values live.
                 let step = stride as Self;
                 if descending {
@@ -108,7 +115,8 @@ macro_rules! range_int {
     };
 }
 
-/// Types up to 64 bits: the difference of any two values is exact in `i128`.
+/// Types up to 64 bits: the difference of any two values is exact in `i128`, and fits a
+/// `u64` (so `span` is `steps_between`, never saturated).
 macro_rules! range_int_narrow {
     ($($ty:ty),*) => {$(
         range_int!($ty, |start, end| {
@@ -118,27 +126,36 @@ macro_rules! range_int_narrow {
                 let span = (end as i128).wrapping_sub(start as i128) as u128;
                 if span > u64::MAX as u128 { u64::MAX } else { span as u64 }
             }
-        });
+        }, |start, end| u128::from(<$ty as RangeInt>::steps_between(start, end)));
     )*};
 }
 
 range_int_narrow!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
-range_int!(u128, |start, end| end
-    .saturating_sub(start)
-    .try_into()
-    .unwrap_or(u64::MAX));
-range_int!(i128, |start, end| if end <= start {
-    0
-} else {
-    end.abs_diff(start).try_into().unwrap_or(u64::MAX)
-});
+range_int!(
+    u128,
+    |start, end| end.saturating_sub(start).try_into().unwrap_or(u64::MAX),
+    |start, end| end.saturating_sub(start)
+);
+range_int!(
+    i128,
+    |start, end| if end <= start {
+        0
+    } else {
+        end.abs_diff(start).try_into().unwrap_or(u64::MAX)
+    },
+    |start, end| if end <= start { 0 } else { end.abs_diff(start) }
+);
 
 /// `start..end` with step 1, the common case: chunks are plain `Range`s so the chunk loop
 /// is exactly the loop the user wrote.
 #[derive(Clone, Copy, Debug)]
 pub struct ForwardRange<T> {
     start: T,
+    /// The number of iterations, saturated at `u64::MAX` (a loop that long never ends).
     len: u64,
+    /// The exact number: more than `len` only for a 128-bit range over 2^64 values, which
+    /// `rev()` and `step_by()` need.
+    span: u128,
 }
 
 /// `start..end`, as the head of a resumable `for` loop.
@@ -147,6 +164,7 @@ pub fn range<T: RangeInt>(start: T, end: T) -> ForwardRange<T> {
     ForwardRange {
         start,
         len: T::steps_between(start, end),
+        span: T::span(start, end),
     }
 }
 
@@ -156,7 +174,7 @@ pub fn range_inclusive<T: RangeInt + PartialOrd>(start: T, end: T) -> Progressio
     let last = if end < start {
         None
     } else {
-        Some(T::steps_between(start, end))
+        Some(T::span(start, end))
     };
     Progression {
         first: start,
@@ -182,13 +200,13 @@ impl<T: RangeInt> ForwardRange<T> {
     /// The loop variable of iteration `index` (`index < len`).
     #[inline(always)]
     pub fn nth(&self, index: u64) -> T {
-        self.start.forward(index)
+        self.start.forward(u128::from(index))
     }
 
     /// Iterations `from..to` (`from <= to <= len`) as a plain range.
     #[inline(always)]
     pub fn chunk(&self, from: u64, to: u64) -> Range<T> {
-        self.start.forward(from)..self.start.forward(to)
+        self.start.forward(u128::from(from))..self.start.forward(u128::from(to))
     }
 
     /// Same as `Iterator::rev` on the range.
@@ -204,7 +222,7 @@ impl<T: RangeInt> ForwardRange<T> {
     fn progression(self) -> Progression<T> {
         Progression {
             first: self.start,
-            last: self.len.checked_sub(1),
+            last: self.span.checked_sub(1),
             stride: 1,
             descending: false,
         }
@@ -219,9 +237,10 @@ impl<T: RangeInt> ForwardRange<T> {
 #[derive(Clone, Copy, Debug)]
 pub struct Progression<T> {
     first: T,
-    /// Index of the last element; `None` when empty.
-    last: Option<u64>,
-    stride: u64,
+    /// Index of the last element; `None` when empty. Exact: a 128-bit range may have more
+    /// than 2^64 elements before a `step_by` thins it.
+    last: Option<u128>,
+    stride: u128,
     descending: bool,
 }
 
@@ -229,7 +248,9 @@ impl<T: RangeInt> Progression<T> {
     /// Number of iterations, saturating at `u64::MAX` (a loop that long never finishes).
     #[inline(always)]
     pub fn len(&self) -> u64 {
-        self.last.map_or(0, |last| last.saturating_add(1))
+        self.last.map_or(0, |last| {
+            u64::try_from(last).map_or(u64::MAX, |last| last.saturating_add(1))
+        })
     }
 
     /// Whether the progression is empty.
@@ -241,6 +262,14 @@ impl<T: RangeInt> Progression<T> {
     /// The loop variable of iteration `index` (`index < len`).
     #[inline(always)]
     pub fn nth(&self, index: u64) -> T {
+        self.value_at(u128::from(index))
+    }
+
+    /// The element at `index` (`index <= last`), which may exceed `u64` in a 128-bit range.
+    #[inline(always)]
+    fn value_at(&self, index: u128) -> T {
+        // Exact for 128-bit types (`index * stride` is at most the span); for narrower ones
+        // it is exact modulo 2^bits, where the values live.
         let offset = index.wrapping_mul(self.stride);
         if self.descending {
             self.first.backward(offset)
@@ -266,7 +295,7 @@ impl<T: RangeInt> Progression<T> {
     pub fn rev(self) -> Self {
         let Some(last) = self.last else { return self };
         Progression {
-            first: self.nth(last),
+            first: self.value_at(last),
             last: self.last,
             stride: self.stride,
             descending: !self.descending,
@@ -276,7 +305,7 @@ impl<T: RangeInt> Progression<T> {
     /// Same as `Iterator::step_by`. Panics when `step` is 0, as std does.
     pub fn step_by(self, step: usize) -> Self {
         assert!(step != 0, "assertion failed: step != 0");
-        let step = step as u64;
+        let step = step as u128;
         Progression {
             first: self.first,
             // Elements at indices 0, step, 2*step, ... <= last.
@@ -341,6 +370,51 @@ mod tests {
         }
     }
 
+    /// 128-bit ranges spanning more than 2^64 values, thinned by a large `step_by`: the
+    /// element count and the elements come from the exact span (they were cut to 64 bits:
+    /// `(0..1 << 66).step_by(1 << 63)` had 2 elements instead of 8).
+    #[test]
+    fn wide_128_bit_ranges_step_exactly() {
+        let steps = [1usize << 62, 1 << 63, usize::MAX];
+        for hi in [1u128 << 64, (1 << 64) + 1, 1 << 66, u128::MAX] {
+            for step in steps {
+                let std: Vec<u128> = (0..hi).step_by(step).take(300).collect();
+                assert_eq!(
+                    collect_first(range(0, hi).step_by(step), 300),
+                    std,
+                    "{hi} {step}"
+                );
+                let std: Vec<u128> = (0..hi).rev().step_by(step).take(300).collect();
+                assert_eq!(collect_first(range(0, hi).rev().step_by(step), 300), std);
+                let std: Vec<u128> = (hi - (1 << 70).min(hi)..=hi)
+                    .step_by(step)
+                    .take(300)
+                    .collect();
+                assert_eq!(
+                    collect_first(
+                        range_inclusive(hi - (1 << 70).min(hi), hi).step_by(step),
+                        300
+                    ),
+                    std
+                );
+            }
+        }
+        for hi in [1i128 << 64, 1 << 66, i128::MAX] {
+            for step in steps {
+                let std: Vec<i128> = (-hi..hi).rev().step_by(step).take(300).collect();
+                assert_eq!(collect_first(range(-hi, hi).rev().step_by(step), 300), std);
+                let std: Vec<i128> = (-hi..=hi).rev().step_by(step).take(300).collect();
+                assert_eq!(
+                    collect_first(range_inclusive(-hi, hi).rev().step_by(step), 300),
+                    std
+                );
+            }
+        }
+        assert_eq!(range(0u128, 1 << 66).step_by(1 << 63).len(), 8);
+        // Longer than 2^64 iterations: the count saturates (such a loop never ends).
+        assert_eq!(range(0u128, u128::MAX).len(), u64::MAX);
+    }
+
     #[test]
     fn chunks_cover_the_range_in_order() {
         let p = range(0u8, 255).step_by(7).rev();
@@ -372,7 +446,7 @@ mod tests {
     }
 
     fn collect_first<T: RangeInt>(p: Progression<T>, n: u64) -> Vec<T> {
-        p.chunk(0, n).collect()
+        p.chunk(0, n.min(p.len())).collect()
     }
 
     #[test]

@@ -129,6 +129,35 @@ pub fn prologue_epilogue(n: usize, bias: i32) -> i64 {
     tail + bias as i64
 }
 
+/// 128-bit ranges spanning more than 2^64 values, thinned by a large `step_by` (and one whose
+/// bound a call computes, so the range is saved in the state): a resumed loop ran from a
+/// length cut to 64 bits (2 iterations instead of 8 for `(0..1 << 66).step_by(1 << 63)`).
+#[penny::task]
+pub fn wide_strides(hi: u128, shift: u32) -> (u32, u128, i128) {
+    let mut count = 0u32;
+    let mut sum = 0u128;
+    for i in (0..hi).step_by(1 << 63) {
+        count += 1;
+        sum = sum.wrapping_add(i);
+    }
+    let h = (hi >> 2) as i128;
+    let mut signed = 0i128;
+    for i in (-h..h).rev().step_by(1 << 62) {
+        count += 1;
+        signed = signed.wrapping_mul(3).wrapping_add(i);
+    }
+    for i in (0..=wide_bound(hi, shift)).rev().step_by(usize::MAX) {
+        count += 1;
+        sum ^= i;
+    }
+    (count, sum, signed)
+}
+
+/// A bound computed by a call, for [`wide_strides`].
+fn wide_bound(hi: u128, shift: u32) -> u128 {
+    hi.rotate_left(shift % 128)
+}
+
 /// Full-width `i8` ranges, reversed and strided: every value from -128 to 127.
 #[penny::task]
 pub fn i8_full(k: usize) -> i64 {

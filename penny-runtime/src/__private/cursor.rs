@@ -66,7 +66,7 @@ impl RangeInt for char {
     /// A signed distance in scalar values (surrogates not counted).
     type Step = i64;
     #[inline(always)]
-    fn signed_step(stride: u64, descending: bool) -> i64 {
+    fn signed_step(stride: u128, descending: bool) -> i64 {
         // Char ranges are shorter than 2^21, so a meaningful stride fits; larger ones are
         // clamped and only ever applied to `k = 0`.
         let stride = stride.min(1 << 22) as i64;
@@ -104,7 +104,11 @@ impl RangeInt for char {
         u64::from(count)
     }
     #[inline(always)]
-    fn forward(self, n: u64) -> Self {
+    fn span(start: Self, end: Self) -> u128 {
+        u128::from(Self::steps_between(start, end))
+    }
+    #[inline(always)]
+    fn forward(self, n: u128) -> Self {
         let start = u32::from(self);
         // The caller knows the result is a scalar value in range, so `n` fits 32 bits.
         let mut value = start.wrapping_add(n as u32);
@@ -114,7 +118,7 @@ impl RangeInt for char {
         char::from_u32(value).unwrap_or(char::MAX)
     }
     #[inline(always)]
-    fn backward(self, n: u64) -> Self {
+    fn backward(self, n: u128) -> Self {
         let start = u32::from(self);
         let mut value = start.wrapping_sub(n as u32);
         if start > SURROGATES_END && value <= SURROGATES_END {
@@ -158,10 +162,10 @@ const SURROGATES_LEN: u32 = 0x800;
 pub struct SavedRange {
     /// The first element, as [`RangeBits`].
     first: [u64; 2],
-    /// Index of the last element (meaningless when `empty`).
-    last: u64,
-    /// Distance between elements, in steps of the type.
-    stride: u64,
+    /// Index of the last element, as a `u128` in two words (meaningless when empty).
+    last: [u64; 2],
+    /// Distance between elements, in steps of the type, as a `u128` in two words.
+    stride: [u64; 2],
     /// Bit 0: no elements. Bit 1: elements go down.
     flags: u64,
 }
@@ -173,8 +177,8 @@ impl SavedRange {
     /// What a loop's field holds before the loop starts.
     pub const EMPTY: SavedRange = SavedRange {
         first: [0; 2],
-        last: 0,
-        stride: 1,
+        last: [0; 2],
+        stride: [1, 0],
         flags: EMPTY_FLAG,
     };
 
@@ -184,8 +188,12 @@ impl SavedRange {
         if self.flags & EMPTY_FLAG != 0 {
             0
         } else {
-            self.last.saturating_add(1)
+            u64::try_from(self.last()).map_or(u64::MAX, |last| last.saturating_add(1))
         }
+    }
+
+    fn last(&self) -> u128 {
+        wide(self.last)
     }
 
     /// Whether the range has no elements.
@@ -200,6 +208,7 @@ impl SavedRange {
         ForwardRange {
             start: T::from_bits(self.first),
             len: self.len(),
+            span: if self.is_empty() { 0 } else { self.last() + 1 },
         }
     }
 
@@ -208,8 +217,8 @@ impl SavedRange {
     pub fn progression<T: RangeBits>(&self, _item: PhantomData<T>) -> Progression<T> {
         Progression {
             first: T::from_bits(self.first),
-            last: (self.flags & EMPTY_FLAG == 0).then_some(self.last),
-            stride: self.stride,
+            last: (self.flags & EMPTY_FLAG == 0).then_some(self.last()),
+            stride: wide(self.stride),
             descending: self.flags & DESCENDING_FLAG != 0,
         }
     }
@@ -221,9 +230,9 @@ impl<T: RangeBits> ForwardRange<T> {
     pub fn save(&self) -> SavedRange {
         SavedRange {
             first: self.start.to_bits(),
-            last: self.len.saturating_sub(1),
-            stride: 1,
-            flags: if self.len == 0 { EMPTY_FLAG } else { 0 },
+            last: words(self.span.saturating_sub(1)),
+            stride: [1, 0],
+            flags: if self.span == 0 { EMPTY_FLAG } else { 0 },
         }
     }
 }
@@ -234,8 +243,8 @@ impl<T: RangeBits> Progression<T> {
     pub fn save(&self) -> SavedRange {
         SavedRange {
             first: self.first.to_bits(),
-            last: self.last.unwrap_or(0),
-            stride: self.stride,
+            last: words(self.last.unwrap_or(0)),
+            stride: words(self.stride),
             flags: match self.last {
                 None => EMPTY_FLAG,
                 Some(_) if self.descending => DESCENDING_FLAG,
@@ -243,6 +252,17 @@ impl<T: RangeBits> Progression<T> {
             },
         }
     }
+}
+
+/// A `u128` from its low and high words.
+fn wide(words: [u64; 2]) -> u128 {
+    u128::from(words[0]) | (u128::from(words[1]) << 64)
+}
+
+/// A `u128` as its low and high words (a `repr(C)` state holds no `u128`: its alignment
+/// differs between targets).
+fn words(value: u128) -> [u64; 2] {
+    [value as u64, (value >> 64) as u64]
 }
 
 #[cfg(test)]

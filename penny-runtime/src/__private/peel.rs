@@ -47,7 +47,7 @@ impl<T: RangeInt> Peeled<T> {
     /// loop on `phases::prologue_epilogue` chunked, this 1.00×).
     #[inline(always)]
     pub fn at(&self, k: u64) -> T {
-        self.start.forward(k)
+        self.start.forward(u128::from(k))
     }
 
     /// The last run.
