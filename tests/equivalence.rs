@@ -316,6 +316,15 @@ proptest! {
     }
 
     #[test]
+    fn untyped_closure_params_match(n in 0..3000u32, k in any::<u32>(), b in budgets()) {
+        check_extremes(
+            || UntypedClosureParams::new(n, k),
+            untyped_closure_params(n, k),
+            &b,
+        );
+    }
+
+    #[test]
     fn literals_through_closures_match(n in 0..3000u32, b in budgets()) {
         check_extremes(|| LiteralsThroughClosures::new(n), literals_through_closures(n), &b);
     }

@@ -751,6 +751,7 @@ fn phases(s: &mut Suite) {
         PrologueEpilogue(2_000_000usize, -7i32)
     );
     kernel!(s, phases, i8_full, I8Full(1usize));
+    kernel!(s, phases, wide_strides, WideStrides(1u128 << 70, 3u32));
     kernel!(s, phases, early_prologue, EarlyPrologue(4_000_000u32));
     kernel!(s, phases, prologue_range, PrologueRange(4_000_000u32));
     kernel!(s, phases, empty_body, EmptyBody(4_000_000u32));
@@ -869,6 +870,12 @@ fn idioms(s: &mut Suite) {
         idioms,
         interleaved_parts,
         InterleavedParts(4_000_000u32, 0x2545_f491u32)
+    );
+    kernel!(
+        s,
+        idioms,
+        untyped_closure_params,
+        UntypedClosureParams(4_000_000u32, 77u32)
     );
     kernel!(
         s,

@@ -101,6 +101,7 @@ pub fn annotate_lets(func: &ItemFn) -> ItemFn {
         Annotate {
             lets: cx.annotations(),
             arms: cx.arm_lets(),
+            params: cx.param_annotations(),
         }
     };
     annotate.visit_block_mut(&mut out.block);
@@ -113,6 +114,8 @@ struct Annotate {
     lets: HashMap<usize, Type>,
     /// By block: the `let`s, and whether they go around the loop whose body it is.
     arms: HashMap<usize, (Vec<Stmt>, bool)>,
+    /// By closure: the types of its untyped parameters, by position.
+    params: HashMap<usize, Vec<(usize, Type)>>,
 }
 
 impl VisitMut for Annotate {
@@ -143,6 +146,25 @@ impl VisitMut for Annotate {
             let body = &arm.body;
             *arm.body = syn::parse_quote!({ #(#lets)* #body });
         }
+    }
+
+    // A closure the lowering creates again where it isn't called (after a resume point) has
+    // nothing to infer its parameters from there (E0284): they get the types its calls give.
+    fn visit_expr_closure_mut(&mut self, closure: &mut syn::ExprClosure) {
+        let key = &*closure as *const syn::ExprClosure as usize;
+        if let Some(types) = self.params.remove(&key) {
+            for (index, ty) in types {
+                let input = &mut closure.inputs[index];
+                let pat = std::mem::replace(input, Pat::Verbatim(TokenStream::new()));
+                *input = Pat::Type(PatType {
+                    attrs: Vec::new(),
+                    pat: Box::new(pat),
+                    colon_token: Token![:](Span::call_site()),
+                    ty: Box::new(ty),
+                });
+            }
+        }
+        syn::visit_mut::visit_expr_closure_mut(self, closure);
     }
 
     fn visit_local_mut(&mut self, local: &mut Local) {
@@ -548,6 +570,19 @@ struct LetRecord {
     chain: Chain,
 }
 
+/// An untyped closure parameter (a plain name), which the closure's calls may type.
+struct ClosureParam {
+    /// The closure's address.
+    key: usize,
+    /// The closure's type.
+    closure: V,
+    /// The parameter's position.
+    index: usize,
+    /// The parameter's type.
+    param: V,
+    chain: Chain,
+}
+
 /// An `if let` or `match` arm whose block holds a loop, with the names its pattern binds by
 /// value (a loop in the block may carry them, and the lowering reads a carried variable's
 /// type from a `let`).
@@ -592,6 +627,9 @@ struct Infer {
     in_macro: usize,
     lets: Vec<LetRecord>,
     arms: Vec<ArmRecord>,
+    /// Untyped closure parameters: the closure's address and type, the parameter's position
+    /// and type.
+    params: Vec<ClosureParam>,
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -745,6 +783,7 @@ impl Infer {
             in_macro: 0,
             lets: Vec::new(),
             arms: Vec::new(),
+            params: Vec::new(),
         }
     }
 
@@ -1509,9 +1548,18 @@ impl Infer {
         self.frames.push(Frame::default());
         let chain = self.chain_rc();
         let mut params = Vec::new();
-        for input in &c.inputs {
+        let mut untyped = Vec::new();
+        let key = c as *const syn::ExprClosure as usize;
+        for (index, input) in c.inputs.iter().enumerate() {
             let (pat, ty) = match input {
                 Pat::Type(t) => (&*t.pat, self.conv(&t.ty, &chain)),
+                // A plain name: typed by the closure's calls, when they are all seen (a
+                // closure passed to an unknown function escapes, and its parameters with it).
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() && self.in_macro == 0 => {
+                    let v = self.fresh();
+                    untyped.push((index, v));
+                    (input, v)
+                }
                 other => (other, self.escaped()),
             };
             params.push(ty);
@@ -1541,6 +1589,15 @@ impl Infer {
         self.ret = ret;
         self.frames.pop();
         let v = self.mk(Shape::Closure(params.into(), output));
+        for (index, param) in untyped {
+            self.params.push(ClosureParam {
+                key,
+                closure: v,
+                index,
+                param,
+                chain: chain.clone(),
+            });
+        }
         self.val(v)
     }
 
@@ -3025,6 +3082,26 @@ impl Infer {
                 Some(ty) => {
                     out.insert(record.key, ty);
                 }
+            }
+        }
+        out
+    }
+
+    /// For each closure recorded, the types of its untyped parameters that are known and
+    /// were never handed to code this module doesn't model.
+    fn param_annotations(&mut self) -> HashMap<usize, Vec<(usize, Type)>> {
+        let params = std::mem::take(&mut self.params);
+        let mut out: HashMap<usize, Vec<(usize, Type)>> = HashMap::new();
+        for p in params {
+            // The closure's own type: only closures share it, so it escapes only when this
+            // one (or a copy) went where a call can't be seen, such as a helper's
+            // `F: Fn(&u32)` that gives the parameter a type of its own.
+            let closure = self.uf.find(p.closure);
+            if self.uf.escaped[closure] || self.uf.poisoned[closure] {
+                continue;
+            }
+            if let Some(ty) = self.render(p.param, false, &p.chain, 0) {
+                out.entry(p.key).or_default().push((p.index, ty));
             }
         }
         out

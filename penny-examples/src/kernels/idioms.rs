@@ -526,6 +526,32 @@ pub fn interleaved_parts(n: u32, seed: u32) -> (u32, u32) {
     (re, im)
 }
 
+/// Closures whose parameters have no type (`|i| i * 2`), typed by their calls. The lowering
+/// creates a closure again after each resume point, where nothing calls it: rustc then had
+/// no type for the parameter (E0284 in generated code). A closure handed to a helper
+/// (`F: Fn(&u32)`) keeps its parameter untyped: the helper's bound decides it.
+#[penny::task]
+pub fn untyped_closure_params(n: u32, k: u32) -> (u32, u32, i32) {
+    let f = |i| i * 2;
+    let g = move |i| i * (k % 4096) % 1000;
+    let h = |x| x + 1;
+    let dec = |z| z - 1;
+    let mut s = 0u32;
+    let mut u = 0;
+    let mut w = 0;
+    for i in 0..n {
+        s = s.wrapping_add(f(i) + g(i));
+        u += by_ref_helper(|x| x + h(i), i) % 7;
+        w += dec(3);
+    }
+    (s, u, w)
+}
+
+/// A helper whose closure takes a reference, for [`untyped_closure_params`].
+fn by_ref_helper<F: Fn(&u32) -> u32>(f: F, x: u32) -> u32 {
+    f(&(x % 1000)) + 1
+}
+
 /// Untyped carried literals typed only through closures: `total` adds up what a closure
 /// returns (`u64`), `k` is read by a closure with a typed parameter, then shadowed by one
 /// that adds to a call's result. Each asked for a suffix: the closures' bodies and calls

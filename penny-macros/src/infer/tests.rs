@@ -958,3 +958,75 @@ fn a_result_with_one_side_unknown_is_left_alone() {
     };
     assert_eq!(ann(&f, "last"), None);
 }
+
+/// The types of `closure`'s parameters after annotation (`None` where untyped).
+fn closure_params(func: &ItemFn, closure: &str) -> Vec<Option<String>> {
+    struct Find<'n>(&'n str, Vec<Option<String>>);
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_local(&mut self, local: &'ast Local) {
+            let named = matches!(&local.pat, Pat::Ident(p) if p.ident == self.0);
+            if let (true, Some(init)) = (named, &local.init) {
+                if let syn::Expr::Closure(c) = &*init.expr {
+                    self.1 = c
+                        .inputs
+                        .iter()
+                        .map(|p| match p {
+                            Pat::Type(t) => {
+                                Some(t.ty.to_token_stream().to_string().replace(' ', ""))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+    }
+    let mut find = Find(closure, Vec::new());
+    find.visit_item_fn(&annotate_lets(func));
+    find.1
+}
+
+#[test]
+fn closure_parameters_typed_by_their_calls() {
+    let f: ItemFn = parse_quote! {
+        fn k(n: u32, a: [u64; 4]) {
+            let f = |i| i * 2;
+            let g = |x, y| x + y;
+            let lit = |z| z - 1;
+            let unused = |q| q;
+            let by_ref = |v: &u64, w| *v + w;
+            for i in 0..n {
+                f(i);
+                g(a[0], 1);
+                lit(3);
+                by_ref(&a[1], 2);
+            }
+        }
+    };
+    assert_eq!(closure_params(&f, "f"), vec![some("u32")]);
+    assert_eq!(closure_params(&f, "g"), vec![some("u64"), some("u64")]);
+    assert_eq!(closure_params(&f, "lit"), vec![some("i32")]);
+    assert_eq!(closure_params(&f, "unused"), vec![None]);
+    assert_eq!(
+        closure_params(&f, "by_ref"),
+        vec![some("&u64"), some("u64")]
+    );
+}
+
+#[test]
+fn a_closure_handed_to_a_helper_keeps_untyped_parameters() {
+    let f: ItemFn = parse_quote! {
+        fn k(n: u32) {
+            let h = |x| x + 1;
+            let also = |y| y + 1;
+            for i in 0..n {
+                helper(h, i);
+                also(i);
+                helper(also, i);
+            }
+        }
+    };
+    assert_eq!(closure_params(&f, "h"), vec![None]);
+    assert_eq!(closure_params(&f, "also"), vec![None]);
+}
