@@ -212,6 +212,19 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
             )),
         },
         Expr::Block(block) => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None))
+                if matches!(crate::ast::strip_parens(tail), Expr::Closure(_))
+                    && block.block.stmts.len() > 1 =>
+            {
+                Err(Unreadable::NotPod(
+                    tail.span(),
+                    "a closure that is a block's value can't be created again when the task \
+                     resumes: what it captures from the block is gone by then. Declare those \
+                     values before it, outside the block, and bind the closure itself: \
+                     `let k2 = ..; let f = move |i| ..;`"
+                        .into(),
+                ))
+            }
             Some(syn::Stmt::Expr(tail, None)) => read_type(tail, env),
             _ => Err(Unreadable::Unknown(
                 "Penny can't read the type of this block".into(),
@@ -219,8 +232,9 @@ pub fn read_type(expr: &Expr, env: &Env) -> Result<Type, Unreadable> {
         },
         Expr::Closure(closure) => Err(Unreadable::NotPod(
             closure.span(),
-            "a closure can't be carried across an iteration boundary: its captures are not \
-             plain data. Write a `fn` and call it inside the loop"
+            "a closure is carried across an iteration boundary by creating it again when the \
+             task resumes, which Penny does for a closure bound by itself: `let f = |x| ..;`. \
+             Bind it so, or write a `fn` and call it inside the loop"
                 .into(),
         )),
         Expr::Reference(reference) => Err(Unreadable::NotPod(
