@@ -315,6 +315,18 @@ fn path_type(path: &syn::Path, env: &Env) -> Result<Type, Unreadable> {
     if let Some(ty) = variant_enum(path) {
         return Ok(ty);
     }
+    // `Dir::N`: a one-letter variant spells like an associated constant (`Grid::W`), whose
+    // type is not the type it belongs to.
+    if let [.., ty, last] = path.segments.iter().collect::<Vec<_>>().as_slice() {
+        let last = last.ident.to_string();
+        if last.len() == 1 && last.starts_with(char::is_uppercase) {
+            return Err(Unreadable::Unknown(format!(
+                "Penny can't tell whether `{}::{last}` is a variant of `{0}` or a constant \
+                 (a one-letter name reads as either)",
+                ty.ident
+            )));
+        }
+    }
     Err(Unreadable::Unknown(
         "Penny can't read the type of this path".into(),
     ))
