@@ -46,6 +46,11 @@ pub trait RangeInt: Copy {
     /// Number of values in `start..end`, exact: a 128-bit range can span more than 2^64
     /// values, and `rev()`/`step_by()` need its true last index.
     fn span(start: Self, end: Self) -> u128;
+    /// Whether a range of this type can have more than 2^64 values (`u128`, `i128`). The
+    /// others do their index arithmetic in `u64`, which LLVM optimizes best: with `u128`
+    /// arithmetic around it, a whole loop of `newcomer::rev_step_madd` at budget `u32::MAX`
+    /// lost its unrolling (5× slower).
+    const WIDE: bool = false;
     /// `self + n`, where the caller knows the result is in range.
     fn forward(self, n: u128) -> Self;
     /// `self - n`, where the caller knows the result is in range.
@@ -71,6 +76,7 @@ macro_rules! range_int {
     ($ty:ty, |$start:ident, $end:ident| $steps:expr, |$s:ident, $e:ident| $span:expr) => {
         impl RangeInt for $ty {
             type Step = Self;
+            const WIDE: bool = core::mem::size_of::<$ty>() > 8;
             #[inline(always)]
             fn steps_between($start: Self, $end: Self) -> u64 {
                 $steps
@@ -249,7 +255,11 @@ impl<T: RangeInt> Progression<T> {
     #[inline(always)]
     pub fn len(&self) -> u64 {
         self.last.map_or(0, |last| {
-            u64::try_from(last).map_or(u64::MAX, |last| last.saturating_add(1))
+            if T::WIDE {
+                u64::try_from(last).map_or(u64::MAX, |last| last.saturating_add(1))
+            } else {
+                (last as u64).saturating_add(1)
+            }
         })
     }
 
@@ -269,8 +279,12 @@ impl<T: RangeInt> Progression<T> {
     #[inline(always)]
     fn value_at(&self, index: u128) -> T {
         // Exact for 128-bit types (`index * stride` is at most the span); for narrower ones
-        // it is exact modulo 2^bits, where the values live.
-        let offset = index.wrapping_mul(self.stride);
+        // it is exact modulo 2^bits, where the values live, in `u64`.
+        let offset = if T::WIDE {
+            index.wrapping_mul(self.stride)
+        } else {
+            u128::from((index as u64).wrapping_mul(self.stride as u64))
+        };
         if self.descending {
             self.first.backward(offset)
         } else {
@@ -309,8 +323,19 @@ impl<T: RangeInt> Progression<T> {
         Progression {
             first: self.first,
             // Elements at indices 0, step, 2*step, ... <= last.
-            last: self.last.map(|last| last / step),
-            stride: self.stride.saturating_mul(step),
+            last: self.last.map(|last| {
+                if T::WIDE {
+                    last / step
+                } else {
+                    u128::from(last as u64 / step as u64)
+                }
+            }),
+            // Narrower types: a stride past `u64` leaves one element (`last` is 0 then).
+            stride: if T::WIDE {
+                self.stride.saturating_mul(step)
+            } else {
+                u128::from((self.stride as u64).saturating_mul(step as u64))
+            },
             descending: self.descending,
         }
     }
