@@ -136,13 +136,14 @@ pub fn prologue_epilogue(n: usize, bias: i32) -> i64 {
 pub fn wide_strides(hi: u128, shift: u32) -> (u32, u128, i128) {
     let mut count = 0u32;
     let mut sum = 0u128;
-    for i in (0..hi).step_by(1 << 63) {
+    // 2^63 and 2^62 on 64-bit targets (half and a quarter of `usize`'s range elsewhere).
+    for i in (0..hi).step_by(usize::MAX / 2 + 1) {
         count += 1;
         sum = sum.wrapping_add(i);
     }
     let h = (hi >> 2) as i128;
     let mut signed = 0i128;
-    for i in (-h..h).rev().step_by(1 << 62) {
+    for i in (-h..h).rev().step_by(usize::MAX / 4 + 1) {
         count += 1;
         signed = signed.wrapping_mul(3).wrapping_add(i);
     }
