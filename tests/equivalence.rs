@@ -325,6 +325,11 @@ proptest! {
     }
 
     #[test]
+    fn closures_passed_by_name_match(n in 0..3000u32, b in budgets()) {
+        check_extremes(|| ClosuresPassedByName::new(n), closures_passed_by_name(n), &b);
+    }
+
+    #[test]
     fn literals_through_closures_match(n in 0..3000u32, b in budgets()) {
         check_extremes(|| LiteralsThroughClosures::new(n), literals_through_closures(n), &b);
     }

@@ -880,6 +880,12 @@ fn idioms(s: &mut Suite) {
     kernel!(
         s,
         idioms,
+        closures_passed_by_name,
+        ClosuresPassedByName(4_000_000u32)
+    );
+    kernel!(
+        s,
+        idioms,
         literals_through_closures,
         LiteralsThroughClosures(4_000_000u32)
     );

@@ -197,6 +197,8 @@ struct Arm {
     /// loop body's or a branch arm's, before the jump that ends it): out of scope for the
     /// user's code, but their names still shadow outer ones in the generated code.
     lexical: Vec<Entry>,
+    /// The closures `entry` created again: their line in `code`, and their name.
+    closures: Vec<(usize, Ident)>,
 }
 
 impl<'k> Emitter<'k, '_> {
@@ -380,6 +382,7 @@ impl<'k> Emitter<'k, '_> {
     /// A new arm at `pc` that starts by loading everything in scope.
     fn entry(&self, pc: u32) -> Arm {
         let mut code = Vec::new();
+        let mut closures = Vec::new();
         for entry in self.scopes.iter().flatten() {
             let binding = self.kernel.vars.get(entry.id);
             match entry.kind {
@@ -413,6 +416,7 @@ impl<'k> Emitter<'k, '_> {
                 EntryKind::Closure => {
                     let name = &binding.ident;
                     let closure = binding.closure.as_ref().expect("a closure binding");
+                    closures.push((code.len(), name.clone()));
                     code.push(quote!(let #name = #closure;));
                 }
                 EntryKind::Local => {}
@@ -426,12 +430,25 @@ impl<'k> Emitter<'k, '_> {
             declared: Vec::new(),
             dead: false,
             lexical: Vec::new(),
+            closures,
         }
     }
 
-    fn close(&mut self, arm: Arm) {
+    fn close(&mut self, mut arm: Arm) {
         if arm.dead {
             return;
+        }
+        // A closure the arm creates again but doesn't use goes: its parameters may have no
+        // type but the one a use gives (`|i| i % 17` passed to a helper), and rustc asks for
+        // one (E0284). Last first, so a closure only another unused one reads goes too.
+        for (line, name) in arm.closures.iter().rev() {
+            let name = name.to_string();
+            let used = arm.code[line + 1..]
+                .iter()
+                .any(|code| crate::names::name_in_tokens(code.clone(), &name).is_some());
+            if !used {
+                arm.code[*line] = TokenStream::new();
+            }
         }
         if arm.splice {
             *self.splices.last_mut().expect("a branch is open") = Some(arm.code);
@@ -770,6 +787,14 @@ impl<'k> Emitter<'k, '_> {
         let needs_jump = !init_jumps.is_empty();
         if needs_jump {
             arm.code.push(quote!(let mut penny_jump = 0u32;));
+        }
+        // The user's `let f = |..| ..;` of a closure created again on resume: creating one
+        // does nothing, so where this arm doesn't use it, `close` drops it as it drops the
+        // arm's re-created ones.
+        if let [name] = l.names.as_slice() {
+            if self.kernel.vars.get(name.id).recreate && !needs_jump {
+                arm.closures.push((arm.code.len(), name.ident.clone()));
+            }
         }
         arm.code.push(quote!(#local));
         for name in &l.names {
@@ -1377,6 +1402,7 @@ impl<'k> Emitter<'k, '_> {
                 declared: Vec::new(),
                 dead: false,
                 lexical: Vec::new(),
+                closures: Vec::new(),
             };
             for name in names {
                 let binding = self.kernel.vars.get(name.id);

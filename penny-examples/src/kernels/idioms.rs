@@ -552,6 +552,37 @@ fn by_ref_helper<F: Fn(&u32) -> u32>(f: F, x: u32) -> u32 {
     f(&(x % 1000)) + 1
 }
 
+/// Untyped closures handed to helpers by name, by reference and to an iterator adapter, one
+/// also called directly: the helper's bound types the parameter. The lowering created each
+/// closure again at resume points where nothing used it, where rustc had no type for the
+/// parameter (E0284 in generated code); a closure an arm doesn't use is no longer created
+/// there.
+#[penny::task]
+pub fn closures_passed_by_name(n: u32) -> (u32, u64, u32) {
+    let f = |i| i % 17;
+    let g = |x| x * 3;
+    let h = |x| x + 1;
+    let mut s = 0u32;
+    let mut t = 0u64;
+    let mut m = 0u32;
+    for i in 0..n {
+        s = s.wrapping_add(f(i) + apply_by_value(f, i));
+        t ^= apply_by_ref(&g, u64::from(i));
+        m = m.wrapping_add([i, i / 2].iter().copied().map(h).sum::<u32>());
+    }
+    (s, t, m)
+}
+
+/// A helper taking a closure by value, for [`closures_passed_by_name`].
+fn apply_by_value<F: Fn(u32) -> u32>(f: F, x: u32) -> u32 {
+    f(x) + 1
+}
+
+/// A helper taking a closure by reference, for [`closures_passed_by_name`].
+fn apply_by_ref<F: Fn(u64) -> u64>(f: &F, x: u64) -> u64 {
+    f(x) ^ 5
+}
+
 /// Untyped carried literals typed only through closures: `total` adds up what a closure
 /// returns (`u64`), `k` is read by a closure with a typed parameter, then shadowed by one
 /// that adds to a call's result. Each asked for a suffix: the closures' bodies and calls
