@@ -11,7 +11,7 @@
 
 use penny::{
     Buffer, BufferBusy, Pool, Priority, Progress, Step, Stripes, Task, TaskError, TaskStatus, View,
-    MAX_SLOTS, MAX_WORKERS,
+    MAX_SLOTS, MAX_WORKERS, MIN_STACK_SIZE,
 };
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
@@ -864,6 +864,20 @@ fn bad_builder_options_are_errors_naming_the_option() {
     assert_eq!(message, Some(slots(0)));
     // The bounds themselves are fine.
     assert!(Pool::builder().workers(1).slots(1).try_build().is_ok());
+    // A stack too small for a worker is refused, not an abort at the first task.
+    assert_eq!(MIN_STACK_SIZE, 64 << 10);
+    for bytes in [0, 1, 16 << 10, MIN_STACK_SIZE - 1] {
+        assert_eq!(
+            build_error(Pool::builder().workers(1).stack_size(bytes)),
+            format!("penny: stack_size {bytes} is below the {MIN_STACK_SIZE} bytes a worker needs")
+        );
+    }
+    let pool = Pool::builder()
+        .workers(1)
+        .stack_size(MIN_STACK_SIZE)
+        .build();
+    let task = Yields { left: 3, value: 7 };
+    assert_eq!(pool.spawn(task).join(), Ok(7));
 }
 
 #[test]

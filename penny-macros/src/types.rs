@@ -407,8 +407,14 @@ fn call_type(call: &syn::ExprCall, env: &Env) -> Result<Type, Unreadable> {
         [name] if name.starts_with(char::is_uppercase) && name != "Ok" && name != "Err" => {
             Ok(parse_type(name))
         }
-        _ => variant_enum(&func.path)
-            .ok_or_else(|| Unreadable::Unknown("Penny can't tell what this call returns".into())),
+        _ => variant_enum(&func.path).ok_or_else(|| {
+            Unreadable::Unknown(
+                "Penny can't tell what this call returns (if it returns a closure or another \
+                 `impl Trait`, which has no type to write and can't be part of the state, \
+                 make the call inside the loop instead)"
+                    .into(),
+            )
+        }),
     }
 }
 

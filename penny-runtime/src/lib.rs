@@ -77,6 +77,6 @@ pub use handle::TaskHandle;
 #[cfg(not(loom))]
 pub use pool::{
     fork_n, global, join, scope, spawn, JoinBoth, Pool, PoolBuilder, Scope, SpawnBuilder,
-    TaskResult, MAX_SLOTS, MAX_WORKERS,
+    TaskResult, MAX_SLOTS, MAX_WORKERS, MIN_STACK_SIZE,
 };
 pub use priority::{Priority, TaskError, TaskStatus, TrySpawnError};

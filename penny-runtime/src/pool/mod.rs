@@ -58,6 +58,10 @@ const STACK_PER_SLOT: usize = 8 << 10;
 /// as it is used).
 const MAX_DEFAULT_STACK: usize = 512 << 20;
 const MAX_DEQUE: u32 = 1024;
+/// The least stack [`PoolBuilder::stack_size`] accepts: a worker's own frames and a `step`
+/// with a few KiB of locals (a 16 KiB stack overflowed, aborting the process, on the first
+/// kernel with an 8 KiB argument in a debug build).
+pub const MIN_STACK_SIZE: usize = 64 << 10;
 
 /// Configures and builds a [`Pool`]; see [`Pool::builder`].
 #[derive(Debug, Clone)]
@@ -118,7 +122,10 @@ impl PoolBuilder {
     /// so the default grows with the slots. Raise it for `step`s with large locals that
     /// join. A chain of tasks each joining the next, deeper than the slots, nests once per
     /// task: the join that finds less than a quarter of the stack left panics, failing its
-    /// task, rather than overflow the stack. On wasm a worker's stack is fixed when the module is linked, and this is
+    /// task, rather than overflow the stack. At least [`MIN_STACK_SIZE`] (64 KiB; less is a
+    /// build error). A `step` call's locals and the task's output (returned by value from
+    /// `step`) live on this stack: a task with an output of a good fraction of it needs
+    /// more. On wasm a worker's stack is fixed when the module is linked, and this is
     /// ignored.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
@@ -153,6 +160,11 @@ impl PoolBuilder {
             return Err(format!(
                 "penny: a pool needs 1 to {MAX_SLOTS} slots, not {}",
                 self.slots
+            ));
+        }
+        if let Some(bytes) = self.stack_size.filter(|b| *b < MIN_STACK_SIZE) {
+            return Err(format!(
+                "penny: stack_size {bytes} is below the {MIN_STACK_SIZE} bytes a worker needs"
             ));
         }
         if self.slot_bytes > u32::MAX as usize / 2 {
