@@ -154,14 +154,7 @@ impl VisitMut for Annotate {
         let key = &*closure as *const syn::ExprClosure as usize;
         if let Some(types) = self.params.remove(&key) {
             for (index, ty) in types {
-                let input = &mut closure.inputs[index];
-                let pat = std::mem::replace(input, Pat::Verbatim(TokenStream::new()));
-                *input = Pat::Type(PatType {
-                    attrs: Vec::new(),
-                    pat: Box::new(pat),
-                    colon_token: Token![:](Span::call_site()),
-                    ty: Box::new(ty),
-                });
+                annotate_pat(&mut closure.inputs[index], ty);
             }
         }
         syn::visit_mut::visit_expr_closure_mut(self, closure);
@@ -170,16 +163,21 @@ impl VisitMut for Annotate {
     fn visit_local_mut(&mut self, local: &mut Local) {
         let key = &*local as *const Local as usize;
         if let Some(ty) = self.lets.remove(&key) {
-            let pat = std::mem::replace(&mut local.pat, Pat::Verbatim(TokenStream::new()));
-            local.pat = Pat::Type(PatType {
-                attrs: Vec::new(),
-                pat: Box::new(pat),
-                colon_token: Token![:](Span::call_site()),
-                ty: Box::new(ty),
-            });
+            annotate_pat(&mut local.pat, ty);
         }
         syn::visit_mut::visit_local_mut(self, local);
     }
+}
+
+/// `pat` becomes `pat: ty`.
+fn annotate_pat(pat: &mut Pat, ty: Type) {
+    let inner = std::mem::replace(pat, Pat::Verbatim(TokenStream::new()));
+    *pat = Pat::Type(PatType {
+        attrs: Vec::new(),
+        pat: Box::new(inner),
+        colon_token: Token![:](Span::call_site()),
+        ty: Box::new(ty),
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
