@@ -958,3 +958,33 @@ fn a_cancelled_queued_task_ends_at_once_and_its_slot_comes_back() {
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// `join` takes the handle, so a thread waiting in it can't cancel the task too; a
+/// `CancelHandle` (cloned, sent to another thread) can, and is a no-op once the task ended.
+#[test]
+fn a_cancel_handle_cancels_while_another_thread_joins() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    static OPEN: AtomicBool = AtomicBool::new(false);
+    let pool = Pool::builder().workers(1).build();
+    let handle = pool.spawn(Gate::new(&OPEN, 5));
+    let cancel = handle.cancel_handle();
+    send_sync(&cancel);
+    let joiner = std::thread::spawn(move || handle.join());
+    let button = cancel.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!button.is_finished());
+        button.cancel();
+    });
+    canceller.join().unwrap();
+    assert_eq!(joiner.join().unwrap(), Err(TaskError::Cancelled));
+    assert!(cancel.is_finished());
+    cancel.cancel();
+
+    // A cancel after the end changes nothing.
+    let done = pool.spawn(Yields { left: 2, value: 9 });
+    let late = done.cancel_handle();
+    assert_eq!(done.join(), Ok(9));
+    late.cancel();
+    assert!(late.is_finished());
+}

@@ -72,6 +72,17 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
         }
     }
 
+    /// A handle that can only cancel this task, and can be cloned and sent to other threads:
+    /// `join` takes the `TaskHandle`, so a thread blocked in it can't also offer a cancel
+    /// button; give that button a `CancelHandle` (tokio's `abort_handle`). It keeps working
+    /// after the `TaskHandle` is joined or dropped (a no-op once the task ended).
+    pub fn cancel_handle(&self) -> CancelHandle<T> {
+        CancelHandle {
+            shared: Arc::clone(&self.shared),
+            cell: Arc::clone(&self.cell),
+        }
+    }
+
     /// How far the task got, as published by its worker after each chunk.
     pub fn progress(&self) -> Progress {
         let h = &self.cell.header;
@@ -129,6 +140,44 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
         self.shared
             .slot_header((at >> 32) as u32, at as u32)
             .map(|h| Priority::from_index(h.priority()))
+    }
+}
+
+/// Cancels one task: from [`TaskHandle::cancel_handle`]. Cheap to clone (two reference
+/// counts); `Send + Sync`.
+pub struct CancelHandle<T> {
+    shared: Arc<Shared>,
+    cell: Arc<Completion<T>>,
+}
+
+impl<T> Clone for CancelHandle<T> {
+    fn clone(&self) -> Self {
+        CancelHandle {
+            shared: Arc::clone(&self.shared),
+            cell: Arc::clone(&self.cell),
+        }
+    }
+}
+
+impl<T> core::fmt::Debug for CancelHandle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("cell", &self.cell)
+            .finish()
+    }
+}
+
+impl<T: Copy + Send + 'static> CancelHandle<T> {
+    /// Same as [`TaskHandle::cancel`].
+    pub fn cancel(&self) {
+        if !self.cell.header.is_complete() {
+            self.shared.cancel(&self.cell.header);
+        }
+    }
+
+    /// Whether the task ended (done, failed or cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.cell.header.is_complete()
     }
 }
 

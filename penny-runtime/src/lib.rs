@@ -73,7 +73,7 @@ pub use buffer::{
     TilesGuard, TilesPart, View, ViewGuard, ViewRef, ViewSlice,
 };
 #[cfg(not(loom))]
-pub use handle::TaskHandle;
+pub use handle::{CancelHandle, TaskHandle};
 #[cfg(not(loom))]
 pub use pool::{
     fork_n, global, join, scope, spawn, JoinBoth, Pool, PoolBuilder, Scope, SpawnBuilder,
