@@ -34,14 +34,33 @@ const OPTIONS: &str = "the options are `slot = <bytes>`, `js` and `state = <Stru
 impl Parse for TaskAttr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut attr = TaskAttr::default();
+        let mut seen: Vec<String> = Vec::new();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            if seen.contains(&key.to_string()) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("`{key}` is given twice; give each option once"),
+                ));
+            }
+            seen.push(key.to_string());
             if key == "js" {
+                if input.peek(Token![=]) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`js` takes no value: write `#[penny::task(js)]`",
+                    ));
+                }
                 attr.js = Some(key.span());
             } else if key == "slot" {
-                input.parse::<Token![=]>()?;
-                let value: LitInt = input.parse()?;
-                let bytes: usize = value.base10_parse()?;
+                const SLOT: &str = "`slot` takes a size in bytes: `slot = 8192`";
+                if input.parse::<Option<Token![=]>>()?.is_none() {
+                    return Err(syn::Error::new(key.span(), SLOT));
+                }
+                let value: LitInt = input.parse().map_err(|e| syn::Error::new(e.span(), SLOT))?;
+                let bytes: usize = value
+                    .base10_parse()
+                    .map_err(|_| syn::Error::new(value.span(), SLOT))?;
                 if bytes == 0 || bytes % 8 != 0 {
                     return Err(syn::Error::new(
                         value.span(),

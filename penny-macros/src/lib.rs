@@ -131,7 +131,20 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     let plain = plain_function(&func, &mut errors);
     // Beside the plain function, whatever else happens: the check that no argument is a view
     // under another name (in an `impl` block no item but the function may stand).
-    let renamed = (!valid::is_method(&func)).then(|| views::renamed_view_check(&func));
+    let renamed = (!valid::is_method(&func)).then(|| {
+        let check = views::renamed_view_check(&func);
+        // `#[split]` after `use penny::split;` is consumed here, before rustc resolves it:
+        // this use of the import keeps `unused_imports` quiet about it.
+        let import = split::uses_imported_name(&func.block).then(|| {
+            quote! {
+                const _: () = {
+                    #[allow(unused_imports)]
+                    use split as _;
+                };
+            }
+        });
+        quote!(#check #import)
+    });
     // On the user's text: the rewrites below may bind names of their own (`penny_`).
     valid::check_reserved_names(&func, &mut errors);
     let mut func = func;
@@ -139,10 +152,25 @@ pub(crate) fn task_impl(attr: TokenStream, item: TokenStream) -> TokenStream {
     desugar::loop_labelled_blocks(&mut func.block);
     // The lowering reads types from annotations; infer the ones the code implies.
     let func = infer::annotate_lets(&func);
-    let state = options
-        .state
-        .clone()
-        .unwrap_or_else(|| state_name(&func.sig.ident));
+    let state = options.state.clone().unwrap_or_else(|| {
+        let state = state_name(&func.sig.ident);
+        // `fn option` would declare a struct `Option` that hides std's for the whole module
+        // (rustc then reports E0107 and E0308 about `Option<u32>` at the attribute).
+        if PRELUDE_TYPES.contains(&state.to_string().as_str()) {
+            errors.push(syn::Error::new(
+                func.sig.ident.span(),
+                format!(
+                    "the state struct of `fn {0}` would be named `{state}`, which would hide \
+                     the prelude's `{state}` in this module: name it with \
+                     `#[penny::task(state = {state}Task)]`",
+                    func.sig.ident
+                ),
+            ));
+            // The stand-in takes that name, so the prelude's type stays visible.
+            return format_ident!("{}Task", state, span = state.span());
+        }
+        state
+    });
     let output: syn::Type = match &func.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, ty) => (**ty).clone(),
@@ -274,6 +302,9 @@ fn plain_function(func: &ItemFn, errors: &mut Errors) -> ItemFn {
 }
 
 /// `mandel_brot` → `MandelBrot`.
+/// Types of std's prelude a default state name must not take.
+const PRELUDE_TYPES: &[&str] = &["Option", "Result", "Vec", "String", "Box"];
+
 fn state_name(fn_name: &syn::Ident) -> syn::Ident {
     let name = fn_name.to_string();
     let name = name.strip_prefix("r#").unwrap_or(&name);

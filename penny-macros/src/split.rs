@@ -55,7 +55,8 @@ pub enum ReduceOp {
     },
 }
 
-/// Whether `attr` is `#[penny::split]` / `#[penny::split(...)]`.
+/// Whether `attr` is `#[penny::split]` / `#[penny::split(...)]`, or `#[split(...)]` after
+/// `use penny::split;` (as `#[task]` works after `use penny::task;`).
 pub fn is_split(attr: &Attribute) -> bool {
     let segments: Vec<String> = attr
         .path()
@@ -63,7 +64,21 @@ pub fn is_split(attr: &Attribute) -> bool {
         .iter()
         .map(|s| s.ident.to_string())
         .collect();
-    segments == ["penny", "split"]
+    segments == ["penny", "split"] || segments == ["split"]
+}
+
+/// Whether a loop in `block` is marked `#[split]` (the imported name) rather than
+/// `#[penny::split]`.
+pub fn uses_imported_name(block: &syn::Block) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_attribute(&mut self, attr: &'ast Attribute) {
+            self.0 |= attr.path().is_ident("split");
+        }
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_block(&mut find, block);
+    find.0
 }
 
 /// The `#[penny::split]` among a loop's attributes, if any (reporting a second one or a

@@ -12,7 +12,7 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` can't be kept in a Penny task's state",
     label = "not plain old data: a task's state must be `Copy`, `Send` and hold no borrows",
-    note = "state is copied between workers as bytes; use integers, floats, bool, char, arrays, tuples, `Option`, `penny::In`/`penny::Out`, or a `Copy` struct with `#[derive(penny::Pod)]`"
+    note = "a `let` without a value starts its field at `Pod::ZERO`: give the variable its value where it is declared (then any `Copy + Send + 'static` type will do), or add `#[derive(penny::Pod)]` to your struct"
 )]
 pub trait Pod: Copy + Send + 'static {
     /// The initial value of a state field of this type.
