@@ -2299,9 +2299,9 @@ impl Infer {
                 Step::Done
             }
             Pending::Index { base, index, out } => {
-                let elem = match self.seq_elem(*base) {
+                let (elem, kind) = match self.seq_elem(*base) {
                     Err(()) => return Step::Wait,
-                    Ok(Some((elem, _))) => elem,
+                    Ok(Some((elem, kind))) => (elem, kind),
                     Ok(None) => {
                         match index {
                             Ok(i) => self.escape(*i),
@@ -2312,6 +2312,18 @@ impl Infer {
                     }
                 };
                 match index {
+                    // A 2-D view or stripes (`src[(r, k)]`): a row and a column.
+                    Ok(i)
+                        if matches!(kind, "In" | "Out")
+                            && matches!(self.shape(*i), Shape::Tuple(ref e) if e.len() == 2) =>
+                    {
+                        if let Shape::Tuple(parts) = self.shape(*i) {
+                            for part in parts {
+                                self.unify_prim(part, "usize");
+                            }
+                        }
+                        self.unify(*out, elem);
+                    }
                     Ok(i) => {
                         self.unify_prim(*i, "usize");
                         self.unify(*out, elem);

@@ -1030,3 +1030,22 @@ fn a_closure_handed_to_a_helper_keeps_untyped_parameters() {
     assert_eq!(closure_params(&f, "h"), vec![None]);
     assert_eq!(closure_params(&f, "also"), vec![None]);
 }
+
+#[test]
+fn two_dimensional_view_indexing_keeps_types() {
+    let f: ItemFn = parse_quote! {
+        fn k(src: View<u32>, dst: Stripes<u32>, cols: u32) {
+            let c = cols as usize;
+            let rows = src.len() / c;
+            let mut s = 0;
+            for r in 0..rows {
+                for k in 0..c {
+                    dst[(r, k)] = src[(r, c - 1 - k)];
+                    s += src[(r, k)];
+                }
+            }
+        }
+    };
+    assert_eq!(ann(&f, "rows"), some("usize"));
+    assert_eq!(ann(&f, "s"), some("u32"));
+}
