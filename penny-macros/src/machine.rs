@@ -1760,18 +1760,10 @@ fn reads_low_bits(body: &syn::Block, pat: &syn::Pat) -> bool {
     impl Finder<'_> {
         /// Whether `e` is the low bits of a loop variable.
         fn low_bits(&self, e: &syn::Expr) -> bool {
-            let mut e = e;
-            while let syn::Expr::Paren(p) = e {
-                e = &p.expr;
-            }
-            let syn::Expr::Binary(b) = e else {
+            let syn::Expr::Binary(b) = crate::ast::strip_parens(e) else {
                 return false;
             };
-            let mut right = &*b.right;
-            while let syn::Expr::Paren(p) = right {
-                right = &p.expr;
-            }
-            let literal = match right {
+            let literal = match crate::ast::strip_parens(&b.right) {
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Int(int),
                     ..

@@ -558,11 +558,8 @@ fn arm_borrows(kind: &BranchKind, i: usize) -> (Vec<syn::Ident>, bool) {
             None => return (Vec::new(), false),
         },
     };
-    let mut scrutinee = scrutinee;
-    while let Expr::Paren(p) = scrutinee {
-        scrutinee = &p.expr;
-    }
     // `&x` matched by `&Some(k)` binds `k` by value again.
-    let matches_ref = matches!(scrutinee, Expr::Reference(_)) && !matches!(pat, Pat::Reference(_));
+    let matches_ref = matches!(crate::ast::strip_parens(scrutinee), Expr::Reference(_))
+        && !matches!(pat, Pat::Reference(_));
     (crate::names::bound_by_ref(pat), matches_ref)
 }

@@ -157,10 +157,8 @@ range_int!(
 #[derive(Clone, Copy, Debug)]
 pub struct ForwardRange<T> {
     start: T,
-    /// The number of iterations, saturated at `u64::MAX` (a loop that long never ends).
-    len: u64,
-    /// The exact number: more than `len` only for a 128-bit range over 2^64 values, which
-    /// `rev()` and `step_by()` need.
+    /// The number of iterations, exact: more than 2^64 only for a 128-bit range, whose
+    /// `rev()` and `step_by()` need it ([`len`](Self::len) saturates).
     span: u128,
 }
 
@@ -169,7 +167,6 @@ pub struct ForwardRange<T> {
 pub fn range<T: RangeInt>(start: T, end: T) -> ForwardRange<T> {
     ForwardRange {
         start,
-        len: T::steps_between(start, end),
         span: T::span(start, end),
     }
 }
@@ -191,16 +188,21 @@ pub fn range_inclusive<T: RangeInt + PartialOrd>(start: T, end: T) -> Progressio
 }
 
 impl<T: RangeInt> ForwardRange<T> {
-    /// Number of iterations.
+    /// Number of iterations, saturating at `u64::MAX` (a loop that long never finishes).
     #[inline(always)]
     pub fn len(&self) -> u64 {
-        self.len
+        if T::WIDE {
+            u64::try_from(self.span).unwrap_or(u64::MAX)
+        } else {
+            // Exact: a narrower type's span fits 64 bits (and LLVM sees it does).
+            self.span as u64
+        }
     }
 
     /// Whether the range is empty.
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.span == 0
     }
 
     /// The loop variable of iteration `index` (`index < len`).

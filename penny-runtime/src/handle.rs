@@ -67,9 +67,7 @@ impl<T: Copy + Send + 'static> TaskHandle<T> {
     /// it off its queue, which workers busy with tasks at least as urgent don't do until one
     /// of those ends.
     pub fn cancel(&self) {
-        if !self.cell.header.is_complete() {
-            self.shared.cancel(&self.cell.header);
-        }
+        self.shared.cancel(&self.cell.header);
     }
 
     /// A handle that can only cancel this task, and can be cloned and sent to other threads:
@@ -170,9 +168,7 @@ impl<T> core::fmt::Debug for CancelHandle<T> {
 impl<T: Copy + Send + 'static> CancelHandle<T> {
     /// Same as [`TaskHandle::cancel`].
     pub fn cancel(&self) {
-        if !self.cell.header.is_complete() {
-            self.shared.cancel(&self.cell.header);
-        }
+        self.shared.cancel(&self.cell.header);
     }
 
     /// Whether the task ended (done, failed or cancelled).

@@ -35,12 +35,11 @@ macro_rules! range_bits {
             #[inline(always)]
             fn to_bits(self) -> [u64; 2] {
                 // `as i128`/`as u128` sign- or zero-extends; the round trip truncates back.
-                let wide = self as u128;
-                [wide as u64, (wide >> 64) as u64]
+                words(self as u128)
             }
             #[inline(always)]
             fn from_bits(bits: [u64; 2]) -> Self {
-                (u128::from(bits[0]) | (u128::from(bits[1]) << 64)) as $ty
+                wide(bits) as $ty
             }
         }
     )*};
@@ -207,7 +206,6 @@ impl SavedRange {
     pub fn forward<T: RangeBits>(&self, _item: PhantomData<T>) -> ForwardRange<T> {
         ForwardRange {
             start: T::from_bits(self.first),
-            len: self.len(),
             span: if self.is_empty() { 0 } else { self.last() + 1 },
         }
     }
@@ -255,12 +253,14 @@ impl<T: RangeBits> Progression<T> {
 }
 
 /// A `u128` from its low and high words.
+#[inline(always)]
 fn wide(words: [u64; 2]) -> u128 {
     u128::from(words[0]) | (u128::from(words[1]) << 64)
 }
 
 /// A `u128` as its low and high words (a `repr(C)` state holds no `u128`: its alignment
 /// differs between targets).
+#[inline(always)]
 fn words(value: u128) -> [u64; 2] {
     [value as u64, (value >> 64) as u64]
 }

@@ -144,7 +144,11 @@ impl Shared {
 
 impl Shared {
     /// `TaskHandle::cancel`: flags the task; if it is still queued, cancels it right away.
+    /// Nothing to do once it ended.
     pub(crate) fn cancel(&self, cell: &CellHeader) {
+        if cell.is_complete() {
+            return;
+        }
         cell.cancel.store(1, SeqCst);
         let mut at = cell.slot.load(SeqCst);
         if at == completion::NO_SLOT {
